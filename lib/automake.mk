@@ -1,0 +1,17 @@
+# One line per module so that parallel work merges cleanly (see
+# .gitattributes).
+noinst_LTLIBRARIES += lib/libnfvs.la
+lib_libnfvs_la_LIBADD = $(LIBEVENT_OPENSSL_LIBS) $(LIBEVENT_PTHREADS_LIBS) \
+	$(LIBEVENT_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS) $(LIBNL_GENL_LIBS) \
+	$(LIBNL_LIBS)
+lib_libnfvs_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS) \
+	$(OPENSSL_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_GENL_CFLAGS)
+lib_libnfvs_la_SOURCES =
+lib_libnfvs_la_SOURCES += lib/byte-order.h lib/packets.h
+lib_libnfvs_la_SOURCES += lib/dynamic-string.c lib/dynamic-string.h
+lib_libnfvs_la_SOURCES += lib/flow.c lib/flow.h
+lib_libnfvs_la_SOURCES += lib/hash.c lib/hash.h
+lib_libnfvs_la_SOURCES += lib/hmap.c lib/hmap.h
+lib_libnfvs_la_SOURCES += lib/list.c lib/list.h
+lib_libnfvs_la_SOURCES += lib/match.c lib/match.h
+lib_libnfvs_la_SOURCES += lib/util.c lib/util.h

@@ -1,0 +1,35 @@
+/* lib/rpc-client.h: a blocking JSON-RPC client, for nfvs-ctl and tests.
+ *
+ * Every call waits at most the client's timeout.  Does not use libevent.
+ * Thread-safety: one client per thread. */
+#ifndef NFVS_RPC_CLIENT_H
+#define NFVS_RPC_CLIENT_H 1
+
+#include <jansson.h>
+
+struct rpc_client;
+
+/* Connects to 'remote' ("unix:PATH"; a bare path means unix:PATH).
+ * 'timeout_ms' <= 0 waits forever.  Returns 0 and stores the client in
+ * '*clientp', or a positive errno value (ENOENT or ECONNREFUSED when no
+ * daemon listens there). */
+int rpc_client_open(const char *remote, int timeout_ms,
+                    struct rpc_client **clientp);
+void rpc_client_close(struct rpc_client *);
+
+/* Calls 'method' with 'params' (ownership taken; NULL for none) and waits
+ * for its response.  Returns 0 when a response arrived: then exactly one
+ * of '*resultp' and '*errorp' is a new reference (caller decrefs) and the
+ * other is NULL.  Returns a positive errno value (ETIMEDOUT, EPROTO for a
+ * malformed response, EPIPE or ECONNRESET when the daemon closed the
+ * connection) otherwise. */
+int rpc_client_call(struct rpc_client *, const char *method,
+                    json_t *params, json_t **resultp, json_t **errorp);
+
+/* Pipelining, for benchmarks and tests: sends a request without waiting
+ * (its id in '*idp'), and receives the next response in order. */
+int rpc_client_send(struct rpc_client *, const char *method,
+                    json_t *params, long long int *idp);
+int rpc_client_recv(struct rpc_client *, json_t **responsep);
+
+#endif /* rpc-client.h */

@@ -1,0 +1,49 @@
+check_PROGRAMS += tests/nfvstest
+tests_nfvstest_LDADD = lib/libnfvs.la
+tests_nfvstest_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_nfvstest_SOURCES =
+tests_nfvstest_SOURCES += tests/nfvstest.c tests/nfvstest.h
+tests_nfvstest_SOURCES += tests/test-hmap.c
+
+TESTSUITE_AT =
+TESTSUITE_AT += tests/testsuite.at
+TESTSUITE_AT += tests/nfvs-macros.at
+TESTSUITE_AT += tests/library.at
+
+EXTRA_DIST += $(TESTSUITE_AT) tests/testsuite tests/package.m4 \
+	tests/atlocal.in tests/summary.sh
+DISTCLEANFILES += tests/atconfig tests/atlocal
+
+TESTSUITE = $(srcdir)/tests/testsuite
+AUTOTEST = $(AUTOM4TE) -l autotest
+AUTOTEST_PATH = utilities:vswitchd:tests
+
+$(srcdir)/tests/package.m4: $(top_srcdir)/configure.ac
+	$(AM_V_GEN){ \
+	  echo '# Signature of the current package.'; \
+	  echo 'm4_define([AT_PACKAGE_NAME],      [$(PACKAGE_NAME)])'; \
+	  echo 'm4_define([AT_PACKAGE_TARNAME],   [$(PACKAGE_TARNAME)])'; \
+	  echo 'm4_define([AT_PACKAGE_VERSION],   [$(PACKAGE_VERSION)])'; \
+	  echo 'm4_define([AT_PACKAGE_STRING],    [$(PACKAGE_STRING)])'; \
+	  echo 'm4_define([AT_PACKAGE_BUGREPORT], [$(PACKAGE_BUGREPORT)])'; \
+	} > $@.tmp && mv $@.tmp $@
+
+$(TESTSUITE): $(srcdir)/tests/package.m4 $(TESTSUITE_AT)
+	$(AM_V_GEN)$(AUTOTEST) -I $(srcdir) -I $(srcdir)/tests \
+	  -o $@.tmp $@.at && mv $@.tmp $@
+
+# The suite's own exit status is kept; the summary line comes last so
+# that "make check" ends with "N passed, M failed".
+check-local: tests/atconfig tests/atlocal $(TESTSUITE) $(check_PROGRAMS)
+	@status=0; \
+	$(SHELL) '$(TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' \
+	  $(TESTSUITEFLAGS) || status=$$?; \
+	$(SHELL) $(srcdir)/tests/summary.sh tests/testsuite.log || :; \
+	exit $$status
+
+installcheck-local: tests/atconfig tests/atlocal $(TESTSUITE)
+	$(SHELL) '$(TESTSUITE)' -C tests AUTOTEST_PATH='$(bindir):$(sbindir)' \
+	  $(TESTSUITEFLAGS)
+
+clean-local:
+	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
