@@ -47,3 +47,5 @@ installcheck-local: tests/atconfig tests/atlocal $(TESTSUITE)
 
 clean-local:
 	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
+TESTSUITE_AT += tests/ctl.at
+TESTSUITE_AT += tests/daemon.at

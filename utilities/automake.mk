@@ -1,0 +1,4 @@
+bin_PROGRAMS += utilities/nfvs-ctl
+utilities_nfvs_ctl_LDADD = lib/libnfvs.la
+utilities_nfvs_ctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+utilities_nfvs_ctl_SOURCES = utilities/nfvs-ctl.c

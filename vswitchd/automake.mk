@@ -1,0 +1,8 @@
+sbin_PROGRAMS += vswitchd/nfvs-vswitchd
+vswitchd_nfvs_vswitchd_LDADD = lib/libnfvs.la
+vswitchd_nfvs_vswitchd_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
+	$(LIBEVENT_CFLAGS)
+vswitchd_nfvs_vswitchd_SOURCES =
+vswitchd_nfvs_vswitchd_SOURCES += vswitchd/nfvs-vswitchd.c
+vswitchd_nfvs_vswitchd_SOURCES += vswitchd/bridge.c vswitchd/bridge.h
+vswitchd_nfvs_vswitchd_SOURCES += vswitchd/bridge-rpc.c vswitchd/bridge-rpc.h

@@ -1,0 +1,451 @@
+/* nfvs-ctl: the command-line front end of nfvs-vswitchd, in the manner of
+ * ovs-vsctl and ovs-ofctl.  Each command is one JSON-RPC call (see
+ * docs/rpc.md); this program only parses arguments and prints results. */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "flow.h"
+#include "rpc-client.h"
+#include "util.h"
+
+enum output_format {
+    FMT_TEXT,
+    FMT_JSON
+};
+
+struct ctl_context {
+    char *socket;               /* Remote to connect to. */
+    int timeout;                /* Seconds; 0 waits forever. */
+    enum output_format format;  /* --format. */
+    bool may_exist;             /* --may-exist. */
+    bool if_exists;             /* --if-exists. */
+    struct rpc_client *client;  /* Connection, once opened. */
+};
+
+struct ctl_command {
+    const char *name;           /* "add-br". */
+    int min_args;               /* Minimum arguments after the name. */
+    int max_args;               /* Maximum, or INT_MAX. */
+    const char *usage;          /* Arguments, for --help. */
+    /* Runs the command with its 'argc' arguments (argv[0] is the command
+     * name).  Returns the process exit status. */
+    int (*run)(struct ctl_context *, int argc, char *argv[]);
+};
+
+/* Calls 'method' with 'params' (ownership taken).  On success returns the
+ * result (caller decrefs).  On failure prints the error and exits. */
+static json_t *
+ctl_call(struct ctl_context *ctx, const char *method, json_t *params)
+{
+    json_t *result, *error;
+    int retval;
+
+    if (!ctx->client) {
+        retval = rpc_client_open(ctx->socket, ctx->timeout * 1000,
+                                 &ctx->client);
+        if (retval == ENOENT || retval == ECONNREFUSED) {
+            nfvs_fatal(0, "cannot connect to nfvs-vswitchd at %s: is "
+                       "nfvs-vswitchd running? (%s)", ctx->socket,
+                       nfvs_strerror(retval));
+        } else if (retval == ETIMEDOUT) {
+            nfvs_fatal(0, "timed out after %d s connecting to "
+                       "nfvs-vswitchd at %s", ctx->timeout, ctx->socket);
+        } else if (retval) {
+            nfvs_fatal(retval, "cannot connect to nfvs-vswitchd at %s",
+                       ctx->socket);
+        }
+    }
+
+    retval = rpc_client_call(ctx->client, method, params, &result, &error);
+    if (retval == ETIMEDOUT) {
+        nfvs_fatal(0, "timed out after %d s waiting for nfvs-vswitchd at "
+                   "%s", ctx->timeout, ctx->socket);
+    } else if (retval) {
+        nfvs_fatal(0, "lost connection to nfvs-vswitchd at %s (%s)",
+                   ctx->socket, nfvs_strerror(retval));
+    }
+    if (error) {
+        json_t *message = json_object_get(error, "message");
+
+        nfvs_fatal(0, "%s", (json_is_string(message)
+                             ? json_string_value(message)
+                             : "daemon returned a malformed error"));
+    }
+    return result;
+}
+
+static void
+print_json(const json_t *json)
+{
+    char *s = json_dumps(json, JSON_INDENT(2) | JSON_PRESERVE_ORDER
+                               | JSON_ENCODE_ANY);
+
+    puts(s);
+    free(s);
+}
+
+/* Calls 'method' and, with --format=json, prints its result.  For
+ * commands whose text output is nothing. */
+static int
+ctl_call_quiet(struct ctl_context *ctx, const char *method, json_t *params)
+{
+    json_t *result = ctl_call(ctx, method, params);
+
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    }
+    json_decref(result);
+    return 0;
+}
+
+static int
+cmd_add_br(struct ctl_context *ctx, int argc, char *argv[])
+{
+    return ctl_call_quiet(ctx, "bridge.add",
+                          json_pack("{s:s, s:b}", "name", argv[1],
+                                    "may_exist", ctx->may_exist));
+}
+
+static int
+cmd_del_br(struct ctl_context *ctx, int argc, char *argv[])
+{
+    return ctl_call_quiet(ctx, "bridge.del",
+                          json_pack("{s:s, s:b}", "name", argv[1],
+                                    "if_exists", ctx->if_exists));
+}
+
+/* Prints 'list', a JSON array of strings, one per line. */
+static int
+print_string_list(struct ctl_context *ctx, json_t *list)
+{
+    json_t *value;
+    size_t i;
+
+    if (ctx->format == FMT_JSON) {
+        print_json(list);
+    } else {
+        json_array_foreach (list, i, value) {
+            puts(json_string_value(value));
+        }
+    }
+    json_decref(list);
+    return 0;
+}
+
+static int
+cmd_list_br(struct ctl_context *ctx, int argc, char *argv[])
+{
+    return print_string_list(ctx, ctl_call(ctx, "bridge.list", NULL));
+}
+
+static int
+cmd_add_port(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *params = json_pack("{s:s, s:s, s:b}", "bridge", argv[1],
+                               "name", argv[2],
+                               "may_exist", ctx->may_exist);
+    json_t *result;
+    int i;
+
+    for (i = 3; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        unsigned int ofport;
+
+        if (eq && !strncmp(argv[i], "type=", 5)) {
+            json_object_set_new(params, "type", json_string(eq + 1));
+        } else if (eq && !strncmp(argv[i], "ofport=", 7)) {
+            if (!str_to_uint(eq + 1, 10, &ofport) || !ofport
+                || ofport >= OFPP_MAX) {
+                nfvs_fatal(0, "%s: ofport must be a number from 1 to %d",
+                           argv[i], OFPP_MAX - 1);
+            }
+            json_object_set_new(params, "ofport", json_integer(ofport));
+        } else {
+            nfvs_fatal(0, "%s: unknown port setting (expected type=TYPE or "
+                       "ofport=N)", argv[i]);
+        }
+    }
+
+    result = ctl_call(ctx, "port.add", params);
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    }
+    json_decref(result);
+    return 0;
+}
+
+static int
+cmd_del_port(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *params = json_pack("{s:s, s:b}", "name", argv[argc - 1],
+                               "if_exists", ctx->if_exists);
+
+    if (argc == 3) {
+        json_object_set_new(params, "bridge", json_string(argv[1]));
+    }
+    return ctl_call_quiet(ctx, "port.del", params);
+}
+
+static int
+cmd_list_ports(struct ctl_context *ctx, int argc, char *argv[])
+{
+    return print_string_list(ctx, ctl_call(ctx, "port.list",
+                                           json_pack("{s:s}", "bridge",
+                                                     argv[1])));
+}
+
+static void
+print_ofport(uint32_t ofport)
+{
+    if (ofport == OFPP_LOCAL) {
+        printf("LOCAL");
+    } else {
+        printf("%"PRIu32, ofport);
+    }
+}
+
+static int
+cmd_show(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *result = ctl_call(ctx, "show", NULL);
+    json_t *bridges = json_object_get(result, "bridges");
+    json_t *br, *port;
+    size_t i, j;
+
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+        json_decref(result);
+        return 0;
+    }
+    printf("nfvs-vswitchd %s\n",
+           json_string_value(json_object_get(result, "version")));
+    json_array_foreach (bridges, i, br) {
+        printf("    Bridge %s\n",
+               json_string_value(json_object_get(br, "name")));
+        json_array_foreach (json_object_get(br, "ports"), j, port) {
+            printf("        Port %s\n",
+                   json_string_value(json_object_get(port, "name")));
+            printf("            ofport: ");
+            print_ofport(json_integer_value(json_object_get(port,
+                                                            "ofport")));
+            printf("\n            type: %s\n",
+                   json_string_value(json_object_get(port, "type")));
+        }
+    }
+    json_decref(result);
+    return 0;
+}
+
+static int
+cmd_set_log(struct ctl_context *ctx, int argc, char *argv[])
+{
+    char *spec;
+    int status;
+
+    /* "set-log MODULE LEVEL", "set-log MODULE DEST LEVEL" and
+     * "set-log MODULE:DEST:LEVEL" all mean the same. */
+    if (argc == 2) {
+        spec = xstrdup(argv[1]);
+    } else if (argc == 3) {
+        spec = xasprintf("%s:%s", argv[1], argv[2]);
+    } else {
+        spec = xasprintf("%s:%s:%s", argv[1], argv[2], argv[3]);
+    }
+    status = ctl_call_quiet(ctx, "log.set", json_pack("{s:s}", "spec",
+                                                      spec));
+    free(spec);
+    return status;
+}
+
+static int
+cmd_list_log(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *result = ctl_call(ctx, "log.list", NULL);
+
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    } else {
+        fputs(json_string_value(json_object_get(result, "levels")), stdout);
+    }
+    json_decref(result);
+    return 0;
+}
+
+static int
+cmd_version(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *result = ctl_call(ctx, "version", NULL);
+    const char *daemon = json_string_value(json_object_get(result,
+                                                           "version"));
+
+    if (ctx->format == FMT_JSON) {
+        json_object_set_new(result, "ctl_version",
+                            json_string(PACKAGE_VERSION));
+        print_json(result);
+    } else {
+        printf("nfvs-ctl (nfvs) %s\nnfvs-vswitchd (nfvs) %s\n",
+               PACKAGE_VERSION, daemon ? daemon : "unknown");
+    }
+    json_decref(result);
+    return 0;
+}
+
+static const struct ctl_command commands[] = {
+    {"show", 0, 0, "", cmd_show},
+    {"add-br", 1, 1, "BRIDGE", cmd_add_br},
+    {"del-br", 1, 1, "BRIDGE", cmd_del_br},
+    {"list-br", 0, 0, "", cmd_list_br},
+    {"add-port", 2, 4, "BRIDGE PORT [type=system|internal|dummy] "
+     "[ofport=N]", cmd_add_port},
+    {"del-port", 1, 2, "[BRIDGE] PORT", cmd_del_port},
+    {"list-ports", 1, 1, "BRIDGE", cmd_list_ports},
+    {"set-log", 1, 3, "MODULE [DESTINATION] LEVEL", cmd_set_log},
+    {"list-log", 0, 0, "", cmd_list_log},
+    {"version", 0, 0, "", cmd_version},
+};
+
+static void NFVS_NO_RETURN
+usage(void)
+{
+    size_t i;
+
+    printf("%s: control utility for nfvs-vswitchd\n"
+           "usage: %s [OPTIONS] COMMAND [ARG...]\n\nCommands:\n",
+           nfvs_program_name(), nfvs_program_name());
+    for (i = 0; i < ARRAY_SIZE(commands); i++) {
+        printf("  %s %s\n", commands[i].name, commands[i].usage);
+    }
+    printf("\nOptions:\n"
+           "  --socket=PATH        daemon socket (default: "
+           "$NFVS_RUNDIR/nfvs-vswitchd.sock)\n"
+           "  --timeout=SECS       give up after SECS seconds "
+           "(default: wait forever)\n"
+           "  --format=text|json   output format (default: text)\n"
+           "  --may-exist          add-br/add-port: no error if present\n"
+           "  --if-exists          del-br/del-port: no error if absent\n"
+           "  -h, --help           print this help and exit\n"
+           "  -V, --version        print the version and exit\n");
+    exit(0);
+}
+
+static void
+parse_options(int argc, char *argv[], struct ctl_context *ctx)
+{
+    enum {
+        OPT_SOCKET = UCHAR_MAX + 1,
+        OPT_TIMEOUT,
+        OPT_FORMAT,
+        OPT_MAY_EXIST,
+        OPT_IF_EXISTS,
+    };
+    static const struct option long_options[] = {
+        {"socket", required_argument, NULL, OPT_SOCKET},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"may-exist", no_argument, NULL, OPT_MAY_EXIST},
+        {"if-exists", no_argument, NULL, OPT_IF_EXISTS},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *rundir = getenv("NFVS_RUNDIR");
+
+    memset(ctx, 0, sizeof *ctx);
+    for (;;) {
+        int c = getopt_long(argc, argv, "hVt:", long_options, NULL);
+
+        if (c == -1) {
+            break;
+        }
+        switch (c) {
+        case OPT_SOCKET:
+            free(ctx->socket);
+            ctx->socket = xstrdup(optarg);
+            break;
+        case 't':
+        case OPT_TIMEOUT:
+            if (!str_to_int(optarg, 10, &ctx->timeout)
+                || ctx->timeout < 0) {
+                nfvs_fatal(0, "--timeout: \"%s\" is not a number of "
+                           "seconds", optarg);
+            }
+            break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "text")) {
+                ctx->format = FMT_TEXT;
+            } else if (!strcmp(optarg, "json")) {
+                ctx->format = FMT_JSON;
+            } else {
+                nfvs_fatal(0, "--format: unknown format \"%s\" (use text "
+                           "or json)", optarg);
+            }
+            break;
+        case OPT_MAY_EXIST:
+            ctx->may_exist = true;
+            break;
+        case OPT_IF_EXISTS:
+            ctx->if_exists = true;
+            break;
+        case 'h':
+            usage();
+        case 'V':
+            printf("nfvs-ctl (nfvs) %s\n", PACKAGE_VERSION);
+            exit(0);
+        default:
+            fprintf(stderr, "Try '%s --help' for more information.\n",
+                    nfvs_program_name());
+            exit(1);
+        }
+    }
+    if (!ctx->socket) {
+        ctx->socket = xasprintf("%s/nfvs-vswitchd.sock",
+                                rundir && rundir[0] ? rundir
+                                : NFVS_RUNDIR_DEFAULT);
+    }
+}
+
+int
+main(int argc, char *argv[])
+{
+    const struct ctl_command *cmd = NULL;
+    struct ctl_context ctx;
+    int n_args, status;
+    size_t i;
+
+    nfvs_set_program_name(argv[0]);
+    parse_options(argc, argv, &ctx);
+    if (optind >= argc) {
+        nfvs_fatal(0, "missing command name (use --help for help)");
+    }
+    for (i = 0; i < ARRAY_SIZE(commands); i++) {
+        if (!strcmp(commands[i].name, argv[optind])) {
+            cmd = &commands[i];
+            break;
+        }
+    }
+    if (!cmd) {
+        nfvs_fatal(0, "unknown command '%s'; use --help for help",
+                   argv[optind]);
+    }
+    n_args = argc - optind - 1;
+    if (n_args < cmd->min_args) {
+        nfvs_fatal(0, "'%s' command requires at least %d argument%s "
+                   "(usage: %s %s)", cmd->name, cmd->min_args,
+                   cmd->min_args == 1 ? "" : "s", cmd->name, cmd->usage);
+    } else if (n_args > cmd->max_args) {
+        nfvs_fatal(0, "'%s' command takes at most %d argument%s "
+                   "(usage: %s %s)", cmd->name, cmd->max_args,
+                   cmd->max_args == 1 ? "" : "s", cmd->name, cmd->usage);
+    }
+
+    status = cmd->run(&ctx, n_args + 1, &argv[optind]);
+    rpc_client_close(ctx.client);
+    free(ctx.socket);
+    return status;
+}

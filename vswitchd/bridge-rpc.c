@@ -1,0 +1,287 @@
+#include <config.h>
+#include "bridge-rpc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include "bridge.h"
+#include "flow.h"
+#include "jsonrpc.h"
+#include "rpc-server.h"
+#include "util.h"
+#include "vlog.h"
+
+VLOG_DEFINE_THIS_MODULE(bridge_rpc);
+
+/* Turns a bridge-layer failure into a JSON-RPC error.  Takes ownership of
+ * 'msg'. */
+static json_t *
+error_from_errno(int error, char *msg)
+{
+    int code;
+    json_t *e;
+
+    switch (error) {
+    case ENOENT:
+    case ENODEV:
+        code = RPC_ERR_NOT_FOUND;
+        break;
+    case EEXIST:
+        code = RPC_ERR_EXISTS;
+        break;
+    case EINVAL:
+    case ENOSPC:
+        code = RPC_ERR_INVALID;
+        break;
+    default:
+        code = RPC_ERR_IO;
+        break;
+    }
+    e = rpc_error_create(code, "%s", msg ? msg : nfvs_strerror(error));
+    free(msg);
+    return e;
+}
+
+static json_t *
+rpc_bridge_add(json_t *params, json_t **errorp, void *bs_)
+{
+    struct bridge_set *bs = bs_;
+    const char *name;
+    int may_exist = 0;
+    char *msg = NULL;
+    int error;
+
+    if (!rpc_params_unpack(params, errorp, "{s:s, s?:b}",
+                           "name", &name, "may_exist", &may_exist)) {
+        return NULL;
+    }
+    error = bridge_add(bs, name, may_exist, &msg);
+    if (error) {
+        *errorp = error_from_errno(error, msg);
+        return NULL;
+    }
+    return json_object();
+}
+
+static json_t *
+rpc_bridge_del(json_t *params, json_t **errorp, void *bs_)
+{
+    struct bridge_set *bs = bs_;
+    const char *name;
+    int if_exists = 0;
+    char *msg = NULL;
+    int error;
+
+    if (!rpc_params_unpack(params, errorp, "{s:s, s?:b}",
+                           "name", &name, "if_exists", &if_exists)) {
+        return NULL;
+    }
+    error = bridge_del(bs, name, if_exists, &msg);
+    if (error) {
+        *errorp = error_from_errno(error, msg);
+        return NULL;
+    }
+    return json_object();
+}
+
+static json_t *
+rpc_bridge_list(json_t *params, json_t **errorp, void *bs_)
+{
+    struct bridge_set *bs = bs_;
+    struct bridge **bridges;
+    json_t *list;
+    size_t i, n;
+
+    if (!rpc_params_unpack(params, errorp, "{}")) {
+        return NULL;
+    }
+    list = json_array();
+    bridges = bridge_set_sorted(bs, &n);
+    for (i = 0; i < n; i++) {
+        json_array_append_new(list, json_string(bridges[i]->name));
+    }
+    free(bridges);
+    return list;
+}
+
+static json_t *
+rpc_port_add(json_t *params, json_t **errorp, void *bs_)
+{
+    struct bridge_set *bs = bs_;
+    const char *br_name, *name, *type = NULL;
+    json_int_t ofport = 0;
+    int may_exist = 0;
+    uint32_t assigned;
+    char *msg = NULL;
+    int error;
+
+    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s?:s, s?:I, s?:b}",
+                           "bridge", &br_name, "name", &name,
+                           "type", &type, "ofport", &ofport,
+                           "may_exist", &may_exist)) {
+        return NULL;
+    }
+    if (ofport < 0 || ofport >= OFPP_MAX || (params
+        && json_object_get(params, "ofport") && !ofport)) {
+        *errorp = rpc_error_create(RPC_INVALID_PARAMS,
+                                   "ofport %lld is out of range 1 to %d",
+                                   (long long int) ofport, OFPP_MAX - 1);
+        return NULL;
+    }
+    error = bridge_add_port(bs, br_name, name, type, ofport, may_exist,
+                            &assigned, &msg);
+    if (error) {
+        *errorp = error_from_errno(error, msg);
+        return NULL;
+    }
+    return json_pack("{s:I}", "ofport", (json_int_t) assigned);
+}
+
+static json_t *
+rpc_port_del(json_t *params, json_t **errorp, void *bs_)
+{
+    struct bridge_set *bs = bs_;
+    const char *br_name = NULL, *name;
+    int if_exists = 0;
+    char *msg = NULL;
+    int error;
+
+    if (!rpc_params_unpack(params, errorp, "{s?:s, s:s, s?:b}",
+                           "bridge", &br_name, "name", &name,
+                           "if_exists", &if_exists)) {
+        return NULL;
+    }
+    error = bridge_del_port(bs, br_name, name, if_exists, &msg);
+    if (error) {
+        *errorp = error_from_errno(error, msg);
+        return NULL;
+    }
+    return json_object();
+}
+
+static json_t *
+rpc_port_list(json_t *params, json_t **errorp, void *bs_)
+{
+    struct bridge_set *bs = bs_;
+    const char *br_name;
+    struct port **ports;
+    struct bridge *br;
+    json_t *list;
+    size_t i, n;
+
+    if (!rpc_params_unpack(params, errorp, "{s:s}", "bridge", &br_name)) {
+        return NULL;
+    }
+    br = bridge_find(bs, br_name);
+    if (!br) {
+        *errorp = rpc_error_create(RPC_ERR_NOT_FOUND, "no bridge named %s",
+                                   br_name);
+        return NULL;
+    }
+    list = json_array();
+    ports = bridge_ports_sorted(br, &n);
+    for (i = 0; i < n; i++) {
+        if (ports[i]->ofport != OFPP_LOCAL) {
+            json_array_append_new(list, json_string(ports[i]->name));
+        }
+    }
+    free(ports);
+    return list;
+}
+
+static json_t *
+port_to_json(const struct port *port)
+{
+    return json_pack("{s:s, s:s, s:I}", "name", port->name,
+                     "type", port->type, "ofport", (json_int_t) port->ofport);
+}
+
+static json_t *
+rpc_show(json_t *params, json_t **errorp, void *bs_)
+{
+    struct bridge_set *bs = bs_;
+    struct bridge **bridges;
+    json_t *list;
+    size_t i, n;
+
+    if (!rpc_params_unpack(params, errorp, "{}")) {
+        return NULL;
+    }
+    list = json_array();
+    bridges = bridge_set_sorted(bs, &n);
+    for (i = 0; i < n; i++) {
+        struct port **ports;
+        json_t *jports;
+        size_t j, n_ports;
+
+        jports = json_array();
+        ports = bridge_ports_sorted(bridges[i], &n_ports);
+        for (j = 0; j < n_ports; j++) {
+            json_array_append_new(jports, port_to_json(ports[j]));
+        }
+        free(ports);
+        json_array_append_new(list, json_pack("{s:s, s:o}",
+                                              "name", bridges[i]->name,
+                                              "ports", jports));
+    }
+    free(bridges);
+    return json_pack("{s:s, s:o}", "version", PACKAGE_VERSION,
+                     "bridges", list);
+}
+
+static json_t *
+rpc_log_set(json_t *params, json_t **errorp, void *aux NFVS_UNUSED)
+{
+    const char *spec;
+    char *msg;
+
+    if (!rpc_params_unpack(params, errorp, "{s:s}", "spec", &spec)) {
+        return NULL;
+    }
+    msg = vlog_set_levels_from_string(spec);
+    if (msg) {
+        *errorp = rpc_error_create(RPC_ERR_INVALID, "%s", msg);
+        free(msg);
+        return NULL;
+    }
+    VLOG_INFO("log levels set by remote: %s", spec);
+    return json_object();
+}
+
+static json_t *
+rpc_log_list(json_t *params, json_t **errorp, void *aux NFVS_UNUSED)
+{
+    char *text;
+    json_t *result;
+
+    if (!rpc_params_unpack(params, errorp, "{}")) {
+        return NULL;
+    }
+    text = vlog_get_levels();
+    result = json_pack("{s:s}", "levels", text);
+    free(text);
+    return result;
+}
+
+static json_t *
+rpc_version(json_t *params, json_t **errorp, void *aux NFVS_UNUSED)
+{
+    if (!rpc_params_unpack(params, errorp, "{}")) {
+        return NULL;
+    }
+    return json_pack("{s:s}", "version", PACKAGE_VERSION);
+}
+
+void
+bridge_rpc_register(struct rpc_server *server, struct bridge_set *bs)
+{
+    rpc_server_register(server, "bridge.add", rpc_bridge_add, bs);
+    rpc_server_register(server, "bridge.del", rpc_bridge_del, bs);
+    rpc_server_register(server, "bridge.list", rpc_bridge_list, bs);
+    rpc_server_register(server, "port.add", rpc_port_add, bs);
+    rpc_server_register(server, "port.del", rpc_port_del, bs);
+    rpc_server_register(server, "port.list", rpc_port_list, bs);
+    rpc_server_register(server, "show", rpc_show, bs);
+    rpc_server_register(server, "log.set", rpc_log_set, NULL);
+    rpc_server_register(server, "log.list", rpc_log_list, NULL);
+    rpc_server_register(server, "version", rpc_version, NULL);
+}

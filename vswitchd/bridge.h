@@ -1,0 +1,79 @@
+/* vswitchd/bridge.h: the daemon's bridges and ports, and their config db.
+ *
+ * A 'struct bridge_set' is every bridge the daemon runs.  Each change is
+ * validated, applied, and written to the config db before it returns; a
+ * change whose db write fails is undone, so the db and the running
+ * switch never disagree.
+ *
+ * Like Open vSwitch, every bridge has a local port of its own name and
+ * type "internal" with OpenFlow port number LOCAL (65534), and a port
+ * name is unique across all bridges.
+ *
+ * Functions return 0 or a positive errno value (EEXIST, ENOENT, EINVAL,
+ * ENOSPC, or the db's error) and, on error, a malloc'd message that names
+ * the object in '*errp' (caller frees), e.g. "no bridge named br9".
+ *
+ * Thread-safety: main thread only. */
+#ifndef VSWITCHD_BRIDGE_H
+#define VSWITCHD_BRIDGE_H 1
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "hmap.h"
+
+struct bridge_set;
+
+struct port {
+    struct hmap_node node;      /* In 'bridge->ports', by name. */
+    struct hmap_node all_node;  /* In 'bridge_set->all_ports', by name. */
+    struct bridge *bridge;      /* Containing bridge. */
+    char *name;                 /* Device name, unique in the set. */
+    char *type;                 /* "system", "internal" or "dummy". */
+    uint32_t ofport;            /* OpenFlow port number. */
+};
+
+struct bridge {
+    struct hmap_node node;      /* In 'bridge_set->bridges', by name. */
+    char *name;                 /* Bridge name, also its local port. */
+    struct hmap ports;          /* "struct port"s, by name. */
+};
+
+/* Opens the config db at 'dbfile' (created on first change when missing)
+ * and builds the bridges it holds.  Returns 0 and the set in '*bsp', or a
+ * positive errno value and a message in '*errp'. */
+int bridge_set_open(const char *dbfile, struct bridge_set **bsp,
+                    char **errp);
+void bridge_set_close(struct bridge_set *);
+
+struct bridge *bridge_find(const struct bridge_set *, const char *name);
+struct port *bridge_find_port(const struct bridge_set *, const char *name);
+
+/* Returns the bridges sorted by name, in a malloc'd array of '*n'
+ * (caller frees the array only). */
+struct bridge **bridge_set_sorted(const struct bridge_set *, size_t *n);
+/* Returns the ports of 'br' sorted by ofport, likewise. */
+struct port **bridge_ports_sorted(const struct bridge *, size_t *n);
+
+int bridge_add(struct bridge_set *, const char *name, bool may_exist,
+               char **errp);
+int bridge_del(struct bridge_set *, const char *name, bool if_exists,
+               char **errp);
+
+/* Adds port 'name' of 'type' (NULL means "system") to bridge 'br_name'.
+ * 'ofport' 0 picks the lowest free number.  With 'may_exist', a port that
+ * exists already with the same bridge (and, when given, type and ofport)
+ * is not an error.  Stores the port's number in '*ofportp'. */
+int bridge_add_port(struct bridge_set *, const char *br_name,
+                    const char *name, const char *type, uint32_t ofport,
+                    bool may_exist, uint32_t *ofportp, char **errp);
+/* Deletes port 'name'; when 'br_name' is nonnull the port must be in that
+ * bridge.  A bridge's local port cannot be deleted (delete the bridge). */
+int bridge_del_port(struct bridge_set *, const char *br_name,
+                    const char *name, bool if_exists, char **errp);
+
+/* Returns true if 'name' can name a bridge or port: what Linux accepts as
+ * a network device name.  Otherwise stores a reason in '*errp'. */
+bool bridge_is_valid_name(const char *name, char **errp);
+
+#endif /* bridge.h */

@@ -1,0 +1,316 @@
+/* nfvs-vswitchd: the nfvs daemon.  Parses options, becomes a daemon,
+ * loads the config db and serves JSON-RPC until SIGTERM or SIGINT. */
+#include <config.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "bridge-rpc.h"
+#include "bridge.h"
+#include "daemon.h"
+#include "rpc-server.h"
+#include "util.h"
+#include "vlog.h"
+
+VLOG_DEFINE_THIS_MODULE(vswitchd);
+
+struct options {
+    char *rundir;               /* Runtime directory. */
+    char *dbfile;               /* Config db. */
+    char **remotes;             /* "punix:PATH", ... */
+    size_t n_remotes;           /* Number of 'remotes'. */
+    char *log_file;             /* Log file, or NULL. */
+    char *pidfile;              /* Pidfile, or NULL. */
+    bool detach;                /* Run in the background? */
+    bool syslog;                /* Log to syslog as well? */
+};
+
+static void NFVS_NO_RETURN
+usage(const struct options *opts)
+{
+    printf("%s: nfvs virtual switch daemon\n"
+           "usage: %s [OPTIONS]\n"
+           "\n"
+           "Options:\n"
+           "  --rundir=DIR        runtime directory (default: %s)\n"
+           "  --dbfile=FILE       config db (default: %s)\n"
+           "  --remote=REMOTE     listen on REMOTE, e.g. punix:PATH; may be\n"
+           "                      given more than once (default:\n"
+           "                      punix:RUNDIR/nfvs-vswitchd.sock)\n"
+           "  --log-file[=FILE]   also log to FILE (default:\n"
+           "                      /var/log/nfvs/nfvs-vswitchd.log)\n"
+           "  --syslog            also log to syslog\n"
+           "  -v, --verbose=SPEC  set log levels: MODULE[:DEST]:LEVEL,\n"
+           "                      DEST = console|syslog|file, LEVEL =\n"
+           "                      off|emer|err|warn|info|dbg\n"
+           "  --detach            run in the background once ready\n"
+           "  --pidfile[=FILE]    write and lock a pidfile (default:\n"
+           "                      RUNDIR/nfvs-vswitchd.pid)\n"
+           "  -h, --help          print this help and exit\n"
+           "  -V, --version       print the version and exit\n"
+           "\n"
+           "Environment: NFVS_RUNDIR and NFVS_DBDIR change the defaults.\n",
+           nfvs_program_name(), nfvs_program_name(), opts->rundir,
+           opts->dbfile);
+    exit(0);
+}
+
+static const char *
+env_or(const char *name, const char *dflt)
+{
+    const char *value = getenv(name);
+
+    return value && value[0] ? value : dflt;
+}
+
+static void
+parse_options(int argc, char *argv[], struct options *opts)
+{
+    enum {
+        OPT_RUNDIR = UCHAR_MAX + 1,
+        OPT_DBFILE,
+        OPT_REMOTE,
+        OPT_LOG_FILE,
+        OPT_SYSLOG,
+        OPT_DETACH,
+        OPT_PIDFILE,
+    };
+    static const struct option long_options[] = {
+        {"rundir", required_argument, NULL, OPT_RUNDIR},
+        {"dbfile", required_argument, NULL, OPT_DBFILE},
+        {"remote", required_argument, NULL, OPT_REMOTE},
+        {"log-file", optional_argument, NULL, OPT_LOG_FILE},
+        {"syslog", no_argument, NULL, OPT_SYSLOG},
+        {"verbose", optional_argument, NULL, 'v'},
+        {"detach", no_argument, NULL, OPT_DETACH},
+        {"pidfile", optional_argument, NULL, OPT_PIDFILE},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    bool want_pidfile = false;
+    char *pidfile_arg = NULL;
+    char *dbdir;
+
+    memset(opts, 0, sizeof *opts);
+    opts->rundir = xstrdup(env_or("NFVS_RUNDIR", NFVS_RUNDIR_DEFAULT));
+    dbdir = xstrdup(env_or("NFVS_DBDIR", NFVS_DBDIR_DEFAULT));
+
+    for (;;) {
+        int c = getopt_long(argc, argv, "v::hV", long_options, NULL);
+        char *msg;
+
+        if (c == -1) {
+            break;
+        }
+        switch (c) {
+        case OPT_RUNDIR:
+            free(opts->rundir);
+            opts->rundir = xstrdup(optarg);
+            break;
+        case OPT_DBFILE:
+            free(opts->dbfile);
+            opts->dbfile = xstrdup(optarg);
+            break;
+        case OPT_REMOTE:
+            opts->remotes = xrealloc(opts->remotes, (opts->n_remotes + 1)
+                                     * sizeof *opts->remotes);
+            opts->remotes[opts->n_remotes++] = xstrdup(optarg);
+            break;
+        case OPT_LOG_FILE:
+            free(opts->log_file);
+            opts->log_file = xstrdup(optarg ? optarg
+                                     : "/var/log/nfvs/nfvs-vswitchd.log");
+            break;
+        case OPT_SYSLOG:
+            opts->syslog = true;
+            break;
+        case 'v':
+            msg = vlog_set_levels_from_string(optarg ? optarg : "dbg");
+            if (msg) {
+                nfvs_fatal(0, "--verbose: %s", msg);
+            }
+            break;
+        case OPT_DETACH:
+            opts->detach = true;
+            break;
+        case OPT_PIDFILE:
+            want_pidfile = true;
+            free(pidfile_arg);
+            pidfile_arg = optarg ? xstrdup(optarg) : NULL;
+            break;
+        case 'h':
+            if (!opts->dbfile) {
+                opts->dbfile = xasprintf("%s/conf.json", dbdir);
+            }
+            usage(opts);
+        case 'V':
+            printf("nfvs-vswitchd (nfvs) %s\n", PACKAGE_VERSION);
+            exit(0);
+        default:
+            fprintf(stderr, "Try '%s --help' for more information.\n",
+                    nfvs_program_name());
+            exit(1);
+        }
+    }
+    if (optind < argc) {
+        nfvs_fatal(0, "unexpected argument \"%s\" (use --help for help)",
+                   argv[optind]);
+    }
+
+    if (!opts->dbfile) {
+        opts->dbfile = xasprintf("%s/conf.json", dbdir);
+    }
+    if (!opts->n_remotes) {
+        opts->remotes = xmalloc(sizeof *opts->remotes);
+        opts->remotes[opts->n_remotes++]
+            = xasprintf("punix:%s/nfvs-vswitchd.sock", opts->rundir);
+    }
+    if (want_pidfile) {
+        opts->pidfile = (pidfile_arg ? pidfile_arg
+                         : xasprintf("%s/nfvs-vswitchd.pid", opts->rundir));
+    }
+    free(dbdir);
+}
+
+static void
+options_uninit(struct options *opts)
+{
+    size_t i;
+
+    for (i = 0; i < opts->n_remotes; i++) {
+        free(opts->remotes[i]);
+    }
+    free(opts->remotes);
+    free(opts->rundir);
+    free(opts->dbfile);
+    free(opts->log_file);
+    free(opts->pidfile);
+}
+
+static void
+on_exit_signal(evutil_socket_t sig, short events NFVS_UNUSED, void *base_)
+{
+    struct event_base *base = base_;
+
+    VLOG_INFO("%s received, exiting", strsignal(sig));
+    event_base_loopbreak(base);
+}
+
+static void
+on_sighup(evutil_socket_t sig NFVS_UNUSED, short events NFVS_UNUSED,
+          void *aux NFVS_UNUSED)
+{
+    int error = vlog_reopen_log_file();
+
+    if (error) {
+        VLOG_WARN("reopening log file failed: %s", nfvs_strerror(error));
+    } else {
+        VLOG_INFO("log file reopened");
+    }
+}
+
+/* Creates 'dir' (and not its parents) unless it exists. */
+static void
+ensure_dir(const char *dir)
+{
+    if (mkdir(dir, 0755) && errno != EEXIST) {
+        nfvs_fatal(errno, "cannot create directory %s", dir);
+    }
+}
+
+int
+main(int argc, char *argv[])
+{
+    struct event *sigterm, *sigint, *sighup;
+    struct rpc_server *server;
+    struct bridge_set *bridges;
+    struct event_base *base;
+    struct options opts;
+    char *msg = NULL;
+    size_t i;
+    int error;
+
+    nfvs_set_program_name(argv[0]);
+    parse_options(argc, argv, &opts);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (opts.log_file) {
+        error = vlog_set_log_file(opts.log_file);
+        if (error) {
+            nfvs_fatal(error, "cannot open log file %s", opts.log_file);
+        }
+    }
+    vlog_set_syslog(opts.syslog);
+    ensure_dir(opts.rundir);
+
+    if (opts.detach) {
+        daemon_detach_start();
+    }
+    if (opts.pidfile) {
+        pid_t other;
+
+        error = daemon_write_pidfile(opts.pidfile, &other);
+        if (error == EBUSY) {
+            nfvs_fatal(0, "%s: already running as pid %ld, not starting",
+                       opts.pidfile, (long int) other);
+        } else if (error) {
+            nfvs_fatal(error, "cannot create pidfile %s", opts.pidfile);
+        }
+    }
+
+    error = bridge_set_open(opts.dbfile, &bridges, &msg);
+    if (error) {
+        nfvs_fatal(0, "%s", msg);
+    }
+
+    base = event_base_new();
+    if (!base) {
+        nfvs_fatal(0, "cannot create the event loop");
+    }
+    server = rpc_server_create(base);
+    bridge_rpc_register(server, bridges);
+    for (i = 0; i < opts.n_remotes; i++) {
+        error = rpc_server_add_remote(server, opts.remotes[i], &msg);
+        if (error) {
+            nfvs_fatal(0, "%s", msg);
+        }
+        VLOG_INFO("listening on %s", opts.remotes[i]);
+    }
+
+    sigterm = evsignal_new(base, SIGTERM, on_exit_signal, base);
+    sigint = evsignal_new(base, SIGINT, on_exit_signal, base);
+    sighup = evsignal_new(base, SIGHUP, on_sighup, NULL);
+    event_add(sigterm, NULL);
+    event_add(sigint, NULL);
+    event_add(sighup, NULL);
+
+    VLOG_INFO("nfvs-vswitchd %s ready", PACKAGE_VERSION);
+    if (opts.detach) {
+        daemon_detach_done();
+    }
+    daemon_notify("READY=1\nSTATUS=serving");
+
+    event_base_dispatch(base);
+
+    daemon_notify("STOPPING=1");
+    event_free(sigterm);
+    event_free(sigint);
+    event_free(sighup);
+    rpc_server_destroy(server);
+    bridge_set_close(bridges);
+    event_base_free(base);
+    if (opts.pidfile) {
+        daemon_remove_pidfile();
+    }
+    VLOG_INFO("exited");
+    vlog_set_log_file(NULL);
+    options_uninit(&opts);
+    return 0;
+}
