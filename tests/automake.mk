@@ -49,3 +49,4 @@ clean-local:
 	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
 TESTSUITE_AT += tests/ctl.at
 TESTSUITE_AT += tests/daemon.at
+tests_nfvstest_SOURCES += tests/test-mac-learning.c
