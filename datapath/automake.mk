@@ -1,0 +1,1 @@
+noinst_HEADERS += datapath/nfvs_abi.h

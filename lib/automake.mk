@@ -16,3 +16,5 @@ lib_libnfvs_la_SOURCES += lib/list.c lib/list.h
 lib_libnfvs_la_SOURCES += lib/match.c lib/match.h
 lib_libnfvs_la_SOURCES += lib/util.c lib/util.h
 lib_libnfvs_la_SOURCES += lib/mac-learning.c lib/mac-learning.h
+lib_libnfvs_la_SOURCES += lib/nlattr.c lib/nlattr.h
+lib_libnfvs_la_SOURCES += lib/odp-util.c lib/odp-util.h
