@@ -192,6 +192,59 @@ cmd_del_port(struct ctl_context *ctx, int argc, char *argv[])
     return ctl_call_quiet(ctx, "port.del", params);
 }
 
+/* Parses "1,2,3" (or "" for none) into a JSON array of VLAN IDs. */
+static json_t *
+parse_trunks(const char *arg, const char *s)
+{
+    json_t *trunks = json_array();
+    char *copy = xstrdup(s);
+    char *save = NULL, *token;
+
+    for (token = strtok_r(copy, ",", &save); token;
+         token = strtok_r(NULL, ",", &save)) {
+        unsigned int vid;
+
+        if (!str_to_uint(token, 10, &vid) || vid > 4095) {
+            nfvs_fatal(0, "%s: \"%s\" is not a VLAN ID (0 to 4095)", arg,
+                       token);
+        }
+        json_array_append_new(trunks, json_integer(vid));
+    }
+    free(copy);
+    return trunks;
+}
+
+static int
+cmd_set_port(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *params = json_pack("{s:s, s:s}", "bridge", argv[1],
+                               "name", argv[2]);
+    int i;
+
+    for (i = 3; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        unsigned int vid;
+
+        if (eq && !strncmp(argv[i], "tag=", 4)) {
+            if (!eq[1]) {
+                json_object_set_new(params, "tag", json_null());
+            } else if (str_to_uint(eq + 1, 10, &vid) && vid <= 4095) {
+                json_object_set_new(params, "tag", json_integer(vid));
+            } else {
+                nfvs_fatal(0, "%s: VLAN ID must be a number from 0 to 4095",
+                           argv[i]);
+            }
+        } else if (eq && !strncmp(argv[i], "trunks=", 7)) {
+            json_object_set_new(params, "trunks",
+                                parse_trunks(argv[i], eq + 1));
+        } else {
+            nfvs_fatal(0, "%s: unknown port setting (expected tag=VLAN or "
+                       "trunks=VLAN,...)", argv[i]);
+        }
+    }
+    return ctl_call_quiet(ctx, "port.set", params);
+}
+
 static int
 cmd_list_ports(struct ctl_context *ctx, int argc, char *argv[])
 {
@@ -236,6 +289,22 @@ cmd_show(struct ctl_context *ctx, int argc, char *argv[])
                                                             "ofport")));
             printf("\n            type: %s\n",
                    json_string_value(json_object_get(port, "type")));
+            if (json_object_get(port, "tag")) {
+                printf("            tag: %lld\n", (long long int)
+                       json_integer_value(json_object_get(port, "tag")));
+            }
+            if (json_object_get(port, "trunks")) {
+                json_t *vid;
+                size_t k;
+
+                printf("            trunks: [");
+                json_array_foreach (json_object_get(port, "trunks"), k,
+                                    vid) {
+                    printf("%s%lld", k ? ", " : "",
+                           (long long int) json_integer_value(vid));
+                }
+                printf("]\n");
+            }
         }
     }
     json_decref(result);
@@ -305,6 +374,8 @@ static const struct ctl_command commands[] = {
      "[ofport=N]", cmd_add_port},
     {"del-port", 1, 2, "[BRIDGE] PORT", cmd_del_port},
     {"list-ports", 1, 1, "BRIDGE", cmd_list_ports},
+    {"set-port", 3, 4, "BRIDGE PORT [tag=VLAN] [trunks=VLAN,...]",
+     cmd_set_port},
     {"set-log", 1, 3, "MODULE [DESTINATION] LEVEL", cmd_set_log},
     {"list-log", 0, 0, "", cmd_list_log},
     {"version", 0, 0, "", cmd_version},

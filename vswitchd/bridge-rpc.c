@@ -191,8 +191,94 @@ rpc_port_list(json_t *params, json_t **errorp, void *bs_)
 static json_t *
 port_to_json(const struct port *port)
 {
-    return json_pack("{s:s, s:s, s:I}", "name", port->name,
-                     "type", port->type, "ofport", (json_int_t) port->ofport);
+    json_t *json = json_pack("{s:s, s:s, s:I}", "name", port->name,
+                             "type", port->type,
+                             "ofport", (json_int_t) port->ofport);
+    size_t i;
+
+    if (port->tag >= 0) {
+        json_object_set_new(json, "tag", json_integer(port->tag));
+    }
+    if (port->n_trunks) {
+        json_t *trunks = json_array();
+
+        for (i = 0; i < port->n_trunks; i++) {
+            json_array_append_new(trunks, json_integer(port->trunks[i]));
+        }
+        json_object_set_new(json, "trunks", trunks);
+    }
+    return json;
+}
+
+static json_t *
+rpc_port_set(json_t *params, json_t **errorp, void *bs_)
+{
+    struct bridge_set *bs = bs_;
+    json_t *tag_json = NULL, *trunks_json = NULL, *value;
+    const char *br_name, *name;
+    uint16_t *trunks = NULL;
+    size_t i, n_trunks = 0;
+    struct port *port;
+    char *msg = NULL;
+    int tag, error;
+
+    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s?:o, s?:o}",
+                           "bridge", &br_name, "name", &name,
+                           "tag", &tag_json, "trunks", &trunks_json)) {
+        return NULL;
+    }
+    if (tag_json && !json_is_null(tag_json) && !json_is_integer(tag_json)) {
+        *errorp = rpc_error_create(RPC_INVALID_PARAMS,
+                                   "tag must be an integer or null");
+        return NULL;
+    }
+    if (trunks_json && !json_is_array(trunks_json)) {
+        *errorp = rpc_error_create(RPC_INVALID_PARAMS,
+                                   "trunks must be an array of integers");
+        return NULL;
+    }
+    json_array_foreach (trunks_json, i, value) {
+        if (!json_is_integer(value) || json_integer_value(value) < 0
+            || json_integer_value(value) > 4095) {
+            *errorp = rpc_error_create(RPC_ERR_INVALID,
+                                       "trunks: VLAN IDs must be integers "
+                                       "between 0 and 4095");
+            return NULL;
+        }
+    }
+
+    port = bridge_find_port(bs, name);
+    tag = port ? port->tag : -1;
+    if (tag_json) {
+        json_int_t t = json_is_null(tag_json) ? -1
+                       : json_integer_value(tag_json);
+        if (t < -1 || t > 4095) {
+            *errorp = rpc_error_create(RPC_ERR_INVALID, "tag=%lld: VLAN ID "
+                                       "must be between 0 and 4095",
+                                       (long long int) t);
+            return NULL;
+        }
+        tag = t;
+    }
+    if (trunks_json) {
+        n_trunks = json_array_size(trunks_json);
+        trunks = xcalloc(n_trunks, sizeof *trunks);
+        json_array_foreach (trunks_json, i, value) {
+            trunks[i] = json_integer_value(value);
+        }
+    } else if (port && port->n_trunks) {
+        n_trunks = port->n_trunks;
+        trunks = xmemdup(port->trunks, n_trunks * sizeof *trunks);
+    }
+
+    error = bridge_set_port_vlans(bs, br_name, name, tag, trunks, n_trunks,
+                                  &msg);
+    free(trunks);
+    if (error) {
+        *errorp = error_from_errno(error, msg);
+        return NULL;
+    }
+    return json_object();
 }
 
 static json_t *
@@ -280,6 +366,7 @@ bridge_rpc_register(struct rpc_server *server, struct bridge_set *bs)
     rpc_server_register(server, "port.add", rpc_port_add, bs);
     rpc_server_register(server, "port.del", rpc_port_del, bs);
     rpc_server_register(server, "port.list", rpc_port_list, bs);
+    rpc_server_register(server, "port.set", rpc_port_set, bs);
     rpc_server_register(server, "show", rpc_show, bs);
     rpc_server_register(server, "log.set", rpc_log_set, NULL);
     rpc_server_register(server, "log.list", rpc_log_list, NULL);

@@ -105,6 +105,7 @@ port_create(struct bridge_set *bs, struct bridge *br, const char *name,
     port->name = xstrdup(name);
     port->type = xstrdup(type);
     port->ofport = ofport;
+    port->tag = -1;
     hmap_insert(&br->ports, &port->node, hash_string(name, 0));
     hmap_insert(&bs->all_ports, &port->all_node, hash_string(name, 0));
     return port;
@@ -118,6 +119,7 @@ port_destroy(struct bridge_set *bs, struct port *port)
         hmap_remove(&bs->all_ports, &port->all_node);
         free(port->name);
         free(port->type);
+        free(port->trunks);
         free(port);
     }
 }
@@ -215,6 +217,27 @@ bridge_ports_sorted(const struct bridge *br, size_t *n)
 /* Config db. */
 
 static json_t *
+port_to_json(const struct port *port)
+{
+    json_t *cfg = json_pack("{s:s, s:I}", "type", port->type,
+                            "ofport", (json_int_t) port->ofport);
+    size_t i;
+
+    if (port->tag >= 0) {
+        json_object_set_new(cfg, "tag", json_integer(port->tag));
+    }
+    if (port->n_trunks) {
+        json_t *trunks = json_array();
+
+        for (i = 0; i < port->n_trunks; i++) {
+            json_array_append_new(trunks, json_integer(port->trunks[i]));
+        }
+        json_object_set_new(cfg, "trunks", trunks);
+    }
+    return cfg;
+}
+
+static json_t *
 bridge_set_to_json(const struct bridge_set *bs)
 {
     json_t *bridges = json_object();
@@ -228,10 +251,7 @@ bridge_set_to_json(const struct bridge_set *bs)
             if (port->ofport == OFPP_LOCAL) {
                 continue;
             }
-            json_object_set_new(ports, port->name,
-                                json_pack("{s:s, s:I}",
-                                          "type", port->type,
-                                          "ofport", (json_int_t) port->ofport));
+            json_object_set_new(ports, port->name, port_to_json(port));
         }
         json_object_set_new(bridges, br->name,
                             json_pack("{s:o}", "ports", ports));
@@ -259,13 +279,22 @@ static int
 bridge_set_load_port(struct bridge_set *bs, struct bridge *br,
                      const char *name, json_t *cfg, char **errp)
 {
-    const char *type;
-    json_int_t ofport;
+    json_t *trunks_json = NULL, *value;
+    json_int_t ofport, tag = -1;
+    struct port *port;
     json_error_t jerr;
+    const char *type;
+    size_t i;
 
-    if (json_unpack_ex(cfg, &jerr, JSON_STRICT, "{s:s, s:I}",
-                       "type", &type, "ofport", &ofport)) {
+    if (json_unpack_ex(cfg, &jerr, JSON_STRICT, "{s:s, s:I, s?:I, s?:o}",
+                       "type", &type, "ofport", &ofport, "tag", &tag,
+                       "trunks", &trunks_json)) {
         *errp = xasprintf("port %s: %s", name, jerr.text);
+        return EINVAL;
+    }
+    if (tag < -1 || tag > 4095
+        || (trunks_json && !json_is_array(trunks_json))) {
+        *errp = xasprintf("port %s: bad tag or trunks", name);
         return EINVAL;
     }
     if (!bridge_is_valid_name(name, errp)) {
@@ -279,7 +308,21 @@ bridge_set_load_port(struct bridge_set *bs, struct bridge *br,
         *errp = xasprintf("port %s: duplicate name or ofport", name);
         return EINVAL;
     }
-    port_create(bs, br, name, type, ofport);
+    port = port_create(bs, br, name, type, ofport);
+    port->tag = tag;
+    json_array_foreach (trunks_json, i, value) {
+        json_int_t vid = json_integer_value(value);
+
+        if (!json_is_integer(value) || vid < 0 || vid > 4095
+            || (i && vid <= port->trunks[i - 1])) {
+            *errp = xasprintf("port %s: bad trunks", name);
+            return EINVAL;
+        }
+        port->trunks = xrealloc(port->trunks,
+                                (i + 1) * sizeof *port->trunks);
+        port->trunks[i] = vid;
+        port->n_trunks = i + 1;
+    }
     return 0;
 }
 
@@ -620,5 +663,81 @@ bridge_del_port(struct bridge_set *bs, const char *br_name,
         VLOG_INFO("bridge %s: deleted port %s", br->name, name);
     }
     free(type);
+    return error;
+}
+
+static int
+compare_vids(const void *a_, const void *b_)
+{
+    const uint16_t *a = a_;
+    const uint16_t *b = b_;
+
+    return (*a > *b) - (*a < *b);
+}
+
+int
+bridge_set_port_vlans(struct bridge_set *bs, const char *br_name,
+                      const char *name, int tag, const uint16_t *trunks,
+                      size_t n_trunks, char **errp)
+{
+    uint16_t *old_trunks, *new_trunks;
+    size_t i, n, old_n_trunks;
+    struct port *port;
+    int old_tag;
+    int error;
+
+    if (!bridge_find(bs, br_name)) {
+        *errp = xasprintf("no bridge named %s", br_name);
+        return ENOENT;
+    }
+    port = bridge_find_port(bs, name);
+    if (!port || strcmp(port->bridge->name, br_name)) {
+        *errp = xasprintf("bridge %s does not have a port %s", br_name,
+                          name);
+        return ENOENT;
+    }
+    if (tag < -1 || tag > 4095) {
+        *errp = xasprintf("tag=%d: VLAN ID must be between 0 and 4095",
+                          tag);
+        return EINVAL;
+    }
+    if (tag >= 0 && n_trunks) {
+        *errp = xstrdup("a port cannot have both a tag and trunks "
+                        "(native VLAN modes are not supported)");
+        return EINVAL;
+    }
+
+    new_trunks = n_trunks ? xmemdup(trunks, n_trunks * sizeof *trunks)
+                          : NULL;
+    qsort(new_trunks, n_trunks, sizeof *new_trunks, compare_vids);
+    for (i = n = 0; i < n_trunks; i++) {
+        if (new_trunks[i] > 4095) {
+            *errp = xasprintf("trunks: VLAN ID %d is not between 0 and "
+                              "4095", new_trunks[i]);
+            free(new_trunks);
+            return EINVAL;
+        }
+        if (!n || new_trunks[n - 1] != new_trunks[i]) {
+            new_trunks[n++] = new_trunks[i];
+        }
+    }
+
+    old_tag = port->tag;
+    old_trunks = port->trunks;
+    old_n_trunks = port->n_trunks;
+    port->tag = tag;
+    port->trunks = new_trunks;
+    port->n_trunks = n;
+    error = bridge_set_save(bs, errp);
+    if (error) {
+        port->tag = old_tag;
+        port->trunks = old_trunks;
+        port->n_trunks = old_n_trunks;
+        free(new_trunks);
+    } else {
+        free(old_trunks);
+        VLOG_INFO("bridge %s: port %s: tag %d, %zu trunk VLAN(s)", br_name,
+                  name, tag, n);
+    }
     return error;
 }

@@ -31,6 +31,13 @@ struct port {
     char *name;                 /* Device name, unique in the set. */
     char *type;                 /* "system", "internal" or "dummy". */
     uint32_t ofport;            /* OpenFlow port number. */
+
+    /* VLAN mode, for the NORMAL action, as in Open vSwitch: with a 'tag'
+     * the port is an access port of that VLAN; otherwise it is a trunk of
+     * the VLANs in 'trunks', or of every VLAN when 'n_trunks' is 0. */
+    int tag;                    /* 0..4095, or -1 for none. */
+    uint16_t *trunks;           /* Sorted VLAN IDs, no duplicates. */
+    size_t n_trunks;            /* Number of 'trunks'. */
 };
 
 struct bridge {
@@ -71,6 +78,15 @@ int bridge_add_port(struct bridge_set *, const char *br_name,
  * bridge.  A bridge's local port cannot be deleted (delete the bridge). */
 int bridge_del_port(struct bridge_set *, const char *br_name,
                     const char *name, bool if_exists, char **errp);
+
+/* Sets the VLAN configuration of port 'name' on bridge 'br_name': 'tag'
+ * -1 clears it; 'n_trunks' 0 means all VLANs.  A tag and trunks together
+ * are rejected (OVS's native VLAN modes are not supported).  Takes no
+ * ownership of 'trunks'. */
+int bridge_set_port_vlans(struct bridge_set *, const char *br_name,
+                          const char *name, int tag,
+                          const uint16_t *trunks, size_t n_trunks,
+                          char **errp);
 
 /* Returns true if 'name' can name a bridge or port: what Linux accepts as
  * a network device name.  Otherwise stores a reason in '*errp'. */
