@@ -261,7 +261,7 @@ classifier_insert(struct classifier *cls, struct cls_rule *rule)
             rule->next = r->next;
             rule->seq = r->seq;
             *prevp = rule;
-            if (r == head) {
+            if (prevp == &head) {
                 hmap_remove(&st->rules, &r->node);
                 hmap_insert(&st->rules, &rule->node, hash);
             }

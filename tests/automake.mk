@@ -47,3 +47,6 @@ installcheck-local: tests/atconfig tests/atlocal $(TESTSUITE)
 
 clean-local:
 	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
+tests_nfvstest_SOURCES += tests/test-classifier.c
+tests_nfvstest_SOURCES += tests/test-classifier-random.c
+TESTSUITE_AT += tests/classifier.at
