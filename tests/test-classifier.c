@@ -844,7 +844,7 @@ enum { CONC_N = 64, CONC_A = 100, CONC_B = 200 };
 
 struct conc_reader {
     struct flow_table *ft;      /* Table under test. */
-    volatile bool *stop;        /* Set by the main thread at the end. */
+    bool *stop;                 /* Set by the main thread at the end. */
     unsigned long long n_reads; /* Consistent snapshots seen. */
 };
 
@@ -861,7 +861,7 @@ conc_reader_main(void *r_)
 {
     struct conc_reader *r = r_;
 
-    while (!*r->stop) {
+    while (!__atomic_load_n(r->stop, __ATOMIC_RELAXED)) {
         uint64_t version;
         int i;
 
@@ -917,7 +917,7 @@ test_concurrency(void)
     struct flow_table *ft = make_table(false);
     struct conc_reader readers[N_READERS];
     pthread_t threads[N_READERS];
-    volatile bool stop = false;
+    bool stop = false;
     unsigned long long n_reads = 0;
     struct match m;
     int i, cur = CONC_A;
@@ -950,7 +950,7 @@ test_concurrency(void)
             cur = next;
         }
     }
-    stop = true;
+    __atomic_store_n(&stop, true, __ATOMIC_RELAXED);
     for (i = 0; i < N_READERS; i++) {
         CHECK(!pthread_join(threads[i], NULL));
         n_reads += readers[i].n_reads;
