@@ -18,3 +18,5 @@ lib_libnfvs_la_SOURCES += lib/util.c lib/util.h
 lib_libnfvs_la_SOURCES += lib/mac-learning.c lib/mac-learning.h
 lib_libnfvs_la_SOURCES += lib/nlattr.c lib/nlattr.h
 lib_libnfvs_la_SOURCES += lib/odp-util.c lib/odp-util.h
+lib_libnfvs_la_SOURCES += lib/classifier.c lib/classifier.h
+lib_libnfvs_la_SOURCES += lib/flow-table.c lib/flow-table.h

@@ -50,3 +50,6 @@ clean-local:
 TESTSUITE_AT += tests/ctl.at
 TESTSUITE_AT += tests/daemon.at
 tests_nfvstest_SOURCES += tests/test-mac-learning.c
+tests_nfvstest_SOURCES += tests/test-classifier.c
+tests_nfvstest_SOURCES += tests/test-classifier-random.c
+TESTSUITE_AT += tests/classifier.at

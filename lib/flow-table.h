@@ -1,0 +1,307 @@
+/* lib/flow-table.h: the OpenFlow-style tables (0..254) of one bridge.
+ *
+ * Each table is a classifier (lib/classifier.h) of 'struct rule's.  Rules
+ * change only through flow mods (add, modify, delete; strict or not) with
+ * the OpenFlow 1.3 / Open vSwitch semantics described at 'struct
+ * flow_mod', through timeout expiry (flow_table_expire()) and through
+ * flow_table_clear().
+ *
+ * Batches.  Flow mods are grouped in batches: flow_table_begin(), any
+ * number of flow_table_flow_mod(), then flow_table_commit() or
+ * flow_table_abort().  A batch is all-or-none: if any of its flow mods
+ * fails, when it is queued (bad arguments) or when it is applied (for
+ * example a full table), commit returns that error and the tables are
+ * exactly as before the batch.  Flow mods apply in order, so a later one
+ * sees the effect of an earlier one of the same batch.  A flow mod issued
+ * with no batch open is a batch of one.
+ *
+ * Concurrency: why a read-write lock.  The main thread is the only writer;
+ * handler and revalidator threads translate packets by looking rules up.
+ * No reader may ever observe half of a batch.  We considered Open
+ * vSwitch's versioned rules (each rule visible in [add_version,
+ * remove_version), readers looking up "as of" a version, no lock at all).
+ * That needs hash tables that stay readable while being modified and
+ * resized (OVS's cmap) and deferred freeing (RCU), neither of which nfvs
+ * has.  Instead:
+ *   - readers hold a writer-preferring pthread read-write lock across a
+ *     whole translation (flow_table_read_lock()/unlock()); rule pointers
+ *     they obtain are valid only until they unlock;
+ *   - a commit validates and queues everything outside the lock, then
+ *     takes the write lock only to apply the batch (pointer surgery in the
+ *     classifiers, with an undo log so a failing flow mod rolls the batch
+ *     back before anybody can see it), bumps the version and unlocks;
+ *   - since no reader can hold a pointer across a commit, removed rules
+ *     are freed right after the commit, with no grace period machinery.
+ * Writer preference keeps a stream of readers from starving commits; a
+ * reader must therefore never take the read lock twice (it would
+ * deadlock behind a waiting writer).  Readers stall for the duration of
+ * one commit's apply phase, which is short (tens of microseconds for a
+ * typical batch).
+ *
+ * flow_table_version() starts at 1 and increases by one on every commit
+ * or expiry that changed something.  Revalidation records it with every
+ * datapath flow it installs: a reader under the read lock sees exactly
+ * the tables of the version it reads.
+ *
+ * Thread-safety summary: flow_table_read_lock(), flow_table_read_unlock(),
+ * flow_table_lookup(), flow_table_version() and
+ * flow_table_credit_stats() may be called from any thread (lookup and
+ * credit with the read lock held, or from the main thread).  Every other
+ * function is for the main thread only; the main thread may read the
+ * tables and rules without the lock, since it is the only writer. */
+#ifndef NFVS_FLOW_TABLE_H
+#define NFVS_FLOW_TABLE_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "classifier.h"
+#include "match.h"
+
+#define FLOW_TABLE_N_TABLES 255     /* Tables 0..254. */
+#define FLOW_TABLE_ALL 255          /* table_id for "every table". */
+#define FLOW_TABLE_MAX_PRIORITY 65535
+#define FLOW_TABLE_DEFAULT_PRIORITY 32768
+
+struct flow_table;
+
+/* An OpenFlow rule. */
+struct rule {
+    struct cls_rule cr;         /* Match and priority; in a classifier. */
+    uint8_t table_id;           /* Table this rule is in. */
+    uint16_t flags;             /* FLOW_MOD_F_SEND_FLOW_REM, stored. */
+    uint64_t cookie;            /* Controller-chosen opaque value. */
+    uint16_t idle_timeout;      /* Seconds idle before expiry; 0: never. */
+    uint16_t hard_timeout;      /* Seconds after 'modified'; 0: never. */
+    long long int created;      /* Time added, in ms. */
+    long long int modified;     /* Time added or last modified, in ms. */
+
+    /* Statistics.  Updated concurrently by readers through
+     * flow_table_credit_stats(); read them with flow_table_rule_stats(). */
+    long long int last_used;    /* Time of last packet, or 'created'. */
+    uint64_t n_packets;         /* Packets that hit this rule. */
+    uint64_t n_bytes;           /* Bytes that hit this rule. */
+
+    void *ofpacts;              /* Actions: opaque bytes owned here. */
+    size_t ofpacts_size;        /* Bytes in 'ofpacts'. */
+
+    size_t expiry_idx;          /* Private: index in expiry heap or
+                                 * SIZE_MAX. */
+};
+
+static inline struct rule *
+rule_from_cls_rule(const struct cls_rule *cr)
+{
+    return cr ? CONTAINER_OF(cr, struct rule, cr) : NULL;
+}
+
+static inline int
+rule_priority(const struct rule *rule)
+{
+    return rule->cr.priority;
+}
+
+enum flow_mod_command {
+    FLOW_MOD_ADD,               /* Add, replacing an identical rule. */
+    FLOW_MOD_MODIFY,            /* Change actions of loosely matching. */
+    FLOW_MOD_MODIFY_STRICT,     /* Change actions of the identical rule. */
+    FLOW_MOD_DELETE,            /* Delete loosely matching rules. */
+    FLOW_MOD_DELETE_STRICT,     /* Delete the identical rule. */
+};
+
+/* Flow mod flags. */
+enum {
+    /* Stored in the rule; the upper layer reports removal when set. */
+    FLOW_MOD_F_SEND_FLOW_REM = 1 << 0,
+
+    /* Add: fail with EEXIST if an overlapping rule of the same priority
+     * (other than an identical one) exists in the table. */
+    FLOW_MOD_F_CHECK_OVERLAP = 1 << 1,
+
+    /* Add replacing a rule, modify: zero the counters.  Without it an add
+     * that replaces an identical rule keeps that rule's packet and byte
+     * counts, as OpenFlow 1.2+ specify; OpenFlow 1.0 and 1.1 (and so
+     * "ovs-ofctl add-flow", which speaks 1.0 by default) always reset on
+     * add, so a front end imitating ovs-ofctl sets this flag on adds. */
+    FLOW_MOD_F_RESET_COUNTS = 1 << 2,
+
+    /* Modify: if no rule matched and 'cookie_mask' is zero, add the flow
+     * as FLOW_MOD_ADD would.  This is OpenFlow 1.0's rule, which "ovs-ofctl
+     * mod-flows" follows by default; OpenFlow 1.1+ modify never adds. */
+    FLOW_MOD_F_ADD_IF_MISSING = 1 << 3,
+};
+
+#define FLOW_MOD_COOKIE_KEEP UINT64_MAX
+
+/* One change request, in the shape of OpenFlow's flow_mod.
+ *
+ * Selection (modify and delete).  'table_id' is one table or
+ * FLOW_TABLE_ALL.  Strict commands select the rule whose match equals
+ * 'match' and whose priority is 'priority'.  Loose commands select every
+ * rule whose match is a subset of 'match' (equal or more specific), at any
+ * priority.  In both, a rule is selected only if (rule->cookie &
+ * cookie_mask) == (cookie & cookie_mask), and for deletes only if
+ * 'out_port' is OFPP_NONE or the rule's actions output to 'out_port' (as
+ * the function set with flow_table_set_output_checker() says).
+ *
+ * Effects:
+ *   - add (table_id 0..254): inserts a rule with 'match', 'priority',
+ *     'new_cookie', the timeouts, 'flags' & FLOW_MOD_F_SEND_FLOW_REM and a
+ *     copy of the actions.  An identical rule (same match and priority) is
+ *     replaced: the new rule gets fresh 'created' and 'modified' times, and
+ *     keeps the old counters unless FLOW_MOD_F_RESET_COUNTS.
+ *   - modify: each selected rule gets a copy of the new actions, a new
+ *     'modified' time, the counters zeroed if FLOW_MOD_F_RESET_COUNTS, and
+ *     'new_cookie' unless it is FLOW_MOD_COOKIE_KEEP; its timeouts,
+ *     'created' time and flags stay (as in Open vSwitch).  Selecting no
+ *     rule is not an error; see FLOW_MOD_F_ADD_IF_MISSING.
+ *   - delete: removes each selected rule.  Selecting none is no error.
+ *
+ * Errors: EINVAL for a bad table id (255 with add, >255 anywhere), a
+ * priority above FLOW_TABLE_MAX_PRIORITY or below 0, an add with cookie
+ * FLOW_MOD_COOKIE_KEEP or unknown flags; EOPNOTSUPP for an out_port filter
+ * with no output checker set; EEXIST for a FLOW_MOD_F_CHECK_OVERLAP
+ * conflict; ENOSPC when an add would exceed the table's rule limit. */
+struct flow_mod {
+    enum flow_mod_command command;  /* What to do. */
+    uint8_t table_id;           /* 0..254 or FLOW_TABLE_ALL. */
+    struct match match;         /* Selection (or new rule's match). */
+    int priority;               /* 0..65535. */
+    uint64_t cookie;            /* Selection value... */
+    uint64_t cookie_mask;       /* ...and mask; 0 selects any cookie. */
+    uint64_t new_cookie;        /* Cookie to store. */
+    uint16_t idle_timeout;      /* Add: seconds; 0 for none. */
+    uint16_t hard_timeout;      /* Add: seconds; 0 for none. */
+    uint32_t out_port;          /* Delete filter; OFPP_NONE for none. */
+    uint16_t flags;             /* FLOW_MOD_F_*. */
+    const void *ofpacts;        /* Actions for add and modify (copied). */
+    size_t ofpacts_size;        /* Bytes in 'ofpacts'. */
+};
+
+/* Initializes 'fm' as a 'command' for 'match' at 'priority' in table 0,
+ * with no cookie filter, new cookie 0, no timeouts, no out_port filter,
+ * no flags and no actions. */
+void flow_mod_init(struct flow_mod *fm, enum flow_mod_command command,
+                   const struct match *match, int priority);
+
+/* Why a rule went away. */
+enum flow_table_removed_reason {
+    FLOW_TABLE_REMOVED_IDLE,    /* Idle timeout. */
+    FLOW_TABLE_REMOVED_HARD,    /* Hard timeout. */
+};
+
+/* What one commit changed, reported to the change callback. */
+enum flow_table_change_type {
+    FLOW_TABLE_ADDED,           /* 'rule' was inserted. */
+    FLOW_TABLE_REMOVED,         /* 'rule' was removed; freed afterward. */
+    FLOW_TABLE_MODIFIED,        /* 'rule' got new actions, cookie... */
+};
+
+struct flow_table_change {
+    enum flow_table_change_type type;   /* What happened. */
+    uint8_t table_id;                   /* Table of 'rule'. */
+    struct rule *rule;                  /* The rule concerned. */
+    const void *old_ofpacts;            /* MODIFIED: previous actions. */
+    size_t old_ofpacts_size;            /* MODIFIED: their size. */
+};
+
+/* Called on the main thread after each commit (or expiry) that changed
+ * something, without the lock held, with the changes in the order they
+ * were applied ('version' is the new flow_table_version()).  An add that
+ * replaced an identical rule shows as REMOVED (old) then ADDED (new).  A
+ * rule added and changed within one batch appears more than once.  The
+ * rules and old actions stay valid until the callback returns. */
+typedef void flow_table_change_func(const struct flow_table_change *changes,
+                                    size_t n_changes, uint64_t version,
+                                    void *aux);
+
+/* Called by flow_table_expire() for each expired rule, before the change
+ * callback sees it; the rule is freed afterward. */
+typedef void flow_table_expired_func(const struct rule *rule,
+                                     enum flow_table_removed_reason reason,
+                                     void *aux);
+
+/* True if the actions 'ofpacts' output to OpenFlow port 'port'. */
+typedef bool flow_table_output_func(const void *ofpacts, size_t size,
+                                    uint32_t port, void *aux);
+
+/* Returns the current time in milliseconds (monotonic). */
+typedef long long int flow_table_clock_func(void *aux);
+
+struct flow_table *flow_table_create(void);
+void flow_table_destroy(struct flow_table *);   /* NULL is a no-op. */
+
+/* Configuration, main thread, no batch open. */
+void flow_table_set_change_cb(struct flow_table *,
+                              flow_table_change_func *, void *aux);
+void flow_table_set_output_checker(struct flow_table *,
+                                   flow_table_output_func *, void *aux);
+/* Replaces time_msec(), for tests. */
+void flow_table_set_clock(struct flow_table *, flow_table_clock_func *,
+                          void *aux);
+/* Limits table 'table_id' to 'max_rules' rules (default: SIZE_MAX). */
+void flow_table_set_max_rules(struct flow_table *, uint8_t table_id,
+                              size_t max_rules);
+
+/* Batches. */
+void flow_table_begin(struct flow_table *);
+int flow_table_flow_mod(struct flow_table *, const struct flow_mod *)
+    NFVS_WARN_UNUSED_RESULT;
+int flow_table_commit(struct flow_table *) NFVS_WARN_UNUSED_RESULT;
+void flow_table_abort(struct flow_table *);
+bool flow_table_in_batch(const struct flow_table *);
+
+/* Removes every rule of table 'table_id' (or all tables with
+ * FLOW_TABLE_ALL), as one batch; reports them as REMOVED. */
+void flow_table_clear(struct flow_table *, uint8_t table_id);
+
+/* Removes the rules whose idle or hard timeout has passed at 'now'
+ * (a rule expires when 'now' is later than its deadline: last_used +
+ * idle_timeout s, modified + hard_timeout s), calling 'cb' for each, then
+ * the change callback, as one commit.  Returns the number removed.
+ *
+ * Expiry keeps a min-heap of rules with a timeout, keyed by the earliest
+ * deadline the rule could have.  Idle deadlines only move later (readers
+ * update 'last_used' without touching the heap), so a popped rule whose
+ * real deadline moved is pushed back with its new key; a call costs
+ * O((expired + rescheduled) log n), not a scan of all rules.  No batch
+ * may be open. */
+size_t flow_table_expire(struct flow_table *, long long int now,
+                         flow_table_expired_func *cb, void *aux);
+
+/* Earliest time flow_table_expire() may have work, or LLONG_MAX. */
+long long int flow_table_next_expiry(const struct flow_table *);
+
+/* Readers. */
+void flow_table_read_lock(struct flow_table *);
+void flow_table_read_unlock(struct flow_table *);
+uint64_t flow_table_version(const struct flow_table *);
+
+/* Returns the highest-priority rule of table 'table_id' matching 'flow',
+ * or NULL; un-wildcards into 'wc' (if nonnull) as classifier_lookup()
+ * does.  Call with the read lock held (or from the main thread). */
+struct rule *flow_table_lookup(const struct flow_table *, uint8_t table_id,
+                               const struct flow *flow,
+                               struct flow_wildcards *wc);
+
+/* Adds 'packets' and 'bytes' to 'rule''s counters and raises its
+ * 'last_used' to 'used' if later.  Any thread, with the read lock held or
+ * from the main thread. */
+void flow_table_credit_stats(struct rule *rule, uint64_t packets,
+                             uint64_t bytes, long long int used);
+
+/* Reads 'rule''s counters consistently enough for reporting. */
+void flow_table_rule_stats(const struct rule *rule, uint64_t *n_packets,
+                           uint64_t *n_bytes, long long int *last_used);
+
+/* Inspection, main thread (or with the read lock). */
+size_t flow_table_count(const struct flow_table *, uint8_t table_id);
+const struct classifier *flow_table_classifier(const struct flow_table *,
+                                               uint8_t table_id);
+/* Returns the rule of 'table_id' identical to 'match' + 'priority'. */
+struct rule *flow_table_find_exactly(const struct flow_table *,
+                                     uint8_t table_id,
+                                     const struct match *match,
+                                     int priority);
+
+#endif /* flow-table.h */
