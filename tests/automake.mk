@@ -47,3 +47,5 @@ installcheck-local: tests/atconfig tests/atlocal $(TESTSUITE)
 
 clean-local:
 	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
+tests_nfvstest_SOURCES += tests/test-rpc.c tests/test-rpc-server.c
+TESTSUITE_AT += tests/rpc.at
