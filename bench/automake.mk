@@ -1,0 +1,4 @@
+noinst_PROGRAMS += bench/nfvs-bench-rpc
+bench_nfvs_bench_rpc_SOURCES = bench/bench-rpc.c
+bench_nfvs_bench_rpc_LDADD = lib/libnfvs.la
+bench_nfvs_bench_rpc_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)

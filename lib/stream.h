@@ -1,8 +1,10 @@
 /* lib/stream.h: byte-stream transports named by remote strings.
  *
  * A remote name is "TYPE:SUFFIX".  Active names connect:
- *     unix:PATH          a unix domain stream socket (a bare PATH with no
- *                        known TYPE prefix means unix:PATH);
+ *     unix:PATH          a unix domain stream socket; a bare PATH means
+ *                        unix:PATH too, unless it starts with lowercase
+ *                        letters and a colon, which is taken for an
+ *                        unknown type;
  * passive names listen:
  *     punix:PATH         a unix domain socket file created at PATH.
  * TLS ("ssl:IP:PORT", "pssl:PORT[:IP]") is meant to come as another pair

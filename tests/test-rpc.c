@@ -500,7 +500,6 @@ cmd_flood(int argc, char *argv[])
     rpc_client_close(other);
 
     rss = get_rss_kb(argv[2]);
-    fprintf(stderr, "sent %lld requests, server rss %lld kB\n", n_sent, rss);
     if (rss > 0 && rss < 100 * 1024) {
         printf("server memory: below 100 MB\n");
     } else {
