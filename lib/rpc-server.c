@@ -365,9 +365,11 @@ rpc_conn_send(struct rpc_conn *conn, json_t *msg)
     s = rpc_encode(msg, &size);
     json_decref(msg);
     if (!s) {
-        json_t *error = rpc_error_create(RPC_INTERNAL_ERROR,
-                                         "response cannot be encoded");
-        s = rpc_encode(rpc_error_response_create(NULL, error), &size);
+        msg = rpc_error_response_create(
+            NULL, rpc_error_create(RPC_INTERNAL_ERROR,
+                                   "response cannot be encoded"));
+        s = rpc_encode(msg, &size);
+        json_decref(msg);
     }
     if (evbuffer_add_reference(output, s, size, free_reference__, NULL)) {
         free(s);
