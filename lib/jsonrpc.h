@@ -33,17 +33,29 @@
  * for add-flows of a few hundred thousand flows. */
 #define RPC_MAX_MESSAGE_SIZE_DEFAULT (32u * 1024 * 1024)
 
-/* Returns a new {"code":code,"message":...} error object. */
+/* Returns a new {"code":code,"message":...} error object.  Bytes of the
+ * formatted message that are not valid UTF-8 are replaced by '?', so
+ * text quoted from a peer cannot make the error unencodable. */
 json_t *rpc_error_create(int code, const char *format, ...)
     NFVS_PRINTF_FORMAT(2, 3);
 
 /* Encodes 'msg' compactly with a trailing newline.  Returns a malloc'd
- * string (caller frees) and its size in '*sizep'. */
+ * string (caller frees) and its size in '*sizep', which counts the
+ * newline.  Returns NULL only for a value jansson cannot encode (a
+ * reference cycle). */
 char *rpc_encode(const json_t *msg, size_t *sizep);
 
 /* Returns a new request object; takes ownership of 'params' (may be
  * NULL for none).  'id' < 0 makes a notification. */
 json_t *rpc_request_create(const char *method, json_t *params,
                            long long int id);
+
+/* Returns a new response {"jsonrpc":"2.0","id":id,"result":result}.
+ * Takes ownership of 'result'; 'id' is borrowed (NULL means null). */
+json_t *rpc_response_create(json_t *id, json_t *result);
+
+/* Returns a new error response {"jsonrpc":"2.0","id":id,"error":error}.
+ * Takes ownership of 'error'; 'id' is borrowed (NULL means null). */
+json_t *rpc_error_response_create(json_t *id, json_t *error);
 
 #endif /* jsonrpc.h */

@@ -32,4 +32,29 @@ int rpc_client_send(struct rpc_client *, const char *method,
                     json_t *params, long long int *idp);
 int rpc_client_recv(struct rpc_client *, json_t **responsep);
 
+/* Details of the functions above:
+ *
+ * rpc_client_call() gives each request a new id and skips responses
+ * whose integer id is older than it, which belong to calls that timed
+ * out; so a client stays usable after ETIMEDOUT, but responses to
+ * requests sent by rpc_client_send() and not yet received are discarded
+ * by the next rpc_client_call().  A response with id null and an error
+ * (what the server sends before closing a connection it cannot read
+ * further) answers the pending call.
+ *
+ * rpc_client_send() returns 0 or a positive errno value.
+ * rpc_client_recv() returns 0 and stores in '*responsep' the next
+ * complete JSON value received, unchecked (an object, or an array for a
+ * batch), as a new reference; or a positive errno value (ETIMEDOUT,
+ * EPROTO when the bytes are not JSON or end without a newline, EPIPE at
+ * end of stream, ECONNRESET...) and stores NULL. */
+
+/* Sends the 'size' bytes at 'data' as they are, waiting at most the
+ * timeout: for tests that need malformed or split input.  Returns 0 or a
+ * positive errno value. */
+int rpc_client_send_raw(struct rpc_client *, const void *data, size_t size);
+
+/* Changes the timeout of later operations ('timeout_ms' <= 0: none). */
+void rpc_client_set_timeout(struct rpc_client *, int timeout_ms);
+
 #endif /* rpc-client.h */

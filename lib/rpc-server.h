@@ -13,7 +13,22 @@
  *   - a peer that does not read its responses stops being read from once
  *     its unsent output passes a high-water mark, so it cannot make the
  *     daemon buffer without bound;
- *   - a message split over many writes, or several in one write, works.
+ *   - a message split over many writes, or several in one write, works;
+ *   - a peer that closes, or half-closes, mid-message is cleaned up (the
+ *     unterminated tail is handled as a last message, answered if the
+ *     peer still reads, then the connection is closed).
+ *
+ * Requests are checked strictly: a request must be an object with
+ * "jsonrpc":"2.0", a string "method", optional "params" (object or
+ * array) and optional "id" (string, integer or null), and nothing else;
+ * anything else gets RPC_INVALID_REQUEST naming what is wrong, with the
+ * request's id when that id itself is valid and null otherwise.  An
+ * unknown method gets RPC_METHOD_NOT_FOUND naming it.  Requests without
+ * "id" are notifications: their handler runs but nothing is sent back,
+ * not even an error (except for malformed ones).  A non-empty array is a
+ * batch, answered by an array of the responses in order (nothing at all
+ * if every member was a notification); an empty array is an invalid
+ * request.  Blank lines are ignored.
  *
  * Thread-safety: call everything, and expect handlers to be called, on
  * the thread that runs the event_base. */
@@ -21,6 +36,7 @@
 #define NFVS_RPC_SERVER_H 1
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct event_base;
@@ -33,6 +49,9 @@ struct rpc_server;
 typedef json_t *rpc_handler_func(json_t *params, json_t **errorp,
                                  void *aux);
 
+/* Creates a server whose connections run on 'base'.  Also makes the
+ * process ignore SIGPIPE, so that writing to a vanished peer is an error
+ * on that connection instead of the death of the daemon. */
 struct rpc_server *rpc_server_create(struct event_base *);
 void rpc_server_destroy(struct rpc_server *); /* Closes every connection. */
 
@@ -49,7 +68,27 @@ int rpc_server_add_remote(struct rpc_server *, const char *remote,
 void rpc_server_register(struct rpc_server *, const char *method,
                          rpc_handler_func *handler, void *aux);
 
+/* Sets the size in bytes, excluding the newline, of the largest message
+ * accepted on connections (default RPC_MAX_MESSAGE_SIZE_DEFAULT).  A
+ * longer one gets an RPC_INVALID_REQUEST error "message too long (more
+ * than N bytes)" with id null, and its connection is closed.  Applies to
+ * connections accepted afterward. */
 void rpc_server_set_max_message_size(struct rpc_server *, size_t);
 size_t rpc_server_n_connections(const struct rpc_server *);
+
+/* For handlers: unpacks 'params' with jansson's json_unpack() 'format'
+ * and its variable arguments in strict mode, so that a missing member, a
+ * member of the wrong type and an unknown member are all errors ("{s:s,
+ * s?i}" rejects {"name":"br0","extra":1}).  'params' NULL, as a handler
+ * gets it for a request without params, unpacks like an empty object.
+ * Returns true on success.  Otherwise returns false and stores in
+ * '*errorp' a new RPC_INVALID_PARAMS error whose message is "invalid
+ * params: " followed by jansson's text, e.g. "invalid params: 1 object
+ * item(s) left unpacked: extra", "invalid params: Expected string, got
+ * integer", "invalid params: Object item not found: name"; the output
+ * arguments may then be partly filled.  As in json_unpack(), "s" and "o"
+ * outputs are borrowed from 'params'. */
+bool rpc_params_unpack(json_t *params, json_t **errorp,
+                       const char *format, ...);
 
 #endif /* rpc-server.h */

@@ -53,3 +53,5 @@ tests_nfvstest_SOURCES += tests/test-mac-learning.c
 tests_nfvstest_SOURCES += tests/test-classifier.c
 tests_nfvstest_SOURCES += tests/test-classifier-random.c
 TESTSUITE_AT += tests/classifier.at
+tests_nfvstest_SOURCES += tests/test-rpc.c tests/test-rpc-server.c
+TESTSUITE_AT += tests/rpc.at

@@ -1,0 +1,674 @@
+#include <config.h>
+#include "rpc-server.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hash.h"
+#include "hmap.h"
+#include "jsonrpc.h"
+#include "list.h"
+#include "stream.h"
+#include "util.h"
+
+/* Once a connection has this much unsent output, it is no longer read
+ * from (nor are its buffered requests served) until the output drains
+ * below RPC_OUTPUT_LOW_WATER.  This bounds what a peer that sends but
+ * never reads can make us hold, to about one response above the mark. */
+#define RPC_OUTPUT_HIGH_WATER (4u * 1024 * 1024)
+#define RPC_OUTPUT_LOW_WATER (1u * 1024 * 1024)
+
+/* Bytes read from a socket at a time: large messages arrive in fewer
+ * callbacks than with libevent's 16 kB default. */
+#define RPC_MAX_SINGLE_READ (256 * 1024)
+
+/* How long a connection being closed may take to flush its last
+ * response to a peer that does not read it. */
+#define RPC_CLOSE_TIMEOUT_SEC 10
+
+/* How long a listener rests after accept() fails for lack of resources
+ * (EMFILE...), instead of spinning on a socket it cannot accept from. */
+#define RPC_ACCEPT_RETRY_MSEC 100
+
+struct rpc_method {
+    struct hmap_node node;          /* In rpc_server's 'methods'. */
+    char *name;                     /* "noun.verb". */
+    rpc_handler_func *handler;      /* Called for each request. */
+    void *aux;                      /* Passed to 'handler'. */
+};
+
+struct rpc_listener {
+    struct nfvs_list node;          /* In rpc_server's 'listeners'. */
+    struct rpc_server *server;      /* Owner. */
+    struct pstream *pstream;        /* The listening socket. */
+    struct evconnlistener *evl;     /* Accepts on 'pstream''s fd. */
+    struct event *retry;            /* Re-enables 'evl' after an error. */
+};
+
+struct rpc_conn {
+    struct nfvs_list node;          /* In rpc_server's 'conns'. */
+    struct rpc_server *server;      /* Owner. */
+    struct bufferevent *bev;        /* The connection. */
+    size_t max_size;                /* Largest message, in bytes. */
+    size_t scanned;                 /* Input bytes known to hold no '\n'. */
+    bool paused;                    /* Not reading: output too large. */
+    bool eof;                       /* Peer sent its last byte. */
+    bool closing;                   /* Flushing output, then destroyed. */
+};
+
+struct rpc_server {
+    struct event_base *base;        /* Runs everything. */
+    struct hmap methods;            /* Contains "struct rpc_method"s. */
+    struct nfvs_list listeners;     /* Contains "struct rpc_listener"s. */
+    struct nfvs_list conns;         /* Contains "struct rpc_conn"s. */
+    size_t n_conns;                 /* Length of 'conns'. */
+    size_t max_message_size;        /* For new connections. */
+};
+
+static void rpc_conn_process(struct rpc_conn *);
+
+struct rpc_server *
+rpc_server_create(struct event_base *base)
+{
+    struct rpc_server *server = xzalloc(sizeof *server);
+
+    signal(SIGPIPE, SIG_IGN);
+    server->base = base;
+    hmap_init(&server->methods);
+    nfvs_list_init(&server->listeners);
+    nfvs_list_init(&server->conns);
+    server->max_message_size = RPC_MAX_MESSAGE_SIZE_DEFAULT;
+    return server;
+}
+
+static void
+rpc_conn_destroy(struct rpc_conn *conn)
+{
+    nfvs_list_remove(&conn->node);
+    conn->server->n_conns--;
+    bufferevent_free(conn->bev);
+    free(conn);
+}
+
+static void
+rpc_listener_destroy(struct rpc_listener *listener)
+{
+    nfvs_list_remove(&listener->node);
+    evconnlistener_free(listener->evl);
+    event_free(listener->retry);
+    pstream_close(listener->pstream);
+    free(listener);
+}
+
+void
+rpc_server_destroy(struct rpc_server *server)
+{
+    struct rpc_listener *listener, *next_listener;
+    struct rpc_conn *conn, *next_conn;
+    struct rpc_method *method;
+
+    if (!server) {
+        return;
+    }
+
+    NFVS_LIST_FOR_EACH_SAFE (conn, next_conn, node, &server->conns) {
+        rpc_conn_destroy(conn);
+    }
+    NFVS_LIST_FOR_EACH_SAFE (listener, next_listener, node,
+                             &server->listeners) {
+        rpc_listener_destroy(listener);
+    }
+    HMAP_FOR_EACH_POP (method, node, &server->methods) {
+        free(method->name);
+        free(method);
+    }
+    hmap_destroy(&server->methods);
+    free(server);
+}
+
+void
+rpc_server_register(struct rpc_server *server, const char *name,
+                    rpc_handler_func *handler, void *aux)
+{
+    uint32_t hash = hash_string(name, 0);
+    struct rpc_method *method;
+
+    HMAP_FOR_EACH_WITH_HASH (method, node, hash, &server->methods) {
+        if (!strcmp(method->name, name)) {
+            method->handler = handler;
+            method->aux = aux;
+            return;
+        }
+    }
+
+    method = xmalloc(sizeof *method);
+    method->name = xstrdup(name);
+    method->handler = handler;
+    method->aux = aux;
+    hmap_insert(&server->methods, &method->node, hash);
+}
+
+static const struct rpc_method *
+rpc_server_find_method(const struct rpc_server *server, const char *name)
+{
+    const struct rpc_method *method;
+
+    HMAP_FOR_EACH_WITH_HASH (method, node, hash_string(name, 0),
+                             &server->methods) {
+        if (!strcmp(method->name, name)) {
+            return method;
+        }
+    }
+    return NULL;
+}
+
+void
+rpc_server_set_max_message_size(struct rpc_server *server, size_t size)
+{
+    server->max_message_size = size;
+}
+
+size_t
+rpc_server_n_connections(const struct rpc_server *server)
+{
+    return server->n_conns;
+}
+
+/* Handling one request. */
+
+static const char *
+json_type_name__(const json_t *json)
+{
+    switch (json_typeof(json)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+    default:
+        return "null";
+    }
+}
+
+static json_t *
+invalid_request__(json_t *id, const char *format, ...)
+    NFVS_PRINTF_FORMAT(2, 3);
+
+static json_t *
+invalid_request__(json_t *id, const char *format, ...)
+{
+    va_list args;
+    char *message;
+    json_t *error;
+
+    va_start(args, format);
+    message = xvasprintf(format, args);
+    va_end(args);
+
+    error = rpc_error_create(RPC_INVALID_REQUEST, "invalid request: %s",
+                             message);
+    free(message);
+    return rpc_error_response_create(id, error);
+}
+
+/* Checks that 'request' is a well-formed request.  Returns NULL if so,
+ * otherwise the error response to send. */
+static json_t *
+rpc_check_request__(json_t *request)
+{
+    json_t *id, *version, *method, *params, *value;
+    const char *key;
+
+    if (!json_is_object(request)) {
+        return invalid_request__(NULL, "expected an object, got %s",
+                                 json_type_name__(request));
+    }
+
+    id = json_object_get(request, "id");
+    if (id && !json_is_string(id) && !json_is_integer(id)
+        && !json_is_null(id)) {
+        return invalid_request__(NULL, "\"id\" must be a string, an "
+                                 "integer or null, not %s",
+                                 json_type_name__(id));
+    }
+
+    version = json_object_get(request, "jsonrpc");
+    if (!version) {
+        return invalid_request__(id, "missing \"jsonrpc\":\"2.0\"");
+    }
+    if (!json_is_string(version) || strcmp(json_string_value(version),
+                                           "2.0")) {
+        return invalid_request__(id, "\"jsonrpc\" must be \"2.0\"");
+    }
+
+    method = json_object_get(request, "method");
+    if (!method) {
+        return invalid_request__(id, "missing \"method\"");
+    }
+    if (!json_is_string(method)) {
+        return invalid_request__(id, "\"method\" must be a string, not %s",
+                                 json_type_name__(method));
+    }
+
+    params = json_object_get(request, "params");
+    if (params && !json_is_object(params) && !json_is_array(params)) {
+        return invalid_request__(id, "\"params\" must be an object or an "
+                                 "array, not %s", json_type_name__(params));
+    }
+
+    json_object_foreach (request, key, value) {
+        if (strcmp(key, "jsonrpc") && strcmp(key, "id")
+            && strcmp(key, "method") && strcmp(key, "params")) {
+            return invalid_request__(id, "unknown member \"%s\"", key);
+        }
+    }
+    return NULL;
+}
+
+/* Runs 'request' (any JSON value) and returns the response to send, or
+ * NULL for none. */
+static json_t *
+rpc_server_handle_request(struct rpc_server *server, json_t *request)
+{
+    const struct rpc_method *method;
+    json_t *id, *result, *error;
+    const char *name;
+
+    error = rpc_check_request__(request);
+    if (error) {
+        return error;
+    }
+
+    id = json_object_get(request, "id");
+    name = json_string_value(json_object_get(request, "method"));
+    method = rpc_server_find_method(server, name);
+    if (!method) {
+        return (id
+                ? rpc_error_response_create(
+                    id, rpc_error_create(RPC_METHOD_NOT_FOUND,
+                                         "unknown method \"%s\"", name))
+                : NULL);
+    }
+
+    error = NULL;
+    result = method->handler(json_object_get(request, "params"), &error,
+                             method->aux);
+    if (!id) {
+        json_decref(result);
+        json_decref(error);
+        return NULL;
+    }
+    if (result) {
+        json_decref(error);
+        return rpc_response_create(id, result);
+    }
+    if (!error) {
+        error = rpc_error_create(RPC_INTERNAL_ERROR,
+                                 "method \"%s\" returned neither a result "
+                                 "nor an error", name);
+    }
+    return rpc_error_response_create(id, error);
+}
+
+/* Runs a batch, a non-empty array of requests, and returns the array of
+ * responses to send, or NULL for none. */
+static json_t *
+rpc_server_handle_batch(struct rpc_server *server, json_t *batch)
+{
+    json_t *responses = json_array();
+    json_t *request;
+    size_t i;
+
+    json_array_foreach (batch, i, request) {
+        json_t *response = rpc_server_handle_request(server, request);
+        if (response) {
+            json_array_append_new(responses, response);
+        }
+    }
+    if (!json_array_size(responses)) {
+        json_decref(responses);
+        return NULL;
+    }
+    return responses;
+}
+
+/* Connections. */
+
+static void
+free_reference__(const void *data, size_t size, void *aux)
+{
+    free((void *) data);
+}
+
+/* Queues 'msg' for sending on 'conn'.  Takes ownership of 'msg'. */
+static void
+rpc_conn_send(struct rpc_conn *conn, json_t *msg)
+{
+    struct evbuffer *output = bufferevent_get_output(conn->bev);
+    size_t size;
+    char *s;
+
+    s = rpc_encode(msg, &size);
+    json_decref(msg);
+    if (!s) {
+        msg = rpc_error_response_create(
+            NULL, rpc_error_create(RPC_INTERNAL_ERROR,
+                                   "response cannot be encoded"));
+        s = rpc_encode(msg, &size);
+        json_decref(msg);
+    }
+    if (evbuffer_add_reference(output, s, size, free_reference__, NULL)) {
+        free(s);
+    }
+}
+
+/* Stops reading from 'conn' and arranges for it to be destroyed once its
+ * output is flushed, or after RPC_CLOSE_TIMEOUT_SEC.  Returns true if it
+ * was destroyed at once, in which case the caller must not touch it. */
+static bool
+rpc_conn_start_close(struct rpc_conn *conn)
+{
+    struct timeval tv = { .tv_sec = RPC_CLOSE_TIMEOUT_SEC };
+
+    if (!evbuffer_get_length(bufferevent_get_output(conn->bev))) {
+        rpc_conn_destroy(conn);
+        return true;
+    }
+    conn->closing = true;
+    bufferevent_disable(conn->bev, EV_READ);
+    bufferevent_setwatermark(conn->bev, EV_WRITE, 0, 0);
+    bufferevent_set_timeouts(conn->bev, NULL, &tv);
+    return false;
+}
+
+/* Sends an error with id null on 'conn' and closes it.  Returns as
+ * rpc_conn_start_close(). */
+static bool
+rpc_conn_fail(struct rpc_conn *conn, json_t *error)
+{
+    rpc_conn_send(conn, rpc_error_response_create(NULL, error));
+    return rpc_conn_start_close(conn);
+}
+
+static bool
+is_blank__(const char *data, size_t size)
+{
+    size_t i;
+
+    for (i = 0; i < size; i++) {
+        if (data[i] != ' ' && data[i] != '\t' && data[i] != '\r') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Handles the message in the 'size' bytes at 'data'.  Returns false if
+ * the message was not JSON, in which case it has already sent the error;
+ * the caller must then close the connection. */
+static bool
+rpc_conn_handle_message(struct rpc_conn *conn, const char *data,
+                        size_t size)
+{
+    json_t *msg, *response;
+    json_error_t error;
+
+    if (is_blank__(data, size)) {
+        return true;
+    }
+
+    msg = json_loadb(data, size, JSON_DECODE_ANY, &error);
+    if (!msg) {
+        rpc_conn_send(conn, rpc_error_response_create(
+                          NULL, rpc_error_create(RPC_PARSE_ERROR,
+                                                 "parse error at byte %d: "
+                                                 "%s", error.position,
+                                                 error.text)));
+        return false;
+    }
+
+    if (!json_is_array(msg)) {
+        response = rpc_server_handle_request(conn->server, msg);
+    } else if (!json_array_size(msg)) {
+        response = invalid_request__(NULL, "empty batch");
+    } else {
+        response = rpc_server_handle_batch(conn->server, msg);
+    }
+    json_decref(msg);
+
+    if (response) {
+        rpc_conn_send(conn, response);
+    }
+    return true;
+}
+
+/* Serves the complete messages buffered on 'conn', until none is left,
+ * its output is too large, or it is closed.  Call only as the last action
+ * of a callback: 'conn' may be destroyed. */
+static void
+rpc_conn_process(struct rpc_conn *conn)
+{
+    struct evbuffer *input = bufferevent_get_input(conn->bev);
+    struct evbuffer *output = bufferevent_get_output(conn->bev);
+
+    while (!conn->closing && !conn->paused) {
+        struct evbuffer_ptr start, eol;
+        size_t length, eol_size;
+        bool ok;
+
+        if (evbuffer_get_length(output) >= RPC_OUTPUT_HIGH_WATER) {
+            conn->paused = true;
+            bufferevent_disable(conn->bev, EV_READ);
+            return;
+        }
+
+        length = evbuffer_get_length(input);
+        evbuffer_ptr_set(input, &start, conn->scanned, EVBUFFER_PTR_SET);
+        eol = evbuffer_search_eol(input, &start, &eol_size,
+                                  EVBUFFER_EOL_LF);
+        if (eol.pos < 0) {
+            conn->scanned = length;
+            if (length > conn->max_size) {
+                break;
+            }
+            if (!conn->eof) {
+                return;
+            }
+            /* The peer is gone or half-closed: take the unterminated tail
+             * as a last message, then close. */
+            if (length) {
+                rpc_conn_handle_message(
+                    conn, (char *) evbuffer_pullup(input, length), length);
+                evbuffer_drain(input, length);
+            }
+            rpc_conn_start_close(conn);
+            return;
+        }
+
+        if (eol.pos > conn->max_size) {
+            break;
+        }
+        ok = rpc_conn_handle_message(
+            conn, (char *) evbuffer_pullup(input, eol.pos + eol_size),
+            eol.pos);
+        evbuffer_drain(input, eol.pos + eol_size);
+        conn->scanned = 0;
+        if (!ok) {
+            rpc_conn_start_close(conn);
+            return;
+        }
+    }
+
+    if (!conn->closing && !conn->paused) {
+        /* Left the loop because a message is too long. */
+        evbuffer_drain(input, evbuffer_get_length(input));
+        rpc_conn_fail(conn, rpc_error_create(
+                          RPC_INVALID_REQUEST,
+                          "message too long (more than %zu bytes)",
+                          conn->max_size));
+    }
+}
+
+static void
+rpc_conn_read_cb(struct bufferevent *bev, void *conn_)
+{
+    rpc_conn_process(conn_);
+}
+
+static void
+rpc_conn_write_cb(struct bufferevent *bev, void *conn_)
+{
+    struct rpc_conn *conn = conn_;
+
+    if (conn->closing) {
+        if (!evbuffer_get_length(bufferevent_get_output(bev))) {
+            rpc_conn_destroy(conn);
+        }
+    } else if (conn->paused) {
+        conn->paused = false;
+        if (!conn->eof) {
+            bufferevent_enable(bev, EV_READ);
+        }
+        rpc_conn_process(conn);
+    }
+}
+
+static void
+rpc_conn_event_cb(struct bufferevent *bev, short events, void *conn_)
+{
+    struct rpc_conn *conn = conn_;
+
+    if (events & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+        rpc_conn_destroy(conn);
+    } else if (events & BEV_EVENT_EOF) {
+        conn->eof = true;
+        rpc_conn_process(conn);
+    }
+}
+
+/* Listeners. */
+
+static void
+rpc_listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
+                       struct sockaddr *sa, int socklen, void *listener_)
+{
+    struct rpc_listener *listener = listener_;
+    struct rpc_server *server = listener->server;
+    struct bufferevent *bev;
+    struct rpc_conn *conn;
+
+    if (pstream_wrap(listener->pstream, server->base, fd, &bev)) {
+        return;
+    }
+
+    conn = xzalloc(sizeof *conn);
+    conn->server = server;
+    conn->bev = bev;
+    conn->max_size = server->max_message_size;
+    nfvs_list_push_back(&server->conns, &conn->node);
+    server->n_conns++;
+
+    /* Reading stops once the input holds one byte more than a maximal
+     * message without its newline: enough to tell that it is too long. */
+    bufferevent_setwatermark(bev, EV_READ, 0,
+                             NFVS_MIN(conn->max_size + 1, (size_t) -1 / 2));
+    bufferevent_setwatermark(bev, EV_WRITE, RPC_OUTPUT_LOW_WATER, 0);
+    bufferevent_set_max_single_read(bev, RPC_MAX_SINGLE_READ);
+    bufferevent_setcb(bev, rpc_conn_read_cb, rpc_conn_write_cb,
+                      rpc_conn_event_cb, conn);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+static void
+rpc_listener_retry_cb(evutil_socket_t fd, short events, void *listener_)
+{
+    struct rpc_listener *listener = listener_;
+
+    evconnlistener_enable(listener->evl);
+}
+
+static void
+rpc_listener_error_cb(struct evconnlistener *evl, void *listener_)
+{
+    struct rpc_listener *listener = listener_;
+    struct timeval tv = { .tv_usec = RPC_ACCEPT_RETRY_MSEC * 1000 };
+
+    evconnlistener_disable(evl);
+    event_add(listener->retry, &tv);
+}
+
+int
+rpc_server_add_remote(struct rpc_server *server, const char *remote,
+                      char **errp)
+{
+    struct rpc_listener *listener;
+    struct pstream *pstream;
+    int error;
+
+    error = pstream_open(remote, &pstream, errp);
+    if (error) {
+        return error;
+    }
+
+    listener = xzalloc(sizeof *listener);
+    listener->server = server;
+    listener->pstream = pstream;
+    listener->evl = evconnlistener_new(server->base, rpc_listener_accept_cb,
+                                       listener, LEV_OPT_CLOSE_ON_EXEC, 0,
+                                       pstream_get_fd(pstream));
+    listener->retry = evtimer_new(server->base, rpc_listener_retry_cb,
+                                  listener);
+    if (!listener->evl || !listener->retry) {
+        if (listener->evl) {
+            evconnlistener_free(listener->evl);
+        }
+        if (listener->retry) {
+            event_free(listener->retry);
+        }
+        pstream_close(pstream);
+        free(listener);
+        *errp = xasprintf("%s: cannot create libevent listener", remote);
+        return ENOMEM;
+    }
+    evconnlistener_set_error_cb(listener->evl, rpc_listener_error_cb);
+    nfvs_list_push_back(&server->listeners, &listener->node);
+    *errp = NULL;
+    return 0;
+}
+
+bool
+rpc_params_unpack(json_t *params, json_t **errorp, const char *format, ...)
+{
+    json_t *empty = params ? NULL : json_object();
+    json_error_t error;
+    va_list args;
+    int retval;
+
+    va_start(args, format);
+    retval = json_vunpack_ex(params ? params : empty, &error, JSON_STRICT,
+                             format, args);
+    va_end(args);
+    json_decref(empty);
+
+    if (retval) {
+        *errorp = rpc_error_create(RPC_INVALID_PARAMS, "invalid params: %s",
+                                   error.text);
+        return false;
+    }
+    *errorp = NULL;
+    return true;
+}

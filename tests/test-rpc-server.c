@@ -1,0 +1,219 @@
+/* "nfvstest test-rpc-server": a JSON-RPC server for tests/rpc.at and
+ * bench/nfvs-bench-rpc.
+ *
+ * usage: test-rpc-server [--max-size=BYTES] [--lifetime=SECONDS]
+ *                        REMOTE PIDFILE
+ *
+ * Listens on REMOTE ("punix:PATH"), then writes its pid to PIDFILE to say
+ * it is ready, and serves until SIGTERM or SIGINT, when it removes
+ * PIDFILE and exits with status 0.  It also exits (killed by SIGALRM)
+ * after --lifetime seconds, 60 by default, 0 for never, so that a test
+ * that fails to clean up leaves nothing running for long.  Prints
+ * nothing unless something fails.
+ *
+ * Methods:
+ *   echo       returns its params (null without).
+ *   add        {"a":INT,"b":INT} strictly -> a + b.
+ *   sleep      {"ms":INT} -> true after blocking the server that long.
+ *   big        {"size":INT} -> a string of that many "x".
+ *   fail       -> error RPC_ERR_NOT_FOUND "no such thing".
+ *   bump       increments a counter -> its new value (use as notification).
+ *   counter    -> the counter.
+ *   conns      -> the number of open connections. */
+#include <config.h>
+#include "rpc-server.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "jsonrpc.h"
+#include "nfvstest.h"
+#include "util.h"
+
+struct test_server {
+    struct rpc_server *rpc;         /* The server under test. */
+    long long int counter;          /* Bumped by "bump". */
+};
+
+static json_t *
+do_echo(json_t *params, json_t **errorp, void *aux)
+{
+    return params ? json_incref(params) : json_null();
+}
+
+static json_t *
+do_add(json_t *params, json_t **errorp, void *aux)
+{
+    json_int_t a, b;
+
+    if (!rpc_params_unpack(params, errorp, "{s:I, s:I}", "a", &a, "b", &b)) {
+        return NULL;
+    }
+    return json_integer(a + b);
+}
+
+static json_t *
+do_sleep(json_t *params, json_t **errorp, void *aux)
+{
+    json_int_t ms;
+
+    if (!rpc_params_unpack(params, errorp, "{s:I}", "ms", &ms)) {
+        return NULL;
+    }
+    if (ms < 0 || ms > 10000) {
+        *errorp = rpc_error_create(RPC_ERR_INVALID,
+                                   "\"ms\" must be between 0 and 10000");
+        return NULL;
+    }
+    usleep(ms * 1000);
+    return json_true();
+}
+
+static json_t *
+do_big(json_t *params, json_t **errorp, void *aux)
+{
+    json_int_t size;
+    json_t *result;
+    char *s;
+
+    if (!rpc_params_unpack(params, errorp, "{s:I}", "size", &size)) {
+        return NULL;
+    }
+    if (size < 0 || size > 64 * 1024 * 1024) {
+        *errorp = rpc_error_create(RPC_ERR_INVALID,
+                                   "\"size\" must be between 0 and 64 MiB");
+        return NULL;
+    }
+    s = xmalloc(size);
+    memset(s, 'x', size);
+    result = json_stringn(s, size);
+    free(s);
+    return result;
+}
+
+static json_t *
+do_fail(json_t *params, json_t **errorp, void *aux)
+{
+    *errorp = rpc_error_create(RPC_ERR_NOT_FOUND, "no such thing");
+    return NULL;
+}
+
+static json_t *
+do_bump(json_t *params, json_t **errorp, void *aux)
+{
+    struct test_server *ts = aux;
+
+    if (!rpc_params_unpack(params, errorp, "{}")) {
+        return NULL;
+    }
+    return json_integer(++ts->counter);
+}
+
+static json_t *
+do_counter(json_t *params, json_t **errorp, void *aux)
+{
+    struct test_server *ts = aux;
+
+    return json_integer(ts->counter);
+}
+
+static json_t *
+do_conns(json_t *params, json_t **errorp, void *aux)
+{
+    struct test_server *ts = aux;
+
+    return json_integer(rpc_server_n_connections(ts->rpc));
+}
+
+static void
+signal_cb(evutil_socket_t sig, short events, void *base)
+{
+    event_base_loopbreak(base);
+}
+
+static void
+write_pidfile(const char *path)
+{
+    char *tmp = xasprintf("%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+
+    if (!f || fprintf(f, "%ld\n", (long) getpid()) < 0 || fclose(f)
+        || rename(tmp, path)) {
+        nfvs_fatal(errno, "%s: cannot write pidfile", path);
+    }
+    free(tmp);
+}
+
+static int
+test_rpc_server_main(int argc, char *argv[])
+{
+    static const struct option options[] = {
+        { "max-size", required_argument, NULL, 'm' },
+        { "lifetime", required_argument, NULL, 'l' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct event *sigterm, *sigint;
+    unsigned int lifetime = 60;
+    unsigned long long int max_size = 0;
+    struct event_base *base;
+    struct test_server ts;
+    char *err;
+    int error;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (c == 'm' && str_to_ullong(optarg, 10, &max_size) && max_size) {
+            continue;
+        } else if (c == 'l' && str_to_uint(optarg, 10, &lifetime)) {
+            continue;
+        }
+        nfvs_fatal(0, "usage: test-rpc-server [--max-size=BYTES] "
+                   "[--lifetime=SECONDS] REMOTE PIDFILE");
+    }
+    if (argc - optind != 2) {
+        nfvs_fatal(0, "exactly two arguments required (use --help)");
+    }
+    alarm(lifetime);
+
+    base = event_base_new();
+    memset(&ts, 0, sizeof ts);
+    ts.rpc = rpc_server_create(base);
+    if (max_size) {
+        rpc_server_set_max_message_size(ts.rpc, max_size);
+    }
+    rpc_server_register(ts.rpc, "echo", do_echo, &ts);
+    rpc_server_register(ts.rpc, "add", do_add, &ts);
+    rpc_server_register(ts.rpc, "sleep", do_sleep, &ts);
+    rpc_server_register(ts.rpc, "big", do_big, &ts);
+    rpc_server_register(ts.rpc, "fail", do_fail, &ts);
+    rpc_server_register(ts.rpc, "bump", do_bump, &ts);
+    rpc_server_register(ts.rpc, "counter", do_counter, &ts);
+    rpc_server_register(ts.rpc, "conns", do_conns, &ts);
+
+    error = rpc_server_add_remote(ts.rpc, argv[optind], &err);
+    if (error) {
+        nfvs_fatal(0, "%s", err);
+    }
+
+    sigterm = evsignal_new(base, SIGTERM, signal_cb, base);
+    sigint = evsignal_new(base, SIGINT, signal_cb, base);
+    event_add(sigterm, NULL);
+    event_add(sigint, NULL);
+
+    write_pidfile(argv[optind + 1]);
+    event_base_dispatch(base);
+
+    unlink(argv[optind + 1]);
+    event_free(sigterm);
+    event_free(sigint);
+    rpc_server_destroy(ts.rpc);
+    event_base_free(base);
+    return 0;
+}
+
+NFVSTEST_REGISTER("test-rpc-server", test_rpc_server_main);
