@@ -143,6 +143,7 @@ do_extract(int argc, char *argv[])
         dp_packet_init(&packet, 0);
         if (dp_packet_put_hex(&packet, line)) {
             fprintf(stderr, "bad hex: %s", line);
+            dp_packet_uninit(&packet);
             return 1;
         }
         extract_checked(dp_packet_data(&packet), dp_packet_size(&packet),
@@ -185,6 +186,7 @@ do_truncate(int argc, char *argv[])
         dp_packet_init(&packet, 0);
         if (dp_packet_put_hex(&packet, line)) {
             fprintf(stderr, "bad hex: %s", line);
+            dp_packet_uninit(&packet);
             return 1;
         }
         for (n = 0; n <= dp_packet_size(&packet); n++) {
