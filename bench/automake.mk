@@ -5,3 +5,6 @@ noinst_PROGRAMS += bench/nfvs-bench-rpc
 bench_nfvs_bench_rpc_SOURCES = bench/bench-rpc.c
 bench_nfvs_bench_rpc_LDADD = lib/libnfvs.la
 bench_nfvs_bench_rpc_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+noinst_PROGRAMS += bench/bench-flow-extract
+bench_bench_flow_extract_SOURCES = bench/bench-flow-extract.c
+bench_bench_flow_extract_LDADD = lib/libnfvs.la

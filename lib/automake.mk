@@ -25,3 +25,5 @@ lib_libnfvs_la_SOURCES += lib/rpc-client.c lib/rpc-client.h
 lib_libnfvs_la_SOURCES += lib/rpc-server.c lib/rpc-server.h
 lib_libnfvs_la_SOURCES += lib/stream.c lib/stream.h lib/stream-provider.h
 lib_libnfvs_la_SOURCES += lib/stream-unix.c
+lib_libnfvs_la_SOURCES += lib/csum.c lib/csum.h
+lib_libnfvs_la_SOURCES += lib/dp-packet.c lib/dp-packet.h

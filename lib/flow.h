@@ -104,4 +104,44 @@ flow_u64s(const struct flow *flow)
 bool flow_equal(const struct flow *, const struct flow *);
 uint32_t flow_hash(const struct flow *, uint32_t basis);
 
+struct dp_packet;
+struct ds;
+
+/* Packet parsing, with Open vSwitch's semantics (see flow.c for the
+ * details of each layer).  Zeroes '*flow', sets its in_port to 'in_port'
+ * and fills in the header fields of the Ethernet frame in 'packet'.
+ * Parsing stops at the first header that is truncated or malformed:
+ * fields before it are set, fields from it on stay zero.  Never reads
+ * outside the packet's bytes.
+ *
+ * Summary: one VLAN tag (TPID 0x8100 or 0x88a8) goes into vlan_tci with
+ * VLAN_CFI set; 802.3 frames without SNAP get dl_type FLOW_DL_TYPE_NONE;
+ * ARP/RARP fields only for Ethernet/IPv4 ARP; IPv4 and IPv6 (through its
+ * extension headers) set nw_* and nw_frag; L4 ports, TCP flags, ICMP
+ * type/code, and ND target and link-layer addresses, except in later
+ * fragments.  Other metadata (registers, conntrack) is left zero. */
+void flow_extract(const struct dp_packet *packet, uint32_t in_port,
+                  struct flow *flow);
+
+/* Like flow_extract(), and also records in 'packet' the offsets of the
+ * layers it found (see dp-packet.h). */
+void flow_extract_set_offsets(struct dp_packet *packet, uint32_t in_port,
+                              struct flow *flow);
+
+/* Appends to 'packet', which must be empty, a well-formed frame whose
+ * flow_extract() is 'flow' (for every flow that flow_extract() can
+ * produce from a frame of 14 bytes or more), with correct lengths and
+ * checksums and no payload past the last header, and sets the packet's
+ * layer offsets.  Metadata fields of 'flow' are ignored. */
+void flow_compose(const struct flow *flow, struct dp_packet *packet);
+
+/* Appends to 's' the non-zero fields of 'flow' as a comma-separated list
+ * of OVS-syntax "name=value" pairs, naming overlaid fields after what
+ * they hold (arp_spa, icmp_type, nd_sll...).  An all-zero flow prints as
+ * nothing. */
+void flow_format(struct ds *s, const struct flow *flow);
+
+/* Returns flow_format() of 'flow' as a string the caller must free. */
+char *flow_to_string(const struct flow *flow);
+
 #endif /* flow.h */

@@ -55,3 +55,17 @@ tests_nfvstest_SOURCES += tests/test-classifier-random.c
 TESTSUITE_AT += tests/classifier.at
 tests_nfvstest_SOURCES += tests/test-rpc.c tests/test-rpc-server.c
 TESTSUITE_AT += tests/rpc.at
+tests_nfvstest_SOURCES += tests/test-flow.c
+TESTSUITE_AT += tests/flow.at
+# libFuzzer target, with the parser's sources compiled in so that they
+# carry the fuzzer's coverage instrumentation (configure --enable-fuzzing).
+EXTRA_DIST += tests/fuzz-flow-extract.c
+if FUZZING
+noinst_PROGRAMS += tests/fuzz-flow-extract
+tests_fuzz_flow_extract_SOURCES = tests/fuzz-flow-extract.c lib/flow.c \
+	lib/dp-packet.c lib/csum.c lib/hash.c lib/dynamic-string.c lib/util.c
+tests_fuzz_flow_extract_CFLAGS = $(AM_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined
+tests_fuzz_flow_extract_LDFLAGS = $(AM_LDFLAGS) \
+	-fsanitize=fuzzer,address,undefined
+endif
