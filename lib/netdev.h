@@ -1,0 +1,102 @@
+/* lib/netdev.h: network devices as the userspace datapath sees them.
+ *
+ * A netdev is one port's device, opened by name and type:
+ *   - "system": an existing Linux device, read and written with AF_PACKET
+ *     (lib/netdev-linux.c);
+ *   - "internal": a tap device the switch creates with the port's name, so
+ *     the host stack can use the bridge (lib/netdev-linux.c);
+ *   - "dummy": an in-memory device for tests (lib/netdev-dummy.c); packets
+ *     are put in with netdev_dummy_receive() and every packet sent out is
+ *     appended to a pcap file.
+ * The implementations are 'struct netdev_class'es in netdev-provider.h.
+ *
+ * Packets move in batches of at most NETDEV_MAX_BURST.  Received packets
+ * belong to the caller; netdev_send() takes ownership of the packets it
+ * is given, even on failure.
+ *
+ * Offloads: packets from a veth or tap may carry a partial checksum or be
+ * GSO super-packets.  Receive records that state in the packet's offload
+ * fields (struct dp_packet 'ol_*', from the virtio-net header that
+ * PACKET_VNET_HDR / IFF_VNET_HDR provide); send either hands it to the
+ * kernel the same way or, for a device that cannot take it, completes the
+ * checksum (and segments a GSO packet) in software first.  Nothing above
+ * this layer ever sees a packet whose offload state was lost.
+ *
+ * Thread-safety: netdev_open() and netdev_close() are for the main thread.
+ * Receive on one netdev is for one thread at a time; send may be called
+ * from several threads (implementations serialize internally). */
+#ifndef NFVS_NETDEV_H
+#define NFVS_NETDEV_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "packets.h"
+
+struct dp_packet;
+struct netdev;
+
+#define NETDEV_MAX_BURST 32
+
+struct dp_packet_batch {
+    size_t count;                                 /* Packets in 'packets'. */
+    struct dp_packet *packets[NETDEV_MAX_BURST];  /* Owned by the batch. */
+};
+
+struct netdev_stats {
+    uint64_t rx_packets;        /* Received by the switch. */
+    uint64_t rx_bytes;
+    uint64_t tx_packets;        /* Sent by the switch. */
+    uint64_t tx_bytes;
+    uint64_t rx_dropped;        /* Could not be received (no buffer...). */
+    uint64_t tx_dropped;        /* Could not be sent (queue full...). */
+};
+
+/* Opens the device 'name' of 'type' ("system", "internal", "dummy").
+ * "internal" creates the device if needed (and netdev_close() deletes
+ * it); "system" fails with ENODEV if the device does not exist.  Returns
+ * 0 and the netdev in '*netdevp', or a positive errno value. */
+int netdev_open(const char *name, const char *type, struct netdev **netdevp);
+void netdev_close(struct netdev *);        /* NULL is a no-op. */
+
+const char *netdev_get_name(const struct netdev *);
+const char *netdev_get_type(const struct netdev *);
+int netdev_get_etheraddr(const struct netdev *, struct eth_addr *);
+int netdev_get_mtu(const struct netdev *, int *mtup);
+
+/* Returns a file descriptor that becomes readable when netdev_recv() may
+ * have packets, for epoll. */
+int netdev_get_fd(const struct netdev *);
+
+/* Receives up to NETDEV_MAX_BURST packets into 'batch' (which the caller
+ * initializes empty).  Returns 0 if it received at least one, EAGAIN if
+ * none are waiting, or another positive errno value. */
+int netdev_recv(struct netdev *, struct dp_packet_batch *batch);
+
+/* Sends every packet in 'batch' and empties it.  Returns 0 or the first
+ * positive errno value met; packets that could not be sent are counted in
+ * tx_dropped. */
+int netdev_send(struct netdev *, struct dp_packet_batch *batch);
+
+int netdev_get_stats(const struct netdev *, struct netdev_stats *);
+
+/* Dummy devices. */
+
+/* Queues 'packet' as if 'netdev' had received it; takes ownership.
+ * Returns EOPNOTSUPP for a netdev that is not a dummy. */
+int netdev_dummy_receive(struct netdev *, struct dp_packet *packet);
+
+/* Appends every packet sent on dummy 'netdev' to the pcap file 'path'
+ * (created with a pcap header if new), or stops when 'path' is NULL. */
+int netdev_dummy_set_pcap(struct netdev *, const char *path);
+
+static inline void
+dp_packet_batch_init(struct dp_packet_batch *batch)
+{
+    batch->count = 0;
+}
+
+/* Frees the packets in 'batch' and empties it. */
+void dp_packet_batch_destroy_packets(struct dp_packet_batch *);
+
+#endif /* netdev.h */
