@@ -15,3 +15,5 @@ lib_libnfvs_la_SOURCES += lib/hmap.c lib/hmap.h
 lib_libnfvs_la_SOURCES += lib/list.c lib/list.h
 lib_libnfvs_la_SOURCES += lib/match.c lib/match.h
 lib_libnfvs_la_SOURCES += lib/util.c lib/util.h
+lib_libnfvs_la_SOURCES += lib/meta-flow.c lib/meta-flow.h
+lib_libnfvs_la_SOURCES += lib/ofp-parse.c lib/ofp-parse.h
