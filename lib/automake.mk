@@ -18,3 +18,4 @@ lib_libnfvs_la_SOURCES += lib/util.c lib/util.h
 lib_libnfvs_la_SOURCES += lib/meta-flow.c lib/meta-flow.h
 lib_libnfvs_la_SOURCES += lib/ofp-parse.c lib/ofp-parse.h
 lib_libnfvs_la_SOURCES += lib/ofp-actions.c lib/ofp-actions.h
+lib_libnfvs_la_SOURCES += lib/ofp-flow.c lib/ofp-flow.h
