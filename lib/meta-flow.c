@@ -463,6 +463,8 @@ mf_is_value_valid(const struct mf_field *mf, const union mf_value *value)
         return true;
     } else if (mf->id == MFF_CT_STATE) {
         return !(ntohl(value->be32) & ~0x3fu);
+    } else if (mf->id == MFF_DL_VLAN && value->be16 == htons(0xffff)) {
+        return true;            /* OpenFlow 1.0's "no VLAN header". */
     } else if (mf->id == MFF_IN_PORT) {
         uint16_t port = ntohs(value->be16);
 

@@ -230,7 +230,7 @@ match_format(const struct match *match, int priority, struct ds *s)
         format_ipv6(s, "ipv6_dst", &f->ipv6_dst, &wc->masks.ipv6_dst);
         if (wc->masks.ipv6_label) {
             ds_put_format(s, "ipv6_label=0x%05"PRIx32, ntohl(f->ipv6_label));
-            if (wc->masks.ipv6_label != htonl(UINT32_MAX)) {
+            if (wc->masks.ipv6_label != htonl(0xfffff)) {
                 ds_put_format(s, "/0x%05"PRIx32,
                               ntohl(wc->masks.ipv6_label));
             }
