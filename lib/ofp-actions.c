@@ -130,10 +130,14 @@ parse_output_port(const struct ofp_token *tok, const char *arg,
     }
     if (port == OFPP_NONE || port == OFPP_TABLE) {
         return tok_error(tok, "invalid output port");
+    } else if (port == OFPP_CONTROLLER) {
+        /* Same as "controller", which is how it prints. */
+        OFPACT_PUT(buf, OFPACT_CONTROLLER, ofpact_controller)->max_len
+            = UINT16_MAX;
+        return NULL;
     }
     output = OFPACT_PUT(buf, OFPACT_OUTPUT, ofpact_output);
     output->port = port;
-    output->max_len = port == OFPP_CONTROLLER ? UINT16_MAX : 0;
     return NULL;
 }
 
@@ -736,9 +740,6 @@ format_action(const struct ofpact *a, struct ds *s)
             ds_put_cstr(s, "output:");
         }
         mf_format_port(output->port, s);
-        if (output->port == OFPP_CONTROLLER) {
-            ds_put_format(s, ":%"PRIu16, output->max_len);
-        }
         break;
     case OFPACT_CONTROLLER:
         ds_put_format(s, "CONTROLLER:%"PRIu16,
@@ -938,10 +939,7 @@ ofpacts_check_supported(const void *ofpacts, size_t size)
     const struct ofpact *a;
 
     OFPACT_FOR_EACH (a, ofpacts, size) {
-        if (a->type == OFPACT_CONTROLLER
-            || (a->type == OFPACT_OUTPUT
-                && ((const struct ofpact_output *) a)->port
-                   == OFPP_CONTROLLER)) {
+        if (a->type == OFPACT_CONTROLLER) {
             return action_error(a, "action not supported");
         }
     }

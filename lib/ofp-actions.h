@@ -70,8 +70,8 @@ struct ofpact_null {
 
 struct ofpact_output {
     struct ofpact ofpact;       /* OFPACT_OUTPUT. */
-    uint32_t port;              /* Port number or OFPP_* (not NONE/TABLE). */
-    uint16_t max_len;           /* For OFPP_CONTROLLER only. */
+    uint32_t port;              /* Port number, OFPP_IN_PORT, OFPP_NORMAL,
+                                 * OFPP_FLOOD, OFPP_ALL or OFPP_LOCAL. */
 };
 
 struct ofpact_controller {

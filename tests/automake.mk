@@ -48,3 +48,4 @@ installcheck-local: tests/atconfig tests/atlocal $(TESTSUITE)
 clean-local:
 	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
 tests_nfvstest_SOURCES += tests/test-ofp.c
+TESTSUITE_AT += tests/ofp.at
