@@ -412,18 +412,19 @@ mf_set_match(const struct mf_field *mf, const union mf_value *value,
         match->flow.vlan_tci |= htons(VLAN_CFI);
         match->wc.masks.vlan_tci |= htons(VLAN_CFI);
     }
-    if (mf->id >= MFF_ICMPV4_TYPE && mf->id <= MFF_ICMPV6_CODE
-        && !mf_is_all_zeros(mf, mask)) {
+    if (mf->id >= MFF_ICMPV4_TYPE && mf->id <= MFF_ICMPV6_CODE) {
         /* The type or code is the whole 16-bit tp_src or tp_dst, as in
          * OVS, so a match on it fixes the (zero) high byte too. */
+        nfvs_be16 wc = mf_is_all_zeros(mf, mask) ? 0 : htons(0xffff);
+
         if (mf->id == MFF_ICMPV4_TYPE || mf->id == MFF_ICMPV6_TYPE) {
-            match->wc.masks.tp_src = htons(0xffff);
+            match->wc.masks.tp_src = wc;
         } else {
-            match->wc.masks.tp_dst = htons(0xffff);
+            match->wc.masks.tp_dst = wc;
         }
-    }
-    if (mf->id == MFF_IN_PORT && !mf_is_all_zeros(mf, mask)) {
-        match->wc.masks.in_port = UINT32_MAX;
+    } else if (mf->id == MFF_IN_PORT) {
+        match->wc.masks.in_port = (mf_is_all_zeros(mf, mask) ? 0
+                                   : UINT32_MAX);
     }
     match_normalize(match);
 }

@@ -278,10 +278,7 @@ do_fields(void)
          * VLAN "tag present" bit that dl_vlan(_pcp) leave. */
         memset(&mask, 0, sizeof mask);
         mf_set_match(mf, &value, &mask, &match);
-        if (mf->id != MFF_DL_VLAN && mf->id != MFF_DL_VLAN_PCP
-            && mf->id != MFF_ICMPV4_TYPE && mf->id != MFF_ICMPV4_CODE
-            && mf->id != MFF_ICMPV6_TYPE && mf->id != MFF_ICMPV6_CODE
-            && mf->id != MFF_IN_PORT) {
+        if (mf->id != MFF_DL_VLAN && mf->id != MFF_DL_VLAN_PCP) {
             CHECK(flow_wildcards_is_catchall(&match.wc));
         }
     }
