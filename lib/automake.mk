@@ -27,3 +27,7 @@ lib_libnfvs_la_SOURCES += lib/stream.c lib/stream.h lib/stream-provider.h
 lib_libnfvs_la_SOURCES += lib/stream-unix.c
 lib_libnfvs_la_SOURCES += lib/csum.c lib/csum.h
 lib_libnfvs_la_SOURCES += lib/dp-packet.c lib/dp-packet.h
+lib_libnfvs_la_SOURCES += lib/meta-flow.c lib/meta-flow.h
+lib_libnfvs_la_SOURCES += lib/ofp-parse.c lib/ofp-parse.h
+lib_libnfvs_la_SOURCES += lib/ofp-actions.c lib/ofp-actions.h
+lib_libnfvs_la_SOURCES += lib/ofp-flow.c lib/ofp-flow.h
