@@ -20,19 +20,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "flow-table.h"      /* enum flow_mod_command. */
 #include "match.h"
 
 struct ds;
 
 #define OFP_DEFAULT_PRIORITY 32768
-
-enum flow_mod_command {
-    FLOW_MOD_ADD,               /* add-flow. */
-    FLOW_MOD_MODIFY,            /* mod-flows. */
-    FLOW_MOD_MODIFY_STRICT,     /* mod-flows --strict. */
-    FLOW_MOD_DELETE,            /* del-flows. */
-    FLOW_MOD_DELETE_STRICT      /* del-flows --strict. */
-};
 
 struct flow_mod_spec {
     enum flow_mod_command command; /* What the line is for. */
