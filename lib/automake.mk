@@ -15,3 +15,6 @@ lib_libnfvs_la_SOURCES += lib/hmap.c lib/hmap.h
 lib_libnfvs_la_SOURCES += lib/list.c lib/list.h
 lib_libnfvs_la_SOURCES += lib/match.c lib/match.h
 lib_libnfvs_la_SOURCES += lib/util.c lib/util.h
+lib_libnfvs_la_SOURCES += lib/vlog.c lib/vlog.h
+lib_libnfvs_la_SOURCES += lib/db.c lib/db.h
+lib_libnfvs_la_SOURCES += lib/daemon.c lib/daemon.h
