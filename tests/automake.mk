@@ -47,3 +47,7 @@ installcheck-local: tests/atconfig tests/atlocal $(TESTSUITE)
 
 clean-local:
 	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
+tests_nfvstest_SOURCES += tests/test-vlog.c
+tests_nfvstest_SOURCES += tests/test-db.c
+tests_nfvstest_SOURCES += tests/test-daemon.c
+TESTSUITE_AT += tests/base.at
