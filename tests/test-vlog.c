@@ -258,6 +258,17 @@ do_names(int argc, char *argv[])
     CHECK(this_module.levels[VLF_SYSLOG] == VLL_DBG);
     /* Syslog is not enabled, so its level must not lower the filter. */
     CHECK(this_module.min_level == VLL_INFO);
+    CHECK(vlog_set_level(NULL, -1, -1) == EINVAL);
+
+    /* Enabling syslog takes its level into account, and disabling it
+     * drops it again.  Nothing is logged here, to keep the host's syslog
+     * clean. */
+    vlog_set_syslog(true);
+    CHECK(this_module.min_level == VLL_DBG);
+    CHECK(vlog_is_enabled(&other_module, VLL_DBG));
+    vlog_set_syslog(false);
+    CHECK(this_module.min_level == VLL_INFO);
+    CHECK(!vlog_is_enabled(&other_module, VLL_DBG));
     return 0;
 }
 
