@@ -20,7 +20,10 @@ VLOG_DEFINE_THIS_MODULE(daemon);
 
 /* The pidfile this process holds.  fcntl() locks belong to the process
  * and are not inherited across fork(), so 'pidfile_pid' records which
- * process the lock belongs to: a forked child must not remove it. */
+ * process the lock belongs to: a forked child must not remove it.
+ *
+ * Beware: closing any fd of the pidfile drops the process's lock on it,
+ * so this process never opens the pidfile a second time. */
 static char *pidfile_name;      /* Its name, or NULL. */
 static int pidfile_fd = -1;     /* Open and locked, or -1. */
 static pid_t pidfile_pid;       /* getpid() of the holder. */
@@ -134,7 +137,11 @@ daemon_write_pidfile(const char *path, pid_t *other_pidp)
     int i;
 
     if (pidfile_name) {
-        return EEXIST;
+        if (pidfile_pid == getpid()) {
+            return EEXIST;
+        }
+        /* Inherited from the parent, whose lock we do not hold. */
+        daemon_remove_pidfile();
     }
     for (i = 0; i < 10 && error == EAGAIN; i++) {
         error = try_lock_pidfile(path, &fd, &other_pid);
@@ -175,25 +182,28 @@ daemon_remove_pidfile(void)
 int
 daemon_read_pidfile(const char *path, pid_t *pidp)
 {
-    struct stat fd_st, own_st;
+    struct stat path_st, own_st;
     pid_t holder;
     int error = 0;
     int fd;
 
     *pidp = 0;
+
+    /* F_GETLK never reports the caller's own locks, and closing any fd of
+     * a file drops all of the process's fcntl() locks on it, so our own
+     * pidfile must be recognized without opening it. */
+    if (pidfile_fd >= 0 && pidfile_pid == getpid()
+        && !stat(path, &path_st) && !fstat(pidfile_fd, &own_st)
+        && path_st.st_dev == own_st.st_dev
+        && path_st.st_ino == own_st.st_ino) {
+        *pidp = getpid();
+        return 0;
+    }
+
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         return errno;
     }
-
-    /* F_GETLK never reports the caller's own locks. */
-    if (pidfile_fd >= 0 && pidfile_pid == getpid()
-        && !fstat(fd, &fd_st) && !fstat(pidfile_fd, &own_st)
-        && fd_st.st_dev == own_st.st_dev && fd_st.st_ino == own_st.st_ino) {
-        *pidp = getpid();
-        goto out_close;
-    }
-
     holder = pidfile_lock_holder(fd);
     if (holder < 0) {
         error = -holder;
@@ -202,8 +212,6 @@ daemon_read_pidfile(const char *path, pid_t *pidp)
     } else {
         *pidp = holder;
     }
-
-out_close:
     close(fd);
     return error;
 }

@@ -40,6 +40,7 @@ int
 db_load(const char *path, json_t **docp, char **errp)
 {
     json_error_t jerr;
+    struct stat st;
     json_t *doc;
     FILE *file;
     int error = 0;
@@ -54,9 +55,14 @@ db_load(const char *path, json_t **docp, char **errp)
     file = fopen(path, "re");
     if (!file) {
         error = errno;
+    } else if (!fstat(fileno(file), &st) && S_ISDIR(st.st_mode)) {
+        /* Linux opens a directory for reading; only read() fails. */
+        fclose(file);
+        error = EISDIR;
+    }
+    if (error) {
         if (errp && error != ENOENT) {
-            *errp = xasprintf("%s: open failed (%s)",
-                              path, nfvs_strerror(error));
+            *errp = xasprintf("%s: %s", path, nfvs_strerror(error));
         }
         return error;
     }
@@ -188,6 +194,10 @@ db_save(const char *path, const json_t *doc)
     int error;
     int fd;
 
+    /* db_load() accepts nothing else, so neither may this. */
+    if (!json_is_object(doc)) {
+        return EINVAL;
+    }
     text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
     if (!text) {
         return EINVAL;

@@ -180,7 +180,8 @@ vlog_set_level(const char *name, int destination, enum vlog_level level)
     bool found = false;
     int dest;
 
-    if (destination >= VLF_N_DESTINATIONS || level >= VLL_N_LEVELS) {
+    if (destination >= VLF_N_DESTINATIONS
+        || (int) level < 0 || level >= VLL_N_LEVELS) {
         return EINVAL;
     }
 

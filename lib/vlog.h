@@ -43,7 +43,8 @@ enum vlog_destination {
 struct vlog_module {
     const char *name;                       /* "bridge". */
     int levels[VLF_N_DESTINATIONS];         /* enum vlog_level each. */
-    int min_level;                          /* Max over 'levels'. */
+    int min_level;                          /* Max over 'levels' of the
+                                             * destinations in use. */
     struct vlog_module *next;               /* In the list of modules. */
 };
 

@@ -71,3 +71,7 @@ tests_fuzz_flow_extract_LDFLAGS = $(AM_LDFLAGS) \
 endif
 tests_nfvstest_SOURCES += tests/test-ofp.c
 TESTSUITE_AT += tests/ofp.at
+tests_nfvstest_SOURCES += tests/test-vlog.c
+tests_nfvstest_SOURCES += tests/test-db.c
+tests_nfvstest_SOURCES += tests/test-daemon.c
+TESTSUITE_AT += tests/base.at
