@@ -27,3 +27,6 @@ lib_libnfvs_la_SOURCES += lib/stream.c lib/stream.h lib/stream-provider.h
 lib_libnfvs_la_SOURCES += lib/stream-unix.c
 lib_libnfvs_la_SOURCES += lib/csum.c lib/csum.h
 lib_libnfvs_la_SOURCES += lib/dp-packet.c lib/dp-packet.h
+lib_libnfvs_la_SOURCES += lib/dp-packet-offload.c lib/dp-packet-offload.h
+lib_libnfvs_la_SOURCES += lib/netdev.c lib/netdev.h lib/netdev-provider.h
+lib_libnfvs_la_SOURCES += lib/netdev-dummy.c

@@ -69,3 +69,5 @@ tests_fuzz_flow_extract_CFLAGS = $(AM_CFLAGS) \
 tests_fuzz_flow_extract_LDFLAGS = $(AM_LDFLAGS) \
 	-fsanitize=fuzzer,address,undefined
 endif
+tests_nfvstest_SOURCES += tests/test-netdev.c
+TESTSUITE_AT += tests/netdev.at
