@@ -30,3 +30,4 @@ lib_libnfvs_la_SOURCES += lib/dp-packet.c lib/dp-packet.h
 lib_libnfvs_la_SOURCES += lib/dp-packet-offload.c lib/dp-packet-offload.h
 lib_libnfvs_la_SOURCES += lib/netdev.c lib/netdev.h lib/netdev-provider.h
 lib_libnfvs_la_SOURCES += lib/netdev-dummy.c
+lib_libnfvs_la_SOURCES += lib/netdev-linux.c

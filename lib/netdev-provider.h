@@ -69,6 +69,8 @@ struct netdev_class {
     int (*get_stats)(const struct netdev *netdev, struct netdev_stats *);
 };
 
+extern const struct netdev_class netdev_linux_class;    /* AF_PACKET. */
+extern const struct netdev_class netdev_internal_class; /* tap. */
 extern const struct netdev_class netdev_dummy_class;    /* In memory. */
 
 #endif /* netdev-provider.h */

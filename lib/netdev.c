@@ -12,6 +12,8 @@
 #include "util.h"
 
 static const struct netdev_class *const netdev_classes[] = {
+    &netdev_linux_class,
+    &netdev_internal_class,
     &netdev_dummy_class,
 };
 
