@@ -2,7 +2,9 @@
  *
  * Pidfiles are locked with fcntl() for as long as the process lives, so a
  * second daemon with the same pidfile refuses to start and a pidfile left
- * by a crashed process is taken over.  Call from the main thread only. */
+ * by a crashed process is taken over.  fcntl() locks are not inherited
+ * by fork(), so a daemon that detaches writes its pidfile after
+ * daemon_detach_start(), in the child.  Call from the main thread only. */
 #ifndef NFVS_DAEMON_H
 #define NFVS_DAEMON_H 1
 

@@ -92,3 +92,5 @@ check-system: tests/atconfig tests/atlocal $(SYSTEM_TESTSUITE) \
 	$(SHELL) $(srcdir)/tests/summary.sh tests/system-testsuite.log || :; \
 	exit $$status
 .PHONY: check-system
+tests_nfvstest_SOURCES += tests/test-ofp.c
+TESTSUITE_AT += tests/ofp.at

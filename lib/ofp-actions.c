@@ -1,0 +1,953 @@
+#include <config.h>
+#include "ofp-actions.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "dynamic-string.h"
+#include "flow.h"
+#include "match.h"
+#include "ofp-parse.h"
+#include "util.h"
+
+/* A growable buffer of actions, private to the parser. */
+struct ofpact_buf {
+    uint8_t *data;              /* Records. */
+    size_t size;                /* Bytes used. */
+    size_t allocated;           /* Bytes allocated. */
+};
+
+/* Appends a zeroed record of 'type' that is 'size' bytes before
+ * rounding, and returns it.  The pointer is valid until the next put. */
+static void *
+ofpact_put(struct ofpact_buf *buf, enum ofpact_type type, size_t size)
+{
+    size_t len = ROUND_UP(size, OFPACT_ALIGNTO);
+    struct ofpact *a;
+
+    if (buf->size + len > buf->allocated) {
+        buf->allocated = NFVS_MAX(buf->allocated * 2, buf->size + len);
+        buf->data = xrealloc(buf->data, buf->allocated);
+    }
+    a = (struct ofpact *) (buf->data + buf->size);
+    memset(a, 0, len);
+    a->type = type;
+    a->len = len;
+    buf->size += len;
+    return a;
+}
+
+#define OFPACT_PUT(BUF, TYPE, STRUCT) \
+    ((struct STRUCT *) ofpact_put(BUF, TYPE, sizeof(struct STRUCT)))
+
+const char *
+ofpact_name(enum ofpact_type type)
+{
+    switch (type) {
+    case OFPACT_OUTPUT:
+        return "output";
+    case OFPACT_CONTROLLER:
+        return "controller";
+    case OFPACT_RESUBMIT:
+        return "resubmit";
+    case OFPACT_GOTO_TABLE:
+        return "goto_table";
+    case OFPACT_SET_VLAN_VID:
+        return "mod_vlan_vid";
+    case OFPACT_SET_VLAN_PCP:
+        return "mod_vlan_pcp";
+    case OFPACT_STRIP_VLAN:
+        return "strip_vlan";
+    case OFPACT_PUSH_VLAN:
+        return "push_vlan";
+    case OFPACT_SET_ETH_SRC:
+        return "mod_dl_src";
+    case OFPACT_SET_ETH_DST:
+        return "mod_dl_dst";
+    case OFPACT_SET_IPV4_SRC:
+        return "mod_nw_src";
+    case OFPACT_SET_IPV4_DST:
+        return "mod_nw_dst";
+    case OFPACT_SET_IP_DSCP:
+        return "mod_nw_tos";
+    case OFPACT_SET_L4_SRC_PORT:
+        return "mod_tp_src";
+    case OFPACT_SET_L4_DST_PORT:
+        return "mod_tp_dst";
+    case OFPACT_DEC_TTL:
+        return "dec_ttl";
+    case OFPACT_SET_FIELD:
+        return "set_field";
+    case OFPACT_REG_MOVE:
+        return "move";
+    case OFPACT_CT:
+        return "ct";
+    }
+    return "<unknown>";
+}
+
+/* Parsing. */
+
+/* Returns "TOKEN: message". */
+static char * NFVS_PRINTF_FORMAT(2, 3)
+tok_error(const struct ofp_token *tok, const char *format, ...)
+{
+    va_list args;
+    char *msg, *error;
+
+    va_start(args, format);
+    msg = xvasprintf(format, args);
+    va_end(args);
+    error = xasprintf("%s: %s", tok->text, msg);
+    free(msg);
+    return error;
+}
+
+/* Returns "TOKEN: 'error'" and frees 'error'. */
+static char *
+tok_wrap(const struct ofp_token *tok, char *error)
+{
+    char *s = xasprintf("%s: %s", tok->text, error);
+
+    free(error);
+    return s;
+}
+
+static char *parse_actions(const char *s, struct ofpact_buf *,
+                           bool inside_ct);
+
+static char *
+parse_output_port(const struct ofp_token *tok, const char *arg,
+                  struct ofpact_buf *buf)
+{
+    struct ofpact_output *output;
+    uint32_t port;
+
+    if (!mf_parse_port(arg, &port)) {
+        return tok_error(tok, "invalid port \"%s\"", arg);
+    }
+    if (port == OFPP_NONE || port == OFPP_TABLE) {
+        return tok_error(tok, "invalid output port");
+    } else if (port == OFPP_CONTROLLER) {
+        /* Same as "controller", which is how it prints. */
+        OFPACT_PUT(buf, OFPACT_CONTROLLER, ofpact_controller)->max_len
+            = UINT16_MAX;
+        return NULL;
+    }
+    output = OFPACT_PUT(buf, OFPACT_OUTPUT, ofpact_output);
+    output->port = port;
+    return NULL;
+}
+
+static char *
+parse_controller(const struct ofp_token *tok, struct ofpact_buf *buf)
+{
+    const char *arg = tok->value;
+    uint16_t max_len = UINT16_MAX;
+    char *error;
+
+    if (!strncmp(arg, "max_len=", 8)) {
+        arg += 8;
+    }
+    if (*arg) {
+        error = ofp_parse_u16(arg, "max_len", &max_len);
+        if (error) {
+            return tok_wrap(tok, error);
+        }
+    }
+    OFPACT_PUT(buf, OFPACT_CONTROLLER, ofpact_controller)->max_len
+        = max_len;
+    return NULL;
+}
+
+static char *
+parse_resubmit(const struct ofp_token *tok, struct ofpact_buf *buf)
+{
+    const char *comma = strchr(tok->value, ',');
+    uint32_t in_port = OFPP_IN_PORT;
+    uint8_t table_id = 255;
+    struct ofpact_resubmit *r;
+    char *port_s;
+    char *error;
+
+    port_s = comma ? xmemdup0(tok->value, comma - tok->value)
+                   : xstrdup(tok->value);
+    if (*port_s && !mf_parse_port(port_s, &in_port)) {
+        error = tok_error(tok, "invalid port \"%s\"", port_s);
+        free(port_s);
+        return error;
+    }
+    free(port_s);
+    if (comma && comma[1]) {
+        if (strchr(comma + 1, ',')) {
+            return tok_error(tok, "too many arguments");
+        }
+        error = ofp_parse_u8(comma + 1, "table", &table_id);
+        if (error) {
+            return tok_wrap(tok, error);
+        }
+    }
+    if (in_port == OFPP_IN_PORT && table_id == 255) {
+        return tok_error(tok, "at least one of \"in_port\" and \"table\" "
+                         "must be specified");
+    }
+    r = OFPACT_PUT(buf, OFPACT_RESUBMIT, ofpact_resubmit);
+    r->in_port = in_port;
+    r->table_id = table_id;
+    return NULL;
+}
+
+static char *
+parse_u8_action(const struct ofp_token *tok, const char *name,
+                uint8_t max, uint8_t *valuep)
+{
+    char *error = ofp_parse_u8(tok->value, name, valuep);
+
+    if (error) {
+        return tok_wrap(tok, error);
+    } else if (*valuep > max) {
+        return tok_error(tok, "not a valid %s", name);
+    }
+    return NULL;
+}
+
+static char *
+parse_u16_action(const struct ofp_token *tok, const char *name,
+                 uint16_t *valuep)
+{
+    char *error = ofp_parse_u16(tok->value, name, valuep);
+
+    return error ? tok_wrap(tok, error) : NULL;
+}
+
+static char *
+parse_mac(const struct ofp_token *tok, enum ofpact_type type,
+          struct ofpact_buf *buf)
+{
+    const struct mf_field *mf = mf_from_id(MFF_ETH_SRC);
+    union mf_value value;
+    char *error = mf_parse_value(mf, tok->value, &value);
+
+    if (error) {
+        return tok_wrap(tok, error);
+    }
+    OFPACT_PUT(buf, type, ofpact_mac)->mac = value.mac;
+    return NULL;
+}
+
+static char *
+parse_ipv4(const struct ofp_token *tok, enum ofpact_type type,
+           struct ofpact_buf *buf)
+{
+    const struct mf_field *mf = mf_from_id(MFF_IPV4_SRC);
+    union mf_value value;
+    char *error = mf_parse_value(mf, tok->value, &value);
+
+    if (error) {
+        return tok_wrap(tok, error);
+    }
+    OFPACT_PUT(buf, type, ofpact_ipv4)->ipv4 = value.be32;
+    return NULL;
+}
+
+/* Checks whether setting field 'mf' is allowed where the action is. */
+static char *
+check_settable(const struct ofp_token *tok, const struct mf_field *mf,
+               bool inside_ct)
+{
+    if (!mf->writable) {
+        return tok_error(tok, "%s is read-only", mf->name);
+    } else if (inside_ct && mf->id != MFF_CT_MARK) {
+        return tok_error(tok, "ct(exec) may only set ct_mark");
+    } else if (!inside_ct && mf->id == MFF_CT_MARK) {
+        return tok_error(tok, "ct_mark may only be set inside "
+                         "ct(exec(...))");
+    }
+    return NULL;
+}
+
+static char *
+parse_set_field(const struct ofp_token *tok, struct ofpact_buf *buf,
+                bool inside_ct)
+{
+    const char *arrow = strstr(tok->value, "->");
+    const struct mf_field *mf;
+    struct ofpact_set_field *sf;
+    union mf_value value, mask;
+    char *value_s;
+    char *error;
+    size_t i;
+
+    if (!arrow) {
+        return tok_error(tok, "missing \"->\"");
+    }
+    mf = mf_from_name(arrow + 2, NULL);
+    if (!mf) {
+        return tok_error(tok, "unknown field \"%s\"", arrow + 2);
+    }
+    error = check_settable(tok, mf, inside_ct);
+    if (error) {
+        return error;
+    }
+    value_s = xmemdup0(tok->value, arrow - tok->value);
+    error = mf_parse(mf, value_s, &value, &mask);
+    free(value_s);
+    if (error) {
+        return tok_wrap(tok, error);
+    }
+    if (mf_is_all_zeros(mf, &mask)) {
+        return tok_error(tok, "a set_field mask must not be zero");
+    }
+    sf = OFPACT_PUT(buf, OFPACT_SET_FIELD, ofpact_set_field);
+    sf->field = mf->id;
+    for (i = 0; i < mf->n_bytes; i++) {
+        sf->value.bytes[i] = value.bytes[i] & mask.bytes[i];
+        sf->mask.bytes[i] = mask.bytes[i];
+    }
+    return NULL;
+}
+
+static char *
+parse_load(const struct ofp_token *tok, struct ofpact_buf *buf,
+           bool inside_ct)
+{
+    const char *arrow = strstr(tok->value, "->");
+    const struct mf_field *mf;
+    struct ofpact_set_field *sf;
+    struct mf_subfield dst;
+    uint8_t bytes[8];
+    uint64_t value;
+    char *value_s;
+    char *error;
+    int i;
+
+    if (!arrow) {
+        return tok_error(tok, "missing \"->\"");
+    }
+    error = mf_parse_subfield(arrow + 2, &dst);
+    if (error) {
+        return tok_wrap(tok, error);
+    }
+    mf = mf_from_id(dst.field);
+    error = check_settable(tok, mf, inside_ct);
+    if (error) {
+        return error;
+    }
+    if (dst.n_bits > 64) {
+        return tok_error(tok, "destination is wider than 64 bits");
+    }
+    value_s = xmemdup0(tok->value, arrow - tok->value);
+    error = ofp_parse_u64(value_s, "value", &value);
+    free(value_s);
+    if (error) {
+        return tok_wrap(tok, error);
+    }
+    if (dst.n_bits < 64 && value >> dst.n_bits) {
+        return tok_error(tok, "value %"PRIu64" does not fit into %u bits",
+                         value, dst.n_bits);
+    }
+    for (i = 7; i >= 0; i--) {
+        bytes[i] = value;
+        value >>= 8;
+    }
+    sf = OFPACT_PUT(buf, OFPACT_SET_FIELD, ofpact_set_field);
+    sf->field = dst.field;
+    sf->is_load = 1;
+    mf_bits_copy(bytes, 8, 0, sf->value.bytes, mf->n_bytes, dst.ofs,
+                 dst.n_bits);
+    mf_bits_set(sf->mask.bytes, mf->n_bytes, dst.ofs, dst.n_bits);
+    if (!mf_is_value_valid(mf, &sf->value)) {
+        buf->size -= sf->ofpact.len;
+        return tok_error(tok, "value out of range for %s", mf->name);
+    }
+    return NULL;
+}
+
+static char *
+parse_move(const struct ofp_token *tok, struct ofpact_buf *buf,
+           bool inside_ct)
+{
+    const char *arrow = strstr(tok->value, "->");
+    struct mf_subfield src, dst;
+    struct ofpact_reg_move *move;
+    char *src_s;
+    char *error;
+
+    if (!arrow) {
+        return tok_error(tok, "missing \"->\"");
+    }
+    src_s = xmemdup0(tok->value, arrow - tok->value);
+    error = mf_parse_subfield(src_s, &src);
+    free(src_s);
+    if (!error) {
+        error = mf_parse_subfield(arrow + 2, &dst);
+    }
+    if (error) {
+        return tok_wrap(tok, error);
+    }
+    if (inside_ct) {
+        return tok_error(tok, "not allowed inside ct(exec(...))");
+    }
+    error = check_settable(tok, mf_from_id(dst.field), false);
+    if (error) {
+        return error;
+    }
+    if (src.n_bits != dst.n_bits) {
+        return tok_error(tok, "source field is %u bits wide but "
+                         "destination is %u bits wide", src.n_bits,
+                         dst.n_bits);
+    }
+    move = OFPACT_PUT(buf, OFPACT_REG_MOVE, ofpact_reg_move);
+    move->src = src;
+    move->dst = dst;
+    return NULL;
+}
+
+static char *
+parse_ct(const struct ofp_token *tok, struct ofpact_buf *buf)
+{
+    size_t ct_ofs = buf->size;
+    struct ofpact_conntrack *ct;
+    const char *s = tok->value;
+    struct ofp_token arg;
+    bool have_exec = false;
+    char *error = NULL;
+
+    ct = OFPACT_PUT(buf, OFPACT_CT, ofpact_conntrack);
+    ct->recirc_table = NX_CT_RECIRC_NONE;
+    while (!error && ofp_next_token(&s, &arg, &error)) {
+        ct = (struct ofpact_conntrack *) (buf->data + ct_ofs);
+        if (have_exec) {
+            error = tok_error(tok, "exec() must be the last ct argument");
+        } else if (!strcmp(arg.key, "commit") && !*arg.value) {
+            ct->flags |= NX_CT_F_COMMIT;
+        } else if (!strcmp(arg.key, "table")) {
+            error = ofp_parse_u8(arg.value, "table", &ct->recirc_table);
+            if (!error && ct->recirc_table == NX_CT_RECIRC_NONE) {
+                error = xstrdup("table 255 is not valid");
+            }
+            if (error) {
+                error = tok_wrap(tok, error);
+            }
+        } else if (!strcmp(arg.key, "zone")) {
+            if (*arg.value >= '0' && *arg.value <= '9') {
+                error = ofp_parse_u16(arg.value, "zone", &ct->zone_imm);
+                memset(&ct->zone_src, 0, sizeof ct->zone_src);
+            } else {
+                error = mf_parse_subfield(arg.value, &ct->zone_src);
+                if (!error && ct->zone_src.n_bits != 16) {
+                    error = xasprintf("zone %s is not 16 bits wide",
+                                      arg.value);
+                }
+                ct->zone_imm = 0;
+            }
+            if (error) {
+                error = tok_wrap(tok, error);
+            }
+        } else if (!strcmp(arg.key, "exec")) {
+            have_exec = true;
+            error = parse_actions(arg.value, buf, true);
+        } else {
+            error = tok_error(tok, "unsupported ct argument \"%s\"",
+                              arg.text);
+        }
+        ofp_token_uninit(&arg);
+    }
+    if (error) {
+        buf->size = ct_ofs;
+        return error;
+    }
+    ct = (struct ofpact_conntrack *) (buf->data + ct_ofs);
+    ct->ofpact.len = buf->size - ct_ofs;
+    return NULL;
+}
+
+/* Parses one action token.  Sets '*is_drop' for "drop". */
+static char *
+parse_action(const struct ofp_token *tok, struct ofpact_buf *buf,
+             bool inside_ct, bool *is_drop)
+{
+    const char *key = tok->key;
+    const char *arg = tok->value;
+    struct ofpact_vlan_vid *vid;
+    uint32_t port;
+    uint16_t u16;
+    uint8_t u8;
+    char *error;
+
+    if (inside_ct && strcasecmp(key, "set_field")
+        && strcasecmp(key, "load")) {
+        return tok_error(tok, "not allowed inside ct(exec(...))");
+    }
+
+    if (!strcasecmp(key, "set_field")) {
+        return parse_set_field(tok, buf, inside_ct);
+    } else if (!strcasecmp(key, "load")) {
+        return parse_load(tok, buf, inside_ct);
+    } else if (!strcasecmp(key, "move")) {
+        return parse_move(tok, buf, inside_ct);
+    } else if (!strcasecmp(key, "output")) {
+        return parse_output_port(tok, arg, buf);
+    } else if (!strcasecmp(key, "controller")) {
+        return parse_controller(tok, buf);
+    } else if (!strcasecmp(key, "drop") && !*arg) {
+        *is_drop = true;
+        return NULL;
+    } else if (!strcasecmp(key, "resubmit")) {
+        return parse_resubmit(tok, buf);
+    } else if (!strcasecmp(key, "goto_table")) {
+        error = ofp_parse_u8(arg, "table", &u8);
+        if (error) {
+            return tok_wrap(tok, error);
+        }
+        OFPACT_PUT(buf, OFPACT_GOTO_TABLE, ofpact_goto_table)->table_id
+            = u8;
+        return NULL;
+    } else if (!strcasecmp(key, "mod_vlan_vid")) {
+        error = parse_u16_action(tok, "VLAN VID", &u16);
+        if (!error && u16 > VLAN_VID_MASK) {
+            error = tok_error(tok, "not a valid VLAN VID");
+        }
+        if (!error) {
+            vid = OFPACT_PUT(buf, OFPACT_SET_VLAN_VID, ofpact_vlan_vid);
+            vid->vlan_vid = u16;
+        }
+        return error;
+    } else if (!strcasecmp(key, "mod_vlan_pcp")) {
+        error = parse_u8_action(tok, "VLAN PCP", 7, &u8);
+        if (!error) {
+            OFPACT_PUT(buf, OFPACT_SET_VLAN_PCP, ofpact_vlan_pcp)->vlan_pcp
+                = u8;
+        }
+        return error;
+    } else if ((!strcasecmp(key, "strip_vlan") || !strcasecmp(key, "pop_vlan"))
+               && !*arg) {
+        OFPACT_PUT(buf, OFPACT_STRIP_VLAN, ofpact_strip_vlan)->pop_vlan
+            = !strcasecmp(key, "pop_vlan");
+        return NULL;
+    } else if (!strcasecmp(key, "push_vlan")) {
+        error = parse_u16_action(tok, "ethertype", &u16);
+        if (!error && u16 != ETH_TYPE_VLAN && u16 != ETH_TYPE_VLAN_8021AD) {
+            error = tok_error(tok, "not a valid VLAN ethertype");
+        }
+        if (!error) {
+            OFPACT_PUT(buf, OFPACT_PUSH_VLAN, ofpact_push_vlan)->ethertype
+                = htons(u16);
+        }
+        return error;
+    } else if (!strcasecmp(key, "mod_dl_src")) {
+        return parse_mac(tok, OFPACT_SET_ETH_SRC, buf);
+    } else if (!strcasecmp(key, "mod_dl_dst")) {
+        return parse_mac(tok, OFPACT_SET_ETH_DST, buf);
+    } else if (!strcasecmp(key, "mod_nw_src")) {
+        return parse_ipv4(tok, OFPACT_SET_IPV4_SRC, buf);
+    } else if (!strcasecmp(key, "mod_nw_dst")) {
+        return parse_ipv4(tok, OFPACT_SET_IPV4_DST, buf);
+    } else if (!strcasecmp(key, "mod_nw_tos")) {
+        error = parse_u8_action(tok, "TOS", 255, &u8);
+        if (!error && u8 & 3) {
+            error = tok_error(tok, "not a valid TOS");
+        }
+        if (!error) {
+            OFPACT_PUT(buf, OFPACT_SET_IP_DSCP, ofpact_dscp)->dscp = u8;
+        }
+        return error;
+    } else if (!strcasecmp(key, "mod_tp_src")
+               || !strcasecmp(key, "mod_tp_dst")) {
+        error = parse_u16_action(tok, "port", &u16);
+        if (!error) {
+            OFPACT_PUT(buf, (!strcasecmp(key, "mod_tp_src")
+                             ? OFPACT_SET_L4_SRC_PORT
+                             : OFPACT_SET_L4_DST_PORT),
+                       ofpact_l4_port)->port = u16;
+        }
+        return error;
+    } else if (!strcasecmp(key, "dec_ttl") && !*arg) {
+        OFPACT_PUT(buf, OFPACT_DEC_TTL, ofpact_null);
+        return NULL;
+    } else if (!strcasecmp(key, "ct")) {
+        return parse_ct(tok, buf);
+    } else if (!*arg && tok->text[strlen(key)] == '\0'
+               && mf_parse_port(key, &port)) {
+        return parse_output_port(tok, key, buf);
+    }
+    return tok_error(tok, "unknown action \"%s\"", key);
+}
+
+static char *
+parse_actions(const char *s, struct ofpact_buf *buf, bool inside_ct)
+{
+    const struct ofpact *last = NULL;
+    char *goto_text = NULL;
+    bool drop = false;
+    char *error = NULL;
+    struct ofp_token tok;
+
+    while (!error && ofp_next_token(&s, &tok, &error)) {
+        size_t ofs = buf->size;
+
+        if (goto_text) {
+            error = xasprintf("%s: goto_table must be the last action",
+                              goto_text);
+        } else {
+            error = parse_action(&tok, buf, inside_ct, &drop);
+        }
+        if (!error && buf->size > ofs) {
+            last = (const struct ofpact *) (buf->data + ofs);
+            if (last->type == OFPACT_GOTO_TABLE) {
+                goto_text = xstrdup(tok.text);
+            }
+        }
+        ofp_token_uninit(&tok);
+    }
+    free(goto_text);
+    if (!error && drop && last) {
+        error = xstrdup("drop: must not be accompanied by any other "
+                        "action");
+    }
+    return error;
+}
+
+char *
+ofpacts_parse(const char *s, void **ofpactsp, size_t *sizep)
+{
+    struct ofpact_buf buf = { NULL, 0, 0 };
+    char *error = parse_actions(s, &buf, false);
+
+    if (error || !buf.size) {
+        free(buf.data);
+        *ofpactsp = NULL;
+        *sizep = 0;
+    } else {
+        *ofpactsp = buf.data;
+        *sizep = buf.size;
+    }
+    return error;
+}
+
+/* Formatting. */
+
+static void
+format_set_field(const struct ofpact_set_field *sf, struct ds *s)
+{
+    const struct mf_field *mf = mf_from_id(sf->field);
+
+    if (sf->is_load) {
+        unsigned int ofs = 0;
+
+        /* One "load" per contiguous run of mask bits, as OVS prints. */
+        while (ofs < mf->n_bits) {
+            struct mf_subfield dst;
+            uint8_t bytes[8];
+            uint64_t value = 0;
+            uint8_t probe[1];
+            int i;
+
+            memset(probe, 0, sizeof probe);
+            mf_bits_copy(sf->mask.bytes, mf->n_bytes, ofs, probe, 1, 0, 1);
+            if (!probe[0]) {
+                ofs++;
+                continue;
+            }
+            dst.field = sf->field;
+            dst.ofs = ofs;
+            dst.n_bits = 0;
+            do {
+                dst.n_bits++;
+                ofs++;
+                memset(probe, 0, sizeof probe);
+                if (ofs < mf->n_bits) {
+                    mf_bits_copy(sf->mask.bytes, mf->n_bytes, ofs, probe, 1,
+                                 0, 1);
+                }
+            } while (probe[0] && dst.n_bits < 64);
+
+            memset(bytes, 0, sizeof bytes);
+            mf_bits_copy(sf->value.bytes, mf->n_bytes, dst.ofs, bytes, 8, 0,
+                         dst.n_bits);
+            for (i = 0; i < 8; i++) {
+                value = (value << 8) | bytes[i];
+            }
+            ds_put_format(s, "load:%#"PRIx64"->", value);
+            mf_format_subfield(&dst, s);
+            ds_put_char(s, ',');
+        }
+        ds_chomp(s, ',');
+    } else {
+        ds_put_cstr(s, "set_field:");
+        mf_format(mf, &sf->value, &sf->mask, s);
+        ds_put_format(s, "->%s", mf->name);
+    }
+}
+
+static void
+format_resubmit(const struct ofpact_resubmit *r, struct ds *s)
+{
+    if (r->in_port != OFPP_IN_PORT && r->table_id == 255) {
+        ds_put_cstr(s, "resubmit:");
+        mf_format_port(r->in_port, s);
+    } else {
+        ds_put_cstr(s, "resubmit(");
+        if (r->in_port != OFPP_IN_PORT) {
+            mf_format_port(r->in_port, s);
+        }
+        ds_put_char(s, ',');
+        if (r->table_id != 255) {
+            ds_put_format(s, "%"PRIu8, r->table_id);
+        }
+        ds_put_char(s, ')');
+    }
+}
+
+static void
+format_ct(const struct ofpact_conntrack *ct, struct ds *s)
+{
+    ds_put_cstr(s, "ct(");
+    if (ct->flags & NX_CT_F_COMMIT) {
+        ds_put_cstr(s, "commit,");
+    }
+    if (ct->recirc_table != NX_CT_RECIRC_NONE) {
+        ds_put_format(s, "table=%"PRIu8",", ct->recirc_table);
+    }
+    if (ct->zone_src.n_bits) {
+        ds_put_cstr(s, "zone=");
+        mf_format_subfield(&ct->zone_src, s);
+        ds_put_char(s, ',');
+    } else if (ct->zone_imm) {
+        ds_put_format(s, "zone=%"PRIu16",", ct->zone_imm);
+    }
+    if (ofpact_ct_actions_size(ct)) {
+        ds_put_cstr(s, "exec(");
+        ofpacts_format(ofpact_ct_actions(ct), ofpact_ct_actions_size(ct), s);
+        ds_put_cstr(s, "),");
+    }
+    ds_chomp(s, ',');
+    ds_put_char(s, ')');
+}
+
+static void
+format_action(const struct ofpact *a, struct ds *s)
+{
+    const struct ofpact_output *output;
+    const struct ofpact_reg_move *move;
+
+    switch ((enum ofpact_type) a->type) {
+    case OFPACT_OUTPUT:
+        output = (const struct ofpact_output *) a;
+        if (output->port < OFPP_MAX) {
+            ds_put_cstr(s, "output:");
+        }
+        mf_format_port(output->port, s);
+        break;
+    case OFPACT_CONTROLLER:
+        ds_put_format(s, "CONTROLLER:%"PRIu16,
+                      ((const struct ofpact_controller *) a)->max_len);
+        break;
+    case OFPACT_RESUBMIT:
+        format_resubmit((const struct ofpact_resubmit *) a, s);
+        break;
+    case OFPACT_GOTO_TABLE:
+        ds_put_format(s, "goto_table:%"PRIu8,
+                      ((const struct ofpact_goto_table *) a)->table_id);
+        break;
+    case OFPACT_SET_VLAN_VID:
+        ds_put_format(s, "mod_vlan_vid:%"PRIu16,
+                      ((const struct ofpact_vlan_vid *) a)->vlan_vid);
+        break;
+    case OFPACT_SET_VLAN_PCP:
+        ds_put_format(s, "mod_vlan_pcp:%"PRIu8,
+                      ((const struct ofpact_vlan_pcp *) a)->vlan_pcp);
+        break;
+    case OFPACT_STRIP_VLAN:
+        ds_put_cstr(s, (((const struct ofpact_strip_vlan *) a)->pop_vlan
+                        ? "pop_vlan" : "strip_vlan"));
+        break;
+    case OFPACT_PUSH_VLAN:
+        ds_put_format(s, "push_vlan:%#"PRIx16, ntohs(
+                          ((const struct ofpact_push_vlan *) a)->ethertype));
+        break;
+    case OFPACT_SET_ETH_SRC:
+    case OFPACT_SET_ETH_DST:
+        ds_put_format(s, "%s:"ETH_ADDR_FMT, ofpact_name(a->type),
+                      ETH_ADDR_ARGS(((const struct ofpact_mac *) a)->mac));
+        break;
+    case OFPACT_SET_IPV4_SRC:
+    case OFPACT_SET_IPV4_DST:
+        ds_put_format(s, "%s:", ofpact_name(a->type));
+        mf_format_ipv4_masked(((const struct ofpact_ipv4 *) a)->ipv4,
+                              htonl(UINT32_MAX), s);
+        break;
+    case OFPACT_SET_IP_DSCP:
+        ds_put_format(s, "mod_nw_tos:%"PRIu8,
+                      ((const struct ofpact_dscp *) a)->dscp);
+        break;
+    case OFPACT_SET_L4_SRC_PORT:
+    case OFPACT_SET_L4_DST_PORT:
+        ds_put_format(s, "%s:%"PRIu16, ofpact_name(a->type),
+                      ((const struct ofpact_l4_port *) a)->port);
+        break;
+    case OFPACT_DEC_TTL:
+        ds_put_cstr(s, "dec_ttl");
+        break;
+    case OFPACT_SET_FIELD:
+        format_set_field((const struct ofpact_set_field *) a, s);
+        break;
+    case OFPACT_REG_MOVE:
+        move = (const struct ofpact_reg_move *) a;
+        ds_put_cstr(s, "move:");
+        mf_format_subfield(&move->src, s);
+        ds_put_cstr(s, "->");
+        mf_format_subfield(&move->dst, s);
+        break;
+    case OFPACT_CT:
+        format_ct((const struct ofpact_conntrack *) a, s);
+        break;
+    }
+}
+
+void
+ofpacts_format(const void *ofpacts, size_t size, struct ds *s)
+{
+    const struct ofpact *a;
+
+    if (!size) {
+        ds_put_cstr(s, "drop");
+        return;
+    }
+    OFPACT_FOR_EACH (a, ofpacts, size) {
+        if (a != ofpacts) {
+            ds_put_char(s, ',');
+        }
+        format_action(a, s);
+    }
+}
+
+/* Checking. */
+
+/* Returns "ACTION: message" with the action as printed. */
+static char * NFVS_PRINTF_FORMAT(2, 3)
+action_error(const struct ofpact *a, const char *format, ...)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    va_list args;
+
+    format_action(a, &s);
+    ds_put_cstr(&s, ": ");
+    va_start(args, format);
+    ds_put_format_valist(&s, format, args);
+    va_end(args);
+    return ds_steal_cstr(&s);
+}
+
+static char *
+check_field(const struct ofpact *a, const struct mf_field *mf,
+            const struct match *match)
+{
+    if (!mf_are_prereqs_ok(mf->prereqs, match)) {
+        return action_error(a, "field %s requires %s in the match",
+                            mf->name, mf_prereqs_to_string(mf->prereqs));
+    }
+    return NULL;
+}
+
+static char *
+check_action(const struct ofpact *a, const struct match *match)
+{
+    const struct ofpact_conntrack *ct;
+    const struct ofpact_reg_move *move;
+    char *error;
+
+    switch ((enum ofpact_type) a->type) {
+    case OFPACT_SET_IPV4_SRC:
+    case OFPACT_SET_IPV4_DST:
+        if (!mf_are_prereqs_ok(MFP_IPV4, match)) {
+            return action_error(a, "action requires ip in the match");
+        }
+        break;
+    case OFPACT_SET_IP_DSCP:
+    case OFPACT_DEC_TTL:
+        if (!mf_are_prereqs_ok(MFP_IP_ANY, match)) {
+            return action_error(a, "action requires ip or ipv6 in the "
+                                "match");
+        }
+        break;
+    case OFPACT_SET_L4_SRC_PORT:
+    case OFPACT_SET_L4_DST_PORT:
+        if (!mf_are_prereqs_ok(MFP_L4, match)) {
+            return action_error(a, "action requires tcp, udp or sctp in "
+                                "the match");
+        }
+        break;
+    case OFPACT_SET_FIELD:
+        return check_field(a, mf_from_id(
+                               ((const struct ofpact_set_field *) a)->field),
+                           match);
+    case OFPACT_REG_MOVE:
+        move = (const struct ofpact_reg_move *) a;
+        error = check_field(a, mf_from_id(move->src.field), match);
+        return error ? error : check_field(a, mf_from_id(move->dst.field),
+                                           match);
+    case OFPACT_CT:
+        ct = (const struct ofpact_conntrack *) a;
+        if (!mf_are_prereqs_ok(MFP_IP_ANY, match)) {
+            return action_error(a, "action requires ip or ipv6 in the "
+                                "match");
+        }
+        if (ct->flags & NX_CT_F_COMMIT
+            && match->wc.masks.ct_state & CS_INVALID
+            && match->flow.ct_state & CS_INVALID) {
+            return action_error(a, "cannot commit an invalid connection "
+                                "(the match has ct_state=+inv)");
+        }
+        return ofpacts_check(ofpact_ct_actions(ct),
+                             ofpact_ct_actions_size(ct), match);
+    case OFPACT_OUTPUT:
+    case OFPACT_CONTROLLER:
+    case OFPACT_RESUBMIT:
+    case OFPACT_GOTO_TABLE:
+    case OFPACT_SET_VLAN_VID:
+    case OFPACT_SET_VLAN_PCP:
+    case OFPACT_STRIP_VLAN:
+    case OFPACT_PUSH_VLAN:
+    case OFPACT_SET_ETH_SRC:
+    case OFPACT_SET_ETH_DST:
+        break;
+    }
+    return NULL;
+}
+
+char *
+ofpacts_check(const void *ofpacts, size_t size, const struct match *match)
+{
+    const struct ofpact *a;
+
+    OFPACT_FOR_EACH (a, ofpacts, size) {
+        char *error = check_action(a, match);
+
+        if (error) {
+            return error;
+        }
+    }
+    return NULL;
+}
+
+char *
+ofpacts_check_supported(const void *ofpacts, size_t size)
+{
+    const struct ofpact *a;
+
+    OFPACT_FOR_EACH (a, ofpacts, size) {
+        if (a->type == OFPACT_CONTROLLER) {
+            return action_error(a, "action not supported");
+        }
+    }
+    return NULL;
+}
+
+bool
+ofpacts_equal(const void *a, size_t a_size, const void *b, size_t b_size)
+{
+    return a_size == b_size && (!a_size || !memcmp(a, b, a_size));
+}

@@ -1,0 +1,216 @@
+/* lib/ofp-actions.h: OpenFlow-style actions as a flat byte buffer.
+ *
+ * An action list is a sequence of variable-length records, each starting
+ * with a 'struct ofpact' header whose 'len' covers the whole record
+ * (including nested actions, for ct) and is a multiple of OFPACT_ALIGNTO.
+ * Every byte of a record, padding included, is defined (records start
+ * zeroed), so a list can be copied with memcpy() and two lists compared
+ * with memcmp(); the flow table stores them as opaque bytes.  An empty
+ * list means "drop".
+ *
+ * Text syntax and printed forms follow ovs-actions(7) and what
+ * "ovs-ofctl dump-flows" prints, for the supported subset:
+ *   output:N, N, IN_PORT/NORMAL/FLOOD/ALL/LOCAL (any case), drop,
+ *   controller[:MAX_LEN] (parsed but unsupported, see
+ *   ofpacts_check_supported()), resubmit:P, resubmit([P],[T]),
+ *   goto_table:T, mod_vlan_vid:V, mod_vlan_pcp:P, strip_vlan, pop_vlan,
+ *   push_vlan:ETHERTYPE, mod_dl_src/dst:MAC, mod_nw_src/dst:IP,
+ *   mod_nw_tos:TOS, mod_tp_src/dst:PORT, dec_ttl, set_field:V[/M]->F,
+ *   load:V->F[A..B], move:F[A..B]->G[C..D],
+ *   ct([commit][,zone=N|zone=F[A..B]][,table=T][,exec(...)]).
+ *
+ * Functions that can fail return a malloc'd error message, which the
+ * caller frees, or NULL.  No global state: thread-safe. */
+#ifndef NFVS_OFP_ACTIONS_H
+#define NFVS_OFP_ACTIONS_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "byte-order.h"
+#include "meta-flow.h"
+#include "packets.h"
+
+struct ds;
+struct match;
+
+#define OFPACT_ALIGNTO 8
+
+enum ofpact_type {
+    OFPACT_OUTPUT,              /* struct ofpact_output. */
+    OFPACT_CONTROLLER,          /* struct ofpact_controller. */
+    OFPACT_RESUBMIT,            /* struct ofpact_resubmit. */
+    OFPACT_GOTO_TABLE,          /* struct ofpact_goto_table. */
+    OFPACT_SET_VLAN_VID,        /* struct ofpact_vlan_vid. */
+    OFPACT_SET_VLAN_PCP,        /* struct ofpact_vlan_pcp. */
+    OFPACT_STRIP_VLAN,          /* struct ofpact_strip_vlan. */
+    OFPACT_PUSH_VLAN,           /* struct ofpact_push_vlan. */
+    OFPACT_SET_ETH_SRC,         /* struct ofpact_mac. */
+    OFPACT_SET_ETH_DST,         /* struct ofpact_mac. */
+    OFPACT_SET_IPV4_SRC,        /* struct ofpact_ipv4. */
+    OFPACT_SET_IPV4_DST,        /* struct ofpact_ipv4. */
+    OFPACT_SET_IP_DSCP,         /* struct ofpact_dscp. */
+    OFPACT_SET_L4_SRC_PORT,     /* struct ofpact_l4_port. */
+    OFPACT_SET_L4_DST_PORT,     /* struct ofpact_l4_port. */
+    OFPACT_DEC_TTL,             /* struct ofpact_null. */
+    OFPACT_SET_FIELD,           /* struct ofpact_set_field. */
+    OFPACT_REG_MOVE,            /* struct ofpact_reg_move. */
+    OFPACT_CT                   /* struct ofpact_conntrack + actions. */
+};
+
+/* Header of every action. */
+struct ofpact {
+    uint16_t type;              /* enum ofpact_type. */
+    uint16_t len;               /* Whole record, multiple of 8. */
+};
+
+struct ofpact_null {
+    struct ofpact ofpact;       /* OFPACT_DEC_TTL. */
+};
+
+struct ofpact_output {
+    struct ofpact ofpact;       /* OFPACT_OUTPUT. */
+    uint32_t port;              /* Port number, OFPP_IN_PORT, OFPP_NORMAL,
+                                 * OFPP_FLOOD, OFPP_ALL or OFPP_LOCAL. */
+};
+
+struct ofpact_controller {
+    struct ofpact ofpact;       /* OFPACT_CONTROLLER. */
+    uint16_t max_len;           /* Bytes of packet to send. */
+};
+
+struct ofpact_resubmit {
+    struct ofpact ofpact;       /* OFPACT_RESUBMIT. */
+    uint32_t in_port;           /* OFPP_IN_PORT: keep the in_port. */
+    uint8_t table_id;           /* 255: the current table. */
+};
+
+struct ofpact_goto_table {
+    struct ofpact ofpact;       /* OFPACT_GOTO_TABLE. */
+    uint8_t table_id;           /* Next table. */
+};
+
+struct ofpact_vlan_vid {
+    struct ofpact ofpact;       /* OFPACT_SET_VLAN_VID. */
+    uint16_t vlan_vid;          /* 0..4095; pushes a tag if none. */
+};
+
+struct ofpact_vlan_pcp {
+    struct ofpact ofpact;       /* OFPACT_SET_VLAN_PCP. */
+    uint8_t vlan_pcp;           /* 0..7; pushes a tag if none. */
+};
+
+struct ofpact_strip_vlan {
+    struct ofpact ofpact;       /* OFPACT_STRIP_VLAN. */
+    uint8_t pop_vlan;           /* Spelled "pop_vlan" rather than
+                                 * "strip_vlan"; same effect. */
+};
+
+struct ofpact_push_vlan {
+    struct ofpact ofpact;       /* OFPACT_PUSH_VLAN. */
+    nfvs_be16 ethertype;        /* ETH_TYPE_VLAN or ETH_TYPE_VLAN_8021AD. */
+};
+
+struct ofpact_mac {
+    struct ofpact ofpact;       /* OFPACT_SET_ETH_SRC/DST. */
+    struct eth_addr mac;        /* New address. */
+};
+
+struct ofpact_ipv4 {
+    struct ofpact ofpact;       /* OFPACT_SET_IPV4_SRC/DST. */
+    nfvs_be32 ipv4;             /* New address. */
+};
+
+struct ofpact_dscp {
+    struct ofpact ofpact;       /* OFPACT_SET_IP_DSCP. */
+    uint8_t dscp;               /* New ToS DSCP bits (ECN bits zero). */
+};
+
+struct ofpact_l4_port {
+    struct ofpact ofpact;       /* OFPACT_SET_L4_SRC/DST_PORT. */
+    uint16_t port;              /* New port, host order. */
+};
+
+struct ofpact_set_field {
+    struct ofpact ofpact;       /* OFPACT_SET_FIELD. */
+    uint16_t field;             /* enum mf_field_id. */
+    uint8_t is_load;            /* Written as "load:", print it so. */
+    union mf_value value;       /* Zero outside 'mask'. */
+    union mf_value mask;        /* Bits to set. */
+};
+
+struct ofpact_reg_move {
+    struct ofpact ofpact;       /* OFPACT_REG_MOVE. */
+    struct mf_subfield src;     /* Bits to copy... */
+    struct mf_subfield dst;     /* ...to here (same width). */
+};
+
+#define NX_CT_F_COMMIT 0x01
+#define NX_CT_RECIRC_NONE 255
+
+struct ofpact_conntrack {
+    struct ofpact ofpact;       /* OFPACT_CT; 'len' includes 'actions'. */
+    uint16_t flags;             /* NX_CT_F_*. */
+    uint16_t zone_imm;          /* Zone, if 'zone_src.n_bits' is 0. */
+    struct mf_subfield zone_src; /* Zone from a 16-bit subfield. */
+    uint8_t recirc_table;       /* NX_CT_RECIRC_NONE or a table. */
+    /* Followed by the exec() actions, up to 'ofpact.len'. */
+};
+
+static inline const struct ofpact *
+ofpact_next(const struct ofpact *a)
+{
+    return (const struct ofpact *) ((const uint8_t *) a + a->len);
+}
+
+static inline const struct ofpact *
+ofpact_end(const void *ofpacts, size_t size)
+{
+    return (const struct ofpact *) ((const uint8_t *) ofpacts + size);
+}
+
+/* Iterates POS over the actions in OFPACTS, SIZE bytes. */
+#define OFPACT_FOR_EACH(POS, OFPACTS, SIZE)                             \
+    for ((POS) = (OFPACTS); (POS) < ofpact_end(OFPACTS, SIZE);          \
+         (POS) = ofpact_next(POS))
+
+/* The actions nested in 'ct' and their size. */
+static inline const struct ofpact *
+ofpact_ct_actions(const struct ofpact_conntrack *ct)
+{
+    return (const struct ofpact *) (ct + 1);
+}
+
+static inline size_t
+ofpact_ct_actions_size(const struct ofpact_conntrack *ct)
+{
+    return ct->ofpact.len - sizeof *ct;
+}
+
+/* Parses 's', an action list in ovs-ofctl syntax, into a new buffer
+ * stored in '*ofpactsp' (size in '*sizep'; the caller frees it; NULL and
+ * 0 for an empty list).  On error returns a message of the form
+ * "ACTION: what is wrong" and stores NULL and 0. */
+char *ofpacts_parse(const char *s, void **ofpactsp, size_t *sizep);
+
+/* Appends the actions as "ovs-ofctl dump-flows" prints them ("drop" for
+ * an empty list). */
+void ofpacts_format(const void *ofpacts, size_t size, struct ds *);
+
+/* Checks the actions against the flow's 'match', as OVS does: e.g.
+ * mod_tp_dst needs tcp, udp or sctp, set_field needs the field's
+ * prerequisites, ct needs ip or ipv6. */
+char *ofpacts_check(const void *ofpacts, size_t size,
+                    const struct match *);
+
+/* Returns an error naming the first action that nfvs parses but cannot
+ * execute (controller), or NULL. */
+char *ofpacts_check_supported(const void *ofpacts, size_t size);
+
+bool ofpacts_equal(const void *a, size_t a_size, const void *b,
+                   size_t b_size);
+
+/* Name of the action type, e.g. "mod_tp_dst". */
+const char *ofpact_name(enum ofpact_type);
+
+#endif /* ofp-actions.h */

@@ -1,0 +1,700 @@
+#include <config.h>
+#include "ofp-flow.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dynamic-string.h"
+#include "meta-flow.h"
+#include "ofp-actions.h"
+#include "ofp-parse.h"
+#include "util.h"
+
+/* Match formatting, in the order and forms of OVS's match_format(). */
+
+static void
+format_u32_masked(struct ds *s, const char *name, uint32_t value,
+                  uint32_t mask)
+{
+    if (mask) {
+        ds_put_format(s, "%s=%#"PRIx32, name, value);
+        if (mask != UINT32_MAX) {
+            ds_put_format(s, "/%#"PRIx32, mask);
+        }
+        ds_put_char(s, ',');
+    }
+}
+
+static void
+format_be16_masked(struct ds *s, const char *name, nfvs_be16 value,
+                   nfvs_be16 mask)
+{
+    if (mask) {
+        if (mask == htons(0xffff)) {
+            ds_put_format(s, "%s=%"PRIu16",", name, ntohs(value));
+        } else {
+            ds_put_format(s, "%s=0x%"PRIx16"/0x%"PRIx16",", name,
+                          ntohs(value), ntohs(mask));
+        }
+    }
+}
+
+static void
+format_eth(struct ds *s, const char *name, struct eth_addr value,
+           struct eth_addr mask)
+{
+    if (!eth_addr_is_zero(mask)) {
+        ds_put_format(s, "%s=", name);
+        mf_format_eth_masked(value, &mask, s);
+        ds_put_char(s, ',');
+    }
+}
+
+static void
+format_ipv4(struct ds *s, const char *name, nfvs_be32 value, nfvs_be32 mask)
+{
+    if (mask) {
+        ds_put_format(s, "%s=", name);
+        mf_format_ipv4_masked(value, mask, s);
+        ds_put_char(s, ',');
+    }
+}
+
+static void
+format_ipv6(struct ds *s, const char *name, const struct in6_addr *value,
+            const struct in6_addr *mask)
+{
+    static const struct in6_addr zero;
+
+    if (memcmp(mask, &zero, sizeof zero)) {
+        ds_put_format(s, "%s=", name);
+        mf_format_ipv6_masked(value, mask, s);
+        ds_put_char(s, ',');
+    }
+}
+
+/* Appends the shorthand for the match's dl_type and nw_proto, if there is
+ * one.  Sets '*skip_type' and '*skip_proto' when it covers them. */
+static void
+format_shorthand(const struct match *match, struct ds *s, bool *skip_type,
+                 bool *skip_proto)
+{
+    const struct flow *f = &match->flow;
+    const struct flow_wildcards *wc = &match->wc;
+    const char *proto = NULL;
+
+    *skip_type = *skip_proto = false;
+    if (!wc->masks.dl_type) {
+        return;
+    }
+    if (f->dl_type == htons(ETH_TYPE_IP)) {
+        if (wc->masks.nw_proto) {
+            proto = (f->nw_proto == IPPROTO_ICMP ? "icmp"
+                     : f->nw_proto == IPPROTO_TCP ? "tcp"
+                     : f->nw_proto == IPPROTO_UDP ? "udp"
+                     : f->nw_proto == IPPROTO_SCTP ? "sctp" : NULL);
+        }
+        ds_put_format(s, "%s,", proto ? proto : "ip");
+    } else if (f->dl_type == htons(ETH_TYPE_IPV6)) {
+        if (wc->masks.nw_proto) {
+            proto = (f->nw_proto == IPPROTO_ICMPV6 ? "icmp6"
+                     : f->nw_proto == IPPROTO_TCP ? "tcp6"
+                     : f->nw_proto == IPPROTO_UDP ? "udp6"
+                     : f->nw_proto == IPPROTO_SCTP ? "sctp6" : NULL);
+        }
+        ds_put_format(s, "%s,", proto ? proto : "ipv6");
+    } else if (f->dl_type == htons(ETH_TYPE_ARP)) {
+        ds_put_cstr(s, "arp,");
+    } else {
+        return;
+    }
+    *skip_type = true;
+    *skip_proto = proto != NULL;
+}
+
+static void
+format_vlan(const struct match *match, struct ds *s)
+{
+    nfvs_be16 tci = match->flow.vlan_tci;
+    nfvs_be16 mask = match->wc.masks.vlan_tci;
+    nfvs_be16 vid_mask = mask & htons(VLAN_VID_MASK);
+    nfvs_be16 pcp_mask = mask & htons(VLAN_PCP_MASK);
+
+    if (!mask) {
+        return;
+    }
+    if (mask & tci & htons(VLAN_CFI)
+        && (!vid_mask || vid_mask == htons(VLAN_VID_MASK))
+        && (!pcp_mask || pcp_mask == htons(VLAN_PCP_MASK))
+        && (vid_mask || pcp_mask)) {
+        if (vid_mask) {
+            ds_put_format(s, "dl_vlan=%d,", ntohs(tci) & VLAN_VID_MASK);
+        }
+        if (pcp_mask) {
+            ds_put_format(s, "dl_vlan_pcp=%d,",
+                          ntohs(tci) >> VLAN_PCP_SHIFT);
+        }
+    } else if (mask == htons(0xffff)) {
+        ds_put_format(s, "vlan_tci=0x%04"PRIx16",", ntohs(tci));
+    } else {
+        ds_put_format(s, "vlan_tci=0x%04"PRIx16"/0x%04"PRIx16",",
+                      ntohs(tci), ntohs(mask));
+    }
+}
+
+static void
+format_frag(const struct match *match, struct ds *s)
+{
+    uint8_t frag = match->flow.nw_frag;
+
+    switch (match->wc.masks.nw_frag & FLOW_NW_FRAG_MASK) {
+    case FLOW_NW_FRAG_ANY | FLOW_NW_FRAG_LATER:
+        ds_put_format(s, "nw_frag=%s,",
+                      frag & FLOW_NW_FRAG_ANY
+                      ? (frag & FLOW_NW_FRAG_LATER ? "later" : "first")
+                      : (frag & FLOW_NW_FRAG_LATER ? "<error>" : "no"));
+        break;
+    case FLOW_NW_FRAG_ANY:
+        ds_put_format(s, "nw_frag=%s,",
+                      frag & FLOW_NW_FRAG_ANY ? "yes" : "no");
+        break;
+    case FLOW_NW_FRAG_LATER:
+        ds_put_format(s, "nw_frag=%s,",
+                      frag & FLOW_NW_FRAG_LATER ? "later" : "not_later");
+        break;
+    }
+}
+
+void
+match_format(const struct match *match, int priority, struct ds *s)
+{
+    const struct flow_wildcards *wc = &match->wc;
+    const struct flow *f = &match->flow;
+    size_t start_len = s->length;
+    bool is_arp = f->dl_type == htons(ETH_TYPE_ARP);
+    bool skip_type, skip_proto;
+    int i;
+
+    if (priority != OFP_DEFAULT_PRIORITY) {
+        ds_put_format(s, "priority=%d,", priority);
+    }
+    if (wc->masks.ct_state) {
+        ds_put_cstr(s, "ct_state=");
+        if (wc->masks.ct_state == UINT8_MAX) {
+            mf_format_flags(s, mf_ct_state_bit_to_string, f->ct_state);
+        } else {
+            mf_format_flags_masked(s, mf_ct_state_bit_to_string,
+                                   f->ct_state, wc->masks.ct_state,
+                                   UINT8_MAX);
+        }
+        ds_put_char(s, ',');
+    }
+    if (wc->masks.ct_zone) {
+        if (wc->masks.ct_zone == UINT16_MAX) {
+            ds_put_format(s, "ct_zone=%"PRIu16",", f->ct_zone);
+        } else {
+            ds_put_format(s, "ct_zone=0x%"PRIx16"/0x%"PRIx16",", f->ct_zone,
+                          wc->masks.ct_zone);
+        }
+    }
+    format_u32_masked(s, "ct_mark", f->ct_mark, wc->masks.ct_mark);
+
+    format_shorthand(match, s, &skip_type, &skip_proto);
+    for (i = 0; i < FLOW_N_REGS; i++) {
+        char name[8];
+
+        snprintf(name, sizeof name, "reg%d", i);
+        format_u32_masked(s, name, f->regs[i], wc->masks.regs[i]);
+    }
+    if (wc->masks.metadata) {
+        ds_put_format(s, "metadata=%#"PRIx64, f->metadata);
+        if (wc->masks.metadata != UINT64_MAX) {
+            ds_put_format(s, "/%#"PRIx64, wc->masks.metadata);
+        }
+        ds_put_char(s, ',');
+    }
+    if (wc->masks.in_port) {
+        ds_put_cstr(s, "in_port=");
+        mf_format_port(f->in_port, s);
+        ds_put_char(s, ',');
+    }
+    format_vlan(match, s);
+    format_eth(s, "dl_src", f->dl_src, wc->masks.dl_src);
+    format_eth(s, "dl_dst", f->dl_dst, wc->masks.dl_dst);
+    if (!skip_type && wc->masks.dl_type) {
+        ds_put_format(s, "dl_type=0x%04"PRIx16",", ntohs(f->dl_type));
+    }
+    if (f->dl_type == htons(ETH_TYPE_IPV6)) {
+        format_ipv6(s, "ipv6_src", &f->ipv6_src, &wc->masks.ipv6_src);
+        format_ipv6(s, "ipv6_dst", &f->ipv6_dst, &wc->masks.ipv6_dst);
+        if (wc->masks.ipv6_label) {
+            ds_put_format(s, "ipv6_label=0x%05"PRIx32, ntohl(f->ipv6_label));
+            if (wc->masks.ipv6_label != htonl(0xfffff)) {
+                ds_put_format(s, "/0x%05"PRIx32,
+                              ntohl(wc->masks.ipv6_label));
+            }
+            ds_put_char(s, ',');
+        }
+    } else if (is_arp) {
+        format_ipv4(s, "arp_spa", f->nw_src, wc->masks.nw_src);
+        format_ipv4(s, "arp_tpa", f->nw_dst, wc->masks.nw_dst);
+    } else {
+        format_ipv4(s, "nw_src", f->nw_src, wc->masks.nw_src);
+        format_ipv4(s, "nw_dst", f->nw_dst, wc->masks.nw_dst);
+    }
+    if (!skip_proto && wc->masks.nw_proto) {
+        ds_put_format(s, "%s=%"PRIu8",", is_arp ? "arp_op" : "nw_proto",
+                      f->nw_proto);
+    }
+    if (is_arp) {
+        format_eth(s, "arp_sha", f->arp_sha, wc->masks.arp_sha);
+        format_eth(s, "arp_tha", f->arp_tha, wc->masks.arp_tha);
+    }
+    if (wc->masks.nw_tos & 0xfc) {
+        ds_put_format(s, "nw_tos=%d,", f->nw_tos & 0xfc);
+    }
+    if (wc->masks.nw_tos & 0x03) {
+        ds_put_format(s, "nw_ecn=%d,", f->nw_tos & 0x03);
+    }
+    if (wc->masks.nw_ttl) {
+        ds_put_format(s, "nw_ttl=%d,", f->nw_ttl);
+    }
+    format_frag(match, s);
+    if ((f->dl_type == htons(ETH_TYPE_IP) && f->nw_proto == IPPROTO_ICMP)
+        || (f->dl_type == htons(ETH_TYPE_IPV6)
+            && f->nw_proto == IPPROTO_ICMPV6)) {
+        format_be16_masked(s, "icmp_type", f->tp_src, wc->masks.tp_src);
+        format_be16_masked(s, "icmp_code", f->tp_dst, wc->masks.tp_dst);
+        if (f->dl_type == htons(ETH_TYPE_IPV6)) {
+            format_ipv6(s, "nd_target", &f->nd_target,
+                        &wc->masks.nd_target);
+            format_eth(s, "nd_sll", f->arp_sha, wc->masks.arp_sha);
+            format_eth(s, "nd_tll", f->arp_tha, wc->masks.arp_tha);
+        }
+    } else {
+        format_be16_masked(s, "tp_src", f->tp_src, wc->masks.tp_src);
+        format_be16_masked(s, "tp_dst", f->tp_dst, wc->masks.tp_dst);
+    }
+    if ((f->dl_type == htons(ETH_TYPE_IP)
+         || f->dl_type == htons(ETH_TYPE_IPV6))
+        && f->nw_proto == IPPROTO_TCP && wc->masks.tcp_flags) {
+        ds_put_cstr(s, "tcp_flags=");
+        mf_format_flags_masked(s, mf_tcp_flag_bit_to_string,
+                               ntohs(f->tcp_flags),
+                               ntohs(wc->masks.tcp_flags) & 0x0fff, 0x0fff);
+        ds_put_char(s, ',');
+    }
+
+    if (s->length > start_len) {
+        ds_chomp(s, ',');
+    }
+}
+
+/* Rule lines. */
+
+static void
+format_duration(struct ds *s, long long int msec)
+{
+    ds_put_format(s, "%lld", msec / 1000);
+    if (msec % 1000) {
+        ds_put_format(s, ".%03lld", msec % 1000);
+    }
+    ds_put_char(s, 's');
+}
+
+void
+ofp_flow_format(const struct ofp_flow_desc *fd,
+                const struct ofp_flow_stats *stats, struct ds *s)
+{
+    size_t length;
+
+    if (stats || fd->cookie) {
+        ds_put_format(s, "cookie=0x%"PRIx64", ", fd->cookie);
+    }
+    if (stats) {
+        ds_put_cstr(s, "duration=");
+        format_duration(s, stats->duration_msec);
+        ds_put_cstr(s, ", ");
+    }
+    if (stats || fd->table_id) {
+        ds_put_format(s, "table=%"PRIu8", ", fd->table_id);
+    }
+    if (stats) {
+        ds_put_format(s, "n_packets=%"PRIu64", n_bytes=%"PRIu64", ",
+                      stats->n_packets, stats->n_bytes);
+    }
+    if (fd->idle_timeout) {
+        ds_put_format(s, "idle_timeout=%"PRIu16", ", fd->idle_timeout);
+    }
+    if (fd->hard_timeout) {
+        ds_put_format(s, "hard_timeout=%"PRIu16", ", fd->hard_timeout);
+    }
+    if (stats && stats->idle_age >= 0) {
+        ds_put_format(s, "idle_age=%d, ", stats->idle_age);
+    }
+
+    length = s->length;
+    match_format(fd->match, fd->priority, s);
+    if (s->length != length) {
+        ds_put_char(s, ' ');
+    }
+    ds_put_cstr(s, "actions=");
+    ofpacts_format(fd->ofpacts, fd->ofpacts_size, s);
+}
+
+/* Parsing. */
+
+struct protocol {
+    const char *name;           /* Shorthand. */
+    uint16_t dl_type;           /* Ethertype it implies. */
+    uint8_t nw_proto;           /* IP protocol it implies, or 0. */
+};
+
+static const struct protocol protocols[] = {
+    { "ip", ETH_TYPE_IP, 0 },
+    { "ipv6", ETH_TYPE_IPV6, 0 },
+    { "icmp", ETH_TYPE_IP, IPPROTO_ICMP },
+    { "icmp6", ETH_TYPE_IPV6, IPPROTO_ICMPV6 },
+    { "tcp", ETH_TYPE_IP, IPPROTO_TCP },
+    { "tcp6", ETH_TYPE_IPV6, IPPROTO_TCP },
+    { "udp", ETH_TYPE_IP, IPPROTO_UDP },
+    { "udp6", ETH_TYPE_IPV6, IPPROTO_UDP },
+    { "sctp", ETH_TYPE_IP, IPPROTO_SCTP },
+    { "sctp6", ETH_TYPE_IPV6, IPPROTO_SCTP },
+    { "arp", ETH_TYPE_ARP, 0 },
+};
+
+static const struct protocol *
+protocol_from_name(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(protocols); i++) {
+        if (!strcmp(name, protocols[i].name)) {
+            return &protocols[i];
+        }
+    }
+    return NULL;
+}
+
+/* A match field as given, kept to check prerequisites once the whole
+ * match is known (OVS accepts "tp_dst=80,tcp" as well as "tcp,tp_dst=80"). */
+struct field_use {
+    char *text;                 /* The token, for error messages. */
+    enum mf_prereqs prereqs;    /* What it needs. */
+};
+
+static char *
+token_error(const struct ofp_token *tok, char *error)
+{
+    char *s = xasprintf("%s: %s", tok->text, error);
+
+    free(error);
+    return s;
+}
+
+static bool
+is_modify(enum flow_mod_command command)
+{
+    return command == FLOW_MOD_MODIFY || command == FLOW_MOD_MODIFY_STRICT;
+}
+
+static bool
+is_delete(enum flow_mod_command command)
+{
+    return command == FLOW_MOD_DELETE || command == FLOW_MOD_DELETE_STRICT;
+}
+
+static char *
+parse_cookie(struct flow_mod_spec *spec, const struct ofp_token *tok)
+{
+    const char *slash = strchr(tok->value, '/');
+    char *error;
+
+    if (slash) {
+        char *value = xmemdup0(tok->value, slash - tok->value);
+
+        if (spec->command == FLOW_MOD_ADD) {
+            free(value);
+            return xasprintf("%s: flow additions cannot use a cookie mask",
+                             tok->text);
+        }
+        error = ofp_parse_u64(value, "cookie", &spec->cookie);
+        free(value);
+        if (!error) {
+            error = ofp_parse_u64(slash + 1, "cookie mask",
+                                  &spec->cookie_mask);
+        }
+        spec->cookie &= spec->cookie_mask;
+    } else if (is_delete(spec->command)) {
+        return xasprintf("%s: cannot set cookie (use cookie=VALUE/MASK to "
+                         "select flows by cookie)", tok->text);
+    } else if (is_modify(spec->command)) {
+        error = ofp_parse_u64(tok->value, "cookie", &spec->new_cookie);
+        spec->modify_cookie = !error;
+    } else {
+        error = ofp_parse_u64(tok->value, "cookie", &spec->cookie);
+    }
+    return error ? token_error(tok, error) : NULL;
+}
+
+/* Handles a token that is not a match field.  Returns true if it was one
+ * of the non-field keywords, with '*errorp' set on error. */
+static bool
+parse_keyword(struct flow_mod_spec *spec, const struct ofp_token *tok,
+              bool *table_given, char **errorp)
+{
+    const char *key = tok->key;
+    bool is_add = spec->command == FLOW_MOD_ADD;
+    char *error = NULL;
+
+    *errorp = NULL;
+    if (!strcmp(key, "table")) {
+        error = ofp_parse_u8(tok->value, "table", &spec->table_id);
+        if (!error && is_add && spec->table_id == 255) {
+            error = xstrdup("table 255 is not valid for adding a flow");
+        }
+        *table_given = true;
+    } else if (!strcmp(key, "priority")) {
+        error = ofp_parse_u16(tok->value, "priority", &spec->priority);
+    } else if (!strcmp(key, "cookie")) {
+        *errorp = parse_cookie(spec, tok);
+        return true;
+    } else if (!strcmp(key, "idle_timeout") || !strcmp(key, "hard_timeout")) {
+        if (is_delete(spec->command)) {
+            error = xstrdup("timeouts are not allowed when deleting flows");
+        } else {
+            error = ofp_parse_u16(tok->value, key, (key[0] == 'i'
+                                                    ? &spec->idle_timeout
+                                                    : &spec->hard_timeout));
+        }
+    } else if (!strcmp(key, "out_port")) {
+        if (is_add) {
+            error = xstrdup("out_port is only allowed when modifying or "
+                            "deleting flows");
+        } else if (!mf_parse_port(tok->value, &spec->out_port)) {
+            error = xasprintf("invalid port \"%s\"", tok->value);
+        }
+    } else if (!strcmp(key, "duration") || !strcmp(key, "n_packets")
+               || !strcmp(key, "n_bytes") || !strcmp(key, "idle_age")
+               || !strcmp(key, "hard_age")) {
+        /* Ignored, so that dump-flows output can be fed back. */
+    } else {
+        return false;
+    }
+    if (error) {
+        *errorp = token_error(tok, error);
+    }
+    return true;
+}
+
+static char *
+parse_match_token(struct flow_mod_spec *spec, const struct ofp_token *tok,
+                  struct field_use *uses, size_t *n_usesp)
+{
+    const struct protocol *p = protocol_from_name(tok->key);
+    const struct mf_field *mf;
+    enum mf_prereqs prereqs;
+    union mf_value value, mask;
+    char *error;
+
+    if (p) {
+        if (*tok->value || tok->text[strlen(tok->key)]) {
+            return xasprintf("%s: %s takes no value", tok->text, tok->key);
+        }
+        spec->match.flow.dl_type = htons(p->dl_type);
+        spec->match.wc.masks.dl_type = htons(0xffff);
+        if (p->nw_proto) {
+            spec->match.flow.nw_proto = p->nw_proto;
+            spec->match.wc.masks.nw_proto = 0xff;
+        }
+        return NULL;
+    }
+
+    mf = mf_from_name(tok->key, &prereqs);
+    if (!mf) {
+        return xasprintf("%s: unknown field \"%s\"", tok->text, tok->key);
+    }
+    /* As in OVS, a field without a value matches anything. */
+    error = mf_parse(mf, *tok->value ? tok->value : "*", &value, &mask);
+    if (error) {
+        return token_error(tok, error);
+    }
+    mf_set_match(mf, &value, &mask, &spec->match);
+    if (!mf_is_all_zeros(mf, &mask) && prereqs != MFP_NONE) {
+        uses[*n_usesp].text = xstrdup(tok->text);
+        uses[*n_usesp].prereqs = prereqs;
+        ++*n_usesp;
+    }
+    return NULL;
+}
+
+/* Finds "actions=" (or "action=") at a token boundary in 's'.  Returns a
+ * pointer to the keyword and stores the actions text in '*actionsp', or
+ * returns NULL. */
+static const char *
+find_actions(const char *s, const char **actionsp)
+{
+    const char *p;
+
+    for (p = s; (p = strstr(p, "action")) != NULL; p++) {
+        if (p == s || strchr(", \t\r\n", p[-1])) {
+            const char *q = p + 6;
+
+            if (*q == 's') {
+                q++;
+            }
+            if (*q == '=') {
+                *actionsp = q + 1;
+                return p;
+            }
+        }
+    }
+    return NULL;
+}
+
+char *
+flow_mod_spec_parse(struct flow_mod_spec *spec, const char *s,
+                    enum flow_mod_command command)
+{
+    const char *actions_s = NULL;
+    const char *actions_kw;
+    struct field_use *uses;
+    size_t n_uses = 0, i;
+    bool table_given = false;
+    struct ofp_token tok;
+    char *error = NULL;
+    char *match_s;
+    const char *p;
+
+    memset(spec, 0, sizeof *spec);
+    spec->command = command;
+    spec->priority = OFP_DEFAULT_PRIORITY;
+    spec->out_port = OFPP_NONE;
+    match_init_catchall(&spec->match);
+
+    actions_kw = find_actions(s, &actions_s);
+    match_s = actions_kw ? xmemdup0(s, actions_kw - s) : xstrdup(s);
+    spec->has_actions = actions_kw != NULL;
+
+    uses = xcalloc(strlen(match_s) / 2 + 1, sizeof *uses);
+    p = match_s;
+    while (!error && ofp_next_token(&p, &tok, &error)) {
+        if (!parse_keyword(spec, &tok, &table_given, &error)) {
+            error = parse_match_token(spec, &tok, uses, &n_uses);
+        }
+        ofp_token_uninit(&tok);
+    }
+    for (i = 0; !error && i < n_uses; i++) {
+        if (!mf_are_prereqs_ok(uses[i].prereqs, &spec->match)) {
+            error = xasprintf("%s: field requires %s", uses[i].text,
+                              mf_prereqs_to_string(uses[i].prereqs));
+        }
+    }
+    for (i = 0; i < n_uses; i++) {
+        free(uses[i].text);
+    }
+    free(uses);
+    free(match_s);
+    if (error) {
+        goto error;
+    }
+
+    if (!table_given) {
+        spec->table_id = command == FLOW_MOD_ADD ? 0 : 255;
+    }
+    if (is_delete(command)) {
+        if (spec->has_actions) {
+            error = xstrdup("actions: not allowed when deleting flows");
+            goto error;
+        }
+        return NULL;
+    }
+    if (!spec->has_actions) {
+        error = xstrdup("must specify an action");
+        goto error;
+    }
+
+    error = ofpacts_parse(actions_s, &spec->ofpacts, &spec->ofpacts_size);
+    if (!error) {
+        error = ofpacts_check(spec->ofpacts, spec->ofpacts_size,
+                              &spec->match);
+    }
+    if (error) {
+        char *msg = xasprintf("actions=%s", error);
+
+        free(error);
+        error = msg;
+        goto error;
+    }
+    return NULL;
+
+error:
+    flow_mod_spec_uninit(spec);
+    return error;
+}
+
+void
+flow_mod_spec_uninit(struct flow_mod_spec *spec)
+{
+    free(spec->ofpacts);
+    spec->ofpacts = NULL;
+    spec->ofpacts_size = 0;
+}
+
+void
+flow_mod_spec_format(const struct flow_mod_spec *spec, struct ds *s)
+{
+    size_t length;
+
+    if (spec->command == FLOW_MOD_ADD) {
+        struct ofp_flow_desc fd = {
+            .table_id = spec->table_id,
+            .cookie = spec->cookie,
+            .priority = spec->priority,
+            .idle_timeout = spec->idle_timeout,
+            .hard_timeout = spec->hard_timeout,
+            .match = &spec->match,
+            .ofpacts = spec->ofpacts,
+            .ofpacts_size = spec->ofpacts_size,
+        };
+
+        ofp_flow_format(&fd, NULL, s);
+        return;
+    }
+
+    if (spec->table_id != 255) {
+        ds_put_format(s, "table=%"PRIu8", ", spec->table_id);
+    }
+    if (spec->cookie_mask) {
+        ds_put_format(s, "cookie=0x%"PRIx64"/0x%"PRIx64", ", spec->cookie,
+                      spec->cookie_mask);
+    }
+    if (spec->modify_cookie) {
+        ds_put_format(s, "cookie=0x%"PRIx64", ", spec->new_cookie);
+    }
+    if (spec->idle_timeout) {
+        ds_put_format(s, "idle_timeout=%"PRIu16", ", spec->idle_timeout);
+    }
+    if (spec->hard_timeout) {
+        ds_put_format(s, "hard_timeout=%"PRIu16", ", spec->hard_timeout);
+    }
+    if (spec->out_port != OFPP_NONE) {
+        ds_put_cstr(s, "out_port=");
+        mf_format_port(spec->out_port, s);
+        ds_put_cstr(s, ", ");
+    }
+    length = s->length;
+    match_format(&spec->match, spec->priority, s);
+    if (spec->has_actions) {
+        if (s->length != length) {
+            ds_put_char(s, ' ');
+        }
+        ds_put_cstr(s, "actions=");
+        ofpacts_format(spec->ofpacts, spec->ofpacts_size, s);
+    } else if (s->length > 2 && s->string[s->length - 1] == ' '
+               && s->string[s->length - 2] == ',') {
+        ds_truncate(s, s->length - 2);
+    }
+}
