@@ -8,6 +8,17 @@
 #include <string.h>
 #include "util.h"
 
+/* Clears the offload state of 'b' (see dp-packet.h). */
+static void
+dp_packet_ol_clear__(struct dp_packet *b)
+{
+    b->ol_flags = 0;
+    b->ol_gso_type = 0;
+    b->ol_gso_size = 0;
+    b->ol_csum_start = 0;
+    b->ol_csum_offset = 0;
+}
+
 /* Initializes 'b' as an empty packet owning a buffer of 'allocated' bytes,
  * with no headroom.  Release it with dp_packet_uninit(). */
 void
@@ -19,6 +30,7 @@ dp_packet_init(struct dp_packet *b, size_t allocated)
     b->size = 0;
     b->source = DPBUF_MALLOC;
     dp_packet_reset_offsets(b);
+    dp_packet_ol_clear__(b);
 }
 
 /* Initializes 'b' to read the 'size' bytes at 'data' in place.  'b' does
@@ -33,6 +45,7 @@ dp_packet_use_const(struct dp_packet *b, const void *data, size_t size)
     b->size = size;
     b->source = DPBUF_CONST;
     dp_packet_reset_offsets(b);
+    dp_packet_ol_clear__(b);
 }
 
 /* Frees the buffer of 'b', if it owns one.  'b' may be NULL. */
@@ -87,6 +100,11 @@ dp_packet_clone(const struct dp_packet *src)
     b->l3_ofs = src->l3_ofs;
     b->l4_ofs = src->l4_ofs;
     b->l2_pad_size = src->l2_pad_size;
+    b->ol_flags = src->ol_flags;
+    b->ol_gso_type = src->ol_gso_type;
+    b->ol_gso_size = src->ol_gso_size;
+    b->ol_csum_start = src->ol_csum_start;
+    b->ol_csum_offset = src->ol_csum_offset;
     return b;
 }
 
@@ -309,6 +327,9 @@ dp_packet_resize_l2(struct dp_packet *b, int increment)
     shift_offset(&b->l2_5_ofs, increment);
     shift_offset(&b->l3_ofs, increment);
     shift_offset(&b->l4_ofs, increment);
+    if (b->ol_flags & DP_PACKET_OL_CSUM_PARTIAL) {
+        b->ol_csum_start += increment;
+    }
     return b->data;
 }
 

@@ -25,6 +25,16 @@
  * bytes at the front shift the offsets (dp_packet_resize_l2()) or say that
  * they leave them alone.
  *
+ * Offload state ('ol_*' members) says what a device left undone, as the
+ * kernel's virtio-net header does: a partial checksum that still has to
+ * be completed over [ol_csum_start, end of frame) and stored at
+ * ol_csum_start + ol_csum_offset (the field already holds the folded
+ * pseudo-header sum), and whether the packet is a GSO super-packet to be
+ * cut into segments of 'ol_gso_size' payload bytes.  ol_csum_start counts
+ * from 'data' and moves with the layer offsets.  The packet buffer
+ * functions copy it (dp_packet_clone()) and otherwise leave it alone; see
+ * dp-packet-offload.h for the helpers that read and resolve it.
+ *
  * Not thread-safe: one thread owns a packet at a time. */
 #ifndef NFVS_DP_PACKET_H
 #define NFVS_DP_PACKET_H 1
@@ -43,6 +53,17 @@ enum dp_packet_source {
                                  * written or freed. */
 };
 
+/* dp_packet 'ol_flags' bits. */
+#define DP_PACKET_OL_CSUM_PARTIAL 0x01  /* L4 checksum left to complete. */
+#define DP_PACKET_OL_CSUM_VALID   0x02  /* L4 checksum known to be good. */
+
+/* dp_packet 'ol_gso_type' values (those of the virtio-net header). */
+#define DP_PACKET_GSO_NONE  0
+#define DP_PACKET_GSO_TCPV4 1       /* TCP over IPv4. */
+#define DP_PACKET_GSO_UDP   3       /* UDP fragmentation offload. */
+#define DP_PACKET_GSO_TCPV6 4       /* TCP over IPv6. */
+#define DP_PACKET_GSO_UDP_L4 5      /* UDP segmentation (USO). */
+
 struct dp_packet {
     void *base;                 /* Start of the buffer; NULL if none. */
     void *data;                 /* First byte of the frame. */
@@ -53,6 +74,14 @@ struct dp_packet {
     uint16_t l3_ofs;            /* L3 header, or UINT16_MAX. */
     uint16_t l4_ofs;            /* L4 header, or UINT16_MAX. */
     uint16_t l2_pad_size;       /* Bytes past the IP datagram (padding). */
+
+    /* Offload state; all zero for an ordinary packet. */
+    uint8_t ol_flags;           /* DP_PACKET_OL_* (dp-packet-offload.h). */
+    uint8_t ol_gso_type;        /* DP_PACKET_GSO_*, or 0 for none. */
+    uint16_t ol_gso_size;       /* GSO: L4 payload bytes per segment. */
+    uint16_t ol_csum_start;     /* Partial: offset of the summed bytes. */
+    uint16_t ol_csum_offset;    /* Partial: checksum field's offset from
+                                 * ol_csum_start. */
 };
 
 /* Embedded packets. */

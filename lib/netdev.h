@@ -64,6 +64,11 @@ const char *netdev_get_type(const struct netdev *);
 int netdev_get_etheraddr(const struct netdev *, struct eth_addr *);
 int netdev_get_mtu(const struct netdev *, int *mtup);
 
+/* Stores the kernel's interface index of 'netdev' in '*ifindexp' and
+ * returns 0, or stores 0 and returns EOPNOTSUPP for a device the kernel
+ * does not know (dummy). */
+int netdev_get_ifindex(const struct netdev *, int *ifindexp);
+
 /* Returns a file descriptor that becomes readable when netdev_recv() may
  * have packets, for epoll. */
 int netdev_get_fd(const struct netdev *);
@@ -82,12 +87,24 @@ int netdev_get_stats(const struct netdev *, struct netdev_stats *);
 
 /* Dummy devices. */
 
+/* A dummy device queues at most this many received packets; more are
+ * dropped and counted in rx_dropped. */
+#define NETDEV_DUMMY_QUEUE_LEN 256
+
 /* Queues 'packet' as if 'netdev' had received it; takes ownership.
- * Returns EOPNOTSUPP for a netdev that is not a dummy. */
+ * Returns EOPNOTSUPP for a netdev that is not a dummy, ENOBUFS (and
+ * counts rx_dropped) if its queue is full; the packet is freed on
+ * failure.  Its offload state is kept, so tests can feed the datapath
+ * partially checksummed and GSO packets. */
 int netdev_dummy_receive(struct netdev *, struct dp_packet *packet);
 
 /* Appends every packet sent on dummy 'netdev' to the pcap file 'path'
- * (created with a pcap header if new), or stops when 'path' is NULL. */
+ * (created with a pcap header if new or empty), or stops when 'path' is
+ * NULL.  The file is Ethernet pcap (microsecond timestamps), flushed
+ * after each batch.  Offload state is resolved in software first:
+ * partial checksums are completed and TCP GSO packets are cut into
+ * segments, as a device without offloads would.  Returns 0, EOPNOTSUPP
+ * for a netdev that is not a dummy, or the error opening the file. */
 int netdev_dummy_set_pcap(struct netdev *, const char *path);
 
 static inline void

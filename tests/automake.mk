@@ -69,6 +69,29 @@ tests_fuzz_flow_extract_CFLAGS = $(AM_CFLAGS) \
 tests_fuzz_flow_extract_LDFLAGS = $(AM_LDFLAGS) \
 	-fsanitize=fuzzer,address,undefined
 endif
+tests_nfvstest_SOURCES += tests/test-netdev.c
+TESTSUITE_AT += tests/netdev.at
+tests_nfvstest_SOURCES += tests/test-netdev-wire.c
+# The root-only system suite: its own generated script, run in tests/ like
+# the main suite, so its log is tests/system-testsuite.log and its work
+# tree tests/system-testsuite.dir, apart from the main suite's.
+SYSTEM_TESTSUITE_AT =
+SYSTEM_TESTSUITE_AT += tests/system-testsuite.at
+SYSTEM_TESTSUITE_AT += tests/system-netdev.at
+EXTRA_DIST += $(SYSTEM_TESTSUITE_AT) tests/system-testsuite tests/tcp-xfer.py
+SYSTEM_TESTSUITE = $(srcdir)/tests/system-testsuite
+$(SYSTEM_TESTSUITE): $(srcdir)/tests/package.m4 $(SYSTEM_TESTSUITE_AT) \
+		$(srcdir)/tests/nfvs-macros.at
+	$(AM_V_GEN)$(AUTOTEST) -I $(srcdir) -I $(srcdir)/tests \
+	  -o $@.tmp $@.at && mv $@.tmp $@
+check-system: tests/atconfig tests/atlocal $(SYSTEM_TESTSUITE) \
+		$(check_PROGRAMS)
+	@status=0; \
+	$(SHELL) '$(SYSTEM_TESTSUITE)' -C tests \
+	  AUTOTEST_PATH='$(AUTOTEST_PATH)' $(TESTSUITEFLAGS) || status=$$?; \
+	$(SHELL) $(srcdir)/tests/summary.sh tests/system-testsuite.log || :; \
+	exit $$status
+.PHONY: check-system
 tests_nfvstest_SOURCES += tests/test-ofp.c
 TESTSUITE_AT += tests/ofp.at
 tests_nfvstest_SOURCES += tests/test-vlog.c

@@ -1,0 +1,927 @@
+/* Linux network devices: "system" (an existing device, read and written
+ * through an AF_PACKET socket) and "internal" (a tap device that this
+ * module creates, so that the host stack sees the bridge).
+ *
+ * Both exchange a virtio-net header with the kernel in front of every
+ * frame (PACKET_VNET_HDR, IFF_VNET_HDR), which carries the checksum and
+ * GSO state that a veth or the host stack leaves undone; it goes into the
+ * packet's offload members on receive and comes back out of them on send,
+ * so the kernel finishes the work when the packet leaves (see the "Known
+ * pitfalls" in DESIGN.md).
+ *
+ * Receive uses recvmmsg() rather than a TPACKET_V3 ring: a GSO
+ * super-packet can be 64 kB, and a ring sized for that in every frame
+ * (or block) wastes most of its memory on ordinary 1500-byte frames,
+ * while recvmmsg() scatters each packet into an MTU-sized dp_packet plus
+ * a per-slot overflow buffer that only large packets touch.  The
+ * datapath keeps packets past the call, so a ring would need a copy out
+ * of it anyway.  recvmmsg() costs one system call per batch of up to
+ * NETDEV_MAX_BURST packets; bench/bench-netdev.c measures the result. */
+#include <config.h>
+#include "netdev.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "dp-packet.h"
+#include "dp-packet-offload.h"
+#include "netdev-provider.h"
+#include "packets.h"
+#include "util.h"
+#include "vlog.h"
+
+VLOG_DEFINE_THIS_MODULE(netdev_linux);
+
+/* Every received frame lands in a dp_packet with room for this many bytes
+ * (a full 1500-byte MTU frame with two VLAN tags); anything longer, a GSO
+ * super-packet, spills into the slot's overflow buffer. */
+#define RX_STD_SIZE 1536
+#define RX_AUX_SIZE 65536
+
+#define VNET_HDR_SIZE sizeof(struct virtio_net_hdr)
+
+struct rx_slot {
+    struct dp_packet *packet;   /* Receives the first RX_STD_SIZE bytes. */
+    uint8_t *aux;               /* RX_AUX_SIZE bytes for the rest. */
+    struct virtio_net_hdr vnet; /* The packet's virtio-net header. */
+    union {                     /* PACKET_AUXDATA control message. */
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+    } cmsg;
+};
+
+struct netdev_linux {
+    struct netdev up;
+    bool is_tap;                /* "internal" (tap) rather than "system". */
+    int fd;                     /* AF_PACKET socket or tap fd. */
+    int ifindex;                /* Kernel interface index. */
+    struct rx_slot rx[NETDEV_MAX_BURST]; /* Used by the receiving thread
+                                          * only. */
+
+    pthread_mutex_t mutex;      /* Guards 'stats'. */
+    struct netdev_stats stats;  /* Counted here, plus kernel drops. */
+};
+
+static struct netdev_linux *
+netdev_linux_cast(const struct netdev *netdev)
+{
+    return CONTAINER_OF(netdev, struct netdev_linux, up);
+}
+
+/* An AF_INET socket for interface ioctls, shared by every device. */
+static int ioctl_sock = -1;
+static int ioctl_sock_error;
+static pthread_once_t ioctl_once = PTHREAD_ONCE_INIT;
+
+static void
+ioctl_sock_init(void)
+{
+    ioctl_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ioctl_sock_error = ioctl_sock < 0 ? errno : 0;
+}
+
+/* Runs interface ioctl 'cmd' on device 'name' with 'ifr'.  Returns 0 or
+ * a positive errno value. */
+static int
+netdev_linux_ioctl(const char *name, unsigned long cmd, struct ifreq *ifr)
+{
+    pthread_once(&ioctl_once, ioctl_sock_init);
+    if (ioctl_sock < 0) {
+        return ioctl_sock_error;
+    }
+    snprintf(ifr->ifr_name, sizeof ifr->ifr_name, "%s", name);
+    return ioctl(ioctl_sock, cmd, ifr) < 0 ? errno : 0;
+}
+
+static int
+get_ifindex(const char *name, int *ifindexp)
+{
+    struct ifreq ifr;
+    int error;
+
+    memset(&ifr, 0, sizeof ifr);
+    error = netdev_linux_ioctl(name, SIOCGIFINDEX, &ifr);
+    *ifindexp = error ? 0 : ifr.ifr_ifindex;
+    return error;
+}
+
+/* Sets IFF_UP on device 'name'. */
+static int
+set_up(const char *name)
+{
+    struct ifreq ifr;
+    int error;
+
+    memset(&ifr, 0, sizeof ifr);
+    error = netdev_linux_ioctl(name, SIOCGIFFLAGS, &ifr);
+    if (!error && !(ifr.ifr_flags & IFF_UP)) {
+        ifr.ifr_flags |= IFF_UP;
+        error = netdev_linux_ioctl(name, SIOCSIFFLAGS, &ifr);
+    }
+    return error;
+}
+
+static void
+rx_slots_init(struct netdev_linux *dev)
+{
+    size_t i;
+
+    for (i = 0; i < NETDEV_MAX_BURST; i++) {
+        dev->rx[i].packet = NULL;
+        dev->rx[i].aux = xmalloc(RX_AUX_SIZE);
+    }
+}
+
+static void
+rx_slots_uninit(struct netdev_linux *dev)
+{
+    size_t i;
+
+    for (i = 0; i < NETDEV_MAX_BURST; i++) {
+        dp_packet_destroy(dev->rx[i].packet);
+        free(dev->rx[i].aux);
+    }
+}
+
+/* Opens an AF_PACKET socket on 'dev''s device with the options this
+ * module relies on, bound so that it sees every protocol. */
+static int
+open_packet_socket(struct netdev_linux *dev, const char *name)
+{
+    struct packet_mreq mreq;
+    struct sockaddr_ll sll;
+    int one = 1;
+    int rcvbuf = 4 * 1024 * 1024;
+    int fd, error;
+
+    /* Protocol 0 receives nothing until bind(), so no packet from another
+     * device can sneak in first. */
+    fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        error = errno;
+        VLOG_ERR("%s: creating AF_PACKET socket failed (%s)", name,
+                 nfvs_strerror(error));
+        return error;
+    }
+
+    if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one)) {
+        error = errno;
+        VLOG_ERR("%s: PACKET_VNET_HDR failed (%s)", name,
+                 nfvs_strerror(error));
+        goto out_close;
+    }
+    if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one)) {
+        error = errno;
+        VLOG_ERR("%s: PACKET_AUXDATA failed (%s)", name,
+                 nfvs_strerror(error));
+        goto out_close;
+    }
+    if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+                   sizeof one)) {
+        error = errno;
+        VLOG_ERR("%s: PACKET_IGNORE_OUTGOING failed (%s): the kernel is "
+                 "older than 4.20", name, nfvs_strerror(error));
+        goto out_close;
+    }
+    /* A larger buffer absorbs bursts while the datapath is busy.  Only
+     * root may go past rmem_max; the plain option is the fallback. */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf)) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    }
+
+    memset(&sll, 0, sizeof sll);
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(ETH_P_ALL);
+    sll.sll_ifindex = dev->ifindex;
+    if (bind(fd, (struct sockaddr *) &sll, sizeof sll)) {
+        error = errno;
+        VLOG_ERR("%s: binding AF_PACKET socket failed (%s)", name,
+                 nfvs_strerror(error));
+        goto out_close;
+    }
+
+    /* Promiscuous for as long as the socket lives. */
+    memset(&mreq, 0, sizeof mreq);
+    mreq.mr_ifindex = dev->ifindex;
+    mreq.mr_type = PACKET_MR_PROMISC;
+    if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq,
+                   sizeof mreq)) {
+        error = errno;
+        VLOG_ERR("%s: enabling promiscuous mode failed (%s)", name,
+                 nfvs_strerror(error));
+        goto out_close;
+    }
+
+    dev->fd = fd;
+    return 0;
+
+out_close:
+    close(fd);
+    return error;
+}
+
+static struct netdev_linux *
+netdev_linux_alloc(bool is_tap)
+{
+    struct netdev_linux *dev = xzalloc(sizeof *dev);
+
+    dev->is_tap = is_tap;
+    dev->fd = -1;
+    pthread_mutex_init(&dev->mutex, NULL);
+    rx_slots_init(dev);
+    return dev;
+}
+
+static void
+netdev_linux_free(struct netdev_linux *dev)
+{
+    if (dev->fd >= 0) {
+        close(dev->fd);
+    }
+    rx_slots_uninit(dev);
+    pthread_mutex_destroy(&dev->mutex);
+    free(dev);
+}
+
+static int
+netdev_linux_open(const char *name, struct netdev **netdevp)
+{
+    struct netdev_linux *dev = netdev_linux_alloc(false);
+    int error;
+
+    *netdevp = NULL;
+    error = get_ifindex(name, &dev->ifindex);
+    if (error) {
+        if (error != ENODEV) {
+            VLOG_WARN("%s: looking up interface index failed (%s)", name,
+                      nfvs_strerror(error));
+        }
+        goto out_free;
+    }
+    error = open_packet_socket(dev, name);
+    if (error) {
+        goto out_free;
+    }
+    *netdevp = &dev->up;
+    return 0;
+
+out_free:
+    netdev_linux_free(dev);
+    return error;
+}
+
+/* Creates tap device 'name' for 'dev' with a virtio-net header and the
+ * offloads that let the host stack hand over partial checksums and TCP
+ * GSO packets, and brings it up.  The tap is not persistent: closing the
+ * fd deletes the device. */
+static int
+open_tap(struct netdev_linux *dev, const char *name)
+{
+    unsigned int offloads = (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6
+                             | TUN_F_TSO_ECN);
+    int hdr_size = VNET_HDR_SIZE;
+    struct ifreq ifr;
+    int fd, error;
+
+    fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        error = errno;
+        VLOG_ERR("%s: opening /dev/net/tun failed (%s)", name,
+                 nfvs_strerror(error));
+        return error;
+    }
+
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    if (ioctl(fd, TUNSETIFF, &ifr)) {
+        error = errno;
+        VLOG_ERR("%s: creating tap device failed (%s)", name,
+                 nfvs_strerror(error));
+        goto out_close;
+    }
+    if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_size)) {
+        error = errno;
+        VLOG_ERR("%s: TUNSETVNETHDRSZ failed (%s)", name,
+                 nfvs_strerror(error));
+        goto out_close;
+    }
+    if (ioctl(fd, TUNSETOFFLOAD, offloads)) {
+        error = errno;
+        VLOG_ERR("%s: TUNSETOFFLOAD failed (%s)", name,
+                 nfvs_strerror(error));
+        goto out_close;
+    }
+    error = set_up(name);
+    if (error) {
+        VLOG_ERR("%s: bringing tap device up failed (%s)", name,
+                 nfvs_strerror(error));
+        goto out_close;
+    }
+    error = get_ifindex(name, &dev->ifindex);
+    if (error) {
+        goto out_close;
+    }
+    dev->fd = fd;
+    return 0;
+
+out_close:
+    close(fd);
+    return error;
+}
+
+static int
+netdev_internal_open(const char *name, struct netdev **netdevp)
+{
+    struct netdev_linux *dev = netdev_linux_alloc(true);
+    int error;
+
+    *netdevp = NULL;
+    error = open_tap(dev, name);
+    if (error) {
+        netdev_linux_free(dev);
+        return error;
+    }
+    *netdevp = &dev->up;
+    return 0;
+}
+
+static void
+netdev_linux_close(struct netdev *netdev)
+{
+    netdev_linux_free(netdev_linux_cast(netdev));
+}
+
+static int
+netdev_linux_get_etheraddr(const struct netdev *netdev, struct eth_addr *mac)
+{
+    struct ifreq ifr;
+    int error;
+
+    memset(&ifr, 0, sizeof ifr);
+    error = netdev_linux_ioctl(netdev_get_name(netdev), SIOCGIFHWADDR, &ifr);
+    if (error) {
+        memset(mac, 0, sizeof *mac);
+        return error;
+    }
+    if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
+        memset(mac, 0, sizeof *mac);
+        return EINVAL;
+    }
+    memcpy(mac->ea, ifr.ifr_hwaddr.sa_data, ETH_ADDR_LEN);
+    return 0;
+}
+
+static int
+netdev_linux_get_mtu(const struct netdev *netdev, int *mtup)
+{
+    struct ifreq ifr;
+    int error;
+
+    memset(&ifr, 0, sizeof ifr);
+    error = netdev_linux_ioctl(netdev_get_name(netdev), SIOCGIFMTU, &ifr);
+    *mtup = error ? 0 : ifr.ifr_mtu;
+    return error;
+}
+
+static int
+netdev_linux_get_ifindex(const struct netdev *netdev, int *ifindexp)
+{
+    *ifindexp = netdev_linux_cast(netdev)->ifindex;
+    return 0;
+}
+
+static int
+netdev_linux_get_fd(const struct netdev *netdev)
+{
+    return netdev_linux_cast(netdev)->fd;
+}
+
+/* Copies the virtio-net header 'vnet' into the offload state of 'p'.
+ * Returns false if the header describes something this switch cannot
+ * carry (then the packet is dropped). */
+static bool
+vnet_hdr_to_packet(const struct virtio_net_hdr *vnet, struct dp_packet *p)
+{
+    uint8_t gso_type = vnet->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+
+    dp_packet_ol_reset(p);
+    if (vnet->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+        uint16_t start = le16toh(vnet->csum_start);
+        uint16_t offset = le16toh(vnet->csum_offset);
+
+        if ((size_t) start + offset + 2 > dp_packet_size(p)) {
+            return false;
+        }
+        dp_packet_ol_set_csum_partial(p, start, offset);
+    } else if (vnet->flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+        p->ol_flags |= DP_PACKET_OL_CSUM_VALID;
+    }
+    if (gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+        uint16_t gso_size = le16toh(vnet->gso_size);
+
+        if (!gso_size
+            || (gso_type != DP_PACKET_GSO_TCPV4
+                && gso_type != DP_PACKET_GSO_TCPV6
+                && gso_type != DP_PACKET_GSO_UDP
+                && gso_type != DP_PACKET_GSO_UDP_L4)) {
+            return false;
+        }
+        dp_packet_ol_set_gso(p, gso_type, gso_size);
+    }
+    return true;
+}
+
+/* Fills 'vnet' from the offload state of 'p'. */
+static void
+packet_to_vnet_hdr(const struct dp_packet *p, struct virtio_net_hdr *vnet)
+{
+    memset(vnet, 0, sizeof *vnet);
+    if (dp_packet_ol_is_csum_partial(p)) {
+        vnet->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        vnet->csum_start = htole16(p->ol_csum_start);
+        vnet->csum_offset = htole16(p->ol_csum_offset);
+    } else if (p->ol_flags & DP_PACKET_OL_CSUM_VALID) {
+        vnet->flags = VIRTIO_NET_HDR_F_DATA_VALID;
+    }
+    if (dp_packet_ol_is_gso(p)) {
+        const uint8_t *data = dp_packet_data(p);
+        size_t hdr_len = p->ol_csum_start;
+
+        vnet->gso_type = p->ol_gso_type;
+        vnet->gso_size = htole16(p->ol_gso_size);
+        if (p->ol_gso_type == DP_PACKET_GSO_TCPV4
+            || p->ol_gso_type == DP_PACKET_GSO_TCPV6) {
+            /* TCP header: data offset in byte 12, CWR in byte 13. */
+            hdr_len += (data[p->ol_csum_start + 12] >> 4) * 4;
+            if (data[p->ol_csum_start + 13] & TCP_CWR) {
+                vnet->gso_type |= VIRTIO_NET_HDR_GSO_ECN;
+            }
+        } else {
+            hdr_len += UDP_HEADER_LEN;
+        }
+        vnet->hdr_len = htole16(NFVS_MIN(hdr_len, dp_packet_size(p)));
+    }
+}
+
+/* Puts back the 802.1Q tag that the kernel took off 'p' into 'aux'. */
+static void
+reinsert_vlan(struct dp_packet *p, const struct tpacket_auxdata *aux)
+{
+    uint16_t tpid = (aux->tp_status & TP_STATUS_VLAN_TPID_VALID
+                     ? aux->tp_vlan_tpid : ETH_TYPE_VLAN);
+    struct vlan_header tag;
+    uint8_t *data;
+
+    if (dp_packet_size(p) < 2 * ETH_ADDR_LEN) {
+        return;
+    }
+    data = dp_packet_resize_l2(p, VLAN_HEADER_LEN);
+    memmove(data, data + VLAN_HEADER_LEN, 2 * ETH_ADDR_LEN);
+    tag.vlan_tpid = htons(tpid);
+    tag.vlan_tci = htons(aux->tp_vlan_tci);
+    memcpy(data + 2 * ETH_ADDR_LEN, &tag, sizeof tag);
+}
+
+static const struct tpacket_auxdata *
+find_auxdata(struct msghdr *msg)
+{
+    struct cmsghdr *cmsg;
+
+    for (cmsg = CMSG_FIRSTHDR(msg); cmsg; cmsg = CMSG_NXTHDR(msg, cmsg)) {
+        if (cmsg->cmsg_level == SOL_PACKET
+            && cmsg->cmsg_type == PACKET_AUXDATA
+            && cmsg->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
+            return (const void *) CMSG_DATA(cmsg);
+        }
+    }
+    return NULL;
+}
+
+/* Points 'iov' at slot 'slot': header, standard buffer, overflow. */
+static void
+rx_slot_prepare(struct rx_slot *slot, struct iovec iov[3])
+{
+    if (!slot->packet) {
+        slot->packet = dp_packet_create(RX_STD_SIZE);
+    }
+    iov[0].iov_base = &slot->vnet;
+    iov[0].iov_len = VNET_HDR_SIZE;
+    iov[1].iov_base = dp_packet_data(slot->packet);
+    iov[1].iov_len = RX_STD_SIZE;
+    iov[2].iov_base = slot->aux;
+    iov[2].iov_len = RX_AUX_SIZE;
+}
+
+/* Turns the 'size' bytes that arrived in 'slot' into a packet.  Returns
+ * the packet, which the caller now owns, or NULL if it was dropped. */
+static struct dp_packet *
+rx_slot_finish(struct netdev_linux *dev, struct rx_slot *slot, size_t size,
+               bool truncated, struct msghdr *msg)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct dp_packet *p = slot->packet;
+    size_t frame;
+
+    if (truncated || size < VNET_HDR_SIZE + ETH_HEADER_LEN) {
+        VLOG_WARN_RL(&rl, "%s: dropped %s packet of %zu bytes",
+                     netdev_get_name(&dev->up),
+                     truncated ? "truncated" : "runt", size);
+        return NULL;
+    }
+    frame = size - VNET_HDR_SIZE;
+    if (frame <= RX_STD_SIZE) {
+        dp_packet_set_size(p, frame);
+    } else {
+        dp_packet_set_size(p, RX_STD_SIZE);
+        dp_packet_put(p, slot->aux, frame - RX_STD_SIZE);
+    }
+    if (!vnet_hdr_to_packet(&slot->vnet, p)) {
+        VLOG_WARN_RL(&rl, "%s: dropped packet with unsupported offload "
+                     "state (flags %#x, gso type %#x)",
+                     netdev_get_name(&dev->up), slot->vnet.flags,
+                     slot->vnet.gso_type);
+        dp_packet_set_size(p, 0);
+        return NULL;
+    }
+    if (msg) {
+        const struct tpacket_auxdata *aux = find_auxdata(msg);
+
+        if (aux && aux->tp_status & TP_STATUS_VLAN_VALID) {
+            reinsert_vlan(p, aux);
+        }
+    }
+    slot->packet = NULL;
+    return p;
+}
+
+static void
+count_rx(struct netdev_linux *dev, const struct dp_packet_batch *batch,
+         size_t first, unsigned int n_dropped)
+{
+    size_t i;
+
+    pthread_mutex_lock(&dev->mutex);
+    for (i = first; i < batch->count; i++) {
+        dev->stats.rx_packets++;
+        dev->stats.rx_bytes += dp_packet_size(batch->packets[i]);
+    }
+    dev->stats.rx_dropped += n_dropped;
+    pthread_mutex_unlock(&dev->mutex);
+}
+
+static int
+netdev_linux_recv_sock(struct netdev_linux *dev,
+                       struct dp_packet_batch *batch)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct mmsghdr mmsgs[NETDEV_MAX_BURST];
+    struct iovec iovs[NETDEV_MAX_BURST][3];
+    size_t first = batch->count;
+    size_t n_want = NETDEV_MAX_BURST - batch->count;
+    unsigned int n_dropped = 0;
+    int n, i;
+
+    for (i = 0; i < (int) n_want; i++) {
+        struct rx_slot *slot = &dev->rx[i];
+        struct msghdr *msg = &mmsgs[i].msg_hdr;
+
+        rx_slot_prepare(slot, iovs[i]);
+        memset(msg, 0, sizeof *msg);
+        msg->msg_iov = iovs[i];
+        msg->msg_iovlen = 3;
+        msg->msg_control = slot->cmsg.buf;
+        msg->msg_controllen = sizeof slot->cmsg.buf;
+    }
+
+    do {
+        n = recvmmsg(dev->fd, mmsgs, n_want, MSG_DONTWAIT, NULL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        int error = errno;
+
+        if (error != EAGAIN) {
+            VLOG_WARN_RL(&rl, "%s: receive failed (%s)",
+                         netdev_get_name(&dev->up), nfvs_strerror(error));
+        }
+        return error;
+    }
+
+    for (i = 0; i < n; i++) {
+        struct msghdr *msg = &mmsgs[i].msg_hdr;
+        struct dp_packet *p;
+
+        p = rx_slot_finish(dev, &dev->rx[i], mmsgs[i].msg_len,
+                           msg->msg_flags & MSG_TRUNC, msg);
+        if (p) {
+            batch->packets[batch->count++] = p;
+        } else {
+            n_dropped++;
+        }
+    }
+    count_rx(dev, batch, first, n_dropped);
+    return batch->count > first ? 0 : EAGAIN;
+}
+
+static int
+netdev_linux_recv_tap(struct netdev_linux *dev, struct dp_packet_batch *batch)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    size_t first = batch->count;
+    unsigned int n_dropped = 0;
+    int error = 0;
+
+    while (batch->count < NETDEV_MAX_BURST) {
+        struct rx_slot *slot = &dev->rx[0];
+        struct iovec iov[3];
+        struct dp_packet *p;
+        ssize_t n;
+
+        rx_slot_prepare(slot, iov);
+        do {
+            n = readv(dev->fd, iov, 3);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0) {
+            error = errno;
+            if (error != EAGAIN) {
+                VLOG_WARN_RL(&rl, "%s: receive failed (%s)",
+                             netdev_get_name(&dev->up),
+                             nfvs_strerror(error));
+            }
+            break;
+        }
+        p = rx_slot_finish(dev, slot, n, false, NULL);
+        if (p) {
+            batch->packets[batch->count++] = p;
+        } else {
+            n_dropped++;
+        }
+    }
+    count_rx(dev, batch, first, n_dropped);
+    return batch->count > first ? 0 : error ? error : EAGAIN;
+}
+
+static int
+netdev_linux_recv(struct netdev *netdev, struct dp_packet_batch *batch)
+{
+    struct netdev_linux *dev = netdev_linux_cast(netdev);
+
+    return (dev->is_tap
+            ? netdev_linux_recv_tap(dev, batch)
+            : netdev_linux_recv_sock(dev, batch));
+}
+
+/* Checks that the offload state of 'p' can go to the kernel as it is,
+ * and resolves it in software where it cannot: a GSO packet must have a
+ * partial checksum at its L4 header to be described to the kernel, so one
+ * without gets segmented.  Returns 0 with the packets to send in
+ * 'out'/'n_out' (either 'p' itself or segments that replace it, in which
+ * case 'p' is freed), or a positive errno value with 'p' freed. */
+static int
+prepare_tx(struct dp_packet *p, struct dp_packet ***outp, size_t *n_outp)
+{
+    int error = 0;
+
+    if (dp_packet_ol_is_csum_partial(p)
+        && (size_t) p->ol_csum_start + p->ol_csum_offset + 2
+           > dp_packet_size(p)) {
+        error = EINVAL;
+    } else if (dp_packet_ol_is_gso(p)
+               && (!dp_packet_ol_is_csum_partial(p)
+                   || (size_t) p->ol_csum_start + TCP_HEADER_LEN
+                      > dp_packet_size(p))) {
+        error = dp_packet_ol_segment(p, outp, n_outp);
+        dp_packet_destroy(p);
+        return error;
+    }
+    if (error) {
+        dp_packet_destroy(p);
+        return error;
+    }
+    *outp = xmalloc(sizeof **outp);
+    (*outp)[0] = p;
+    *n_outp = 1;
+    return 0;
+}
+
+static void
+count_tx(struct netdev_linux *dev, uint64_t packets, uint64_t bytes,
+         uint64_t dropped)
+{
+    pthread_mutex_lock(&dev->mutex);
+    dev->stats.tx_packets += packets;
+    dev->stats.tx_bytes += bytes;
+    dev->stats.tx_dropped += dropped;
+    pthread_mutex_unlock(&dev->mutex);
+}
+
+/* Sends the 'n' packets in 'pkts' with their virtio-net headers in one
+ * sendmmsg() call per run of successes.  Frees them.  A packet the
+ * kernel refuses is dropped and counted; the first error is returned. */
+static int
+send_sock(struct netdev_linux *dev, struct dp_packet **pkts, size_t n)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct virtio_net_hdr vnets[NETDEV_MAX_BURST];
+    struct mmsghdr mmsgs[NETDEV_MAX_BURST];
+    struct iovec iovs[NETDEV_MAX_BURST][2];
+    uint64_t bytes = 0, sent = 0, dropped = 0;
+    int first_error = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        struct msghdr *msg = &mmsgs[i].msg_hdr;
+
+        packet_to_vnet_hdr(pkts[i], &vnets[i]);
+        iovs[i][0].iov_base = &vnets[i];
+        iovs[i][0].iov_len = VNET_HDR_SIZE;
+        iovs[i][1].iov_base = dp_packet_data(pkts[i]);
+        iovs[i][1].iov_len = dp_packet_size(pkts[i]);
+        memset(msg, 0, sizeof *msg);
+        msg->msg_iov = iovs[i];
+        msg->msg_iovlen = 2;
+    }
+
+    i = 0;
+    while (i < n) {
+        int r = sendmmsg(dev->fd, &mmsgs[i], n - i, MSG_DONTWAIT);
+
+        if (r < 0) {
+            int error = errno;
+
+            if (error == EINTR) {
+                continue;
+            }
+            /* Drop the packet at the head and go on with the rest. */
+            if (error != EAGAIN && error != ENOBUFS) {
+                VLOG_WARN_RL(&rl, "%s: send of %zu-byte packet failed "
+                             "(%s)", netdev_get_name(&dev->up),
+                             dp_packet_size(pkts[i]), nfvs_strerror(error));
+            }
+            first_error = first_error ? first_error : error;
+            dropped++;
+            i++;
+            continue;
+        }
+        while (r-- > 0) {
+            bytes += dp_packet_size(pkts[i]);
+            sent++;
+            i++;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        dp_packet_destroy(pkts[i]);
+    }
+    count_tx(dev, sent, bytes, dropped);
+    return first_error;
+}
+
+/* Writes each packet of 'pkts' to the tap with its virtio-net header, and
+ * frees them. */
+static int
+send_tap(struct netdev_linux *dev, struct dp_packet **pkts, size_t n)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    uint64_t bytes = 0, sent = 0, dropped = 0;
+    int first_error = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        struct virtio_net_hdr vnet;
+        struct iovec iov[2];
+        ssize_t r;
+
+        packet_to_vnet_hdr(pkts[i], &vnet);
+        iov[0].iov_base = &vnet;
+        iov[0].iov_len = VNET_HDR_SIZE;
+        iov[1].iov_base = dp_packet_data(pkts[i]);
+        iov[1].iov_len = dp_packet_size(pkts[i]);
+        do {
+            r = writev(dev->fd, iov, 2);
+        } while (r < 0 && errno == EINTR);
+        if (r < 0) {
+            int error = errno;
+
+            if (error != EAGAIN && error != EIO) {
+                VLOG_WARN_RL(&rl, "%s: send of %zu-byte packet failed "
+                             "(%s)", netdev_get_name(&dev->up),
+                             dp_packet_size(pkts[i]), nfvs_strerror(error));
+            }
+            first_error = first_error ? first_error : error;
+            dropped++;
+        } else {
+            bytes += dp_packet_size(pkts[i]);
+            sent++;
+        }
+        dp_packet_destroy(pkts[i]);
+    }
+    count_tx(dev, sent, bytes, dropped);
+    return first_error;
+}
+
+static int
+netdev_linux_send(struct netdev *netdev, struct dp_packet_batch *batch)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct netdev_linux *dev = netdev_linux_cast(netdev);
+    struct dp_packet *pkts[NETDEV_MAX_BURST];
+    size_t n = 0, i;
+    int first_error = 0;
+
+    for (i = 0; i < batch->count; i++) {
+        struct dp_packet **out;
+        size_t n_out, j;
+        int error;
+
+        error = prepare_tx(batch->packets[i], &out, &n_out);
+        if (error) {
+            VLOG_WARN_RL(&rl, "%s: dropped a packet whose offload state "
+                         "cannot be sent (%s)", netdev_get_name(netdev),
+                         nfvs_strerror(error));
+            count_tx(dev, 0, 0, 1);
+            first_error = first_error ? first_error : error;
+            continue;
+        }
+        for (j = 0; j < n_out; j++) {
+            if (n == NETDEV_MAX_BURST) {
+                error = (dev->is_tap ? send_tap(dev, pkts, n)
+                         : send_sock(dev, pkts, n));
+                first_error = first_error ? first_error : error;
+                n = 0;
+            }
+            pkts[n++] = out[j];
+        }
+        free(out);
+    }
+    if (n) {
+        int error = (dev->is_tap ? send_tap(dev, pkts, n)
+                     : send_sock(dev, pkts, n));
+
+        first_error = first_error ? first_error : error;
+    }
+    batch->count = 0;
+    return first_error;
+}
+
+static int
+netdev_linux_get_stats(const struct netdev *netdev,
+                       struct netdev_stats *stats)
+{
+    struct netdev_linux *dev = netdev_linux_cast(netdev);
+
+    pthread_mutex_lock(&dev->mutex);
+    if (!dev->is_tap) {
+        struct tpacket_stats st;
+        socklen_t len = sizeof st;
+
+        /* Reading the kernel's counters resets them, so they are added
+         * up here. */
+        if (!getsockopt(dev->fd, SOL_PACKET, PACKET_STATISTICS, &st,
+                        &len)) {
+            dev->stats.rx_dropped += st.tp_drops;
+        }
+    }
+    *stats = dev->stats;
+    pthread_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+const struct netdev_class netdev_linux_class = {
+    .type = "system",
+    .open = netdev_linux_open,
+    .close = netdev_linux_close,
+    .get_etheraddr = netdev_linux_get_etheraddr,
+    .get_mtu = netdev_linux_get_mtu,
+    .get_ifindex = netdev_linux_get_ifindex,
+    .get_fd = netdev_linux_get_fd,
+    .recv = netdev_linux_recv,
+    .send = netdev_linux_send,
+    .get_stats = netdev_linux_get_stats,
+};
+
+const struct netdev_class netdev_internal_class = {
+    .type = "internal",
+    .open = netdev_internal_open,
+    .close = netdev_linux_close,
+    .get_etheraddr = netdev_linux_get_etheraddr,
+    .get_mtu = netdev_linux_get_mtu,
+    .get_ifindex = netdev_linux_get_ifindex,
+    .get_fd = netdev_linux_get_fd,
+    .recv = netdev_linux_recv,
+    .send = netdev_linux_send,
+    .get_stats = netdev_linux_get_stats,
+};
