@@ -237,7 +237,11 @@ vlog_set_levels_from_string(const char *s)
     }
 
     level_name = words[n_words - 1];
-    if (n_words >= 2) {
+    if (n_words == 2 && vlog_destination_from_string(words[0]) >= 0) {
+        /* "DESTINATION:LEVEL", as in OVS's -vconsole:off.  No module is
+         * named after a destination, so this is not ambiguous. */
+        dest_name = words[0];
+    } else if (n_words >= 2) {
         module = words[0];
     }
     if (n_words == 3) {

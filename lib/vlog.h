@@ -114,8 +114,9 @@ int vlog_destination_from_string(const char *);
  * unknown module name. */
 int vlog_set_level(const char *module, int destination, enum vlog_level);
 
-/* Parses and applies "MODULE[:DESTINATION]:LEVEL", where any part may be
- * "ANY", or a lone "LEVEL" for every module and destination.  Returns
+/* Parses and applies "MODULE[:DESTINATION]:LEVEL", where MODULE and
+ * DESTINATION may be "ANY", "DESTINATION:LEVEL" for every module, or a
+ * lone "LEVEL" for every module and destination.  Returns
  * NULL on success, otherwise a malloc'd error message naming the bad
  * word (caller frees), e.g. "unknown module \"brdige\"". */
 char *vlog_set_levels_from_string(const char *);
