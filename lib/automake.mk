@@ -38,3 +38,5 @@ lib_libnfvs_la_SOURCES += lib/ofp-flow.c lib/ofp-flow.h
 lib_libnfvs_la_SOURCES += lib/vlog.c lib/vlog.h
 lib_libnfvs_la_SOURCES += lib/db.c lib/db.h
 lib_libnfvs_la_SOURCES += lib/daemon.c lib/daemon.h
+lib_libnfvs_la_SOURCES += lib/ofproto.c lib/ofproto.h
+lib_libnfvs_la_SOURCES += lib/xlate.c lib/xlate.h

@@ -202,7 +202,7 @@ match_format(const struct match *match, int priority, struct ds *s)
 
     format_shorthand(match, s, &skip_type, &skip_proto);
     for (i = 0; i < FLOW_N_REGS; i++) {
-        char name[8];
+        char name[16];
 
         snprintf(name, sizeof name, "reg%d", i);
         format_u32_masked(s, name, f->regs[i], wc->masks.regs[i]);

@@ -1,0 +1,451 @@
+#include <config.h>
+#include "ofproto.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dynamic-string.h"
+#include "flow-table.h"
+#include "mac-learning.h"
+#include "ofp-actions.h"
+#include "ofp-flow.h"
+#include "util.h"
+#include "vlog.h"
+
+VLOG_DEFINE_THIS_MODULE(ofproto);
+
+struct ofproto {
+    char *name;                 /* Bridge name. */
+    struct flow_table *tables;  /* The OpenFlow tables. */
+    struct mac_learning *ml;    /* For NORMAL. */
+
+    pthread_rwlock_t ports_lock; /* Protects 'ports' and 'n_ports'. */
+    struct ofproto_port *ports; /* Sorted by 'ofport'; strings owned. */
+    size_t n_ports;             /* Number of 'ports'. */
+};
+
+static bool
+ofpacts_output_to_port(const void *ofpacts, size_t size, uint32_t port,
+                       void *aux NFVS_UNUSED)
+{
+    const struct ofpact *a;
+
+    OFPACT_FOR_EACH (a, ofpacts, size) {
+        if (a->type == OFPACT_OUTPUT
+            && ((const struct ofpact_output *) a)->port == port) {
+            return true;
+        }
+    }
+    return false;
+}
+
+struct ofproto *
+ofproto_create(const char *name)
+{
+    struct ofproto *ofproto = xzalloc(sizeof *ofproto);
+    pthread_rwlockattr_t attr;
+
+    ofproto->name = xstrdup(name);
+    ofproto->tables = flow_table_create();
+    flow_table_set_output_checker(ofproto->tables, ofpacts_output_to_port,
+                                  NULL);
+    ofproto->ml = mac_learning_create(MAC_DEFAULT_IDLE_TIME,
+                                      MAC_DEFAULT_MAX);
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(
+        &attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&ofproto->ports_lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    return ofproto;
+}
+
+static void
+ports_free(struct ofproto_port *ports, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free((char *) ports[i].name);
+        free((uint16_t *) ports[i].trunks);
+    }
+    free(ports);
+}
+
+void
+ofproto_destroy(struct ofproto *ofproto)
+{
+    if (ofproto) {
+        flow_table_destroy(ofproto->tables);
+        mac_learning_destroy(ofproto->ml);
+        ports_free(ofproto->ports, ofproto->n_ports);
+        pthread_rwlock_destroy(&ofproto->ports_lock);
+        free(ofproto->name);
+        free(ofproto);
+    }
+}
+
+const char *
+ofproto_get_name(const struct ofproto *ofproto)
+{
+    return ofproto->name;
+}
+
+struct flow_table *
+ofproto_get_tables(const struct ofproto *ofproto)
+{
+    return ofproto->tables;
+}
+
+struct mac_learning *
+ofproto_get_mac_learning(const struct ofproto *ofproto)
+{
+    return ofproto->ml;
+}
+
+static int
+compare_ports(const void *a_, const void *b_)
+{
+    const struct ofproto_port *a = a_;
+    const struct ofproto_port *b = b_;
+
+    return (a->ofport > b->ofport) - (a->ofport < b->ofport);
+}
+
+static bool
+port_vlans_equal(const struct ofproto_port *a, const struct ofproto_port *b)
+{
+    return (a->tag == b->tag && a->n_trunks == b->n_trunks
+            && (!a->n_trunks || !memcmp(a->trunks, b->trunks,
+                                        a->n_trunks * sizeof *a->trunks))
+            && a->dp_port == b->dp_port);
+}
+
+void
+ofproto_set_ports(struct ofproto *ofproto, const struct ofproto_port *ports,
+                  size_t n)
+{
+    struct ofproto_port *new = xcalloc(n, sizeof *new);
+    struct ofproto_port *old;
+    size_t i, n_old;
+
+    for (i = 0; i < n; i++) {
+        new[i] = ports[i];
+        new[i].name = xstrdup(ports[i].name);
+        new[i].trunks = (ports[i].n_trunks
+                         ? xmemdup(ports[i].trunks,
+                                   ports[i].n_trunks * sizeof *ports[i].trunks)
+                         : NULL);
+    }
+    qsort(new, n, sizeof *new, compare_ports);
+
+    pthread_rwlock_wrlock(&ofproto->ports_lock);
+    old = ofproto->ports;
+    n_old = ofproto->n_ports;
+    ofproto->ports = new;
+    ofproto->n_ports = n;
+    pthread_rwlock_unlock(&ofproto->ports_lock);
+
+    /* Forget what was learned on ports that went away or changed. */
+    for (i = 0; i < n_old; i++) {
+        const struct ofproto_port *now = ofproto_port_find(ofproto,
+                                                           old[i].ofport);
+        if (!now || !port_vlans_equal(now, &old[i])) {
+            mac_learning_flush(ofproto->ml, old[i].ofport);
+        }
+    }
+    ports_free(old, n_old);
+}
+
+void
+ofproto_ports_read_lock(struct ofproto *ofproto)
+{
+    pthread_rwlock_rdlock(&ofproto->ports_lock);
+}
+
+void
+ofproto_ports_read_unlock(struct ofproto *ofproto)
+{
+    pthread_rwlock_unlock(&ofproto->ports_lock);
+}
+
+const struct ofproto_port *
+ofproto_port_find(const struct ofproto *ofproto, uint32_t ofport)
+{
+    struct ofproto_port key = { .ofport = ofport };
+
+    return (ofproto->n_ports
+            ? bsearch(&key, ofproto->ports, ofproto->n_ports,
+                      sizeof key, compare_ports)
+            : NULL);
+}
+
+const struct ofproto_port *
+ofproto_ports(const struct ofproto *ofproto, size_t *n)
+{
+    *n = ofproto->n_ports;
+    return ofproto->ports;
+}
+
+/* Flow mods. */
+
+static void
+flow_mod_from_spec(const struct flow_mod_spec *spec, struct flow_mod *fm)
+{
+    flow_mod_init(fm, spec->command, &spec->match, spec->priority);
+    fm->table_id = spec->table_id;
+    fm->cookie = spec->cookie;
+    fm->cookie_mask = spec->cookie_mask;
+    fm->idle_timeout = spec->idle_timeout;
+    fm->hard_timeout = spec->hard_timeout;
+    fm->out_port = spec->out_port;
+    fm->ofpacts = spec->ofpacts;
+    fm->ofpacts_size = spec->ofpacts_size;
+    switch (spec->command) {
+    case FLOW_MOD_ADD:
+        fm->new_cookie = spec->cookie;
+        fm->cookie_mask = 0;
+        /* ovs-ofctl speaks OpenFlow 1.0, where an add resets counters. */
+        fm->flags = FLOW_MOD_F_RESET_COUNTS;
+        break;
+    case FLOW_MOD_MODIFY:
+    case FLOW_MOD_MODIFY_STRICT:
+        fm->new_cookie = (spec->modify_cookie ? spec->new_cookie
+                          : FLOW_MOD_COOKIE_KEEP);
+        /* ...and where a modify that matches nothing adds the flow. */
+        fm->flags = FLOW_MOD_F_ADD_IF_MISSING;
+        break;
+    case FLOW_MOD_DELETE:
+    case FLOW_MOD_DELETE_STRICT:
+        break;
+    }
+}
+
+static char *
+flow_mod_error(size_t i, size_t n, const char *msg)
+{
+    return n > 1 ? xasprintf("flow %zu: %s", i + 1, msg) : xstrdup(msg);
+}
+
+int
+ofproto_flow_mods(struct ofproto *ofproto,
+                  const struct flow_mod_spec *specs, size_t n, char **errp)
+{
+    size_t i;
+    int error;
+
+    *errp = NULL;
+    for (i = 0; i < n; i++) {
+        const struct flow_mod_spec *spec = &specs[i];
+        char *msg;
+
+        if (spec->command == FLOW_MOD_DELETE
+            || spec->command == FLOW_MOD_DELETE_STRICT) {
+            continue;
+        }
+        msg = ofpacts_check_supported(spec->ofpacts, spec->ofpacts_size);
+        if (!msg) {
+            msg = ofpacts_check(spec->ofpacts, spec->ofpacts_size,
+                                &spec->match);
+        }
+        if (msg) {
+            *errp = flow_mod_error(i, n, msg);
+            free(msg);
+            return EINVAL;
+        }
+    }
+
+    flow_table_begin(ofproto->tables);
+    for (i = 0; i < n; i++) {
+        struct flow_mod fm;
+
+        flow_mod_from_spec(&specs[i], &fm);
+        error = flow_table_flow_mod(ofproto->tables, &fm);
+        if (error) {
+            flow_table_abort(ofproto->tables);
+            *errp = flow_mod_error(i, n, nfvs_strerror(error));
+            return error;
+        }
+    }
+    error = flow_table_commit(ofproto->tables);
+    if (error) {
+        *errp = xasprintf("flow table change failed: %s",
+                          error == ENOSPC ? "table full"
+                          : nfvs_strerror(error));
+    }
+    return error;
+}
+
+/* Dumping. */
+
+struct dump_entry {
+    struct rule *rule;          /* The rule. */
+    char *match;                /* Its match, for sorting. */
+};
+
+static int
+compare_dump_entries(const void *a_, const void *b_)
+{
+    const struct dump_entry *a = a_;
+    const struct dump_entry *b = b_;
+
+    if (a->rule->table_id != b->rule->table_id) {
+        return a->rule->table_id < b->rule->table_id ? -1 : 1;
+    }
+    if (rule_priority(a->rule) != rule_priority(b->rule)) {
+        return rule_priority(a->rule) > rule_priority(b->rule) ? -1 : 1;
+    }
+    return strcmp(a->match, b->match);
+}
+
+static bool
+rule_is_selected(const struct rule *rule, const struct flow_mod_spec *f)
+{
+    return (!f
+            || (((rule->cookie ^ f->cookie) & f->cookie_mask) == 0
+                && (f->out_port == OFPP_NONE
+                    || ofpacts_output_to_port(rule->ofpacts,
+                                              rule->ofpacts_size,
+                                              f->out_port, NULL))));
+}
+
+/* Collects the rules 'filter' selects, sorted for dumping.  Main thread
+ * only.  Caller frees each 'match' and the array. */
+static struct dump_entry *
+collect_rules(struct ofproto *ofproto, const struct flow_mod_spec *filter,
+              size_t *n)
+{
+    struct dump_entry *entries = NULL;
+    size_t n_entries = 0, allocated = 0;
+    int table;
+
+    for (table = 0; table < FLOW_TABLE_N_TABLES; table++) {
+        const struct classifier *cls;
+        struct cls_cursor cursor;
+        struct cls_rule *cr;
+
+        if (filter && filter->table_id != FLOW_TABLE_ALL
+            && filter->table_id != table) {
+            continue;
+        }
+        cls = flow_table_classifier(ofproto->tables, table);
+        if (classifier_is_empty(cls)) {
+            continue;
+        }
+        cls_cursor_start(&cursor, cls, filter ? &filter->match : NULL,
+                         false);
+        while ((cr = cls_cursor_next(&cursor)) != NULL) {
+            struct rule *rule = rule_from_cls_rule(cr);
+            struct ds s = DS_EMPTY_INITIALIZER;
+
+            if (!rule_is_selected(rule, filter)) {
+                continue;
+            }
+            if (n_entries >= allocated) {
+                allocated = allocated ? allocated * 2 : 64;
+                entries = xrealloc(entries, allocated * sizeof *entries);
+            }
+            match_format(&rule->cr.match, OFP_DEFAULT_PRIORITY, &s);
+            entries[n_entries].rule = rule;
+            entries[n_entries].match = ds_steal_cstr(&s);
+            n_entries++;
+        }
+    }
+    qsort(entries, n_entries, sizeof *entries, compare_dump_entries);
+    *n = n_entries;
+    return entries;
+}
+
+static void
+rule_to_desc(const struct rule *rule, struct ofp_flow_desc *desc)
+{
+    desc->table_id = rule->table_id;
+    desc->cookie = rule->cookie;
+    desc->priority = rule_priority(rule);
+    desc->idle_timeout = rule->idle_timeout;
+    desc->hard_timeout = rule->hard_timeout;
+    desc->match = &rule->cr.match;
+    desc->ofpacts = rule->ofpacts;
+    desc->ofpacts_size = rule->ofpacts_size;
+}
+
+void
+ofproto_dump_flows(struct ofproto *ofproto,
+                   const struct flow_mod_spec *filter, bool no_stats,
+                   struct ds *out)
+{
+    long long int now = time_msec();
+    struct dump_entry *entries;
+    size_t i, n;
+
+    entries = collect_rules(ofproto, filter, &n);
+    for (i = 0; i < n; i++) {
+        const struct rule *rule = entries[i].rule;
+        struct ofp_flow_stats stats;
+        struct ofp_flow_desc desc;
+        long long int last_used;
+
+        rule_to_desc(rule, &desc);
+        flow_table_rule_stats(rule, &stats.n_packets, &stats.n_bytes,
+                              &last_used);
+        stats.duration_msec = now - rule->created;
+        stats.idle_age = (now - last_used) / 1000;
+        ds_put_char(out, ' ');
+        ofp_flow_format(&desc, no_stats ? NULL : &stats, out);
+        ds_put_char(out, '\n');
+        free(entries[i].match);
+    }
+    free(entries);
+}
+
+char **
+ofproto_flows_to_strings(struct ofproto *ofproto, size_t *n)
+{
+    struct dump_entry *entries;
+    char **lines;
+    size_t i;
+
+    entries = collect_rules(ofproto, NULL, n);
+    lines = xcalloc(*n, sizeof *lines);
+    for (i = 0; i < *n; i++) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+        struct ofp_flow_desc desc;
+
+        rule_to_desc(entries[i].rule, &desc);
+        ofp_flow_format(&desc, NULL, &s);
+        lines[i] = ds_steal_cstr(&s);
+        free(entries[i].match);
+    }
+    free(entries);
+    return lines;
+}
+
+/* Timeouts. */
+
+static void
+log_expired(const struct rule *rule, enum flow_table_removed_reason reason,
+            void *aux NFVS_UNUSED)
+{
+    if (vlog_is_enabled(&this_module, VLL_DBG)) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+
+        match_format(&rule->cr.match, rule_priority(rule), &s);
+        VLOG_DBG("table %d: %s timeout expired: %s", rule->table_id,
+                 reason == FLOW_TABLE_REMOVED_IDLE ? "idle" : "hard",
+                 ds_cstr(&s));
+        ds_destroy(&s);
+    }
+}
+
+size_t
+ofproto_run_timeouts(struct ofproto *ofproto, long long int now)
+{
+    mac_learning_expire(ofproto->ml, now);
+    return flow_table_expire(ofproto->tables, now, log_expired, NULL);
+}
+
+long long int
+ofproto_next_timeout(const struct ofproto *ofproto)
+{
+    return flow_table_next_expiry(ofproto->tables);
+}

@@ -1,0 +1,89 @@
+/* lib/ofproto.h: one bridge's OpenFlow switch.
+ *
+ * An ofproto owns a bridge's 255 flow tables (lib/flow-table.h), its
+ * ports as the tables see them (OpenFlow port number, datapath port
+ * number, name, VLAN mode) and its MAC learning table, and applies
+ * ovs-ofctl style flow mods to the tables.  Translating a packet through
+ * them is lib/xlate.h.
+ *
+ * Like Open vSwitch, a new bridge's table 0 holds one flow,
+ * "priority=0 actions=NORMAL", so that it switches out of the box;
+ * deleting it makes table 0 drop everything.
+ *
+ * Thread-safety: configuration and flow mods happen on the main thread;
+ * translation (xlate) runs on any thread concurrently, reading the ports
+ * under ofproto_ports_read_lock() and the tables under the flow table's
+ * read lock. */
+#ifndef NFVS_OFPROTO_H
+#define NFVS_OFPROTO_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ds;
+struct flow_mod_spec;
+struct flow_table;
+struct mac_learning;
+struct ofproto;
+
+/* A port as the OpenFlow pipeline sees it. */
+struct ofproto_port {
+    uint32_t ofport;            /* OpenFlow port number. */
+    uint32_t dp_port;           /* Datapath port number. */
+    const char *name;           /* Device name. */
+    int tag;                    /* Access VLAN, or -1 for a trunk. */
+    const uint16_t *trunks;     /* Trunked VLANs, sorted; none: all. */
+    size_t n_trunks;            /* Number of 'trunks'. */
+};
+
+struct ofproto *ofproto_create(const char *name);
+void ofproto_destroy(struct ofproto *);    /* NULL is a no-op. */
+
+const char *ofproto_get_name(const struct ofproto *);
+struct flow_table *ofproto_get_tables(const struct ofproto *);
+struct mac_learning *ofproto_get_mac_learning(const struct ofproto *);
+
+/* Replaces the set of ports with the 'n' in 'ports' (copied).  Flushes
+ * the MAC entries of ports that went away or changed VLAN mode. */
+void ofproto_set_ports(struct ofproto *, const struct ofproto_port *ports,
+                       size_t n);
+
+/* Port lookup for translation, under the ports read lock. */
+void ofproto_ports_read_lock(struct ofproto *);
+void ofproto_ports_read_unlock(struct ofproto *);
+const struct ofproto_port *ofproto_port_find(const struct ofproto *,
+                                             uint32_t ofport);
+/* Every port, sorted by OpenFlow port number; stores the count. */
+const struct ofproto_port *ofproto_ports(const struct ofproto *,
+                                         size_t *n);
+
+/* Applies the 'n' flow mods in 'specs' as one batch: all or none.
+ * Returns 0, or a positive errno value with a malloc'd message in
+ * '*errp' that names the failing flow by its position ("flow 3: ...")
+ * when 'n' > 1.  Adds reset the counters of a rule they replace and a
+ * modify that matches nothing adds the flow, as ovs-ofctl (OpenFlow 1.0)
+ * does. */
+int ofproto_flow_mods(struct ofproto *, const struct flow_mod_spec *specs,
+                      size_t n, char **errp);
+
+/* Appends a line per rule that 'filter' selects (a FLOW_MOD_DELETE spec:
+ * table, loose match, cookie/mask, out_port; NULL for every rule), in the
+ * format of "ovs-ofctl dump-flows" (with 'no_stats', that of
+ * "--no-stats").  Rules are sorted by table, then descending priority,
+ * then match text, so the output is stable. */
+void ofproto_dump_flows(struct ofproto *, const struct flow_mod_spec *filter,
+                        bool no_stats, struct ds *);
+
+/* Returns every rule as the "add-flow" line that recreates it (for the
+ * config db), in dump order.  Caller frees each string and the array. */
+char **ofproto_flows_to_strings(struct ofproto *, size_t *n);
+
+/* Runs idle and hard timeouts and MAC aging at 'now' (ms).  Returns the
+ * number of rules removed. */
+size_t ofproto_run_timeouts(struct ofproto *, long long int now);
+
+/* Earliest time ofproto_run_timeouts() may have work, in ms. */
+long long int ofproto_next_timeout(const struct ofproto *);
+
+#endif /* ofproto.h */

@@ -1,0 +1,742 @@
+#include <config.h>
+#include "xlate.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "datapath/nfvs_abi.h"
+#include "dynamic-string.h"
+#include "flow-table.h"
+#include "mac-learning.h"
+#include "meta-flow.h"
+#include "odp-util.h"
+#include "ofp-actions.h"
+#include "ofp-flow.h"
+#include "ofproto.h"
+#include "packets.h"
+#include "util.h"
+#include "vlog.h"
+
+VLOG_DEFINE_THIS_MODULE(xlate);
+
+struct xlate_ctx {
+    const struct xlate_in *xin; /* The request. */
+    struct xlate_out *xout;     /* The result being built. */
+    struct ofproto *ofproto;    /* The bridge. */
+    struct flow_table *tables;  /* Its tables. */
+
+    struct flow flow;           /* The packet as the pipeline has it. */
+    struct flow base_flow;      /* The packet as the datapath has it, i.e.
+                                 * as of the last committed action. */
+    uint8_t table_id;           /* Table being executed. */
+    int depth;                  /* Nesting of resubmit/goto_table. */
+    int n_lookups;              /* Table lookups so far. */
+    bool exit;                  /* Stop executing actions (dec_ttl...). */
+    int indent;                 /* Trace indentation, in spaces. */
+};
+
+const char *
+xlate_error_to_string(enum xlate_error error)
+{
+    switch (error) {
+    case XLATE_OK:
+        return "no error";
+    case XLATE_RECURSION_TOO_DEEP:
+        return "recursion too deep";
+    case XLATE_TOO_MANY_RESUBMITS:
+        return "too many resubmits";
+    }
+    return "unknown error";
+}
+
+/* Appends a trace line at the current indentation. */
+static void NFVS_PRINTF_FORMAT(2, 3)
+trace(const struct xlate_ctx *ctx, const char *format, ...)
+{
+    struct ds *s = ctx->xin->trace;
+    va_list args;
+
+    if (!s) {
+        return;
+    }
+    ds_put_format(s, "%*s", ctx->indent, "");
+    va_start(args, format);
+    ds_put_format_valist(s, format, args);
+    va_end(args);
+    ds_put_char(s, '\n');
+}
+
+/* Committing the pipeline's changes to datapath actions. */
+
+static void
+commit_set(struct nl_buf *actions, uint16_t type, const void *data,
+           size_t size)
+{
+    size_t ofs = nl_nest_start(actions, NFVS_ACTION_ATTR_SET);
+
+    nl_put_unspec(actions, type, data, size);
+    nl_nest_end(actions, ofs);
+}
+
+static void
+commit_vlan(struct xlate_ctx *ctx)
+{
+    struct nl_buf *actions = &ctx->xout->odp_actions;
+    nfvs_be16 want = ctx->flow.vlan_tci;
+    nfvs_be16 have = ctx->base_flow.vlan_tci;
+
+    if (want == have) {
+        return;
+    }
+    if (have & htons(VLAN_CFI)) {
+        odp_put_pop_vlan(actions);
+    }
+    if (want & htons(VLAN_CFI)) {
+        odp_put_push_vlan(actions, ETH_TYPE_VLAN,
+                          ntohs(want) & ~VLAN_CFI);
+    }
+    ctx->base_flow.vlan_tci = want;
+}
+
+static void
+commit_l2(struct xlate_ctx *ctx)
+{
+    struct flow *f = &ctx->flow, *b = &ctx->base_flow;
+    struct nfvs_key_ethernet eth;
+
+    if (eth_addr_equals(f->dl_src, b->dl_src)
+        && eth_addr_equals(f->dl_dst, b->dl_dst)) {
+        return;
+    }
+    memcpy(eth.eth_src, f->dl_src.ea, 6);
+    memcpy(eth.eth_dst, f->dl_dst.ea, 6);
+    commit_set(&ctx->xout->odp_actions, NFVS_KEY_ATTR_ETHERNET, &eth,
+               sizeof eth);
+    b->dl_src = f->dl_src;
+    b->dl_dst = f->dl_dst;
+}
+
+static void
+commit_l3(struct xlate_ctx *ctx)
+{
+    struct flow *f = &ctx->flow, *b = &ctx->base_flow;
+    uint16_t dl_type = ntohs(f->dl_type);
+
+    if (dl_type == ETH_TYPE_IP) {
+        struct nfvs_key_ipv4 ip;
+
+        if (f->nw_src == b->nw_src && f->nw_dst == b->nw_dst
+            && f->nw_tos == b->nw_tos && f->nw_ttl == b->nw_ttl) {
+            return;
+        }
+        ip.ipv4_src = f->nw_src;
+        ip.ipv4_dst = f->nw_dst;
+        ip.ipv4_proto = f->nw_proto;
+        ip.ipv4_tos = f->nw_tos;
+        ip.ipv4_ttl = f->nw_ttl;
+        ip.ipv4_frag = (!(f->nw_frag & FLOW_NW_FRAG_ANY)
+                        ? NFVS_FRAG_TYPE_NONE
+                        : f->nw_frag & FLOW_NW_FRAG_LATER
+                        ? NFVS_FRAG_TYPE_LATER : NFVS_FRAG_TYPE_FIRST);
+        commit_set(&ctx->xout->odp_actions, NFVS_KEY_ATTR_IPV4, &ip,
+                   sizeof ip);
+    } else if (dl_type == ETH_TYPE_IPV6) {
+        struct nfvs_key_ipv6 ip;
+
+        if (!memcmp(&f->ipv6_src, &b->ipv6_src, sizeof f->ipv6_src)
+            && !memcmp(&f->ipv6_dst, &b->ipv6_dst, sizeof f->ipv6_dst)
+            && f->ipv6_label == b->ipv6_label && f->nw_tos == b->nw_tos
+            && f->nw_ttl == b->nw_ttl) {
+            return;
+        }
+        memcpy(ip.ipv6_src, &f->ipv6_src, sizeof ip.ipv6_src);
+        memcpy(ip.ipv6_dst, &f->ipv6_dst, sizeof ip.ipv6_dst);
+        ip.ipv6_label = f->ipv6_label;
+        ip.ipv6_proto = f->nw_proto;
+        ip.ipv6_tclass = f->nw_tos;
+        ip.ipv6_hlimit = f->nw_ttl;
+        ip.ipv6_frag = (!(f->nw_frag & FLOW_NW_FRAG_ANY)
+                        ? NFVS_FRAG_TYPE_NONE
+                        : f->nw_frag & FLOW_NW_FRAG_LATER
+                        ? NFVS_FRAG_TYPE_LATER : NFVS_FRAG_TYPE_FIRST);
+        commit_set(&ctx->xout->odp_actions, NFVS_KEY_ATTR_IPV6, &ip,
+                   sizeof ip);
+    } else {
+        return;
+    }
+    b->nw_src = f->nw_src;
+    b->nw_dst = f->nw_dst;
+    b->ipv6_src = f->ipv6_src;
+    b->ipv6_dst = f->ipv6_dst;
+    b->ipv6_label = f->ipv6_label;
+    b->nw_tos = f->nw_tos;
+    b->nw_ttl = f->nw_ttl;
+}
+
+static void
+commit_l4(struct xlate_ctx *ctx)
+{
+    struct flow *f = &ctx->flow, *b = &ctx->base_flow;
+    struct nfvs_key_ports ports;
+    uint16_t type;
+
+    if ((f->tp_src == b->tp_src && f->tp_dst == b->tp_dst)
+        || (f->nw_frag & FLOW_NW_FRAG_LATER)) {
+        return;
+    }
+    switch (f->nw_proto) {
+    case IPPROTO_TCP:
+        type = NFVS_KEY_ATTR_TCP;
+        break;
+    case IPPROTO_UDP:
+        type = NFVS_KEY_ATTR_UDP;
+        break;
+    case IPPROTO_SCTP:
+        type = NFVS_KEY_ATTR_SCTP;
+        break;
+    default:
+        return;
+    }
+    ports.src = f->tp_src;
+    ports.dst = f->tp_dst;
+    commit_set(&ctx->xout->odp_actions, type, &ports, sizeof ports);
+    b->tp_src = f->tp_src;
+    b->tp_dst = f->tp_dst;
+}
+
+/* Emits the datapath actions that make the packet look like 'ctx->flow'
+ * in the fields the datapath can change. */
+static void
+commit_odp_actions(struct xlate_ctx *ctx)
+{
+    commit_l2(ctx);
+    commit_vlan(ctx);
+    commit_l3(ctx);
+    commit_l4(ctx);
+}
+
+/* Output. */
+
+static void
+output_to_port(struct xlate_ctx *ctx, uint32_t ofport)
+{
+    const struct ofproto_port *port = ofproto_port_find(ctx->ofproto,
+                                                        ofport);
+
+    if (!port) {
+        trace(ctx, " -> output to nonexistent port %"PRIu32", skipping",
+              ofport);
+        return;
+    }
+    commit_odp_actions(ctx);
+    odp_put_output(&ctx->xout->odp_actions, port->dp_port);
+}
+
+/* FLOOD and ALL differ in OpenFlow only for ports configured not to
+ * receive floods, which nfvs does not have: both send to every port but
+ * the input port. */
+static void
+flood(struct xlate_ctx *ctx)
+{
+    const struct ofproto_port *ports;
+    size_t i, n;
+
+    ports = ofproto_ports(ctx->ofproto, &n);
+    for (i = 0; i < n; i++) {
+        if (ports[i].ofport != ctx->flow.in_port) {
+            output_to_port(ctx, ports[i].ofport);
+        }
+    }
+}
+
+/* NORMAL: a MAC-learning switch with per-port VLAN modes. */
+
+static bool
+port_includes_vlan(const struct ofproto_port *port, uint16_t vlan)
+{
+    size_t i;
+
+    if (port->tag >= 0) {
+        return port->tag == vlan;
+    }
+    if (!port->n_trunks) {
+        return true;
+    }
+    for (i = 0; i < port->n_trunks; i++) {
+        if (port->trunks[i] == vlan) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Finds the VLAN of a packet received on 'port'.  Returns false (and
+ * traces why) if the port must drop it. */
+static bool
+input_vlan(struct xlate_ctx *ctx, const struct ofproto_port *port,
+           uint16_t *vlanp)
+{
+    uint16_t tci = ntohs(ctx->flow.vlan_tci);
+    uint16_t vid = tci & VLAN_CFI ? tci & VLAN_VID_MASK : 0;
+
+    if (port->tag >= 0) {
+        if (vid) {
+            trace(ctx, " -> dropping VLAN %d tagged packet received on "
+                  "port %s configured as VLAN %d access port", vid,
+                  port->name, port->tag);
+            return false;
+        }
+        *vlanp = port->tag;
+        return true;
+    }
+    if (!port_includes_vlan(port, vid)) {
+        trace(ctx, " -> dropping VLAN %d packet received on port %s not "
+              "configured for trunking VLAN %d", vid, port->name, vid);
+        return false;
+    }
+    *vlanp = vid;
+    return true;
+}
+
+/* Outputs to 'port' tagged or untagged as its mode says for 'vlan'. */
+static void
+output_normal(struct xlate_ctx *ctx, const struct ofproto_port *port,
+              uint16_t vlan)
+{
+    nfvs_be16 saved = ctx->flow.vlan_tci;
+    uint16_t pcp = ntohs(saved) & VLAN_CFI ? ntohs(saved) & VLAN_PCP_MASK
+                                           : 0;
+
+    if (port->tag >= 0 || vlan == 0) {
+        ctx->flow.vlan_tci = 0;
+    } else {
+        ctx->flow.vlan_tci = htons(VLAN_CFI | pcp | vlan);
+    }
+    output_to_port(ctx, port->ofport);
+    ctx->flow.vlan_tci = saved;
+}
+
+static bool
+is_reserved_multicast(struct eth_addr dst)
+{
+    /* 01:80:c2:00:00:0x: STP, LACP, 802.1X...: never forwarded by a
+     * bridge, as OVS does by default (other_config:forward-bpdu=false). */
+    return (dst.ea[0] == 0x01 && dst.ea[1] == 0x80 && dst.ea[2] == 0xc2
+            && dst.ea[3] == 0x00 && dst.ea[4] == 0x00
+            && (dst.ea[5] & 0xf0) == 0x00);
+}
+
+static void
+xlate_normal(struct xlate_ctx *ctx)
+{
+    struct mac_learning *ml = ofproto_get_mac_learning(ctx->ofproto);
+    const struct ofproto_port *in, *out;
+    const struct ofproto_port *ports;
+    struct flow *flow = &ctx->flow;
+    uint32_t out_port;
+    uint16_t vlan;
+    size_t i, n;
+
+    ctx->xout->used_normal = true;
+    in = ofproto_port_find(ctx->ofproto, flow->in_port);
+    if (!in) {
+        trace(ctx, " -> no input port %"PRIu32", dropping", flow->in_port);
+        return;
+    }
+    if (eth_addr_is_multicast(flow->dl_src)) {
+        trace(ctx, " -> dropping packet with multicast source address");
+        return;
+    }
+    if (is_reserved_multicast(flow->dl_dst)) {
+        trace(ctx, " -> dropping packet to reserved multicast address");
+        return;
+    }
+    if (!input_vlan(ctx, in, &vlan)) {
+        return;
+    }
+
+    if (ctx->xin->may_learn
+        && mac_learning_learn(ml, flow->dl_src, vlan, in->ofport,
+                              ctx->xin->now)) {
+        trace(ctx, " -> learned that "ETH_ADDR_FMT" is on port %s in "
+              "VLAN %d", ETH_ADDR_ARGS(flow->dl_src), in->name, vlan);
+    }
+
+    if (mac_learning_lookup(ml, flow->dl_dst, vlan, ctx->xin->now,
+                            &out_port)) {
+        out = ofproto_port_find(ctx->ofproto, out_port);
+        if (!out) {
+            trace(ctx, " -> learned port %"PRIu32" is gone, flooding",
+                  out_port);
+        } else if (out_port == in->ofport) {
+            trace(ctx, " -> learned port is input port, dropping");
+            return;
+        } else {
+            trace(ctx, " -> forwarding to learned port %s", out->name);
+            output_normal(ctx, out, vlan);
+            return;
+        }
+    } else {
+        trace(ctx, " -> %s, flooding",
+              eth_addr_is_multicast(flow->dl_dst)
+              ? "multicast or broadcast destination"
+              : "no learned MAC for destination");
+    }
+
+    ports = ofproto_ports(ctx->ofproto, &n);
+    for (i = 0; i < n; i++) {
+        if (ports[i].ofport != in->ofport
+            && port_includes_vlan(&ports[i], vlan)) {
+            output_normal(ctx, &ports[i], vlan);
+        }
+    }
+}
+
+/* Tables and actions. */
+
+static void xlate_table(struct xlate_ctx *, uint8_t table_id);
+
+static void
+xlate_output(struct xlate_ctx *ctx, uint32_t port)
+{
+    switch (port) {
+    case OFPP_IN_PORT:
+        output_to_port(ctx, ctx->flow.in_port);
+        break;
+    case OFPP_NORMAL:
+        xlate_normal(ctx);
+        break;
+    case OFPP_FLOOD:
+    case OFPP_ALL:
+        flood(ctx);
+        break;
+    case OFPP_CONTROLLER:
+    case OFPP_TABLE:
+    case OFPP_NONE:
+        trace(ctx, " -> output to this port is not supported, skipping");
+        break;
+    default:
+        if (port == ctx->flow.in_port) {
+            trace(ctx, " -> skipping output to input port");
+        } else {
+            output_to_port(ctx, port);
+        }
+        break;
+    }
+}
+
+static void
+set_vlan_vid(struct flow *flow, uint16_t vid)
+{
+    uint16_t tci = ntohs(flow->vlan_tci);
+
+    tci = (tci & VLAN_CFI ? tci & ~VLAN_VID_MASK : VLAN_CFI) | vid;
+    flow->vlan_tci = htons(tci);
+}
+
+static void
+set_vlan_pcp(struct flow *flow, uint8_t pcp)
+{
+    uint16_t tci = ntohs(flow->vlan_tci);
+
+    tci = (tci & VLAN_CFI ? tci & ~VLAN_PCP_MASK : VLAN_CFI)
+          | (pcp << VLAN_PCP_SHIFT);
+    flow->vlan_tci = htons(tci);
+}
+
+static bool
+flow_is_ip(const struct flow *flow)
+{
+    return (flow->dl_type == htons(ETH_TYPE_IP)
+            || flow->dl_type == htons(ETH_TYPE_IPV6));
+}
+
+static void
+reg_move(struct flow *flow, const struct ofpact_reg_move *move)
+{
+    const struct mf_field *src = mf_from_id(move->src.field);
+    const struct mf_field *dst = mf_from_id(move->dst.field);
+    union mf_value sv, dv, mask;
+
+    mf_get_value(src, flow, &sv);
+    mf_get_value(dst, flow, &dv);
+    memset(&mask, 0, sizeof mask);
+    mf_bits_copy(sv.bytes, src->n_bytes, move->src.ofs, dv.bytes,
+                 dst->n_bytes, move->dst.ofs, move->src.n_bits);
+    mf_bits_set(mask.bytes, dst->n_bytes, move->dst.ofs, move->src.n_bits);
+    mf_set_flow_value_masked(dst, &dv, &mask, flow);
+}
+
+static void
+trace_action(struct xlate_ctx *ctx, const struct ofpact *a)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    if (!ctx->xin->trace) {
+        return;
+    }
+    ofpacts_format(a, a->len, &s);
+    trace(ctx, "%s", ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+do_xlate_actions(struct xlate_ctx *ctx, const void *ofpacts, size_t size)
+{
+    struct flow *flow = &ctx->flow;
+    const struct ofpact *a;
+
+    OFPACT_FOR_EACH (a, ofpacts, size) {
+        if (ctx->exit || ctx->xout->error) {
+            break;
+        }
+        trace_action(ctx, a);
+        switch ((enum ofpact_type) a->type) {
+        case OFPACT_OUTPUT:
+            xlate_output(ctx, ((const struct ofpact_output *) a)->port);
+            break;
+        case OFPACT_RESUBMIT: {
+            const struct ofpact_resubmit *r = (const void *) a;
+            uint32_t saved_in_port = flow->in_port;
+            uint8_t saved_table = ctx->table_id;
+
+            if (r->in_port != OFPP_IN_PORT) {
+                flow->in_port = r->in_port;
+            }
+            xlate_table(ctx, r->table_id == 255 ? ctx->table_id
+                                                : r->table_id);
+            flow->in_port = saved_in_port;
+            ctx->table_id = saved_table;
+            break;
+        }
+        case OFPACT_GOTO_TABLE:
+            /* An instruction: it ends this rule's action list. */
+            xlate_table(ctx, ((const struct ofpact_goto_table *) a)
+                        ->table_id);
+            return;
+        case OFPACT_SET_VLAN_VID:
+            set_vlan_vid(flow, ((const struct ofpact_vlan_vid *) a)
+                         ->vlan_vid);
+            break;
+        case OFPACT_SET_VLAN_PCP:
+            set_vlan_pcp(flow, ((const struct ofpact_vlan_pcp *) a)
+                         ->vlan_pcp);
+            break;
+        case OFPACT_STRIP_VLAN:
+            flow->vlan_tci = 0;
+            break;
+        case OFPACT_PUSH_VLAN:
+            if (flow->vlan_tci & htons(VLAN_CFI)) {
+                trace(ctx, " -> packet is tagged already and nfvs does "
+                      "not support two tags; push_vlan ignored");
+            } else {
+                flow->vlan_tci = htons(VLAN_CFI);
+            }
+            break;
+        case OFPACT_SET_ETH_SRC:
+            flow->dl_src = ((const struct ofpact_mac *) a)->mac;
+            break;
+        case OFPACT_SET_ETH_DST:
+            flow->dl_dst = ((const struct ofpact_mac *) a)->mac;
+            break;
+        case OFPACT_SET_IPV4_SRC:
+            if (flow->dl_type == htons(ETH_TYPE_IP)) {
+                flow->nw_src = ((const struct ofpact_ipv4 *) a)->ipv4;
+            }
+            break;
+        case OFPACT_SET_IPV4_DST:
+            if (flow->dl_type == htons(ETH_TYPE_IP)) {
+                flow->nw_dst = ((const struct ofpact_ipv4 *) a)->ipv4;
+            }
+            break;
+        case OFPACT_SET_IP_DSCP:
+            if (flow_is_ip(flow)) {
+                flow->nw_tos = ((flow->nw_tos & 0x03)
+                                | ((const struct ofpact_dscp *) a)->dscp);
+            }
+            break;
+        case OFPACT_SET_L4_SRC_PORT:
+            if (flow_is_ip(flow) && !(flow->nw_frag & FLOW_NW_FRAG_LATER)) {
+                flow->tp_src = htons(((const struct ofpact_l4_port *) a)
+                                     ->port);
+            }
+            break;
+        case OFPACT_SET_L4_DST_PORT:
+            if (flow_is_ip(flow) && !(flow->nw_frag & FLOW_NW_FRAG_LATER)) {
+                flow->tp_dst = htons(((const struct ofpact_l4_port *) a)
+                                     ->port);
+            }
+            break;
+        case OFPACT_DEC_TTL:
+            if (!flow_is_ip(flow)) {
+                break;
+            }
+            if (flow->nw_ttl <= 1) {
+                trace(ctx, " -> TTL exceeded, dropping");
+                ctx->exit = true;
+                /* Whatever the rule output before dec_ttl stays. */
+                return;
+            }
+            flow->nw_ttl--;
+            break;
+        case OFPACT_SET_FIELD: {
+            const struct ofpact_set_field *sf = (const void *) a;
+
+            mf_set_flow_value_masked(mf_from_id(sf->field), &sf->value,
+                                     &sf->mask, flow);
+            break;
+        }
+        case OFPACT_REG_MOVE:
+            reg_move(flow, (const struct ofpact_reg_move *) a);
+            break;
+        case OFPACT_CONTROLLER:
+        case OFPACT_CT:
+            /* Refused when rules are added (ofpacts_check_supported()). */
+            trace(ctx, " -> not supported, skipping");
+            break;
+        }
+    }
+}
+
+static void
+trace_rule(struct xlate_ctx *ctx, uint8_t table_id, const struct rule *rule)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    if (!ctx->xin->trace) {
+        return;
+    }
+    if (!rule) {
+        trace(ctx, "%2d. No match.", table_id);
+        return;
+    }
+    match_format(&rule->cr.match, OFP_DEFAULT_PRIORITY, &s);
+    if (s.length) {
+        ds_put_cstr(&s, ", ");
+    }
+    ds_put_format(&s, "priority %d", rule_priority(rule));
+    if (rule->cookie) {
+        ds_put_format(&s, ", cookie %#"PRIx64, rule->cookie);
+    }
+    trace(ctx, "%2d. %s", table_id, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+xlate_table(struct xlate_ctx *ctx, uint8_t table_id)
+{
+    struct rule *rule;
+
+    if (ctx->depth >= XLATE_MAX_DEPTH) {
+        ctx->xout->error = XLATE_RECURSION_TOO_DEEP;
+        trace(ctx, ">>>> over max translation depth %d <<<<",
+              XLATE_MAX_DEPTH);
+        return;
+    }
+    if (++ctx->n_lookups > XLATE_MAX_RESUBMITS) {
+        ctx->xout->error = XLATE_TOO_MANY_RESUBMITS;
+        trace(ctx, ">>>> over %d resubmit actions <<<<",
+              XLATE_MAX_RESUBMITS);
+        return;
+    }
+    if (table_id >= FLOW_TABLE_N_TABLES) {
+        trace(ctx, "%2d. No such table, dropping", table_id);
+        return;
+    }
+
+    ctx->table_id = table_id;
+    rule = flow_table_lookup(ctx->tables, table_id, &ctx->flow,
+                             &ctx->xout->wc);
+    if (ctx->depth) {
+        ctx->indent += 4;
+    }
+    trace_rule(ctx, table_id, rule);
+    ctx->indent += 4;
+    if (!rule) {
+        trace(ctx, "drop");
+    } else {
+        if (ctx->xin->n_packets || ctx->xin->n_bytes) {
+            flow_table_credit_stats(rule, ctx->xin->n_packets,
+                                    ctx->xin->n_bytes, ctx->xin->now);
+        }
+        ctx->depth++;
+        do_xlate_actions(ctx, rule->ofpacts, rule->ofpacts_size);
+        ctx->depth--;
+    }
+    ctx->indent -= 4;
+    if (ctx->depth) {
+        ctx->indent -= 4;
+    }
+}
+
+void
+xlate(const struct xlate_in *xin, struct xlate_out *xout)
+{
+    struct xlate_ctx ctx;
+
+    memset(xout, 0, sizeof *xout);
+    nl_buf_init(&xout->odp_actions);
+    flow_wildcards_init_catchall(&xout->wc);
+
+    memset(&ctx, 0, sizeof ctx);
+    ctx.xin = xin;
+    ctx.xout = xout;
+    ctx.ofproto = xin->ofproto;
+    ctx.tables = ofproto_get_tables(xin->ofproto);
+    ctx.flow = xin->flow;
+    ctx.base_flow = xin->flow;
+
+    if (xin->trace) {
+        char *s = flow_to_string(&xin->flow);
+
+        ds_put_format(xin->trace, "Flow: %s\n\nbridge(\"%s\")\n", s,
+                      ofproto_get_name(xin->ofproto));
+        ds_put_format(xin->trace, "%.*s\n",
+                      (int) strlen(ofproto_get_name(xin->ofproto)) + 10,
+                      "----------------------------------------");
+        free(s);
+    }
+
+    xout->ml_seq = mac_learning_seq(ofproto_get_mac_learning(xin->ofproto));
+    ofproto_ports_read_lock(xin->ofproto);
+    flow_table_read_lock(ctx.tables);
+    xout->tables_version = flow_table_version(ctx.tables);
+    xlate_table(&ctx, 0);
+    flow_table_read_unlock(ctx.tables);
+    ofproto_ports_read_unlock(xin->ofproto);
+
+    if (xout->error) {
+        nl_buf_clear(&xout->odp_actions);
+    }
+    xout->final_flow = ctx.flow;
+
+    if (xin->trace) {
+        struct ds *s = xin->trace;
+
+        ds_put_cstr(s, "\nFinal flow: ");
+        if (flow_equal(&ctx.flow, &xin->flow)) {
+            ds_put_cstr(s, "unchanged");
+        } else {
+            char *f = flow_to_string(&ctx.flow);
+            ds_put_cstr(s, f);
+            free(f);
+        }
+        ds_put_cstr(s, "\nDatapath actions: ");
+        odp_actions_format(s, xout->odp_actions.data,
+                           xout->odp_actions.size);
+        ds_put_char(s, '\n');
+        if (xout->error) {
+            ds_put_format(s, "Translation failed (%s), packet is dropped.\n",
+                          xlate_error_to_string(xout->error));
+        }
+    }
+}
+
+void
+xlate_out_uninit(struct xlate_out *xout)
+{
+    if (xout) {
+        nl_buf_uninit(&xout->odp_actions);
+    }
+}

@@ -1,0 +1,67 @@
+/* lib/xlate.h: translating a packet through a bridge's OpenFlow tables.
+ *
+ * xlate() runs a flow through table 0 onward (resubmit, goto_table), the
+ * NORMAL learning switch with its VLAN rules, and every supported
+ * action, and produces the datapath actions that do the same to the
+ * packet: outputs to datapath ports, with set(), push_vlan and pop_vlan
+ * committed before each output so each copy leaves as the pipeline left
+ * it at that point.
+ *
+ * With a trace buffer it also writes an account of every table, rule and
+ * action visited, in the manner of "ovs-appctl ofproto/trace".
+ *
+ * Thread-safety: may run on any thread concurrently with other
+ * translations and with the main thread changing the bridge; takes the
+ * ofproto's ports and tables read locks itself. */
+#ifndef NFVS_XLATE_H
+#define NFVS_XLATE_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "flow.h"
+#include "match.h"
+#include "nlattr.h"
+
+struct ds;
+struct ofproto;
+
+/* Limits, as in Open vSwitch: nesting of resubmit/goto_table, and the
+ * total number of table lookups per translation. */
+#define XLATE_MAX_DEPTH 64
+#define XLATE_MAX_RESUBMITS 4096
+
+struct xlate_in {
+    struct ofproto *ofproto;    /* The bridge. */
+    struct flow flow;           /* The packet, in_port an OpenFlow port. */
+    bool may_learn;             /* Let NORMAL update the MAC table. */
+    long long int now;          /* Current time, ms (time_msec()). */
+    uint64_t n_packets;         /* Credit hit rules with this many... */
+    uint64_t n_bytes;           /* ...packets and bytes (may be 0). */
+    struct ds *trace;           /* Trace output, or NULL. */
+};
+
+enum xlate_error {
+    XLATE_OK,
+    XLATE_RECURSION_TOO_DEEP,   /* Over XLATE_MAX_DEPTH nested tables. */
+    XLATE_TOO_MANY_RESUBMITS,   /* Over XLATE_MAX_RESUBMITS lookups. */
+};
+
+struct xlate_out {
+    enum xlate_error error;     /* On error the actions are empty. */
+    struct nl_buf odp_actions;  /* Datapath actions; empty: drop. */
+    struct flow_wildcards wc;   /* Bits of the flow the result used. */
+    struct flow final_flow;     /* The flow after every modification. */
+    uint64_t tables_version;    /* flow_table_version() translated at. */
+    uint64_t ml_seq;            /* mac_learning_seq() before translating. */
+    bool used_normal;           /* NORMAL ran: MAC changes may matter. */
+};
+
+/* Translates 'xin' into 'xout', which the caller then owns (release it
+ * with xlate_out_uninit()). */
+void xlate(const struct xlate_in *xin, struct xlate_out *xout);
+void xlate_out_uninit(struct xlate_out *);
+
+const char *xlate_error_to_string(enum xlate_error);
+
+#endif /* xlate.h */
