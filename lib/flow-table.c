@@ -571,9 +571,18 @@ ft_apply_modify(struct flow_table *ft, const struct flow_mod *fm,
     n = ft_collect(ft, fm, &rules);
     if (!n) {
         free(rules);
-        if (fm->flags & FLOW_MOD_F_ADD_IF_MISSING && !fm->cookie_mask
-            && fm->new_cookie != FLOW_MOD_COOKIE_KEEP) {
-            return ft_apply_add(ft, fm, now);
+        if (fm->flags & FLOW_MOD_F_ADD_IF_MISSING && !fm->cookie_mask) {
+            /* As OpenFlow 1.0 does: the new rule goes to table 0 when the
+             * modify named every table, with cookie 0 when it set none. */
+            struct flow_mod add = *fm;
+
+            if (add.table_id == FLOW_TABLE_ALL) {
+                add.table_id = 0;
+            }
+            if (add.new_cookie == FLOW_MOD_COOKIE_KEEP) {
+                add.new_cookie = 0;
+            }
+            return ft_apply_add(ft, &add, now);
         }
         return 0;
     }
@@ -788,18 +797,13 @@ ft_validate(const struct flow_table *ft, const struct flow_mod *fm)
                             | FLOW_MOD_F_CHECK_OVERLAP
                             | FLOW_MOD_F_RESET_COUNTS
                             | FLOW_MOD_F_ADD_IF_MISSING);
-    bool may_add = (fm->command == FLOW_MOD_ADD
-                    || ((fm->command == FLOW_MOD_MODIFY
-                         || fm->command == FLOW_MOD_MODIFY_STRICT)
-                        && fm->flags & FLOW_MOD_F_ADD_IF_MISSING));
-
     if (fm->command > FLOW_MOD_DELETE_STRICT
         || fm->priority < 0 || fm->priority > FLOW_TABLE_MAX_PRIORITY
         || fm->flags & ~known
         || (fm->ofpacts_size && !fm->ofpacts)) {
         return EINVAL;
     }
-    if (may_add && fm->table_id == FLOW_TABLE_ALL) {
+    if (fm->command == FLOW_MOD_ADD && fm->table_id == FLOW_TABLE_ALL) {
         return EINVAL;
     }
     if (fm->command == FLOW_MOD_ADD

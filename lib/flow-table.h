@@ -126,7 +126,8 @@ enum {
     FLOW_MOD_F_RESET_COUNTS = 1 << 2,
 
     /* Modify: if no rule matched and 'cookie_mask' is zero, add the flow
-     * as FLOW_MOD_ADD would.  This is OpenFlow 1.0's rule, which "ovs-ofctl
+     * as FLOW_MOD_ADD would (in table 0 if 'table_id' is FLOW_TABLE_ALL,
+     * with cookie 0 if 'new_cookie' is FLOW_MOD_COOKIE_KEEP).  This is OpenFlow 1.0's rule, which "ovs-ofctl
      * mod-flows" follows by default; OpenFlow 1.1+ modify never adds. */
     FLOW_MOD_F_ADD_IF_MISSING = 1 << 3,
 };

@@ -862,23 +862,13 @@ check_action(const struct ofpact *a, const struct match *match)
     switch ((enum ofpact_type) a->type) {
     case OFPACT_SET_IPV4_SRC:
     case OFPACT_SET_IPV4_DST:
-        if (!mf_are_prereqs_ok(MFP_IPV4, match)) {
-            return action_error(a, "action requires ip in the match");
-        }
-        break;
     case OFPACT_SET_IP_DSCP:
     case OFPACT_DEC_TTL:
-        if (!mf_are_prereqs_ok(MFP_IP_ANY, match)) {
-            return action_error(a, "action requires ip or ipv6 in the "
-                                "match");
-        }
-        break;
     case OFPACT_SET_L4_SRC_PORT:
     case OFPACT_SET_L4_DST_PORT:
-        if (!mf_are_prereqs_ok(MFP_L4, match)) {
-            return action_error(a, "action requires tcp, udp or sctp in "
-                                "the match");
-        }
+        /* OpenFlow 1.0 actions, which ovs-ofctl accepts without the
+         * protocol in the match: they change only packets that have the
+         * header (see xlate.c).  OpenFlow 1.1+ would reject them. */
         break;
     case OFPACT_SET_FIELD:
         return check_field(a, mf_from_id(

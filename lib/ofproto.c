@@ -351,7 +351,9 @@ collect_rules(struct ofproto *ofproto, const struct flow_mod_spec *filter,
             n_entries++;
         }
     }
-    qsort(entries, n_entries, sizeof *entries, compare_dump_entries);
+    if (n_entries) {
+        qsort(entries, n_entries, sizeof *entries, compare_dump_entries);
+    }
     *n = n_entries;
     return entries;
 }

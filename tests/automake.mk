@@ -98,3 +98,4 @@ tests_nfvstest_SOURCES += tests/test-vlog.c
 tests_nfvstest_SOURCES += tests/test-db.c
 tests_nfvstest_SOURCES += tests/test-daemon.c
 TESTSUITE_AT += tests/base.at
+TESTSUITE_AT += tests/flows.at

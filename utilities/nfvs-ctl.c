@@ -25,6 +25,9 @@ struct ctl_context {
     enum output_format format;  /* --format. */
     bool may_exist;             /* --may-exist. */
     bool if_exists;             /* --if-exists. */
+    bool strict;                /* --strict. */
+    bool no_stats;              /* --no-stats. */
+    bool generate;              /* --generate. */
     struct rpc_client *client;  /* Connection, once opened. */
 };
 
@@ -311,6 +314,183 @@ cmd_show(struct ctl_context *ctx, int argc, char *argv[])
     return 0;
 }
 
+/* Reads flow lines from 'file' ("-" for stdin): one flow per line;
+ * blank lines and lines starting with '#' are skipped.  Returns a JSON
+ * array of the lines and, in '*linenosp', each one's line number (caller
+ * frees). */
+static json_t *
+read_flow_file(const char *file, int **linenosp)
+{
+    FILE *stream = strcmp(file, "-") ? fopen(file, "r") : stdin;
+    json_t *flows = json_array();
+    char *line = NULL;
+    size_t allocated = 0;
+    int *linenos = NULL;
+    int lineno = 0;
+
+    if (!stream) {
+        nfvs_fatal(errno, "%s: cannot open", file);
+    }
+    while (getline(&line, &allocated, stream) != -1) {
+        char *p = line + strspn(line, " \t");
+
+        lineno++;
+        p[strcspn(p, "\r\n")] = '\0';
+        if (!*p || *p == '#') {
+            continue;
+        }
+        linenos = xrealloc(linenos, (json_array_size(flows) + 1)
+                           * sizeof *linenos);
+        linenos[json_array_size(flows)] = lineno;
+        json_array_append_new(flows, json_string(p));
+    }
+    free(line);
+    if (stream != stdin) {
+        fclose(stream);
+    }
+    *linenosp = linenos;
+    return flows;
+}
+
+/* Calls 'method' for the flows of 'file'.  The daemon names a bad flow
+ * "flow N: ..."; this turns that into "FILE:LINE: ...". */
+static json_t *
+ctl_call_flow_file(struct ctl_context *ctx, const char *method,
+                   const char *bridge, const char *file)
+{
+    json_t *result, *error;
+    int *linenos;
+    json_t *flows = read_flow_file(file, &linenos);
+    size_t n = json_array_size(flows);
+    int retval;
+
+    if (!ctx->client) {
+        json_decref(ctl_call(ctx, "version", NULL));
+    }
+    retval = rpc_client_call(ctx->client, method,
+                             json_pack("{s:s, s:o}", "bridge", bridge,
+                                       "flows", flows),
+                             &result, &error);
+    if (retval) {
+        nfvs_fatal(0, "lost connection to nfvs-vswitchd at %s (%s)",
+                   ctx->socket, nfvs_strerror(retval));
+    }
+    if (error) {
+        const char *msg = json_string_value(json_object_get(error,
+                                                            "message"));
+        unsigned int i;
+        int ofs = 0;
+
+        msg = msg ? msg : "daemon returned a malformed error";
+        if (sscanf(msg, "flow %u: %n", &i, &ofs) == 1 && ofs
+            && i >= 1 && i <= n) {
+            nfvs_fatal(0, "%s:%d: %s",
+                       strcmp(file, "-") ? file : "(stdin)",
+                       linenos[i - 1], msg + ofs);
+        } else if (n == 1) {
+            nfvs_fatal(0, "%s:%d: %s", strcmp(file, "-") ? file : "(stdin)",
+                       linenos[0], msg);
+        }
+        nfvs_fatal(0, "%s", msg);
+    }
+    free(linenos);
+    return result;
+}
+
+static int
+cmd_add_flow(struct ctl_context *ctx, int argc, char *argv[])
+{
+    return ctl_call_quiet(ctx, "flow.add",
+                          json_pack("{s:s, s:[s]}", "bridge", argv[1],
+                                    "flows", argv[2]));
+}
+
+static int
+cmd_add_flows(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *result = ctl_call_flow_file(ctx, "flow.add", argv[1], argv[2]);
+
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    }
+    json_decref(result);
+    return 0;
+}
+
+static int
+cmd_replace_flows(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *result = ctl_call_flow_file(ctx, "flow.replace", argv[1],
+                                        argv[2]);
+
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    }
+    json_decref(result);
+    return 0;
+}
+
+static int
+cmd_mod_flows(struct ctl_context *ctx, int argc, char *argv[])
+{
+    return ctl_call_quiet(ctx, "flow.mod",
+                          json_pack("{s:s, s:[s], s:b}", "bridge", argv[1],
+                                    "flows", argv[2], "strict",
+                                    ctx->strict));
+}
+
+static int
+cmd_del_flows(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *params = json_pack("{s:s, s:b}", "bridge", argv[1],
+                               "strict", ctx->strict);
+
+    if (argc > 2) {
+        json_object_set_new(params, "flows", json_pack("[s]", argv[2]));
+    }
+    return ctl_call_quiet(ctx, "flow.del", params);
+}
+
+static int
+cmd_dump_flows(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *params = json_pack("{s:s, s:b}", "bridge", argv[1],
+                               "no_stats", ctx->no_stats);
+    json_t *result, *line;
+    size_t i;
+
+    if (argc > 2) {
+        json_object_set_new(params, "match", json_string(argv[2]));
+    }
+    result = ctl_call(ctx, "flow.dump", params);
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    } else {
+        json_array_foreach (json_object_get(result, "flows"), i, line) {
+            printf(" %s\n", json_string_value(line));
+        }
+    }
+    json_decref(result);
+    return 0;
+}
+
+static int
+cmd_trace(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *result = ctl_call(ctx, "trace",
+                              json_pack("{s:s, s:s, s:b}", "bridge", argv[1],
+                                        "flow", argv[2],
+                                        "generate", ctx->generate));
+
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    } else {
+        fputs(json_string_value(json_object_get(result, "trace")), stdout);
+    }
+    json_decref(result);
+    return 0;
+}
+
 static int
 cmd_set_log(struct ctl_context *ctx, int argc, char *argv[])
 {
@@ -376,6 +556,13 @@ static const struct ctl_command commands[] = {
     {"list-ports", 1, 1, "BRIDGE", cmd_list_ports},
     {"set-port", 3, 4, "BRIDGE PORT [tag=VLAN] [trunks=VLAN,...]",
      cmd_set_port},
+    {"add-flow", 2, 2, "BRIDGE FLOW", cmd_add_flow},
+    {"add-flows", 2, 2, "BRIDGE FILE|-", cmd_add_flows},
+    {"mod-flows", 2, 2, "[--strict] BRIDGE FLOW", cmd_mod_flows},
+    {"del-flows", 1, 2, "[--strict] BRIDGE [MATCH]", cmd_del_flows},
+    {"replace-flows", 2, 2, "BRIDGE FILE|-", cmd_replace_flows},
+    {"dump-flows", 1, 2, "[--no-stats] BRIDGE [MATCH]", cmd_dump_flows},
+    {"trace", 2, 2, "[--generate] BRIDGE FLOW", cmd_trace},
     {"set-log", 1, 3, "MODULE [DESTINATION] LEVEL", cmd_set_log},
     {"list-log", 0, 0, "", cmd_list_log},
     {"version", 0, 0, "", cmd_version},
@@ -400,6 +587,11 @@ usage(void)
            "  --format=text|json   output format (default: text)\n"
            "  --may-exist          add-br/add-port: no error if present\n"
            "  --if-exists          del-br/del-port: no error if absent\n"
+           "  --strict             mod-flows/del-flows: match priority "
+           "and match exactly\n"
+           "  --no-stats           dump-flows: omit counters and times\n"
+           "  --generate           trace: let NORMAL learn, as a real "
+           "packet would\n"
            "  -h, --help           print this help and exit\n"
            "  -V, --version        print the version and exit\n");
     exit(0);
@@ -414,6 +606,9 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         OPT_FORMAT,
         OPT_MAY_EXIST,
         OPT_IF_EXISTS,
+        OPT_STRICT,
+        OPT_NO_STATS,
+        OPT_GENERATE,
     };
     static const struct option long_options[] = {
         {"socket", required_argument, NULL, OPT_SOCKET},
@@ -421,6 +616,9 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         {"format", required_argument, NULL, OPT_FORMAT},
         {"may-exist", no_argument, NULL, OPT_MAY_EXIST},
         {"if-exists", no_argument, NULL, OPT_IF_EXISTS},
+        {"strict", no_argument, NULL, OPT_STRICT},
+        {"no-stats", no_argument, NULL, OPT_NO_STATS},
+        {"generate", no_argument, NULL, OPT_GENERATE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -462,6 +660,15 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
             break;
         case OPT_IF_EXISTS:
             ctx->if_exists = true;
+            break;
+        case OPT_STRICT:
+            ctx->strict = true;
+            break;
+        case OPT_NO_STATS:
+            ctx->no_stats = true;
+            break;
+        case OPT_GENERATE:
+            ctx->generate = true;
             break;
         case 'h':
             usage();

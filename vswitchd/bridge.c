@@ -7,8 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "db.h"
+#include "dynamic-string.h"
+#include "flow-table.h"
 #include "flow.h"
 #include "hash.h"
+#include "ofp-flow.h"
+#include "ofproto.h"
 #include "util.h"
 #include "vlog.h"
 
@@ -95,6 +99,35 @@ bridge_find_port(const struct bridge_set *bs, const char *name)
     return NULL;
 }
 
+static struct port **bridge_ports_sorted__(const struct bridge *, size_t *);
+
+/* Tells 'br''s ofproto about its ports.  Until a datapath exists the
+ * datapath port numbers are the OpenFlow ones. */
+static void
+bridge_sync_ports(struct bridge *br)
+{
+    struct ofproto_port *ofports;
+    struct port **ports;
+    size_t i, n;
+
+    if (!br->ofproto) {
+        return;
+    }
+    ports = bridge_ports_sorted__(br, &n);
+    ofports = xcalloc(n, sizeof *ofports);
+    for (i = 0; i < n; i++) {
+        ofports[i].ofport = ports[i]->ofport;
+        ofports[i].dp_port = ports[i]->ofport;
+        ofports[i].name = ports[i]->name;
+        ofports[i].tag = ports[i]->tag;
+        ofports[i].trunks = ports[i]->trunks;
+        ofports[i].n_trunks = ports[i]->n_trunks;
+    }
+    ofproto_set_ports(br->ofproto, ofports, n);
+    free(ofports);
+    free(ports);
+}
+
 static struct port *
 port_create(struct bridge_set *bs, struct bridge *br, const char *name,
             const char *type, uint32_t ofport)
@@ -108,6 +141,7 @@ port_create(struct bridge_set *bs, struct bridge *br, const char *name,
     port->tag = -1;
     hmap_insert(&br->ports, &port->node, hash_string(name, 0));
     hmap_insert(&bs->all_ports, &port->all_node, hash_string(name, 0));
+    bridge_sync_ports(br);
     return port;
 }
 
@@ -115,24 +149,70 @@ static void
 port_destroy(struct bridge_set *bs, struct port *port)
 {
     if (port) {
+        struct bridge *br = port->bridge;
+
         hmap_remove(&port->bridge->ports, &port->node);
         hmap_remove(&bs->all_ports, &port->all_node);
         free(port->name);
         free(port->type);
         free(port->trunks);
         free(port);
+        bridge_sync_ports(br);
     }
 }
 
+/* The flow every new bridge starts with, as in Open vSwitch. */
+#define BRIDGE_DEFAULT_FLOW "priority=0,actions=NORMAL"
+
+/* Adds the flow lines in 'lines' to 'br' as one batch. */
+static int
+bridge_add_flow_lines(struct bridge *br, char **lines, size_t n,
+                      char **errp)
+{
+    struct flow_mod_spec *specs = xcalloc(n, sizeof *specs);
+    size_t i, n_parsed;
+    int error = 0;
+
+    for (n_parsed = 0; n_parsed < n; n_parsed++) {
+        char *msg = flow_mod_spec_parse(&specs[n_parsed], lines[n_parsed],
+                                        FLOW_MOD_ADD);
+        if (msg) {
+            *errp = xasprintf("bridge %s: flow \"%s\": %s", br->name,
+                              lines[n_parsed], msg);
+            free(msg);
+            error = EINVAL;
+            break;
+        }
+    }
+    if (!error) {
+        error = ofproto_flow_mods(br->ofproto, specs, n, errp);
+    }
+    for (i = 0; i < n_parsed; i++) {
+        flow_mod_spec_uninit(&specs[i]);
+    }
+    free(specs);
+    return error;
+}
+
 static struct bridge *
-bridge_create(struct bridge_set *bs, const char *name)
+bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
 {
     struct bridge *br = xzalloc(sizeof *br);
 
     br->name = xstrdup(name);
     hmap_init(&br->ports);
     hmap_insert(&bs->bridges, &br->node, hash_string(name, 0));
+    br->ofproto = ofproto_create(name);
     port_create(bs, br, name, "internal", OFPP_LOCAL);
+    if (default_flow) {
+        char *line = BRIDGE_DEFAULT_FLOW;
+        char *msg = NULL;
+
+        if (bridge_add_flow_lines(br, &line, 1, &msg)) {
+            VLOG_ERR("%s", msg);
+            free(msg);
+        }
+    }
     return br;
 }
 
@@ -149,6 +229,7 @@ bridge_destroy(struct bridge_set *bs, struct bridge *br)
     }
     hmap_remove(&bs->bridges, &br->node);
     hmap_destroy(&br->ports);
+    ofproto_destroy(br->ofproto);
     free(br->name);
     free(br);
 }
@@ -202,6 +283,12 @@ compare_ports(const void *a_, const void *b_)
 struct port **
 bridge_ports_sorted(const struct bridge *br, size_t *n)
 {
+    return bridge_ports_sorted__(br, n);
+}
+
+static struct port **
+bridge_ports_sorted__(const struct bridge *br, size_t *n)
+{
     struct port **array = xcalloc(hmap_count(&br->ports), sizeof *array);
     struct port *port;
     size_t i = 0;
@@ -253,8 +340,19 @@ bridge_set_to_json(const struct bridge_set *bs)
             }
             json_object_set_new(ports, port->name, port_to_json(port));
         }
+        json_t *flows = json_array();
+        char **lines;
+        size_t i, n;
+
+        lines = ofproto_flows_to_strings(br->ofproto, &n);
+        for (i = 0; i < n; i++) {
+            json_array_append_new(flows, json_string(lines[i]));
+            free(lines[i]);
+        }
+        free(lines);
         json_object_set_new(bridges, br->name,
-                            json_pack("{s:o}", "ports", ports));
+                            json_pack("{s:o, s:o}", "ports", ports,
+                                      "flows", flows));
     }
     return json_pack("{s:i, s:o}", "version", BRIDGE_DB_VERSION,
                      "bridges", bridges);
@@ -347,30 +445,51 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
         return EINVAL;
     }
     json_object_foreach (bridges, br_name, br_cfg) {
+        json_t *ports, *port_cfg, *flows = NULL, *line;
         const char *port_name;
-        json_t *ports, *port_cfg;
         struct bridge *br;
+        char *msg = NULL;
+        char **lines;
+        size_t i, n;
+        int error;
 
-        if (json_unpack_ex(br_cfg, &jerr, JSON_STRICT, "{s:o}",
-                           "ports", &ports) || !json_is_object(ports)) {
+        if (json_unpack_ex(br_cfg, &jerr, JSON_STRICT, "{s:o, s?:o}",
+                           "ports", &ports, "flows", &flows)
+            || !json_is_object(ports)
+            || (flows && !json_is_array(flows))) {
             *errp = xasprintf("%s: bridge %s: %s", bs->dbfile, br_name,
                               jerr.text);
             return EINVAL;
         }
-        if (!bridge_is_valid_name(br_name, errp)
+        if (!bridge_is_valid_name(br_name, &msg)
             || bridge_find_port(bs, br_name)) {
-            free(*errp);
+            free(msg);
             *errp = xasprintf("%s: bad bridge name %s", bs->dbfile,
                               br_name);
             return EINVAL;
         }
-        br = bridge_create(bs, br_name);
+        br = bridge_create(bs, br_name, !flows);
+        n = json_array_size(flows);
+        lines = xcalloc(n, sizeof *lines);
+        json_array_foreach (flows, i, line) {
+            lines[i] = (char *) json_string_value(line);
+            if (!lines[i]) {
+                free(lines);
+                *errp = xasprintf("%s: bridge %s: flow %zu is not a "
+                                  "string", bs->dbfile, br_name, i + 1);
+                return EINVAL;
+            }
+        }
+        error = n ? bridge_add_flow_lines(br, lines, n, &msg) : 0;
+        free(lines);
+        if (error) {
+            *errp = xasprintf("%s: %s", bs->dbfile, msg);
+            free(msg);
+            return error;
+        }
         json_object_foreach (ports, port_name, port_cfg) {
-            int error = bridge_set_load_port(bs, br, port_name, port_cfg,
-                                             errp);
+            error = bridge_set_load_port(bs, br, port_name, port_cfg, &msg);
             if (error) {
-                char *msg = *errp;
-
                 *errp = xasprintf("%s: %s", bs->dbfile, msg);
                 free(msg);
                 return error;
@@ -465,7 +584,7 @@ bridge_add(struct bridge_set *bs, const char *name, bool may_exist,
         return EEXIST;
     }
 
-    br = bridge_create(bs, name);
+    br = bridge_create(bs, name, true);
     error = bridge_set_save(bs, errp);
     if (error) {
         bridge_destroy(bs, br);
@@ -709,7 +828,9 @@ bridge_set_port_vlans(struct bridge_set *bs, const char *br_name,
 
     new_trunks = n_trunks ? xmemdup(trunks, n_trunks * sizeof *trunks)
                           : NULL;
-    qsort(new_trunks, n_trunks, sizeof *new_trunks, compare_vids);
+    if (n_trunks) {
+        qsort(new_trunks, n_trunks, sizeof *new_trunks, compare_vids);
+    }
     for (i = n = 0; i < n_trunks; i++) {
         if (new_trunks[i] > 4095) {
             *errp = xasprintf("trunks: VLAN ID %d is not between 0 and "
@@ -728,16 +849,186 @@ bridge_set_port_vlans(struct bridge_set *bs, const char *br_name,
     port->tag = tag;
     port->trunks = new_trunks;
     port->n_trunks = n;
+    bridge_sync_ports(port->bridge);
     error = bridge_set_save(bs, errp);
     if (error) {
         port->tag = old_tag;
         port->trunks = old_trunks;
         port->n_trunks = old_n_trunks;
         free(new_trunks);
+        bridge_sync_ports(port->bridge);
     } else {
         free(old_trunks);
         VLOG_INFO("bridge %s: port %s: tag %d, %zu trunk VLAN(s)", br_name,
                   name, tag, n);
     }
     return error;
+}
+
+/* Flows. */
+
+/* Saves the config db after a change to 'br''s flows; if that fails,
+ * puts back the flows in 'saved' (the lines from before the change). */
+static int
+bridge_save_flows(struct bridge_set *bs, struct bridge *br, char **saved,
+                  size_t n_saved, char **errp)
+{
+    int error = bridge_set_save(bs, errp);
+
+    if (error) {
+        char *msg = NULL;
+
+        flow_table_clear(ofproto_get_tables(br->ofproto), FLOW_TABLE_ALL);
+        if (n_saved && bridge_add_flow_lines(br, saved, n_saved, &msg)) {
+            VLOG_ERR("bridge %s: restoring flows failed: %s", br->name,
+                     msg);
+            free(msg);
+        }
+    }
+    return error;
+}
+
+static void
+free_lines(char **lines, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free(lines[i]);
+    }
+    free(lines);
+}
+
+int
+bridge_flow_mods(struct bridge_set *bs, const char *br_name,
+                 const struct flow_mod_spec *specs, size_t n, char **errp)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+    char **saved;
+    size_t n_saved;
+    int error;
+
+    if (!br) {
+        *errp = xasprintf("no bridge named %s", br_name);
+        return ENOENT;
+    }
+    saved = ofproto_flows_to_strings(br->ofproto, &n_saved);
+    error = ofproto_flow_mods(br->ofproto, specs, n, errp);
+    if (!error) {
+        error = bridge_save_flows(bs, br, saved, n_saved, errp);
+    }
+    free_lines(saved, n_saved);
+    return error;
+}
+
+/* Returns true if 'rule' has exactly the cookie, timeouts and actions
+ * that 'spec' would give it. */
+static bool
+rule_is_as_specified(const struct rule *rule,
+                     const struct flow_mod_spec *spec)
+{
+    return (rule->cookie == spec->cookie
+            && rule->idle_timeout == spec->idle_timeout
+            && rule->hard_timeout == spec->hard_timeout
+            && rule->ofpacts_size == spec->ofpacts_size
+            && (!spec->ofpacts_size
+                || !memcmp(rule->ofpacts, spec->ofpacts,
+                           spec->ofpacts_size)));
+}
+
+int
+bridge_replace_flows(struct bridge_set *bs, const char *br_name,
+                     const struct flow_mod_spec *specs, size_t n,
+                     size_t *n_changesp, char **errp)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+    struct flow_mod_spec *mods;
+    struct flow_table *tables;
+    size_t i, n_mods = 0;
+    char **saved;
+    size_t n_saved;
+    int table, error;
+
+    *n_changesp = 0;
+    if (!br) {
+        *errp = xasprintf("no bridge named %s", br_name);
+        return ENOENT;
+    }
+    tables = ofproto_get_tables(br->ofproto);
+
+    /* Adds for new and changed flows; strict deletes for flows the new
+     * set lacks.  The specs are shallow copies: 'specs' keeps owning the
+     * actions. */
+    mods = xcalloc(n + flow_table_count(tables, FLOW_TABLE_ALL),
+                   sizeof *mods);
+    for (i = 0; i < n; i++) {
+        const struct rule *rule = flow_table_find_exactly(
+            tables, specs[i].table_id, &specs[i].match, specs[i].priority);
+
+        if (!rule || !rule_is_as_specified(rule, &specs[i])) {
+            mods[n_mods++] = specs[i];
+        }
+    }
+    for (table = 0; table < FLOW_TABLE_N_TABLES; table++) {
+        const struct classifier *cls = flow_table_classifier(tables, table);
+        struct cls_cursor cursor;
+        struct cls_rule *cr;
+
+        cls_cursor_start(&cursor, cls, NULL, false);
+        while ((cr = cls_cursor_next(&cursor)) != NULL) {
+            bool wanted = false;
+
+            for (i = 0; i < n && !wanted; i++) {
+                wanted = (specs[i].table_id == table
+                          && specs[i].priority == cr->priority
+                          && match_equal(&specs[i].match, &cr->match));
+            }
+            if (!wanted) {
+                struct flow_mod_spec *del = &mods[n_mods++];
+
+                memset(del, 0, sizeof *del);
+                del->command = FLOW_MOD_DELETE_STRICT;
+                del->table_id = table;
+                del->priority = cr->priority;
+                del->match = cr->match;
+                del->out_port = OFPP_NONE;
+            }
+        }
+    }
+
+    saved = ofproto_flows_to_strings(br->ofproto, &n_saved);
+    error = n_mods ? ofproto_flow_mods(br->ofproto, mods, n_mods, errp) : 0;
+    if (!error && n_mods) {
+        error = bridge_save_flows(bs, br, saved, n_saved, errp);
+    }
+    if (!error) {
+        *n_changesp = n_mods;
+    }
+    free_lines(saved, n_saved);
+    free(mods);
+    return error;
+}
+
+long long int
+bridge_set_run_timeouts(struct bridge_set *bs, long long int now)
+{
+    long long int next = now + 1000;
+    bool expired = false;
+    struct bridge *br;
+
+    HMAP_FOR_EACH (br, node, &bs->bridges) {
+        long long int t;
+
+        expired |= ofproto_run_timeouts(br->ofproto, now) > 0;
+        t = ofproto_next_timeout(br->ofproto);
+        next = NFVS_MIN(next, t);
+    }
+    if (expired) {
+        char *msg = NULL;
+
+        if (bridge_set_save(bs, &msg)) {
+            free(msg);
+        }
+    }
+    return NFVS_MAX(next, now + 10);
 }

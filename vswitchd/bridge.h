@@ -23,6 +23,8 @@
 #include "hmap.h"
 
 struct bridge_set;
+struct flow_mod_spec;
+struct ofproto;
 
 struct port {
     struct hmap_node node;      /* In 'bridge->ports', by name. */
@@ -44,6 +46,7 @@ struct bridge {
     struct hmap_node node;      /* In 'bridge_set->bridges', by name. */
     char *name;                 /* Bridge name, also its local port. */
     struct hmap ports;          /* "struct port"s, by name. */
+    struct ofproto *ofproto;    /* Flow tables, MAC table, xlate view. */
 };
 
 /* Opens the config db at 'dbfile' (created on first change when missing)
@@ -87,6 +90,25 @@ int bridge_set_port_vlans(struct bridge_set *, const char *br_name,
                           const char *name, int tag,
                           const uint16_t *trunks, size_t n_trunks,
                           char **errp);
+
+/* Applies the 'n' flow mods in 'specs' to bridge 'br_name' as one batch
+ * (all or none) and saves the flows. */
+int bridge_flow_mods(struct bridge_set *, const char *br_name,
+                     const struct flow_mod_spec *specs, size_t n,
+                     char **errp);
+
+/* Makes the flows of bridge 'br_name' exactly the adds in 'specs',
+ * changing only what differs, as one batch.  Stores in '*n_changesp' how
+ * many flow mods that took. */
+int bridge_replace_flows(struct bridge_set *, const char *br_name,
+                         const struct flow_mod_spec *specs, size_t n,
+                         size_t *n_changesp, char **errp);
+
+/* Runs flow timeouts and MAC aging of every bridge at 'now' and saves the
+ * config db if a flow expired.  Returns the earliest time (ms) it should
+ * run again. */
+long long int bridge_set_run_timeouts(struct bridge_set *,
+                                      long long int now);
 
 /* Returns true if 'name' can name a bridge or port: what Linux accepts as
  * a network device name.  Otherwise stores a reason in '*errp'. */

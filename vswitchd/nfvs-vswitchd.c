@@ -14,6 +14,7 @@
 #include "bridge-rpc.h"
 #include "bridge.h"
 #include "daemon.h"
+#include "flow-rpc.h"
 #include "rpc-server.h"
 #include "util.h"
 #include "vlog.h"
@@ -203,6 +204,24 @@ on_exit_signal(evutil_socket_t sig, short events NFVS_UNUSED, void *base_)
     event_base_loopbreak(base);
 }
 
+struct timeout_ctx {
+    struct bridge_set *bridges; /* What to run timeouts for. */
+    struct event *timer;        /* This timer. */
+};
+
+/* Runs flow timeouts and MAC aging, then rearms for the next deadline. */
+static void
+on_timeout(evutil_socket_t fd NFVS_UNUSED, short events NFVS_UNUSED,
+           void *ctx_)
+{
+    struct timeout_ctx *ctx = ctx_;
+    long long int now = time_msec();
+    long long int next = bridge_set_run_timeouts(ctx->bridges, now);
+    struct timeval tv = { (next - now) / 1000, (next - now) % 1000 * 1000 };
+
+    evtimer_add(ctx->timer, &tv);
+}
+
 static void
 on_sighup(evutil_socket_t sig NFVS_UNUSED, short events NFVS_UNUSED,
           void *aux NFVS_UNUSED)
@@ -229,6 +248,7 @@ int
 main(int argc, char *argv[])
 {
     struct event *sigterm, *sigint, *sighup;
+    struct timeout_ctx timeouts;
     struct rpc_server *server;
     struct bridge_set *bridges;
     struct event_base *base;
@@ -276,6 +296,7 @@ main(int argc, char *argv[])
     }
     server = rpc_server_create(base);
     bridge_rpc_register(server, bridges);
+    flow_rpc_register(server, bridges);
     for (i = 0; i < opts.n_remotes; i++) {
         error = rpc_server_add_remote(server, opts.remotes[i], &msg);
         if (error) {
@@ -290,6 +311,9 @@ main(int argc, char *argv[])
     event_add(sigterm, NULL);
     event_add(sigint, NULL);
     event_add(sighup, NULL);
+    timeouts.bridges = bridges;
+    timeouts.timer = evtimer_new(base, on_timeout, &timeouts);
+    on_timeout(-1, 0, &timeouts);
 
     VLOG_INFO("nfvs-vswitchd %s ready", PACKAGE_VERSION);
     if (opts.detach) {
@@ -303,6 +327,7 @@ main(int argc, char *argv[])
     event_free(sigterm);
     event_free(sigint);
     event_free(sighup);
+    event_free(timeouts.timer);
     rpc_server_destroy(server);
     bridge_set_close(bridges);
     event_base_free(base);
