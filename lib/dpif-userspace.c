@@ -459,12 +459,23 @@ static void
 flow_flush__(struct dp_userspace *dp)
 {
     struct dp_flow *flow, *next;
+    struct hmap old;
 
+    /* Detach the whole table at once: removing node by node would shrink
+     * the map under the iteration. */
+    hmap_init(&old);
     pthread_rwlock_wrlock(&dp->flow_lock);
-    HMAP_FOR_EACH_SAFE (flow, next, node, &dp->flows) {
-        flow_remove(dp, flow);
+    hmap_swap(&old, &dp->flows);
+    HMAP_FOR_EACH (flow, node, &old) {
+        flow->dead = true;
     }
     pthread_rwlock_unlock(&dp->flow_lock);
+
+    /* No reader can reach these flows any more. */
+    HMAP_FOR_EACH_SAFE (flow, next, node, &old) {
+        flow_unref(flow);
+    }
+    hmap_destroy(&old);
 }
 
 static int

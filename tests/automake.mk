@@ -94,3 +94,5 @@ check-system: tests/atconfig tests/atlocal $(SYSTEM_TESTSUITE) \
 .PHONY: check-system
 tests_nfvstest_SOURCES += tests/test-ofp.c
 TESTSUITE_AT += tests/ofp.at
+tests_nfvstest_SOURCES += tests/test-dpif.c
+TESTSUITE_AT += tests/dpif.at
