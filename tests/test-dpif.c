@@ -279,7 +279,9 @@ print_flows(const struct dpif *dpif)
         }
     }
     CHECK(!dpif_flow_dump_destroy(dump));
-    qsort(lines, n_lines, sizeof *lines, compare_strings);
+    if (n_lines) {
+        qsort(lines, n_lines, sizeof *lines, compare_strings);
+    }
     for (i = 0; i < n_lines; i++) {
         printf("flow: %s\n", lines[i]);
         free(lines[i]);
@@ -858,6 +860,7 @@ static int
 test_userspace(void)
 {
     struct nl_buf acts = NL_BUF_INITIALIZER;
+    struct dp_packet *p;
     struct setup s;
     size_t ofs;
 
@@ -867,7 +870,9 @@ test_userspace(void)
                   4);
     nl_nest_end(&acts, ofs);
     put_output(&acts, 2);
-    CHECK(!dpif_execute(s.dpif, udp4(9, 1, 2), 1, acts.data, acts.size));
+    p = udp4(9, 1, 2);
+    CHECK(!dpif_execute(s.dpif, p, 1, acts.data, acts.size));
+    dp_packet_destroy(p);
     printf("upcalls: %zu\n", print_upcalls(s.dpif, 0, true));
     print_pcap("p2.pcap");
     nl_buf_uninit(&acts);
