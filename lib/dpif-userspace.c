@@ -185,8 +185,8 @@ rwlock_init_writer_pref(pthread_rwlock_t *lock)
     pthread_rwlockattr_t attr;
 
     pthread_rwlockattr_init(&attr);
-    pthread_rwlockattr_setkind_np(&attr,
-                                  PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlockattr_setkind_np(
+        &attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     pthread_rwlock_init(lock, &attr);
     pthread_rwlockattr_destroy(&attr);
 }
