@@ -8,3 +8,6 @@ bench_nfvs_bench_rpc_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 noinst_PROGRAMS += bench/bench-flow-extract
 bench_bench_flow_extract_SOURCES = bench/bench-flow-extract.c
 bench_bench_flow_extract_LDADD = lib/libnfvs.la
+noinst_PROGRAMS += bench/bench-dpif
+bench_bench_dpif_SOURCES = bench/bench-dpif.c
+bench_bench_dpif_LDADD = lib/libnfvs.la

@@ -40,3 +40,6 @@ lib_libnfvs_la_SOURCES += lib/db.c lib/db.h
 lib_libnfvs_la_SOURCES += lib/daemon.c lib/daemon.h
 lib_libnfvs_la_SOURCES += lib/ofproto.c lib/ofproto.h
 lib_libnfvs_la_SOURCES += lib/xlate.c lib/xlate.h
+lib_libnfvs_la_SOURCES += lib/dpif.c lib/dpif.h lib/dpif-provider.h
+lib_libnfvs_la_SOURCES += lib/dpif-userspace.c
+lib_libnfvs_la_SOURCES += lib/odp-execute.c lib/odp-execute.h

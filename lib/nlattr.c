@@ -25,7 +25,7 @@ nl_buf_clear(struct nl_buf *b)
     b->size = 0;
 }
 
-static void *
+void *
 nl_buf_put_uninit(struct nl_buf *b, size_t n)
 {
     void *p;
@@ -37,6 +37,14 @@ nl_buf_put_uninit(struct nl_buf *b, size_t n)
     p = b->data + b->size;
     b->size += n;
     return p;
+}
+
+void
+nl_buf_put(struct nl_buf *b, const void *data, size_t n)
+{
+    if (n) {
+        memcpy(nl_buf_put_uninit(b, n), data, n);
+    }
 }
 
 void

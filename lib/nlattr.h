@@ -30,6 +30,12 @@ void nl_buf_init(struct nl_buf *);
 void nl_buf_uninit(struct nl_buf *);
 void nl_buf_clear(struct nl_buf *);
 
+/* Appends 'n' raw bytes (uninitialized, or copied from 'data') and
+ * returns where they start; the pointer is valid until the next append.
+ * For copying whole attribute streams. */
+void *nl_buf_put_uninit(struct nl_buf *, size_t n);
+void nl_buf_put(struct nl_buf *, const void *data, size_t n);
+
 void nl_put_unspec(struct nl_buf *, uint16_t type, const void *, size_t);
 void nl_put_flag(struct nl_buf *, uint16_t type);
 void nl_put_u16(struct nl_buf *, uint16_t type, uint16_t);

@@ -99,3 +99,5 @@ tests_nfvstest_SOURCES += tests/test-db.c
 tests_nfvstest_SOURCES += tests/test-daemon.c
 TESTSUITE_AT += tests/base.at
 TESTSUITE_AT += tests/flows.at
+tests_nfvstest_SOURCES += tests/test-dpif.c
+TESTSUITE_AT += tests/dpif.at
