@@ -43,3 +43,5 @@ lib_libnfvs_la_SOURCES += lib/xlate.c lib/xlate.h
 lib_libnfvs_la_SOURCES += lib/dpif.c lib/dpif.h lib/dpif-provider.h
 lib_libnfvs_la_SOURCES += lib/dpif-userspace.c
 lib_libnfvs_la_SOURCES += lib/odp-execute.c lib/odp-execute.h
+lib_libnfvs_la_SOURCES += lib/udpif.c lib/udpif.h
+lib_libnfvs_la_SOURCES += lib/ofproto-dpif.c lib/ofproto-dpif.h

@@ -101,3 +101,4 @@ TESTSUITE_AT += tests/base.at
 TESTSUITE_AT += tests/flows.at
 tests_nfvstest_SOURCES += tests/test-dpif.c
 TESTSUITE_AT += tests/dpif.at
+TESTSUITE_AT += tests/forward.at

@@ -545,6 +545,104 @@ cmd_version(struct ctl_context *ctx, int argc, char *argv[])
     return 0;
 }
 
+static int
+cmd_inject(struct ctl_context *ctx, int argc, char *argv[])
+{
+    return ctl_call_quiet(ctx, "dp.inject",
+                          json_pack("{s:s, s:s, s:s}", "bridge", argv[1],
+                                    "port", argv[2], "packet", argv[3]));
+}
+
+static json_t *
+dp_bridge_params(int argc, char *argv[])
+{
+    return argc > 1 ? json_pack("{s:s}", "bridge", argv[1]) : json_object();
+}
+
+static int
+cmd_dump_dp_flows(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *result = ctl_call(ctx, "dp.flows", dp_bridge_params(argc, argv));
+    json_t *bridge, *line;
+    size_t i, j;
+
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    } else {
+        json_array_foreach (json_object_get(result, "bridges"), i, bridge) {
+            if (argc < 2) {
+                printf("%s:\n", json_string_value(json_object_get(bridge,
+                                                                 "bridge")));
+            }
+            json_array_foreach (json_object_get(bridge, "flows"), j, line) {
+                printf("%s%s\n", argc < 2 ? "  " : "",
+                       json_string_value(line));
+            }
+        }
+    }
+    json_decref(result);
+    return 0;
+}
+
+static json_int_t
+get_int(const json_t *obj, const char *name)
+{
+    return json_integer_value(json_object_get(obj, name));
+}
+
+static void
+print_dp_stats(const json_t *b)
+{
+    const json_t *lost = json_object_get(b, "lost_by_reason");
+
+    printf("%s (%s datapath %s):\n",
+           json_string_value(json_object_get(b, "bridge")),
+           json_string_value(json_object_get(b, "type")),
+           json_string_value(json_object_get(b, "datapath")));
+    printf("  lookups: hit:%"JSON_INTEGER_FORMAT" missed:%"
+           JSON_INTEGER_FORMAT" lost:%"JSON_INTEGER_FORMAT"\n",
+           get_int(b, "hit"), get_int(b, "missed"), get_int(b, "lost"));
+    printf("  lost: queue:%"JSON_INTEGER_FORMAT" rate:%"JSON_INTEGER_FORMAT
+           " parse:%"JSON_INTEGER_FORMAT" dup:%"JSON_INTEGER_FORMAT
+           " nohandler:%"JSON_INTEGER_FORMAT" nomem:%"JSON_INTEGER_FORMAT
+           "\n", get_int(lost, "queue"), get_int(lost, "rate"),
+           get_int(lost, "parse"), get_int(lost, "dup"),
+           get_int(lost, "nohandler"), get_int(lost, "nomem"));
+    printf("  flows: %"JSON_INTEGER_FORMAT" (limit %"JSON_INTEGER_FORMAT
+           ")\n", get_int(b, "flows"), get_int(b, "flow_limit"));
+    printf("  upcalls: handled:%"JSON_INTEGER_FORMAT" installed:%"
+           JSON_INTEGER_FORMAT" uncached:%"JSON_INTEGER_FORMAT" errors:%"
+           JSON_INTEGER_FORMAT" handlers:%"JSON_INTEGER_FORMAT"\n",
+           get_int(b, "upcalls"), get_int(b, "installed"),
+           get_int(b, "uncached"), get_int(b, "upcall_errors"),
+           get_int(b, "handlers"));
+    printf("  revalidation: passes:%"JSON_INTEGER_FORMAT" retranslated:%"
+           JSON_INTEGER_FORMAT" modified:%"JSON_INTEGER_FORMAT" deleted:%"
+           JSON_INTEGER_FORMAT" idle_deleted:%"JSON_INTEGER_FORMAT
+           " last:%"JSON_INTEGER_FORMAT"us\n",
+           get_int(b, "revalidations"), get_int(b, "retranslated"),
+           get_int(b, "modified"), get_int(b, "deleted"),
+           get_int(b, "idle_deleted"), get_int(b, "last_revalidation_us"));
+}
+
+static int
+cmd_stats(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *result = ctl_call(ctx, "dp.stats", dp_bridge_params(argc, argv));
+    json_t *bridge;
+    size_t i;
+
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    } else {
+        json_array_foreach (json_object_get(result, "bridges"), i, bridge) {
+            print_dp_stats(bridge);
+        }
+    }
+    json_decref(result);
+    return 0;
+}
+
 static const struct ctl_command commands[] = {
     {"show", 0, 0, "", cmd_show},
     {"add-br", 1, 1, "BRIDGE", cmd_add_br},
@@ -563,6 +661,9 @@ static const struct ctl_command commands[] = {
     {"replace-flows", 2, 2, "BRIDGE FILE|-", cmd_replace_flows},
     {"dump-flows", 1, 2, "[--no-stats] BRIDGE [MATCH]", cmd_dump_flows},
     {"trace", 2, 2, "[--generate] BRIDGE FLOW", cmd_trace},
+    {"inject", 3, 3, "BRIDGE PORT HEX", cmd_inject},
+    {"dump-dp-flows", 0, 1, "[BRIDGE]", cmd_dump_dp_flows},
+    {"stats", 0, 1, "[BRIDGE]", cmd_stats},
     {"set-log", 1, 3, "MODULE [DESTINATION] LEVEL", cmd_set_log},
     {"list-log", 0, 0, "", cmd_list_log},
     {"version", 0, 0, "", cmd_version},

@@ -12,6 +12,7 @@
 #include "flow.h"
 #include "hash.h"
 #include "ofp-flow.h"
+#include "ofproto-dpif.h"
 #include "ofproto.h"
 #include "util.h"
 #include "vlog.h"
@@ -26,7 +27,17 @@ struct bridge_set {
     char *dbfile;               /* Config db path. */
     struct hmap bridges;        /* "struct bridge"s, by name. */
     struct hmap all_ports;      /* Every "struct port", by name. */
+
+    /* Datapath of each bridge; 'has_dp' false: none. */
+    bool has_dp;
+    struct ofproto_dpif_config dp_cfg;  /* Strings owned. */
+    long long int next_revalidate;      /* Time of the next pass, ms. */
 };
+
+/* How often bridge_set_run_datapaths() revalidates, and how often it
+ * forwards on dummy datapaths, in ms. */
+#define BRIDGE_REVALIDATE_INTERVAL 100
+#define BRIDGE_DUMMY_RUN_INTERVAL 10
 
 static const char *const port_types[] = { "system", "internal", "dummy" };
 
@@ -101,29 +112,39 @@ bridge_find_port(const struct bridge_set *bs, const char *name)
 
 static struct port **bridge_ports_sorted__(const struct bridge *, size_t *);
 
-/* Tells 'br''s ofproto about its ports.  Until a datapath exists the
- * datapath port numbers are the OpenFlow ones. */
+/* Tells 'br''s ofproto about its ports.  Without a datapath the
+ * datapath port numbers are the OpenFlow ones; a port that could not
+ * join the datapath is left out. */
 static void
 bridge_sync_ports(struct bridge *br)
 {
     struct ofproto_port *ofports;
     struct port **ports;
-    size_t i, n;
+    size_t i, j, n;
 
     if (!br->ofproto) {
         return;
     }
     ports = bridge_ports_sorted__(br, &n);
     ofports = xcalloc(n, sizeof *ofports);
-    for (i = 0; i < n; i++) {
-        ofports[i].ofport = ports[i]->ofport;
-        ofports[i].dp_port = ports[i]->ofport;
-        ofports[i].name = ports[i]->name;
-        ofports[i].tag = ports[i]->tag;
-        ofports[i].trunks = ports[i]->trunks;
-        ofports[i].n_trunks = ports[i]->n_trunks;
+    for (i = j = 0; i < n; i++) {
+        uint32_t dp_port = br->dp ? ports[i]->dp_port : ports[i]->ofport;
+
+        if (dp_port == UINT32_MAX) {
+            continue;
+        }
+        ofports[j].ofport = ports[i]->ofport;
+        ofports[j].dp_port = dp_port;
+        ofports[j].name = ports[i]->name;
+        ofports[j].tag = ports[i]->tag;
+        ofports[j].trunks = ports[i]->trunks;
+        ofports[j].n_trunks = ports[i]->n_trunks;
+        j++;
     }
-    ofproto_set_ports(br->ofproto, ofports, n);
+    ofproto_set_ports(br->ofproto, ofports, j);
+    if (br->dp) {
+        ofproto_dpif_ports_changed(br->dp);
+    }
     free(ofports);
     free(ports);
 }
@@ -138,7 +159,18 @@ port_create(struct bridge_set *bs, struct bridge *br, const char *name,
     port->name = xstrdup(name);
     port->type = xstrdup(type);
     port->ofport = ofport;
+    port->dp_port = UINT32_MAX;
     port->tag = -1;
+    if (br->dp) {
+        char *msg = NULL;
+
+        if (ofproto_dpif_port_add(br->dp, name, type, &port->dp_port,
+                                  &msg)) {
+            VLOG_ERR("bridge %s: %s", br->name, msg);
+            free(msg);
+            port->dp_port = UINT32_MAX;
+        }
+    }
     hmap_insert(&br->ports, &port->node, hash_string(name, 0));
     hmap_insert(&bs->all_ports, &port->all_node, hash_string(name, 0));
     bridge_sync_ports(br);
@@ -153,6 +185,9 @@ port_destroy(struct bridge_set *bs, struct port *port)
 
         hmap_remove(&port->bridge->ports, &port->node);
         hmap_remove(&bs->all_ports, &port->all_node);
+        if (br->dp && port->dp_port != UINT32_MAX) {
+            ofproto_dpif_port_del(br->dp, port->dp_port);
+        }
         free(port->name);
         free(port->type);
         free(port->trunks);
@@ -203,6 +238,14 @@ bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
     hmap_init(&br->ports);
     hmap_insert(&bs->bridges, &br->node, hash_string(name, 0));
     br->ofproto = ofproto_create(name);
+    if (bs->has_dp) {
+        char *msg = NULL;
+
+        if (ofproto_dpif_create(br->ofproto, &bs->dp_cfg, &br->dp, &msg)) {
+            VLOG_ERR("bridge %s: %s", name, msg);
+            free(msg);
+        }
+    }
     port_create(bs, br, name, "internal", OFPP_LOCAL);
     if (default_flow) {
         char *line = BRIDGE_DEFAULT_FLOW;
@@ -229,6 +272,7 @@ bridge_destroy(struct bridge_set *bs, struct bridge *br)
     }
     hmap_remove(&bs->bridges, &br->node);
     hmap_destroy(&br->ports);
+    ofproto_dpif_destroy(br->dp);
     ofproto_destroy(br->ofproto);
     free(br->name);
     free(br);
@@ -510,13 +554,21 @@ bridge_set_clear(struct bridge_set *bs)
 }
 
 int
-bridge_set_open(const char *dbfile, struct bridge_set **bsp, char **errp)
+bridge_set_open(const char *dbfile, const struct ofproto_dpif_config *dp_cfg,
+                struct bridge_set **bsp, char **errp)
 {
     struct bridge_set *bs = xzalloc(sizeof *bs);
     json_t *doc = NULL;
     int error;
 
     bs->dbfile = xstrdup(dbfile);
+    if (dp_cfg) {
+        bs->has_dp = true;
+        bs->dp_cfg = *dp_cfg;
+        bs->dp_cfg.dp_type = xstrdup(dp_cfg->dp_type);
+        bs->dp_cfg.pcap_dir = (dp_cfg->pcap_dir
+                               ? xstrdup(dp_cfg->pcap_dir) : NULL);
+    }
     hmap_init(&bs->bridges);
     hmap_init(&bs->all_ports);
 
@@ -550,6 +602,8 @@ bridge_set_close(struct bridge_set *bs)
         bridge_set_clear(bs);
         hmap_destroy(&bs->bridges);
         hmap_destroy(&bs->all_ports);
+        free((char *) bs->dp_cfg.dp_type);
+        free((char *) bs->dp_cfg.pcap_dir);
         free(bs->dbfile);
         free(bs);
     }
@@ -1031,4 +1085,34 @@ bridge_set_run_timeouts(struct bridge_set *bs, long long int now)
         }
     }
     return NFVS_MAX(next, now + 10);
+}
+
+long long int
+bridge_set_run_datapaths(struct bridge_set *bs, long long int now)
+{
+    bool revalidate = now >= bs->next_revalidate;
+    bool dummy = false;
+    struct bridge *br;
+
+    if (!bs->has_dp) {
+        return now + 1000;
+    }
+    HMAP_FOR_EACH (br, node, &bs->bridges) {
+        if (!br->dp) {
+            continue;
+        }
+        if (!strcmp(ofproto_dpif_type(br->dp), "dummy")) {
+            ofproto_dpif_run(br->dp);
+            dummy = true;
+        }
+        if (revalidate) {
+            ofproto_dpif_revalidate(br->dp, now);
+        }
+    }
+    if (revalidate) {
+        bs->next_revalidate = now + BRIDGE_REVALIDATE_INTERVAL;
+    }
+    return (dummy
+            ? NFVS_MIN(bs->next_revalidate, now + BRIDGE_DUMMY_RUN_INTERVAL)
+            : bs->next_revalidate);
 }

@@ -25,6 +25,8 @@
 struct bridge_set;
 struct flow_mod_spec;
 struct ofproto;
+struct ofproto_dpif;
+struct ofproto_dpif_config;
 
 struct port {
     struct hmap_node node;      /* In 'bridge->ports', by name. */
@@ -33,6 +35,8 @@ struct port {
     char *name;                 /* Device name, unique in the set. */
     char *type;                 /* "system", "internal" or "dummy". */
     uint32_t ofport;            /* OpenFlow port number. */
+    uint32_t dp_port;           /* Datapath port number, or UINT32_MAX
+                                 * if it could not join the datapath. */
 
     /* VLAN mode, for the NORMAL action, as in Open vSwitch: with a 'tag'
      * the port is an access port of that VLAN; otherwise it is a trunk of
@@ -47,13 +51,18 @@ struct bridge {
     char *name;                 /* Bridge name, also its local port. */
     struct hmap ports;          /* "struct port"s, by name. */
     struct ofproto *ofproto;    /* Flow tables, MAC table, xlate view. */
+    struct ofproto_dpif *dp;    /* Its datapath, or NULL if none. */
 };
 
 /* Opens the config db at 'dbfile' (created on first change when missing)
- * and builds the bridges it holds.  Returns 0 and the set in '*bsp', or a
- * positive errno value and a message in '*errp'. */
-int bridge_set_open(const char *dbfile, struct bridge_set **bsp,
-                    char **errp);
+ * and builds the bridges it holds, each with a datapath configured by
+ * 'dp_cfg' (copied), or none if it is NULL (then the datapath port
+ * numbers are the OpenFlow ones and nothing forwards).  Returns 0 and
+ * the set in '*bsp', or a positive errno value and a message in
+ * '*errp'. */
+int bridge_set_open(const char *dbfile,
+                    const struct ofproto_dpif_config *dp_cfg,
+                    struct bridge_set **bsp, char **errp);
 void bridge_set_close(struct bridge_set *);
 
 struct bridge *bridge_find(const struct bridge_set *, const char *name);
@@ -109,6 +118,12 @@ int bridge_replace_flows(struct bridge_set *, const char *br_name,
  * run again. */
 long long int bridge_set_run_timeouts(struct bridge_set *,
                                       long long int now);
+
+/* Runs the datapaths at 'now': forwards on dummy datapaths and, every
+ * 100 ms, revalidates.  Returns the earliest time (ms) it should run
+ * again. */
+long long int bridge_set_run_datapaths(struct bridge_set *,
+                                       long long int now);
 
 /* Returns true if 'name' can name a bridge or port: what Linux accepts as
  * a network device name.  Otherwise stores a reason in '*errp'. */

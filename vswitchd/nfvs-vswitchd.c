@@ -14,7 +14,9 @@
 #include "bridge-rpc.h"
 #include "bridge.h"
 #include "daemon.h"
+#include "dp-rpc.h"
 #include "flow-rpc.h"
+#include "ofproto-dpif.h"
 #include "rpc-server.h"
 #include "util.h"
 #include "vlog.h"
@@ -30,6 +32,9 @@ struct options {
     char *pidfile;              /* Pidfile, or NULL. */
     bool detach;                /* Run in the background? */
     bool syslog;                /* Log to syslog as well? */
+    char *datapath;             /* Datapath type. */
+    unsigned int n_handlers;    /* Upcall handler threads per bridge. */
+    unsigned int max_idle;      /* Datapath flow idle time, ms. */
 };
 
 static void NFVS_NO_RETURN
@@ -53,10 +58,17 @@ usage(const struct options *opts)
            "  --detach            run in the background once ready\n"
            "  --pidfile[=FILE]    write and lock a pidfile (default:\n"
            "                      RUNDIR/nfvs-vswitchd.pid)\n"
+           "  --datapath=TYPE     datapath type: userspace or dummy\n"
+           "                      (default: userspace)\n"
+           "  --n-handlers=N      upcall handler threads per bridge\n"
+           "                      (default: 1)\n"
+           "  --max-idle=MS       delete datapath flows idle for MS ms\n"
+           "                      (default: 10000)\n"
            "  -h, --help          print this help and exit\n"
            "  -V, --version       print the version and exit\n"
            "\n"
-           "Environment: NFVS_RUNDIR and NFVS_DBDIR change the defaults.\n",
+           "Environment: NFVS_RUNDIR, NFVS_DBDIR and NFVS_DATAPATH change\n"
+           "the defaults.\n",
            nfvs_program_name(), nfvs_program_name(), opts->rundir,
            opts->dbfile);
     exit(0);
@@ -81,6 +93,9 @@ parse_options(int argc, char *argv[], struct options *opts)
         OPT_SYSLOG,
         OPT_DETACH,
         OPT_PIDFILE,
+        OPT_DATAPATH,
+        OPT_N_HANDLERS,
+        OPT_MAX_IDLE,
     };
     static const struct option long_options[] = {
         {"rundir", required_argument, NULL, OPT_RUNDIR},
@@ -91,6 +106,9 @@ parse_options(int argc, char *argv[], struct options *opts)
         {"verbose", optional_argument, NULL, 'v'},
         {"detach", no_argument, NULL, OPT_DETACH},
         {"pidfile", optional_argument, NULL, OPT_PIDFILE},
+        {"datapath", required_argument, NULL, OPT_DATAPATH},
+        {"n-handlers", required_argument, NULL, OPT_N_HANDLERS},
+        {"max-idle", required_argument, NULL, OPT_MAX_IDLE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -102,6 +120,9 @@ parse_options(int argc, char *argv[], struct options *opts)
     memset(opts, 0, sizeof *opts);
     opts->rundir = xstrdup(env_or("NFVS_RUNDIR", NFVS_RUNDIR_DEFAULT));
     dbdir = xstrdup(env_or("NFVS_DBDIR", NFVS_DBDIR_DEFAULT));
+    opts->datapath = xstrdup(env_or("NFVS_DATAPATH", "userspace"));
+    opts->n_handlers = 1;
+    opts->max_idle = UDPIF_DEFAULT_MAX_IDLE;
 
     for (;;) {
         int c = getopt_long(argc, argv, "v::hV", long_options, NULL);
@@ -132,6 +153,24 @@ parse_options(int argc, char *argv[], struct options *opts)
         case OPT_SYSLOG:
             opts->syslog = true;
             break;
+        case OPT_DATAPATH:
+            free(opts->datapath);
+            opts->datapath = xstrdup(optarg);
+            break;
+        case OPT_N_HANDLERS:
+            if (!str_to_uint(optarg, 10, &opts->n_handlers)
+                || opts->n_handlers < 1 || opts->n_handlers > 64) {
+                nfvs_fatal(0, "--n-handlers: \"%s\" is not a number from "
+                           "1 to 64", optarg);
+            }
+            break;
+        case OPT_MAX_IDLE:
+            if (!str_to_uint(optarg, 10, &opts->max_idle)
+                || opts->max_idle < 1) {
+                nfvs_fatal(0, "--max-idle: \"%s\" is not a positive "
+                           "number of ms", optarg);
+            }
+            break;
         case 'v':
             msg = vlog_set_levels_from_string(optarg ? optarg : "dbg");
             if (msg) {
@@ -159,6 +198,11 @@ parse_options(int argc, char *argv[], struct options *opts)
                     nfvs_program_name());
             exit(1);
         }
+    }
+    if (strcmp(opts->datapath, "userspace")
+        && strcmp(opts->datapath, "dummy")) {
+        nfvs_fatal(0, "--datapath: unknown datapath type \"%s\" (use "
+                   "userspace or dummy)", opts->datapath);
     }
     if (optind < argc) {
         nfvs_fatal(0, "unexpected argument \"%s\" (use --help for help)",
@@ -193,6 +237,7 @@ options_uninit(struct options *opts)
     free(opts->dbfile);
     free(opts->log_file);
     free(opts->pidfile);
+    free(opts->datapath);
 }
 
 static void
@@ -218,6 +263,25 @@ on_timeout(evutil_socket_t fd NFVS_UNUSED, short events NFVS_UNUSED,
     long long int now = time_msec();
     long long int next = bridge_set_run_timeouts(ctx->bridges, now);
     struct timeval tv = { (next - now) / 1000, (next - now) % 1000 * 1000 };
+
+    evtimer_add(ctx->timer, &tv);
+}
+
+struct dp_run_ctx {
+    struct bridge_set *bridges; /* What to run datapaths for. */
+    struct event *timer;        /* This timer. */
+};
+
+/* Forwards on dummy datapaths and revalidates, then rearms. */
+static void
+on_dp_run(evutil_socket_t fd NFVS_UNUSED, short events NFVS_UNUSED,
+          void *ctx_)
+{
+    struct dp_run_ctx *ctx = ctx_;
+    long long int now = time_msec();
+    long long int next = bridge_set_run_datapaths(ctx->bridges, now);
+    long long int delay = NFVS_MAX(next - now, 1);
+    struct timeval tv = { delay / 1000, delay % 1000 * 1000 };
 
     evtimer_add(ctx->timer, &tv);
 }
@@ -249,6 +313,8 @@ main(int argc, char *argv[])
 {
     struct event *sigterm, *sigint, *sighup;
     struct timeout_ctx timeouts;
+    struct ofproto_dpif_config dp_cfg;
+    struct dp_run_ctx dp_run;
     struct rpc_server *server;
     struct bridge_set *bridges;
     struct event_base *base;
@@ -285,7 +351,12 @@ main(int argc, char *argv[])
         }
     }
 
-    error = bridge_set_open(opts.dbfile, &bridges, &msg);
+    memset(&dp_cfg, 0, sizeof dp_cfg);
+    dp_cfg.dp_type = opts.datapath;
+    dp_cfg.n_handlers = opts.n_handlers;
+    dp_cfg.max_idle = opts.max_idle;
+    dp_cfg.pcap_dir = opts.rundir;
+    error = bridge_set_open(opts.dbfile, &dp_cfg, &bridges, &msg);
     if (error) {
         nfvs_fatal(0, "%s", msg);
     }
@@ -297,6 +368,7 @@ main(int argc, char *argv[])
     server = rpc_server_create(base);
     bridge_rpc_register(server, bridges);
     flow_rpc_register(server, bridges);
+    dp_rpc_register(server, bridges);
     for (i = 0; i < opts.n_remotes; i++) {
         error = rpc_server_add_remote(server, opts.remotes[i], &msg);
         if (error) {
@@ -314,6 +386,9 @@ main(int argc, char *argv[])
     timeouts.bridges = bridges;
     timeouts.timer = evtimer_new(base, on_timeout, &timeouts);
     on_timeout(-1, 0, &timeouts);
+    dp_run.bridges = bridges;
+    dp_run.timer = evtimer_new(base, on_dp_run, &dp_run);
+    on_dp_run(-1, 0, &dp_run);
 
     VLOG_INFO("nfvs-vswitchd %s ready", PACKAGE_VERSION);
     if (opts.detach) {
@@ -328,6 +403,7 @@ main(int argc, char *argv[])
     event_free(sigint);
     event_free(sighup);
     event_free(timeouts.timer);
+    event_free(dp_run.timer);
     rpc_server_destroy(server);
     bridge_set_close(bridges);
     event_base_free(base);

@@ -1,0 +1,315 @@
+#include <config.h>
+#include "ofproto-dpif.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dp-packet.h"
+#include "dpif.h"
+#include "dynamic-string.h"
+#include "hash.h"
+#include "hmap.h"
+#include "netdev.h"
+#include "ofproto.h"
+#include "util.h"
+#include "vlog.h"
+
+VLOG_DEFINE_THIS_MODULE(ofproto_dpif);
+
+/* A port's netdev, held open while the port is in the datapath. */
+struct dpif_netdev_port {
+    struct hmap_node node;      /* In 'ofproto_dpif->ports', by dp_port. */
+    uint32_t dp_port;           /* Datapath port number. */
+    struct netdev *netdev;      /* Our reference. */
+};
+
+struct ofproto_dpif {
+    struct dpif *dpif;          /* The bridge's datapath. */
+    struct ofproto *ofproto;    /* Not owned. */
+    struct udpif *udpif;        /* Handlers and revalidation. */
+    struct hmap ports;          /* "struct dpif_netdev_port"s. */
+    bool dummy;                 /* Dummy datapath: dummy ports, pcaps. */
+    char *pcap_dir;             /* For dummy ports' pcap files. */
+};
+
+/* Sets up the pcap file of dummy 'netdev'. */
+static int
+set_pcap(struct ofproto_dpif *od, struct netdev *netdev, char **errp)
+{
+    char *path;
+    int error;
+
+    if (strcmp(netdev_get_type(netdev), "dummy") || !od->pcap_dir) {
+        return 0;
+    }
+    path = xasprintf("%s/%s.pcap", od->pcap_dir, netdev_get_name(netdev));
+    error = netdev_dummy_set_pcap(netdev, path);
+    if (error) {
+        *errp = xasprintf("%s: cannot open pcap file: %s", path,
+                          nfvs_strerror(error));
+    }
+    free(path);
+    return error;
+}
+
+static void
+port_insert(struct ofproto_dpif *od, uint32_t dp_port, struct netdev *netdev)
+{
+    struct dpif_netdev_port *port = xzalloc(sizeof *port);
+
+    port->dp_port = dp_port;
+    port->netdev = netdev;
+    hmap_insert(&od->ports, &port->node, hash_int(dp_port, 0));
+}
+
+static struct dpif_netdev_port *
+port_find(const struct ofproto_dpif *od, uint32_t dp_port)
+{
+    struct dpif_netdev_port *port;
+
+    HMAP_FOR_EACH_WITH_HASH (port, node, hash_int(dp_port, 0), &od->ports) {
+        if (port->dp_port == dp_port) {
+            return port;
+        }
+    }
+    return NULL;
+}
+
+int
+ofproto_dpif_create(struct ofproto *ofproto,
+                    const struct ofproto_dpif_config *cfg,
+                    struct ofproto_dpif **odp, char **errp)
+{
+    const char *name = ofproto_get_name(ofproto);
+    struct ofproto_dpif *od;
+    struct netdev *local;
+    struct dpif *dpif;
+    int error;
+
+    *odp = NULL;
+    error = dpif_open(name, cfg->dp_type, true, &dpif);
+    if (error) {
+        *errp = xasprintf("cannot create %s datapath %s: %s", cfg->dp_type,
+                          name, nfvs_strerror(error));
+        return error;
+    }
+
+    od = xzalloc(sizeof *od);
+    od->dpif = dpif;
+    od->ofproto = ofproto;
+    od->dummy = !strcmp(cfg->dp_type, "dummy");
+    od->pcap_dir = cfg->pcap_dir ? xstrdup(cfg->pcap_dir) : NULL;
+    hmap_init(&od->ports);
+
+    /* The datapath opened its local port; hold it to set its pcap. */
+    error = netdev_open(name, od->dummy ? "dummy" : "internal", &local);
+    if (!error) {
+        port_insert(od, NFVS_VPORT_LOCAL, local);
+        error = set_pcap(od, local, errp);
+    } else {
+        *errp = xasprintf("%s: cannot open the local port: %s", name,
+                          nfvs_strerror(error));
+    }
+    if (error) {
+        ofproto_dpif_destroy(od);
+        return error;
+    }
+    od->udpif = udpif_create(dpif, ofproto, cfg->n_handlers);
+    udpif_set_max_idle(od->udpif, cfg->max_idle);
+    VLOG_INFO("%s: %s datapath with %u handler(s)", name, cfg->dp_type,
+              NFVS_MAX(cfg->n_handlers, 1));
+    *odp = od;
+    return 0;
+}
+
+void
+ofproto_dpif_destroy(struct ofproto_dpif *od)
+{
+    struct dpif_netdev_port *port, *next;
+
+    if (!od) {
+        return;
+    }
+    udpif_destroy(od->udpif);
+    HMAP_FOR_EACH_SAFE (port, next, node, &od->ports) {
+        if (port->dp_port != NFVS_VPORT_LOCAL) {
+            dpif_port_del(od->dpif, port->dp_port);
+        }
+        hmap_remove(&od->ports, &port->node);
+        netdev_close(port->netdev);
+        free(port);
+    }
+    hmap_destroy(&od->ports);
+    dpif_delete(od->dpif);
+    dpif_close(od->dpif);
+    free(od->pcap_dir);
+    free(od);
+}
+
+int
+ofproto_dpif_port_add(struct ofproto_dpif *od, const char *name,
+                      const char *type, uint32_t *dp_portp, char **errp)
+{
+    struct netdev *netdev;
+    uint32_t dp_port = DPIF_PORT_ANY;
+    int error;
+
+    if (!strcmp(name, dpif_name(od->dpif))) {
+        *dp_portp = NFVS_VPORT_LOCAL;
+        return 0;
+    }
+    *dp_portp = 0;
+    error = netdev_open(name, od->dummy ? "dummy" : type, &netdev);
+    if (error) {
+        *errp = xasprintf("cannot open port %s (type %s): %s", name, type,
+                          nfvs_strerror(error));
+        return error;
+    }
+    error = set_pcap(od, netdev, errp);
+    if (error) {
+        netdev_close(netdev);
+        return error;
+    }
+    error = dpif_port_add(od->dpif, netdev, &dp_port);
+    if (error) {
+        *errp = xasprintf("cannot add port %s to datapath %s: %s", name,
+                          dpif_name(od->dpif), nfvs_strerror(error));
+        netdev_close(netdev);
+        return error;
+    }
+    port_insert(od, dp_port, netdev);
+    *dp_portp = dp_port;
+    return 0;
+}
+
+void
+ofproto_dpif_port_del(struct ofproto_dpif *od, uint32_t dp_port)
+{
+    struct dpif_netdev_port *port = port_find(od, dp_port);
+
+    if (port && dp_port != NFVS_VPORT_LOCAL) {
+        dpif_port_del(od->dpif, dp_port);
+        hmap_remove(&od->ports, &port->node);
+        netdev_close(port->netdev);
+        free(port);
+    }
+}
+
+void
+ofproto_dpif_ports_changed(struct ofproto_dpif *od)
+{
+    udpif_flush_translations(od->udpif);
+}
+
+void
+ofproto_dpif_run(struct ofproto_dpif *od)
+{
+    dpif_run(od->dpif);
+}
+
+void
+ofproto_dpif_revalidate(struct ofproto_dpif *od, long long int now)
+{
+    udpif_revalidate(od->udpif, now);
+}
+
+int
+ofproto_dpif_inject(struct ofproto_dpif *od, const char *port_name,
+                    const char *hex, char **errp)
+{
+    struct dpif_netdev_port *port;
+    struct dp_packet *packet;
+    int error;
+
+    HMAP_FOR_EACH (port, node, &od->ports) {
+        if (!strcmp(netdev_get_name(port->netdev), port_name)) {
+            break;
+        }
+    }
+    if (!port) {
+        *errp = xasprintf("bridge %s does not have a port %s",
+                          dpif_name(od->dpif), port_name);
+        return ENOENT;
+    }
+    packet = dp_packet_create(64);
+    if (dp_packet_put_hex(packet, hex)) {
+        dp_packet_destroy(packet);
+        *errp = xasprintf("\"%s\" is not a packet in hex", hex);
+        return EINVAL;
+    }
+    if (dp_packet_size(packet) < 14) {
+        dp_packet_destroy(packet);
+        *errp = xasprintf("a packet of %zu bytes is shorter than an "
+                          "Ethernet header", dp_packet_size(packet));
+        return EINVAL;
+    }
+    error = netdev_dummy_receive(port->netdev, packet);
+    if (error) {
+        *errp = (error == EOPNOTSUPP
+                 ? xasprintf("port %s is not a dummy port", port_name)
+                 : xasprintf("port %s: %s", port_name,
+                             nfvs_strerror(error)));
+        return error;
+    }
+    dpif_run(od->dpif);
+    return 0;
+}
+
+static int
+compare_strings(const void *a_, const void *b_)
+{
+    const char *const *a = a_;
+    const char *const *b = b_;
+
+    return strcmp(*a, *b);
+}
+
+void
+ofproto_dpif_dump_flows(struct ofproto_dpif *od, struct ds *s)
+{
+    struct dpif_flow_dump *dump = dpif_flow_dump_create(od->dpif);
+    long long int now = time_msec();
+    struct dpif_flow flows[64];
+    char **lines = NULL;
+    size_t i, n, n_lines = 0;
+
+    while ((n = dpif_flow_dump_next(dump, flows, ARRAY_SIZE(flows)))) {
+        lines = xrealloc(lines, (n_lines + n) * sizeof *lines);
+        for (i = 0; i < n; i++) {
+            struct ds line = DS_EMPTY_INITIALIZER;
+
+            dpif_flow_format(&line, &flows[i], now);
+            lines[n_lines++] = ds_steal_cstr(&line);
+        }
+    }
+    dpif_flow_dump_destroy(dump);
+    if (n_lines) {
+        qsort(lines, n_lines, sizeof *lines, compare_strings);
+    }
+    for (i = 0; i < n_lines; i++) {
+        ds_put_cstr(s, lines[i]);
+        ds_put_cstr(s, "\n");
+        free(lines[i]);
+    }
+    free(lines);
+}
+
+int
+ofproto_dpif_get_stats(struct ofproto_dpif *od, struct dpif_dp_stats *dp,
+                       struct udpif_stats *up)
+{
+    udpif_get_stats(od->udpif, up);
+    return dpif_get_stats(od->dpif, dp);
+}
+
+const char *
+ofproto_dpif_name(const struct ofproto_dpif *od)
+{
+    return dpif_name(od->dpif);
+}
+
+const char *
+ofproto_dpif_type(const struct ofproto_dpif *od)
+{
+    return dpif_type(od->dpif);
+}

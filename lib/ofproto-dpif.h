@@ -1,0 +1,77 @@
+/* lib/ofproto-dpif.h: a bridge's ofproto bound to a datapath.
+ *
+ * Each bridge gets a datapath of its own, named after the bridge, so that
+ * the datapath's local port (number 0, which the datapath creates with
+ * its own name) is the bridge's local port: "br0" is an internal device
+ * on the userspace datapath, as in Open vSwitch.  (One datapath shared
+ * by every bridge, as OVS's "ovs-netdev", would have one local port for
+ * all of them.)
+ *
+ * Ports are opened as netdevs of their type and added to the datapath;
+ * on the "dummy" datapath every port is a dummy netdev whatever its
+ * configured type, so tests need no privileges, and every packet sent on
+ * it is written to DIR/PORT.pcap.  The caller keeps the ofproto's
+ * ofport <-> dp_port map (ofproto_set_ports()) from the numbers this
+ * module returns.  Upcalls and revalidation are lib/udpif.h.
+ *
+ * Thread-safety: main thread only. */
+#ifndef NFVS_OFPROTO_DPIF_H
+#define NFVS_OFPROTO_DPIF_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "udpif.h"
+
+struct ds;
+struct ofproto;
+struct ofproto_dpif;
+
+struct ofproto_dpif_config {
+    const char *dp_type;        /* "userspace" or "dummy". */
+    unsigned int n_handlers;    /* Handler threads per bridge. */
+    unsigned int max_idle;      /* ms. */
+    const char *pcap_dir;       /* Where dummy ports write PORT.pcap. */
+};
+
+/* Creates the datapath for 'ofproto' (named after it) and starts its
+ * handlers.  Returns 0, or a positive errno value with a message in
+ * '*errp'. */
+int ofproto_dpif_create(struct ofproto *,
+                        const struct ofproto_dpif_config *,
+                        struct ofproto_dpif **, char **errp);
+/* Stops the handlers and deletes the datapath.  NULL is a no-op. */
+void ofproto_dpif_destroy(struct ofproto_dpif *);
+
+/* Adds port 'name' of 'type' and stores its datapath port number in
+ * '*dp_portp'.  The bridge's local port (the datapath's own name) is
+ * port 0, which exists already. */
+int ofproto_dpif_port_add(struct ofproto_dpif *, const char *name,
+                          const char *type, uint32_t *dp_portp,
+                          char **errp);
+void ofproto_dpif_port_del(struct ofproto_dpif *, uint32_t dp_port);
+
+/* The bridge's ports changed (numbers, VLAN modes): re-translate every
+ * installed flow at the next revalidation. */
+void ofproto_dpif_ports_changed(struct ofproto_dpif *);
+
+/* Periodic work: forwards waiting packets on the dummy datapath. */
+void ofproto_dpif_run(struct ofproto_dpif *);
+/* A revalidation pass (udpif_revalidate()). */
+void ofproto_dpif_revalidate(struct ofproto_dpif *, long long int now);
+
+/* Makes dummy port 'port' receive the Ethernet frame in 'hex' (spaces
+ * allowed) and forwards it. */
+int ofproto_dpif_inject(struct ofproto_dpif *, const char *port,
+                        const char *hex, char **errp);
+
+/* Appends one line per datapath flow, sorted, as dpif_flow_format(). */
+void ofproto_dpif_dump_flows(struct ofproto_dpif *, struct ds *);
+
+struct dpif_dp_stats;
+int ofproto_dpif_get_stats(struct ofproto_dpif *, struct dpif_dp_stats *,
+                           struct udpif_stats *);
+const char *ofproto_dpif_name(const struct ofproto_dpif *);
+const char *ofproto_dpif_type(const struct ofproto_dpif *);
+
+#endif /* ofproto-dpif.h */

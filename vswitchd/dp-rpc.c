@@ -1,0 +1,192 @@
+#include <config.h>
+#include "dp-rpc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bridge.h"
+#include "dpif.h"
+#include "dynamic-string.h"
+#include "jsonrpc.h"
+#include "ofproto-dpif.h"
+#include "rpc-server.h"
+#include "util.h"
+
+/* Returns the bridges 'name' selects (every bridge if NULL) in a malloc'd
+ * array of '*n', or NULL with an error in '*errorp'.  Bridges without a
+ * datapath are an error when named and skipped otherwise. */
+static struct bridge **
+select_bridges(struct bridge_set *bs, const char *name, size_t *n,
+               json_t **errorp)
+{
+    struct bridge **brs;
+    size_t i, j;
+
+    if (name) {
+        struct bridge *br = bridge_find(bs, name);
+
+        if (!br) {
+            *errorp = rpc_error_create(RPC_ERR_NOT_FOUND,
+                                       "no bridge named %s", name);
+            return NULL;
+        }
+        if (!br->dp) {
+            *errorp = rpc_error_create(RPC_ERR_UNSUPPORTED,
+                                       "bridge %s has no datapath", name);
+            return NULL;
+        }
+        brs = xmalloc(sizeof *brs);
+        brs[0] = br;
+        *n = 1;
+        return brs;
+    }
+    brs = bridge_set_sorted(bs, n);
+    for (i = j = 0; i < *n; i++) {
+        if (brs[i]->dp) {
+            brs[j++] = brs[i];
+        }
+    }
+    *n = j;
+    return brs;
+}
+
+static json_t *
+rpc_dp_inject(json_t *params, json_t **errorp, void *bs_)
+{
+    struct bridge_set *bs = bs_;
+    const char *br_name, *port_name, *hex;
+    struct bridge **brs;
+    char *msg = NULL;
+    size_t n;
+    int error;
+
+    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s:s}",
+                           "bridge", &br_name, "port", &port_name,
+                           "packet", &hex)) {
+        return NULL;
+    }
+    brs = select_bridges(bs, br_name, &n, errorp);
+    if (!brs) {
+        return NULL;
+    }
+    error = ofproto_dpif_inject(brs[0]->dp, port_name, hex, &msg);
+    free(brs);
+    if (error) {
+        *errorp = rpc_error_create(error == ENOENT ? RPC_ERR_NOT_FOUND
+                                   : error == EOPNOTSUPP
+                                   ? RPC_ERR_UNSUPPORTED
+                                   : RPC_ERR_INVALID, "%s", msg);
+        free(msg);
+        return NULL;
+    }
+    return json_object();
+}
+
+static json_t *
+rpc_dp_flows(json_t *params, json_t **errorp, void *bs_)
+{
+    struct bridge_set *bs = bs_;
+    const char *br_name = NULL;
+    struct bridge **brs;
+    json_t *result;
+    size_t i, n;
+
+    if (!rpc_params_unpack(params, errorp, "{s?:s}", "bridge", &br_name)) {
+        return NULL;
+    }
+    brs = select_bridges(bs, br_name, &n, errorp);
+    if (!brs) {
+        return NULL;
+    }
+    result = json_array();
+    for (i = 0; i < n; i++) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+        json_t *lines = json_array();
+        char *line, *save = NULL;
+
+        ofproto_dpif_dump_flows(brs[i]->dp, &s);
+        for (line = strtok_r((char *) ds_cstr(&s), "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+            json_array_append_new(lines, json_string(line));
+        }
+        ds_destroy(&s);
+        json_array_append_new(result, json_pack("{s:s, s:o}",
+                                                "bridge", brs[i]->name,
+                                                "flows", lines));
+    }
+    free(brs);
+    return json_pack("{s:o}", "bridges", result);
+}
+
+static json_t *
+dp_stats_to_json(struct bridge *br)
+{
+    struct dpif_dp_stats dp;
+    struct udpif_stats up;
+
+    memset(&dp, 0, sizeof dp);
+    ofproto_dpif_get_stats(br->dp, &dp, &up);
+    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I,"
+                     " s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+                     " s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                     "bridge", br->name,
+                     "datapath", ofproto_dpif_name(br->dp),
+                     "type", ofproto_dpif_type(br->dp),
+                     "hit", (json_int_t) dp.n_hit,
+                     "missed", (json_int_t) dp.n_missed,
+                     "lost", (json_int_t) dp.n_lost,
+                     "lost_by_reason",
+                     "queue", (json_int_t) dp.n_lost_queue,
+                     "rate", (json_int_t) dp.n_lost_rate,
+                     "parse", (json_int_t) dp.n_lost_parse,
+                     "dup", (json_int_t) dp.n_lost_dup,
+                     "nohandler", (json_int_t) dp.n_lost_nohandler,
+                     "nomem", (json_int_t) dp.n_lost_nomem,
+                     "flows", (json_int_t) dp.n_flows,
+                     "flow_limit", (json_int_t) dp.flow_limit,
+                     "flow_limit_hits", (json_int_t) dp.n_flow_limit,
+                     "upcalls", (json_int_t) up.n_upcalls,
+                     "upcall_errors", (json_int_t) up.n_upcall_errors,
+                     "installed", (json_int_t) up.n_installed,
+                     "uncached", (json_int_t) up.n_uncached,
+                     "revalidations", (json_int_t) up.n_revalidations,
+                     "retranslated", (json_int_t) up.n_retranslated,
+                     "modified", (json_int_t) up.n_modified,
+                     "deleted", (json_int_t) up.n_deleted,
+                     "idle_deleted", (json_int_t) up.n_idle_deleted,
+                     "last_revalidation_us", (json_int_t) up.last_pass_us,
+                     "handlers", (json_int_t) up.n_handlers,
+                     "max_idle", (json_int_t) up.max_idle);
+}
+
+static json_t *
+rpc_dp_stats(json_t *params, json_t **errorp, void *bs_)
+{
+    struct bridge_set *bs = bs_;
+    const char *br_name = NULL;
+    struct bridge **brs;
+    json_t *result;
+    size_t i, n;
+
+    if (!rpc_params_unpack(params, errorp, "{s?:s}", "bridge", &br_name)) {
+        return NULL;
+    }
+    brs = select_bridges(bs, br_name, &n, errorp);
+    if (!brs) {
+        return NULL;
+    }
+    result = json_array();
+    for (i = 0; i < n; i++) {
+        json_array_append_new(result, dp_stats_to_json(brs[i]));
+    }
+    free(brs);
+    return json_pack("{s:o}", "bridges", result);
+}
+
+void
+dp_rpc_register(struct rpc_server *server, struct bridge_set *bs)
+{
+    rpc_server_register(server, "dp.inject", rpc_dp_inject, bs);
+    rpc_server_register(server, "dp.flows", rpc_dp_flows, bs);
+    rpc_server_register(server, "dp.stats", rpc_dp_stats, bs);
+}
