@@ -102,3 +102,4 @@ TESTSUITE_AT += tests/flows.at
 tests_nfvstest_SOURCES += tests/test-dpif.c
 TESTSUITE_AT += tests/dpif.at
 TESTSUITE_AT += tests/forward.at
+SYSTEM_TESTSUITE_AT += tests/system-forward.at
