@@ -11,3 +11,6 @@ bench_bench_flow_extract_LDADD = lib/libnfvs.la
 noinst_PROGRAMS += bench/bench-dpif
 bench_bench_dpif_SOURCES = bench/bench-dpif.c
 bench_bench_dpif_LDADD = lib/libnfvs.la
+noinst_PROGRAMS += bench/bench-upcall
+bench_bench_upcall_SOURCES = bench/bench-upcall.c
+bench_bench_upcall_LDADD = lib/libnfvs.la

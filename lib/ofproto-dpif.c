@@ -11,6 +11,7 @@
 #include "hmap.h"
 #include "netdev.h"
 #include "ofproto.h"
+#include "packets.h"
 #include "util.h"
 #include "vlog.h"
 
@@ -237,10 +238,10 @@ ofproto_dpif_inject(struct ofproto_dpif *od, const char *port_name,
         *errp = xasprintf("\"%s\" is not a packet in hex", hex);
         return EINVAL;
     }
-    if (dp_packet_size(packet) < 14) {
-        dp_packet_destroy(packet);
+    if (dp_packet_size(packet) < ETH_HEADER_LEN) {
         *errp = xasprintf("a packet of %zu bytes is shorter than an "
                           "Ethernet header", dp_packet_size(packet));
+        dp_packet_destroy(packet);
         return EINVAL;
     }
     error = netdev_dummy_receive(port->netdev, packet);

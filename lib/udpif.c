@@ -106,8 +106,10 @@ static void
 ukey_set_xout(struct ukey *ukey, const struct xlate_out *xout)
 {
     free(ukey->actions);
-    ukey->actions = xmemdup(xout->odp_actions.data,
-                            xout->odp_actions.size);
+    ukey->actions = (xout->odp_actions.size
+                     ? xmemdup(xout->odp_actions.data,
+                               xout->odp_actions.size)
+                     : NULL);
     ukey->actions_size = xout->odp_actions.size;
     ukey->tables_version = xout->tables_version;
     ukey->ml_seq = xout->ml_seq;
@@ -450,8 +452,9 @@ revalidate_flow(struct udpif *udpif, const struct dpif_flow *f,
         ukey_destroy(udpif, ukey);
         counts->deleted++;
     } else if (xout.odp_actions.size != ukey->actions_size
-               || memcmp(xout.odp_actions.data, ukey->actions,
-                         ukey->actions_size)) {
+               || (ukey->actions_size
+                   && memcmp(xout.odp_actions.data, ukey->actions,
+                             ukey->actions_size))) {
         int error = dpif_flow_put(udpif->dpif, DPIF_FP_MODIFY, f->key,
                                   f->key_size, xout.odp_actions.data,
                                   xout.odp_actions.size, NULL);
