@@ -199,7 +199,11 @@ ofproto_dpif_port_del(struct ofproto_dpif *od, uint32_t dp_port)
 void
 ofproto_dpif_ports_changed(struct ofproto_dpif *od)
 {
+    /* At once: a datapath port number freed by a deleted port may be
+     * reused by the next port added, and no flow may keep sending the
+     * old port's traffic to it. */
     udpif_flush_translations(od->udpif);
+    udpif_revalidate(od->udpif, time_msec());
 }
 
 void

@@ -52,7 +52,7 @@ int ofproto_dpif_port_add(struct ofproto_dpif *, const char *name,
 void ofproto_dpif_port_del(struct ofproto_dpif *, uint32_t dp_port);
 
 /* The bridge's ports changed (numbers, VLAN modes): re-translate every
- * installed flow at the next revalidation. */
+ * installed flow now. */
 void ofproto_dpif_ports_changed(struct ofproto_dpif *);
 
 /* Periodic work: forwards waiting packets on the dummy datapath. */
