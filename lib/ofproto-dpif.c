@@ -203,7 +203,7 @@ ofproto_dpif_ports_changed(struct ofproto_dpif *od)
      * reused by the next port added, and no flow may keep sending the
      * old port's traffic to it. */
     udpif_flush_translations(od->udpif);
-    udpif_revalidate(od->udpif, time_msec());
+    udpif_revalidate_stale(od->udpif);
 }
 
 void

@@ -65,6 +65,10 @@ struct udpif {
     struct hmap ukeys;          /* "struct ukey"s. */
     uint64_t generation;        /* Bumped at the start of each dump. */
     bool flush;                 /* Re-translate everything next pass. */
+    bool dirty;                 /* A flow was recorded already stale. */
+    uint64_t last_version;      /* Flow table version at the last pass. */
+    uint64_t last_ml_seq;       /* MAC learning seq at the last pass. */
+    long long int next_dump;    /* When the next pass dumps, ms. */
     unsigned int max_idle;      /* ms. */
 
     /* Counters; 'stats_mutex' protects them. */
@@ -114,6 +118,14 @@ ukey_set_xout(struct ukey *ukey, const struct xlate_out *xout)
     ukey->tables_version = xout->tables_version;
     ukey->ml_seq = xout->ml_seq;
     ukey->used_normal = xout->used_normal;
+}
+
+static bool
+ukey_is_stale(const struct udpif *udpif, const struct ukey *ukey,
+              uint64_t version, uint64_t ml_seq)
+{
+    return (udpif->flush || ukey->tables_version != version
+            || (ukey->used_normal && ukey->ml_seq != ml_seq));
 }
 
 #define STATS_ADD(UDPIF, MEMBER, N)                     \
@@ -197,6 +209,14 @@ install_flow(struct udpif *udpif, const struct dpif_upcall *upcall,
             ukey->seen_generation = udpif->generation;
             ukey->created = time_msec();
             hmap_insert(&udpif->ukeys, &ukey->node, hash);
+            if (ukey_is_stale(udpif, ukey, flow_table_version(
+                                  ofproto_get_tables(udpif->ofproto)),
+                              mac_learning_seq(ofproto_get_mac_learning(
+                                  udpif->ofproto)))) {
+                /* Translated before a change that a revalidation pass
+                 * may have handled already. */
+                udpif->dirty = true;
+            }
             STATS_ADD(udpif, n_installed, 1);
         } else if (error != EEXIST) {
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
@@ -274,7 +294,7 @@ on_tables_changed(const struct flow_table_change *changes NFVS_UNUSED,
                   size_t n_changes NFVS_UNUSED, uint64_t version NFVS_UNUSED,
                   void *udpif)
 {
-    udpif_revalidate(udpif, time_msec());
+    udpif_revalidate_stale(udpif);
 }
 
 struct udpif *
@@ -394,12 +414,40 @@ push_stats(struct udpif *udpif, struct ukey *ukey, const struct flow *flow,
     ukey->pushed_bytes = stats->n_bytes;
 }
 
-static bool
-ukey_is_stale(const struct udpif *udpif, const struct ukey *ukey,
-              uint64_t version, uint64_t ml_seq)
+/* Translates stale 'ukey' (whose key parsed as 'flow') again and fixes
+ * or deletes its datapath flow; destroys 'ukey' if the flow is deleted.
+ * Called with 'udpif->mutex' held. */
+static void
+retranslate(struct udpif *udpif, struct ukey *ukey, const struct flow *flow,
+            struct pass_counts *counts)
 {
-    return (udpif->flush || ukey->tables_version != version
-            || (ukey->used_normal && ukey->ml_seq != ml_seq));
+    struct xlate_out xout;
+
+    counts->retranslated++;
+    xlate_flow(udpif, flow, false, 0, 0, &xout);
+    if (!flow_is_cacheable(flow, &xout)) {
+        dpif_flow_del(udpif->dpif, ukey->key, ukey->key_size, NULL);
+        ukey_destroy(udpif, ukey);
+        counts->deleted++;
+    } else if (xout.odp_actions.size != ukey->actions_size
+               || (ukey->actions_size
+                   && memcmp(xout.odp_actions.data, ukey->actions,
+                             ukey->actions_size))) {
+        int error = dpif_flow_put(udpif->dpif, DPIF_FP_MODIFY, ukey->key,
+                                  ukey->key_size, xout.odp_actions.data,
+                                  xout.odp_actions.size, NULL);
+        if (error) {
+            dpif_flow_del(udpif->dpif, ukey->key, ukey->key_size, NULL);
+            ukey_destroy(udpif, ukey);
+            counts->deleted++;
+        } else {
+            ukey_set_xout(ukey, &xout);
+            counts->modified++;
+        }
+    } else {
+        ukey_set_xout(ukey, &xout);
+    }
+    xlate_out_uninit(&xout);
 }
 
 /* Revalidates one dumped flow; called with 'udpif->mutex' held. */
@@ -412,9 +460,8 @@ revalidate_flow(struct udpif *udpif, const struct dpif_flow *f,
     struct ukey *ukey = ukey_find(udpif, f->key, f->key_size, hash);
     struct dpif_flow_stats stats = f->stats;
     long long int used;
-    struct xlate_out xout;
+    bool valid, idle, stale;
     struct flow flow;
-    bool valid;
 
     if (!ukey) {
         /* Not ours (left from before, or installed by someone else):
@@ -424,10 +471,18 @@ revalidate_flow(struct udpif *udpif, const struct dpif_flow *f,
         return;
     }
     ukey->seen_generation = udpif->generation;
-    valid = key_to_flow(udpif, f->key, f->key_size, &flow);
     used = stats.used ? stats.used : ukey->created;
+    idle = now - used > udpif->max_idle;
+    stale = ukey_is_stale(udpif, ukey, version, ml_seq);
+    if (!idle && !stale && stats.n_packets == ukey->pushed_packets) {
+        /* The common case, kept cheap: nothing to do. */
+        return;
+    }
 
-    if (!valid || now - used > udpif->max_idle) {
+    /* A key whose port is gone fails here; a port change also makes
+     * every flow stale, so no flow skips this check across one. */
+    valid = key_to_flow(udpif, f->key, f->key_size, &flow);
+    if (!valid || idle) {
         if (!dpif_flow_del(udpif->dpif, f->key, f->key_size, &stats)
             && valid) {
             push_stats(udpif, ukey, &flow, &stats);
@@ -442,34 +497,9 @@ revalidate_flow(struct udpif *udpif, const struct dpif_flow *f,
     }
 
     push_stats(udpif, ukey, &flow, &stats);
-    if (!ukey_is_stale(udpif, ukey, version, ml_seq)) {
-        return;
+    if (stale) {
+        retranslate(udpif, ukey, &flow, counts);
     }
-    counts->retranslated++;
-    xlate_flow(udpif, &flow, false, 0, 0, &xout);
-    if (!flow_is_cacheable(&flow, &xout)) {
-        dpif_flow_del(udpif->dpif, f->key, f->key_size, NULL);
-        ukey_destroy(udpif, ukey);
-        counts->deleted++;
-    } else if (xout.odp_actions.size != ukey->actions_size
-               || (ukey->actions_size
-                   && memcmp(xout.odp_actions.data, ukey->actions,
-                             ukey->actions_size))) {
-        int error = dpif_flow_put(udpif->dpif, DPIF_FP_MODIFY, f->key,
-                                  f->key_size, xout.odp_actions.data,
-                                  xout.odp_actions.size, NULL);
-        if (error) {
-            dpif_flow_del(udpif->dpif, f->key, f->key_size, NULL);
-            ukey_destroy(udpif, ukey);
-            counts->deleted++;
-        } else {
-            ukey_set_xout(ukey, &xout);
-            counts->modified++;
-        }
-    } else {
-        ukey_set_xout(ukey, &xout);
-    }
-    xlate_out_uninit(&xout);
 }
 
 static long long int
@@ -481,31 +511,47 @@ time_usec(void)
     return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-void
-udpif_revalidate(struct udpif *udpif, long long int now)
+/* Re-translates the stale flows, walking the records (not the datapath).
+ * Called with 'udpif->mutex' held. */
+static void
+revalidate_stale(struct udpif *udpif, uint64_t version, uint64_t ml_seq,
+                 struct pass_counts *counts)
 {
-    struct flow_table *tables = ofproto_get_tables(udpif->ofproto);
-    struct mac_learning *ml = ofproto_get_mac_learning(udpif->ofproto);
-    long long int start = time_usec();
+    struct ukey *ukey, *next;
+
+    HMAP_FOR_EACH_SAFE (ukey, next, node, &udpif->ukeys) {
+        struct flow flow;
+
+        if (!ukey_is_stale(udpif, ukey, version, ml_seq)) {
+            continue;
+        }
+        if (!key_to_flow(udpif, ukey->key, ukey->key_size, &flow)) {
+            dpif_flow_del(udpif->dpif, ukey->key, ukey->key_size, NULL);
+            ukey_destroy(udpif, ukey);
+            counts->deleted++;
+        } else {
+            retranslate(udpif, ukey, &flow, counts);
+        }
+    }
+}
+
+/* Dumps the datapath and revalidates every flow in it.  Called with
+ * 'udpif->mutex' held. */
+static void
+revalidate_dump(struct udpif *udpif, long long int now, uint64_t version,
+                uint64_t ml_seq, struct pass_counts *counts)
+{
     struct dpif_flow flows[DUMP_BATCH];
-    struct pass_counts counts;
     struct dpif_flow_dump *dump;
     struct ukey *ukey, *next;
-    uint64_t version, ml_seq;
     size_t i, n;
 
-    memset(&counts, 0, sizeof counts);
-    pthread_mutex_lock(&udpif->mutex);
-    /* Read the versions first: a change after this makes a flow
-     * translated now stale again for the next pass. */
-    version = flow_table_version(tables);
-    ml_seq = mac_learning_seq(ml);
     udpif->generation++;
     dump = dpif_flow_dump_create(udpif->dpif);
     while ((n = dpif_flow_dump_next(dump, flows, ARRAY_SIZE(flows)))) {
         for (i = 0; i < n; i++) {
             revalidate_flow(udpif, &flows[i], now, version, ml_seq,
-                            &counts);
+                            counts);
         }
     }
     dpif_flow_dump_destroy(dump);
@@ -518,12 +564,50 @@ udpif_revalidate(struct udpif *udpif, long long int now)
             ukey_destroy(udpif, ukey);
         }
     }
-    udpif->flush = false;
+}
+
+static void
+revalidate__(struct udpif *udpif, long long int now, bool may_dump)
+{
+    struct flow_table *tables = ofproto_get_tables(udpif->ofproto);
+    struct mac_learning *ml = ofproto_get_mac_learning(udpif->ofproto);
+    long long int start = time_usec();
+    struct pass_counts counts;
+    uint64_t version, ml_seq;
+    bool dump, stale;
+    size_t n;
+
+    memset(&counts, 0, sizeof counts);
+    pthread_mutex_lock(&udpif->mutex);
+    /* Read the versions first: a change after this makes a flow
+     * translated now stale again for the next pass.  The mutex keeps
+     * handlers from recording flows during the pass; one recorded
+     * after it with an older translation sets 'dirty'. */
+    version = flow_table_version(tables);
+    ml_seq = mac_learning_seq(ml);
+    dump = may_dump && now >= udpif->next_dump;
+    stale = (udpif->flush || udpif->dirty || version != udpif->last_version
+             || ml_seq != udpif->last_ml_seq);
+    if (!dump && !stale) {
+        pthread_mutex_unlock(&udpif->mutex);
+        return;
+    }
+    if (dump) {
+        revalidate_dump(udpif, now, version, ml_seq, &counts);
+        udpif->next_dump = now + NFVS_MAX(10, NFVS_MIN(UDPIF_DUMP_INTERVAL,
+                                                       udpif->max_idle / 2));
+    } else {
+        revalidate_stale(udpif, version, ml_seq, &counts);
+    }
+    udpif->flush = udpif->dirty = false;
+    udpif->last_version = version;
+    udpif->last_ml_seq = ml_seq;
     n = hmap_count(&udpif->ukeys);
     pthread_mutex_unlock(&udpif->mutex);
 
     pthread_mutex_lock(&udpif->stats_mutex);
     udpif->stats.n_revalidations++;
+    udpif->stats.n_dumps += dump;
     udpif->stats.n_retranslated += counts.retranslated;
     udpif->stats.n_modified += counts.modified;
     udpif->stats.n_deleted += counts.deleted;
@@ -531,6 +615,18 @@ udpif_revalidate(struct udpif *udpif, long long int now)
     udpif->stats.n_records = n;
     udpif->stats.last_pass_us = time_usec() - start;
     pthread_mutex_unlock(&udpif->stats_mutex);
+}
+
+void
+udpif_revalidate(struct udpif *udpif, long long int now)
+{
+    revalidate__(udpif, now, true);
+}
+
+void
+udpif_revalidate_stale(struct udpif *udpif)
+{
+    revalidate__(udpif, time_msec(), false);
 }
 
 void

@@ -13,18 +13,22 @@
  *
  * Every installed flow is recorded (key, actions, the flow table version
  * and MAC learning sequence number it was translated at, whether NORMAL
- * ran).  udpif_revalidate() dumps the datapath and, for each flow:
+ * ran).  A flow is "stale" if the tables changed since it was
+ * translated, the MAC table changed and it used NORMAL, or the ports
+ * changed (udpif_flush_translations()).  Every UDPIF_DUMP_INTERVAL ms
+ * (or half the max-idle time, if shorter) udpif_revalidate() dumps the
+ * datapath and, for each flow:
  *   - pushes the packets and bytes seen since the last pass to the rules
  *     (by translating again with those counts);
  *   - deletes it if it has been idle longer than the max-idle time;
- *   - re-translates it if the tables changed since it was translated,
- *     the MAC table changed and it used NORMAL, or the ports changed
- *     (udpif_flush_translations()); a flow whose actions differ now is
- *     modified in place, one that no longer translates is deleted.
- * A flow table commit calls udpif_revalidate() at once (through the
- * flow table's change callback), so the datapath never keeps forwarding
- * by a rule that is gone.  The caller also runs it periodically (every
- * ~100 ms), which catches flows installed concurrently with a change.
+ *   - re-translates it if it is stale: a flow whose actions differ now
+ *     is modified in place, one that no longer translates is deleted.
+ * Between dumps, udpif_revalidate() only re-translates stale flows, by
+ * walking the records, and costs nothing when nothing changed.  A flow
+ * table commit does that at once (through the flow table's change
+ * callback), so the datapath never keeps forwarding by a rule that is
+ * gone.  The caller runs udpif_revalidate() every ~100 ms, which also
+ * catches flows installed concurrently with a change.
  *
  * This first version re-translates every stale flow on a change, not
  * only the ones the change can affect.
@@ -43,6 +47,7 @@ struct ofproto;
 struct udpif;
 
 #define UDPIF_DEFAULT_MAX_IDLE 10000    /* ms. */
+#define UDPIF_DUMP_INTERVAL 500         /* ms. */
 
 /* Creates a udpif for 'dpif' and 'ofproto' (neither owned; both must
  * outlive it) and starts 'n_handlers' handler threads (at least 1).
@@ -63,12 +68,16 @@ void udpif_flush_translations(struct udpif *);
 /* One revalidation pass at 'now' (time_msec()), as described above. */
 void udpif_revalidate(struct udpif *, long long int now);
 
+/* Re-translates the stale flows now, without a dump. */
+void udpif_revalidate_stale(struct udpif *);
+
 struct udpif_stats {
     uint64_t n_upcalls;         /* Upcalls handled. */
     uint64_t n_upcall_errors;   /* Unparsable keys, unknown ports. */
     uint64_t n_installed;       /* Datapath flows installed. */
     uint64_t n_uncached;        /* Misses executed but not installed. */
-    uint64_t n_revalidations;   /* udpif_revalidate() passes. */
+    uint64_t n_revalidations;   /* Passes that had work to do... */
+    uint64_t n_dumps;           /* ...of which dumped the datapath. */
     uint64_t n_retranslated;    /* Stale flows translated again. */
     uint64_t n_modified;        /* Flows whose actions were changed. */
     uint64_t n_deleted;         /* Flows deleted: no longer valid. */

@@ -128,7 +128,7 @@ dp_stats_to_json(struct bridge *br)
     ofproto_dpif_get_stats(br->dp, &dp, &up);
     return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I,"
                      " s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-                     " s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                     " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                      "bridge", br->name,
                      "datapath", ofproto_dpif_name(br->dp),
                      "type", ofproto_dpif_type(br->dp),
@@ -150,6 +150,7 @@ dp_stats_to_json(struct bridge *br)
                      "installed", (json_int_t) up.n_installed,
                      "uncached", (json_int_t) up.n_uncached,
                      "revalidations", (json_int_t) up.n_revalidations,
+                     "dumps", (json_int_t) up.n_dumps,
                      "retranslated", (json_int_t) up.n_retranslated,
                      "modified", (json_int_t) up.n_modified,
                      "deleted", (json_int_t) up.n_deleted,
