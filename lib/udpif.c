@@ -246,12 +246,14 @@ handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
     } else {
         STATS_ADD(udpif, n_uncached, 1);
     }
+    /* Counted before the packet leaves, so that whoever sees the packet
+     * sees the count. */
+    STATS_ADD(udpif, n_upcalls, 1);
     if (xout.odp_actions.size) {
         dpif_execute(udpif->dpif, upcall->packet, upcall->in_port,
                      xout.odp_actions.data, xout.odp_actions.size);
     }
     xlate_out_uninit(&xout);
-    STATS_ADD(udpif, n_upcalls, 1);
 }
 
 static void *
