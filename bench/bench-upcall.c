@@ -176,8 +176,8 @@ main(int argc, char *argv[])
     ofproto_dpif_revalidate(od, time_msec());
     t1 = now_sec();
     ofproto_dpif_get_stats(od, &dp, &up);
-    printf("revalidation pass with a dump, nothing stale, %"PRIu64" flows: %.2f ms\n",
-           up.n_records, (t1 - t0) * 1e3);
+    printf("revalidation pass with a dump, nothing stale, %"PRIu64
+           " flows: %.2f ms\n", up.n_records, (t1 - t0) * 1e3);
     t0 = now_sec();
     add_flow(ofproto, "priority=10,udp,tp_dst=81,actions=drop");
     t1 = now_sec();
