@@ -39,6 +39,7 @@ struct ukey {
     size_t actions_size;
     uint64_t tables_version;    /* Flow table version translated at. */
     uint64_t ml_seq;            /* MAC learning seq translated at. */
+    uint64_t ports_seq;         /* 'udpif->ports_seq' translated at. */
     bool used_normal;           /* NORMAL ran in the translation. */
     uint64_t generation;        /* 'udpif->generation' when installed... */
     uint64_t seen_generation;   /* ...and when last seen in a dump. */
@@ -60,11 +61,12 @@ struct udpif {
     unsigned int n_handlers;
     int exit_fds[2];            /* Pipe: readable when handlers must quit. */
 
-    /* 'mutex' protects 'ukeys', 'generation' and 'flush'. */
+    /* 'mutex' protects 'ukeys', 'generation' and 'dirty'. */
     pthread_mutex_t mutex;
     struct hmap ukeys;          /* "struct ukey"s. */
     uint64_t generation;        /* Bumped at the start of each dump. */
-    bool flush;                 /* Re-translate everything next pass. */
+    uint64_t ports_seq;         /* Bumped on port changes (atomic). */
+    uint64_t last_ports_seq;    /* 'ports_seq' at the last pass. */
     bool dirty;                 /* A flow was recorded already stale. */
     uint64_t last_version;      /* Flow table version at the last pass. */
     uint64_t last_ml_seq;       /* MAC learning seq at the last pass. */
@@ -106,9 +108,17 @@ ukey_destroy(struct udpif *udpif, struct ukey *ukey)
     free(ukey);
 }
 
-static void
-ukey_set_xout(struct ukey *ukey, const struct xlate_out *xout)
+static uint64_t
+ports_seq(const struct udpif *udpif)
 {
+    return __atomic_load_n(&udpif->ports_seq, __ATOMIC_ACQUIRE);
+}
+
+static void
+ukey_set_xout(struct ukey *ukey, const struct xlate_out *xout,
+              uint64_t ports_seq_)
+{
+    ukey->ports_seq = ports_seq_;
     free(ukey->actions);
     ukey->actions = (xout->odp_actions.size
                      ? xmemdup(xout->odp_actions.data,
@@ -124,7 +134,8 @@ static bool
 ukey_is_stale(const struct udpif *udpif, const struct ukey *ukey,
               uint64_t version, uint64_t ml_seq)
 {
-    return (udpif->flush || ukey->tables_version != version
+    return (ukey->ports_seq != ports_seq(udpif)
+            || ukey->tables_version != version
             || (ukey->used_normal && ukey->ml_seq != ml_seq));
 }
 
@@ -189,7 +200,7 @@ flow_is_cacheable(const struct flow *flow, const struct xlate_out *xout)
 /* Installs the flow for 'upcall' unless one is recorded already. */
 static void
 install_flow(struct udpif *udpif, const struct dpif_upcall *upcall,
-             const struct xlate_out *xout)
+             const struct xlate_out *xout, uint64_t ports_seq_)
 {
     uint32_t hash = key_hash(upcall->key, upcall->key_size);
     struct ukey *ukey;
@@ -204,7 +215,7 @@ install_flow(struct udpif *udpif, const struct dpif_upcall *upcall,
             ukey = xzalloc(sizeof *ukey);
             ukey->key = xmemdup(upcall->key, upcall->key_size);
             ukey->key_size = upcall->key_size;
-            ukey_set_xout(ukey, xout);
+            ukey_set_xout(ukey, xout, ports_seq_);
             ukey->generation = udpif->generation;
             ukey->seen_generation = udpif->generation;
             ukey->created = time_msec();
@@ -231,9 +242,12 @@ install_flow(struct udpif *udpif, const struct dpif_upcall *upcall,
 static void
 handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
 {
+    uint64_t ports_seq_ = ports_seq(udpif);
     struct xlate_out xout;
     struct flow flow;
 
+    /* 'ports_seq_' is read before the ports are: a port change after
+     * this makes the flow stale. */
     if (upcall->type != DPIF_UC_MISS
         || !key_to_flow(udpif, upcall->key, upcall->key_size, &flow)) {
         STATS_ADD(udpif, n_upcall_errors, 1);
@@ -242,7 +256,7 @@ handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
     xlate_flow(udpif, &flow, true, 1, dp_packet_size(upcall->packet),
                &xout);
     if (flow_is_cacheable(&flow, &xout)) {
-        install_flow(udpif, upcall, &xout);
+        install_flow(udpif, upcall, &xout, ports_seq_);
     } else {
         STATS_ADD(udpif, n_uncached, 1);
     }
@@ -381,7 +395,7 @@ void
 udpif_flush_translations(struct udpif *udpif)
 {
     pthread_mutex_lock(&udpif->mutex);
-    udpif->flush = true;
+    __atomic_add_fetch(&udpif->ports_seq, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&udpif->mutex);
 }
 
@@ -443,11 +457,11 @@ retranslate(struct udpif *udpif, struct ukey *ukey, const struct flow *flow,
             ukey_destroy(udpif, ukey);
             counts->deleted++;
         } else {
-            ukey_set_xout(ukey, &xout);
+            ukey_set_xout(ukey, &xout, ports_seq(udpif));
             counts->modified++;
         }
     } else {
-        ukey_set_xout(ukey, &xout);
+        ukey_set_xout(ukey, &xout, ports_seq(udpif));
     }
     xlate_out_uninit(&xout);
 }
@@ -538,7 +552,8 @@ revalidate_stale(struct udpif *udpif, uint64_t version, uint64_t ml_seq,
 }
 
 /* Dumps the datapath and revalidates every flow in it.  Called with
- * 'udpif->mutex' held. */
+ * 'udpif->mutex' held; releases it between batches, so that handlers
+ * are not held up for the whole dump. */
 static void
 revalidate_dump(struct udpif *udpif, long long int now, uint64_t version,
                 uint64_t ml_seq, struct pass_counts *counts)
@@ -550,7 +565,13 @@ revalidate_dump(struct udpif *udpif, long long int now, uint64_t version,
 
     udpif->generation++;
     dump = dpif_flow_dump_create(udpif->dpif);
-    while ((n = dpif_flow_dump_next(dump, flows, ARRAY_SIZE(flows)))) {
+    for (;;) {
+        pthread_mutex_unlock(&udpif->mutex);
+        n = dpif_flow_dump_next(dump, flows, ARRAY_SIZE(flows));
+        pthread_mutex_lock(&udpif->mutex);
+        if (!n) {
+            break;
+        }
         for (i = 0; i < n; i++) {
             revalidate_flow(udpif, &flows[i], now, version, ml_seq,
                             counts);
@@ -582,18 +603,22 @@ revalidate__(struct udpif *udpif, long long int now, bool may_dump)
     memset(&counts, 0, sizeof counts);
     pthread_mutex_lock(&udpif->mutex);
     /* Read the versions first: a change after this makes a flow
-     * translated now stale again for the next pass.  The mutex keeps
-     * handlers from recording flows during the pass; one recorded
-     * after it with an older translation sets 'dirty'. */
+     * translated now stale again for the next pass.  A handler that
+     * records a flow translated before a change sets 'dirty', which is
+     * cleared here, at the start: the dump pass lets handlers in
+     * between batches, and a flow recorded then may escape this pass,
+     * not the next. */
     version = flow_table_version(tables);
     ml_seq = mac_learning_seq(ml);
     dump = may_dump && now >= udpif->next_dump;
-    stale = (udpif->flush || udpif->dirty || version != udpif->last_version
+    stale = (udpif->dirty || ports_seq(udpif) != udpif->last_ports_seq
+             || version != udpif->last_version
              || ml_seq != udpif->last_ml_seq);
     if (!dump && !stale) {
         pthread_mutex_unlock(&udpif->mutex);
         return;
     }
+    udpif->dirty = false;
     if (dump) {
         revalidate_dump(udpif, now, version, ml_seq, &counts);
         udpif->next_dump = now + NFVS_MAX(10, NFVS_MIN(UDPIF_DUMP_INTERVAL,
@@ -601,7 +626,7 @@ revalidate__(struct udpif *udpif, long long int now, bool may_dump)
     } else {
         revalidate_stale(udpif, version, ml_seq, &counts);
     }
-    udpif->flush = udpif->dirty = false;
+    udpif->last_ports_seq = ports_seq(udpif);
     udpif->last_version = version;
     udpif->last_ml_seq = ml_seq;
     n = hmap_count(&udpif->ukeys);
