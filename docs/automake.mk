@@ -1,1 +1,2 @@
 dist_doc_DATA += docs/rpc.md
+dist_doc_DATA += docs/flow-syntax.md
