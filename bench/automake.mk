@@ -14,3 +14,4 @@ bench_bench_dpif_LDADD = lib/libnfvs.la
 noinst_PROGRAMS += bench/bench-upcall
 bench_bench_upcall_SOURCES = bench/bench-upcall.c
 bench_bench_upcall_LDADD = lib/libnfvs.la
+EXTRA_DIST += bench/add-flows.sh
