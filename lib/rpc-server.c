@@ -12,6 +12,7 @@
 #include <string.h>
 #include "hash.h"
 #include "hmap.h"
+#include "json-util.h"
 #include "jsonrpc.h"
 #include "list.h"
 #include "stream.h"
@@ -182,28 +183,6 @@ rpc_server_n_connections(const struct rpc_server *server)
 
 /* Handling one request. */
 
-static const char *
-json_type_name__(const json_t *json)
-{
-    switch (json_typeof(json)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    case JSON_NULL:
-    default:
-        return "null";
-    }
-}
-
 static json_t *
 invalid_request__(json_t *id, const char *format, ...)
     NFVS_PRINTF_FORMAT(2, 3);
@@ -235,7 +214,7 @@ rpc_check_request__(json_t *request)
 
     if (!json_is_object(request)) {
         return invalid_request__(NULL, "expected an object, got %s",
-                                 json_type_name__(request));
+                                 json_type_name(request));
     }
 
     id = json_object_get(request, "id");
@@ -243,7 +222,7 @@ rpc_check_request__(json_t *request)
         && !json_is_null(id)) {
         return invalid_request__(NULL, "\"id\" must be a string, an "
                                  "integer or null, not %s",
-                                 json_type_name__(id));
+                                 json_type_name(id));
     }
 
     version = json_object_get(request, "jsonrpc");
@@ -261,13 +240,13 @@ rpc_check_request__(json_t *request)
     }
     if (!json_is_string(method)) {
         return invalid_request__(id, "\"method\" must be a string, not %s",
-                                 json_type_name__(method));
+                                 json_type_name(method));
     }
 
     params = json_object_get(request, "params");
     if (params && !json_is_object(params) && !json_is_array(params)) {
         return invalid_request__(id, "\"params\" must be an object or an "
-                                 "array, not %s", json_type_name__(params));
+                                 "array, not %s", json_type_name(params));
     }
 
     json_object_foreach (request, key, value) {

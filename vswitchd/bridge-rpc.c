@@ -41,20 +41,23 @@ error_from_errno(int error, char *msg)
     return e;
 }
 
+/* bridge.add and bridge.del: 'flag' is their "may_exist"/"if_exists". */
 static json_t *
-rpc_bridge_add(json_t *params, json_t **errorp, void *bs_)
+bridge_add_or_del(json_t *params, json_t **errorp, struct bridge_set *bs,
+                  const char *flag,
+                  int (*change)(struct bridge_set *, const char *, bool,
+                                char **))
 {
-    struct bridge_set *bs = bs_;
     const char *name;
-    int may_exist = 0;
+    int flag_value = 0;
     char *msg = NULL;
     int error;
 
     if (!rpc_params_unpack(params, errorp, "{s:s, s?:b}",
-                           "name", &name, "may_exist", &may_exist)) {
+                           "name", &name, flag, &flag_value)) {
         return NULL;
     }
-    error = bridge_add(bs, name, may_exist, &msg);
+    error = change(bs, name, flag_value, &msg);
     if (error) {
         *errorp = error_from_errno(error, msg);
         return NULL;
@@ -63,24 +66,15 @@ rpc_bridge_add(json_t *params, json_t **errorp, void *bs_)
 }
 
 static json_t *
-rpc_bridge_del(json_t *params, json_t **errorp, void *bs_)
+rpc_bridge_add(json_t *params, json_t **errorp, void *bs)
 {
-    struct bridge_set *bs = bs_;
-    const char *name;
-    int if_exists = 0;
-    char *msg = NULL;
-    int error;
+    return bridge_add_or_del(params, errorp, bs, "may_exist", bridge_add);
+}
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s?:b}",
-                           "name", &name, "if_exists", &if_exists)) {
-        return NULL;
-    }
-    error = bridge_del(bs, name, if_exists, &msg);
-    if (error) {
-        *errorp = error_from_errno(error, msg);
-        return NULL;
-    }
-    return json_object();
+static json_t *
+rpc_bridge_del(json_t *params, json_t **errorp, void *bs)
+{
+    return bridge_add_or_del(params, errorp, bs, "if_exists", bridge_del);
 }
 
 static json_t *
