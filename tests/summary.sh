@@ -5,7 +5,8 @@
 passed=0 failed=0 skipped=0 status=0
 for log in "$@"; do
     if [ ! -f "$log" ]; then
-        echo "summary: $log: missing" >&2
+        echo "summary: $log: missing (counted as a failure)" >&2
+        failed=$((failed + 1))
         status=1
         continue
     fi

@@ -40,7 +40,7 @@ setup_init(struct setup *s)
     CHECK(!dpif_open("dp0", "dummy", true, &s->dpif));
     s->p[0] = NULL;
     for (i = 1; i <= 3; i++) {
-        char name[8];
+        char name[16];
         uint32_t port_no = DPIF_PORT_ANY;
 
         snprintf(name, sizeof name, "p%d", i);
