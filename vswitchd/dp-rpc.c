@@ -83,9 +83,27 @@ rpc_dp_inject(json_t *params, json_t **errorp, void *bs_)
 }
 
 static json_t *
-rpc_dp_flows(json_t *params, json_t **errorp, void *bs_)
+dp_flows_to_json(struct bridge *br)
 {
-    struct bridge_set *bs = bs_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    json_t *lines = json_array();
+    char *line, *save = NULL;
+
+    ofproto_dpif_dump_flows(br->dp, &s);
+    for (line = strtok_r((char *) ds_cstr(&s), "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        json_array_append_new(lines, json_string(line));
+    }
+    ds_destroy(&s);
+    return json_pack("{s:s, s:o}", "bridge", br->name, "flows", lines);
+}
+
+/* dp.flows and dp.stats: {"bridges": [to_json(br)...]} for the bridge
+ * named in params, or every bridge with a datapath. */
+static json_t *
+per_bridge(json_t *params, json_t **errorp, struct bridge_set *bs,
+           json_t *(*to_json)(struct bridge *))
+{
     const char *br_name = NULL;
     struct bridge **brs;
     json_t *result;
@@ -100,22 +118,16 @@ rpc_dp_flows(json_t *params, json_t **errorp, void *bs_)
     }
     result = json_array();
     for (i = 0; i < n; i++) {
-        struct ds s = DS_EMPTY_INITIALIZER;
-        json_t *lines = json_array();
-        char *line, *save = NULL;
-
-        ofproto_dpif_dump_flows(brs[i]->dp, &s);
-        for (line = strtok_r((char *) ds_cstr(&s), "\n", &save); line;
-             line = strtok_r(NULL, "\n", &save)) {
-            json_array_append_new(lines, json_string(line));
-        }
-        ds_destroy(&s);
-        json_array_append_new(result, json_pack("{s:s, s:o}",
-                                                "bridge", brs[i]->name,
-                                                "flows", lines));
+        json_array_append_new(result, to_json(brs[i]));
     }
     free(brs);
     return json_pack("{s:o}", "bridges", result);
+}
+
+static json_t *
+rpc_dp_flows(json_t *params, json_t **errorp, void *bs)
+{
+    return per_bridge(params, errorp, bs, dp_flows_to_json);
 }
 
 static json_t *
@@ -161,27 +173,9 @@ dp_stats_to_json(struct bridge *br)
 }
 
 static json_t *
-rpc_dp_stats(json_t *params, json_t **errorp, void *bs_)
+rpc_dp_stats(json_t *params, json_t **errorp, void *bs)
 {
-    struct bridge_set *bs = bs_;
-    const char *br_name = NULL;
-    struct bridge **brs;
-    json_t *result;
-    size_t i, n;
-
-    if (!rpc_params_unpack(params, errorp, "{s?:s}", "bridge", &br_name)) {
-        return NULL;
-    }
-    brs = select_bridges(bs, br_name, &n, errorp);
-    if (!brs) {
-        return NULL;
-    }
-    result = json_array();
-    for (i = 0; i < n; i++) {
-        json_array_append_new(result, dp_stats_to_json(brs[i]));
-    }
-    free(brs);
-    return json_pack("{s:o}", "bridges", result);
+    return per_bridge(params, errorp, bs, dp_stats_to_json);
 }
 
 void
