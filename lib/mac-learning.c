@@ -19,6 +19,15 @@ struct mac_entry {
     long long int used;         /* When last refreshed, in ms. */
 };
 
+/* The last changes, so that a reader can tell which addresses changed
+ * since a sequence number instead of assuming all of them did. */
+#define MAC_LOG_SIZE 4096
+
+struct mac_change {
+    struct eth_addr mac;
+    uint16_t vlan;
+};
+
 struct mac_learning {
     pthread_mutex_t mutex;      /* Protects everything below. */
     struct hmap table;          /* "struct mac_entry"s by mac and vlan. */
@@ -27,6 +36,7 @@ struct mac_learning {
     size_t max_entries;         /* Table size limit. */
     atomic_ullong seq;          /* Changes that may alter forwarding. */
     struct mac_learning_stats stats; /* Counters. */
+    struct mac_change log[MAC_LOG_SIZE]; /* Ring, indexed by seq. */
 };
 
 static uint32_t
@@ -52,13 +62,27 @@ mac_learning_create(unsigned int idle_time, size_t max_entries)
     return ml;
 }
 
+/* Records that the entry for 'mac' on 'vlan' changed.  The log slot is
+ * written before 'seq' is published, so a reader that sees the new
+ * number also finds its change (readers take the mutex anyway). */
+static void
+mac_changed__(struct mac_learning *ml, struct eth_addr mac, uint16_t vlan)
+{
+    uint64_t seq = atomic_load(&ml->seq) + 1;
+    struct mac_change *c = &ml->log[seq % MAC_LOG_SIZE];
+
+    c->mac = mac;
+    c->vlan = vlan;
+    atomic_store(&ml->seq, seq);
+}
+
 static void
 mac_entry_remove__(struct mac_learning *ml, struct mac_entry *e)
 {
+    mac_changed__(ml, e->mac, e->vlan);
     hmap_remove(&ml->table, &e->node);
     nfvs_list_remove(&e->lru);
     free(e);
-    atomic_fetch_add(&ml->seq, 1);
 }
 
 void
@@ -160,7 +184,7 @@ mac_learning_learn(struct mac_learning *ml, struct eth_addr src,
     }
     e->used = now;
     if (changed) {
-        atomic_fetch_add(&ml->seq, 1);
+        mac_changed__(ml, src, vlan);
     }
     pthread_mutex_unlock(&ml->mutex);
     return changed;
@@ -292,4 +316,25 @@ mac_learning_dump(const struct mac_learning *ml_, long long int now,
     qsort(entries, i, sizeof *entries, compare_entries);
     *entriesp = entries;
     *n = i;
+}
+
+bool
+mac_learning_changes_since(struct mac_learning *ml, uint64_t seq,
+                           mac_learning_change_func *cb, void *aux)
+{
+    uint64_t last, s;
+    bool complete;
+
+    pthread_mutex_lock(&ml->mutex);
+    last = atomic_load(&ml->seq);
+    complete = seq >= last || last - seq <= MAC_LOG_SIZE;
+    if (complete) {
+        for (s = seq + 1; s <= last; s++) {
+            const struct mac_change *c = &ml->log[s % MAC_LOG_SIZE];
+
+            cb(c->mac, c->vlan, s, aux);
+        }
+    }
+    pthread_mutex_unlock(&ml->mutex);
+    return complete;
 }

@@ -76,6 +76,18 @@ size_t mac_learning_flush(struct mac_learning *, uint32_t port);
 /* Bumped by every change that may alter a forwarding decision. */
 uint64_t mac_learning_seq(const struct mac_learning *);
 
+/* Calls 'cb' with the address, VLAN and resulting sequence number of each
+ * change after sequence number 'seq' (a value mac_learning_seq()
+ * returned), oldest first, with the table's mutex held ('cb' must not
+ * call back into the table).
+ * Returns false, without calling 'cb', if the changes are no longer all
+ * recorded (the last few thousand are): the caller must then assume any
+ * address may have changed. */
+typedef void mac_learning_change_func(struct eth_addr mac, uint16_t vlan,
+                                      uint64_t seq, void *aux);
+bool mac_learning_changes_since(struct mac_learning *, uint64_t seq,
+                                mac_learning_change_func *cb, void *aux);
+
 size_t mac_learning_count(const struct mac_learning *);
 void mac_learning_get_stats(const struct mac_learning *,
                             struct mac_learning_stats *);

@@ -115,6 +115,15 @@ ofproto_dpif_create(struct ofproto *ofproto,
         ofproto_dpif_destroy(od);
         return error;
     }
+    if (cfg->flow_limit) {
+        error = dpif_set_flow_limit(dpif, cfg->flow_limit);
+        if (error) {
+            *errp = xasprintf("%s: cannot set the flow limit: %s", name,
+                              nfvs_strerror(error));
+            ofproto_dpif_destroy(od);
+            return error;
+        }
+    }
     od->udpif = udpif_create(dpif, ofproto, cfg->n_handlers);
     udpif_set_max_idle(od->udpif, cfg->max_idle);
     VLOG_INFO("%s: %s datapath with %u handler(s)", name, cfg->dp_type,

@@ -31,6 +31,7 @@ struct ofproto_dpif_config {
     const char *dp_type;        /* "userspace" or "dummy". */
     unsigned int n_handlers;    /* Handler threads per bridge. */
     unsigned int max_idle;      /* ms. */
+    unsigned int flow_limit;    /* Datapath flows; 0: the default. */
     const char *pcap_dir;       /* Where dummy ports write PORT.pcap. */
 };
 

@@ -15,7 +15,9 @@
 #include "flow.h"
 #include "hash.h"
 #include "hmap.h"
+#include "list.h"
 #include "mac-learning.h"
+#include "match.h"
 #include "odp-util.h"
 #include "ofproto.h"
 #include "util.h"
@@ -30,22 +32,47 @@ VLOG_DEFINE_THIS_MODULE(udpif);
 /* Flows a revalidation pass takes from the dump at a time. */
 #define DUMP_BATCH 64
 
-/* A datapath flow this udpif installed. */
+/* How often the revalidator thread looks for work (MAC table and port
+ * changes, flows to dump), ms. */
+#define REVALIDATE_INTERVAL 100
+
+/* The upcall rate is measured over the last RATE_SAMPLES wake-ups of the
+ * revalidator thread, about a second. */
+#define RATE_SAMPLES 10
+
+/* A datapath flow this udpif installed (or adopted from the datapath). */
 struct ukey {
     struct hmap_node node;      /* In 'udpif->ukeys', by key hash. */
     void *key;                  /* Exact datapath key. */
     size_t key_size;
     void *actions;              /* Actions installed. */
     size_t actions_size;
-    uint64_t tables_version;    /* Flow table version translated at. */
-    uint64_t ml_seq;            /* MAC learning seq translated at. */
+    size_t scan_idx;            /* Its entry in 'udpif->scan'. */
+    struct xlate_deps deps;     /* What the translation consulted. */
     uint64_t ports_seq;         /* 'udpif->ports_seq' translated at. */
+    uint64_t ml_seq;            /* MAC table seq before translating. */
     bool used_normal;           /* NORMAL ran in the translation. */
+    bool stale;                 /* Must be translated again... */
+    struct nfvs_list stale_node; /* ...and in 'udpif->stale' if so. */
     uint64_t generation;        /* 'udpif->generation' when installed... */
     uint64_t seen_generation;   /* ...and when last seen in a dump. */
     uint64_t pushed_packets;    /* Stats already credited to rules. */
     uint64_t pushed_bytes;
     long long int created;      /* time_msec() at install. */
+};
+
+/* What a flow table change needs to know of each ukey, in one array that
+ * a change walks from start to end: touching 100,000 ukeys scattered in
+ * the heap costs tens of ms in cache misses, reading this costs a few. */
+struct ukey_scan {
+    struct ukey *ukey;
+    uint64_t table_bits;        /* Bit 'table_id % 64' of each table in
+                                 * 'ukey->deps'. */
+    uint64_t rule_bloom;        /* A bit per rule in 'ukey->deps'. */
+    uint64_t changed_bits;      /* As 'table_bits', for the lookups of a
+                                 * flow that actions had changed. */
+    struct flow flow;           /* The key parsed, with the OpenFlow
+                                 * in_port it had when translated. */
 };
 
 struct handler {
@@ -61,21 +88,36 @@ struct udpif {
     unsigned int n_handlers;
     int exit_fds[2];            /* Pipe: readable when handlers must quit. */
 
-    /* 'mutex' protects 'ukeys', 'generation' and 'dirty'. */
+    /* 'mutex' protects the members down to 'max_idle'. */
     pthread_mutex_t mutex;
     struct hmap ukeys;          /* "struct ukey"s. */
+    struct ukey_scan *scan;     /* One per ukey, in no order. */
+    size_t n_scan, allocated_scan;
     uint64_t generation;        /* Bumped at the start of each dump. */
     uint64_t ports_seq;         /* Bumped on port changes (atomic). */
-    uint64_t last_ports_seq;    /* 'ports_seq' at the last pass. */
-    bool dirty;                 /* A flow was recorded already stale. */
-    uint64_t last_version;      /* Flow table version at the last pass. */
-    uint64_t last_ml_seq;       /* MAC learning seq at the last pass. */
+    struct nfvs_list stale;     /* Stale "struct ukey"s. */
+    uint64_t last_ports_seq;    /* 'ports_seq' at the last full pass. */
+    uint64_t last_version;      /* Flow table version whose changes
+                                 * have been applied to the ukeys. */
+    uint64_t last_ml_seq;       /* Same for the MAC learning table. */
     long long int next_dump;    /* When the next pass dumps, ms. */
     unsigned int max_idle;      /* ms. */
+
+    /* The revalidator thread; 'reval_mutex' protects the flags. */
+    pthread_t revalidator;
+    pthread_mutex_t reval_mutex;
+    pthread_cond_t reval_cond;
+    bool reval_exit;
 
     /* Counters; 'stats_mutex' protects them. */
     pthread_mutex_t stats_mutex;
     struct udpif_stats stats;
+
+    /* For the upcall rate: 'n_upcalls' at the last RATE_SAMPLES runs of
+     * the revalidator thread, and when.  Its own. */
+    uint64_t rate_upcalls[RATE_SAMPLES];
+    long long int rate_times[RATE_SAMPLES];
+    unsigned int rate_idx;
 };
 
 static uint32_t
@@ -99,9 +141,67 @@ ukey_find(const struct udpif *udpif, const void *key, size_t key_size,
     return NULL;
 }
 
+static uint64_t
+rule_bloom_bit(const struct rule *rule)
+{
+    return UINT64_C(1) << (hash_pointer(rule, 0) % 64);
+}
+
+static struct flow *
+ukey_flow(const struct udpif *udpif, const struct ukey *ukey)
+{
+    return &udpif->scan[ukey->scan_idx].flow;
+}
+
+static void
+ukey_set_stale(struct udpif *udpif, struct ukey *ukey, bool stale)
+{
+    if (stale && !ukey->stale) {
+        nfvs_list_push_back(&udpif->stale, &ukey->stale_node);
+    } else if (!stale && ukey->stale) {
+        nfvs_list_remove(&ukey->stale_node);
+    }
+    ukey->stale = stale;
+}
+
+/* Creates a ukey for 'key' (hash 'hash') whose key parsed as 'flow', with
+ * no actions yet, and records it.  Called with 'udpif->mutex' held. */
+static struct ukey *
+ukey_create(struct udpif *udpif, const void *key, size_t key_size,
+            uint32_t hash, const struct flow *flow)
+{
+    struct ukey *ukey = xzalloc(sizeof *ukey);
+    struct ukey_scan *scan;
+
+    ukey->key = xmemdup(key, key_size);
+    ukey->key_size = key_size;
+    ukey->generation = udpif->generation;
+    ukey->seen_generation = udpif->generation;
+    ukey->created = time_msec();
+    if (udpif->n_scan >= udpif->allocated_scan) {
+        udpif->allocated_scan = NFVS_MAX(64, 2 * udpif->allocated_scan);
+        udpif->scan = xrealloc(udpif->scan, udpif->allocated_scan
+                                            * sizeof *udpif->scan);
+    }
+    ukey->scan_idx = udpif->n_scan++;
+    scan = &udpif->scan[ukey->scan_idx];
+    memset(scan, 0, sizeof *scan);
+    scan->ukey = ukey;
+    scan->flow = *flow;
+    hmap_insert(&udpif->ukeys, &ukey->node, hash);
+    return ukey;
+}
+
 static void
 ukey_destroy(struct udpif *udpif, struct ukey *ukey)
 {
+    size_t last = --udpif->n_scan;
+
+    if (ukey->scan_idx != last) {
+        udpif->scan[ukey->scan_idx] = udpif->scan[last];
+        udpif->scan[ukey->scan_idx].ukey->scan_idx = ukey->scan_idx;
+    }
+    ukey_set_stale(udpif, ukey, false);
     hmap_remove(&udpif->ukeys, &ukey->node);
     free(ukey->key);
     free(ukey->actions);
@@ -114,10 +214,20 @@ ports_seq(const struct udpif *udpif)
     return __atomic_load_n(&udpif->ports_seq, __ATOMIC_ACQUIRE);
 }
 
+static bool macs_changed_since(struct udpif *, const struct ukey *,
+                               uint64_t ml_seq);
+
+
+/* Records 'xout' as 'ukey''s translation.  Called with 'udpif->mutex'
+ * held.  A translation made before changes that were already applied to
+ * the other ukeys (so that this one escaped them) is stale at once. */
 static void
-ukey_set_xout(struct ukey *ukey, const struct xlate_out *xout,
-              uint64_t ports_seq_)
+ukey_set_xout(struct udpif *udpif, struct ukey *ukey,
+              const struct xlate_out *xout, uint64_t ports_seq_)
 {
+    struct ukey_scan *scan;
+    size_t i;
+
     ukey->ports_seq = ports_seq_;
     free(ukey->actions);
     ukey->actions = (xout->odp_actions.size
@@ -125,18 +235,41 @@ ukey_set_xout(struct ukey *ukey, const struct xlate_out *xout,
                                xout->odp_actions.size)
                      : NULL);
     ukey->actions_size = xout->odp_actions.size;
-    ukey->tables_version = xout->tables_version;
-    ukey->ml_seq = xout->ml_seq;
     ukey->used_normal = xout->used_normal;
+    ukey->ml_seq = xout->ml_seq;
+    ukey->deps = xout->deps;
+    scan = &udpif->scan[ukey->scan_idx];
+    scan->table_bits = 0;
+    scan->rule_bloom = 0;
+    scan->changed_bits = 0;
+    for (i = 0; i < xout->deps.n_tables; i++) {
+        const struct xlate_table_dep *dep = &xout->deps.tables[i];
+
+        scan->table_bits |= UINT64_C(1) << (dep->table_id % 64);
+        if (dep->flow_changed) {
+            scan->changed_bits |= UINT64_C(1) << (dep->table_id % 64);
+        }
+        if (dep->rule) {
+            scan->rule_bloom |= rule_bloom_bit(dep->rule);
+        }
+    }
+    ukey_set_stale(udpif, ukey,
+                   (xout->tables_version < udpif->last_version
+                    || (xout->used_normal
+                        && xout->ml_seq < udpif->last_ml_seq
+                        && macs_changed_since(udpif, ukey, xout->ml_seq))));
 }
 
 static bool
-ukey_is_stale(const struct udpif *udpif, const struct ukey *ukey,
-              uint64_t version, uint64_t ml_seq)
+ukey_is_stale(const struct udpif *udpif, const struct ukey *ukey)
 {
-    return (ukey->ports_seq != ports_seq(udpif)
-            || ukey->tables_version != version
-            || (ukey->used_normal && ukey->ml_seq != ml_seq));
+    return ukey->stale || ukey->ports_seq != ports_seq(udpif);
+}
+
+static void
+ukey_mark_stale(struct udpif *udpif, struct ukey *ukey)
+{
+    ukey_set_stale(udpif, ukey, true);
 }
 
 #define STATS_ADD(UDPIF, MEMBER, N)                     \
@@ -197,10 +330,12 @@ flow_is_cacheable(const struct flow *flow, const struct xlate_out *xout)
             && !(flow->tcp_flags & htons(ODP_TCP_CTL_MASK)));
 }
 
-/* Installs the flow for 'upcall' unless one is recorded already. */
+/* Installs the flow for 'upcall' (whose key parsed as 'flow') unless one
+ * is recorded already. */
 static void
 install_flow(struct udpif *udpif, const struct dpif_upcall *upcall,
-             const struct xlate_out *xout, uint64_t ports_seq_)
+             const struct flow *flow, const struct xlate_out *xout,
+             uint64_t ports_seq_)
 {
     uint32_t hash = key_hash(upcall->key, upcall->key_size);
     struct ukey *ukey;
@@ -212,24 +347,13 @@ install_flow(struct udpif *udpif, const struct dpif_upcall *upcall,
                               upcall->key_size, xout->odp_actions.data,
                               xout->odp_actions.size, NULL);
         if (!error) {
-            ukey = xzalloc(sizeof *ukey);
-            ukey->key = xmemdup(upcall->key, upcall->key_size);
-            ukey->key_size = upcall->key_size;
-            ukey_set_xout(ukey, xout, ports_seq_);
-            ukey->generation = udpif->generation;
-            ukey->seen_generation = udpif->generation;
-            ukey->created = time_msec();
-            hmap_insert(&udpif->ukeys, &ukey->node, hash);
-            if (ukey_is_stale(udpif, ukey, flow_table_version(
-                                  ofproto_get_tables(udpif->ofproto)),
-                              mac_learning_seq(ofproto_get_mac_learning(
-                                  udpif->ofproto)))) {
-                /* Translated before a change that a revalidation pass
-                 * may have handled already. */
-                udpif->dirty = true;
-            }
+            ukey = ukey_create(udpif, upcall->key, upcall->key_size, hash,
+                               flow);
+            ukey_set_xout(udpif, ukey, xout, ports_seq_);
             STATS_ADD(udpif, n_installed, 1);
-        } else if (error != EEXIST) {
+        } else if (error != EEXIST && error != ENOSPC) {
+            /* At the flow limit (ENOSPC) the datapath counts the refusal;
+             * the packet is still forwarded below. */
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
 
             VLOG_WARN_RL(&rl, "%s: installing a flow failed: %s",
@@ -256,7 +380,7 @@ handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
     xlate_flow(udpif, &flow, true, 1, dp_packet_size(upcall->packet),
                &xout);
     if (flow_is_cacheable(&flow, &xout)) {
-        install_flow(udpif, upcall, &xout, ports_seq_);
+        install_flow(udpif, upcall, &flow, &xout, ports_seq_);
     } else {
         STATS_ADD(udpif, n_uncached, 1);
     }
@@ -305,12 +429,659 @@ handler_main(void *handler_)
     return NULL;
 }
 
-static void
-on_tables_changed(const struct flow_table_change *changes NFVS_UNUSED,
-                  size_t n_changes NFVS_UNUSED, uint64_t version NFVS_UNUSED,
-                  void *udpif)
+static long long int
+time_usec(void)
 {
-    udpif_revalidate_stale(udpif);
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* What one revalidation pass saw, for the counters. */
+struct pass_counts {
+    uint64_t retranslated;
+    uint64_t modified;
+    uint64_t deleted;
+    uint64_t idle_deleted;
+    uint64_t adopted;
+};
+
+static void
+count_pass(struct udpif *udpif, const struct pass_counts *counts,
+           bool dump, long long int start)
+{
+    size_t n = hmap_count(&udpif->ukeys);
+
+    pthread_mutex_lock(&udpif->stats_mutex);
+    udpif->stats.n_revalidations++;
+    udpif->stats.n_dumps += dump;
+    udpif->stats.n_retranslated += counts->retranslated;
+    udpif->stats.n_modified += counts->modified;
+    udpif->stats.n_deleted += counts->deleted;
+    udpif->stats.n_idle_deleted += counts->idle_deleted;
+    udpif->stats.n_adopted += counts->adopted;
+    udpif->stats.n_records = n;
+    udpif->stats.last_pass_us = time_usec() - start;
+    pthread_mutex_unlock(&udpif->stats_mutex);
+}
+
+/* Credits the rules that 'ukey''s flow hits with the packets and bytes
+ * in 'stats' not yet pushed, and remembers them as pushed.  NORMAL
+ * learns from them too, as the packets would have taught it in the slow
+ * path, so that a host whose traffic runs only in the datapath keeps its
+ * MAC entry. */
+static void
+push_stats(struct udpif *udpif, struct ukey *ukey,
+           const struct dpif_flow_stats *stats)
+{
+    uint64_t n_packets = stats->n_packets - ukey->pushed_packets;
+    uint64_t n_bytes = stats->n_bytes - ukey->pushed_bytes;
+    struct xlate_out xout;
+
+    if (stats->n_packets < ukey->pushed_packets) {
+        /* Stats went back (zeroed): count them all. */
+        n_packets = stats->n_packets;
+        n_bytes = stats->n_bytes;
+    }
+    if (n_packets) {
+        xlate_flow(udpif, ukey_flow(udpif, ukey), true, n_packets, n_bytes,
+                   &xout);
+        xlate_out_uninit(&xout);
+    }
+    ukey->pushed_packets = stats->n_packets;
+    ukey->pushed_bytes = stats->n_bytes;
+}
+
+static bool
+actions_equal(const struct ukey *ukey, const struct xlate_out *xout)
+{
+    return (xout->odp_actions.size == ukey->actions_size
+            && (!ukey->actions_size
+                || !memcmp(xout->odp_actions.data, ukey->actions,
+                           ukey->actions_size)));
+}
+
+/* Translates stale 'ukey' again and fixes or deletes its datapath flow;
+ * destroys 'ukey' if the flow is deleted.  Called with 'udpif->mutex'
+ * held. */
+static void
+retranslate(struct udpif *udpif, struct ukey *ukey,
+            struct pass_counts *counts)
+{
+    uint64_t ports_seq_ = ports_seq(udpif);
+    struct xlate_out xout;
+    struct flow flow;
+
+    counts->retranslated++;
+    /* The key's port may have been renumbered or removed. */
+    if (!key_to_flow(udpif, ukey->key, ukey->key_size, &flow)) {
+        dpif_flow_del(udpif->dpif, ukey->key, ukey->key_size, NULL);
+        ukey_destroy(udpif, ukey);
+        counts->deleted++;
+        return;
+    }
+    *ukey_flow(udpif, ukey) = flow;
+    xlate_flow(udpif, &flow, false, 0, 0, &xout);
+    if (!flow_is_cacheable(&flow, &xout)) {
+        dpif_flow_del(udpif->dpif, ukey->key, ukey->key_size, NULL);
+        ukey_destroy(udpif, ukey);
+        counts->deleted++;
+    } else if (!actions_equal(ukey, &xout)) {
+        int error = dpif_flow_put(udpif->dpif, DPIF_FP_MODIFY, ukey->key,
+                                  ukey->key_size, xout.odp_actions.data,
+                                  xout.odp_actions.size, NULL);
+        if (error) {
+            dpif_flow_del(udpif->dpif, ukey->key, ukey->key_size, NULL);
+            ukey_destroy(udpif, ukey);
+            counts->deleted++;
+        } else {
+            ukey_set_xout(udpif, ukey, &xout, ports_seq_);
+            counts->modified++;
+        }
+    } else {
+        ukey_set_xout(udpif, ukey, &xout, ports_seq_);
+    }
+    xlate_out_uninit(&xout);
+}
+
+/* Re-translates the stale flows: those on the stale list or, after a
+ * port change, every flow.  Called with 'udpif->mutex' held. */
+static void
+revalidate_stale(struct udpif *udpif, struct pass_counts *counts)
+{
+    uint64_t seq = ports_seq(udpif);
+    struct ukey *ukey, *next;
+    struct nfvs_list stale;
+
+    if (seq != udpif->last_ports_seq) {
+        HMAP_FOR_EACH_SAFE (ukey, next, node, &udpif->ukeys) {
+            if (ukey_is_stale(udpif, ukey)) {
+                retranslate(udpif, ukey, counts);
+            }
+        }
+        udpif->last_ports_seq = seq;
+        return;
+    }
+    /* A ukey translated again may turn stale again at once (a MAC change
+     * during its translation): it waits for the next pass. */
+    nfvs_list_init(&stale);
+    if (!nfvs_list_is_empty(&udpif->stale)) {
+        stale = udpif->stale;
+        stale.next->prev = &stale;
+        stale.prev->next = &stale;
+        nfvs_list_init(&udpif->stale);
+    }
+    while (!nfvs_list_is_empty(&stale)) {
+        ukey = CONTAINER_OF(stale.next, struct ukey, stale_node);
+        nfvs_list_remove(&ukey->stale_node);
+        nfvs_list_push_back(&udpif->stale, &ukey->stale_node);
+        retranslate(udpif, ukey, counts);
+    }
+}
+
+/* Table changes. */
+
+/* Up to this many rules added in one commit are checked against each
+ * cached flow's key one by one; beyond it, each affected lookup is done
+ * again in the table. */
+#define MAX_ADDED_CHECKS 8
+
+struct table_changes {
+    uint64_t bits;                      /* As 'ukey->table_bits'. */
+    bool tables[FLOW_TABLE_N_TABLES];   /* Tables changed. */
+    const struct rule **added;          /* Rules added... */
+    size_t n_added;
+    const struct rule **gone;           /* ...and removed or modified,
+                                         * sorted. */
+    size_t n_gone;
+    uint64_t gone_bloom;                /* rule_bloom_bit() of each. */
+};
+
+static int
+compare_rule_ptrs(const void *a_, const void *b_)
+{
+    uintptr_t a = (uintptr_t) *(const struct rule *const *) a_;
+    uintptr_t b = (uintptr_t) *(const struct rule *const *) b_;
+
+    return a < b ? -1 : a > b;
+}
+
+static bool
+rule_is_gone(const struct table_changes *tc, const struct rule *rule)
+{
+    return (tc->n_gone
+            && bsearch(&rule, tc->gone, tc->n_gone, sizeof *tc->gone,
+                       compare_rule_ptrs));
+}
+
+/* Returns true if rule 'new', just added to the table of 'dep', may win
+ * the lookup that 'dep' records: it matches the flow and outranks the
+ * rule found then (a rule added at the same priority does not, since
+ * ties go to the earlier rule). */
+static bool
+added_rule_wins(const struct rule *new, const struct xlate_table_dep *dep,
+                const struct flow *flow)
+{
+    return (new->table_id == dep->table_id
+            && match_matches_flow(&new->cr.match, flow)
+            && (!dep->rule || rule_priority(new) > rule_priority(dep->rule)));
+}
+
+/* Returns true if the changes in 'tc' may change 'ukey''s translation: a
+ * lookup it made in a changed table found a rule that is gone or whose
+ * actions changed, or would now find an added rule.  A lookup of a flow
+ * that earlier actions had changed cannot be checked against the key,
+ * so any change in its table counts.  'ukey' must not be stale (a stale
+ * ukey's rules may be freed).  Main thread. */
+static bool
+ukey_is_affected(const struct ukey_scan *scan,
+                 const struct table_changes *tc,
+                 const struct flow_table *tables)
+{
+    const struct ukey *ukey = scan->ukey;
+    size_t i, j;
+
+    if (!(scan->table_bits & tc->bits)) {
+        return ukey->deps.overflow;
+    }
+    if (!(scan->rule_bloom & tc->gone_bloom)
+        && !(scan->changed_bits & tc->bits)) {
+        /* None of its rules is gone, and no added rule matches its key:
+         * decided without touching the ukey. */
+        for (j = 0; j < tc->n_added && tc->n_added <= MAX_ADDED_CHECKS;
+             j++) {
+            if (match_matches_flow(&tc->added[j]->cr.match, &scan->flow)) {
+                break;
+            }
+        }
+        if (j == tc->n_added) {
+            return ukey->deps.overflow;
+        }
+    }
+    if (ukey->deps.overflow) {
+        return true;
+    }
+    for (i = 0; i < ukey->deps.n_tables; i++) {
+        const struct xlate_table_dep *dep = &ukey->deps.tables[i];
+
+        if (!tc->tables[dep->table_id]) {
+            continue;
+        }
+        if (dep->flow_changed || (dep->rule && rule_is_gone(tc, dep->rule))) {
+            return true;
+        }
+        if (tc->n_added > MAX_ADDED_CHECKS) {
+            if (flow_table_lookup(tables, dep->table_id, &scan->flow, NULL)
+                != dep->rule) {
+                return true;
+            }
+            continue;
+        }
+        for (j = 0; j < tc->n_added; j++) {
+            if (added_rule_wins(tc->added[j], dep, &scan->flow)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* The flow table's change callback, on the main thread after a commit:
+ * marks the flows the changes can affect stale and translates them
+ * again at once, so that the datapath never keeps forwarding by a rule
+ * that is gone.  Every other flow is left alone: the cost is a few
+ * comparisons per cached flow that visited a changed table, and a
+ * translation per affected flow. */
+static void
+on_tables_changed(const struct flow_table_change *changes, size_t n_changes,
+                  uint64_t version, void *udpif_)
+{
+    struct udpif *udpif = udpif_;
+    struct flow_table *tables = ofproto_get_tables(udpif->ofproto);
+    long long int start = time_usec();
+    struct pass_counts counts;
+    struct table_changes tc;
+    size_t i;
+
+    memset(&tc, 0, sizeof tc);
+    tc.added = xmalloc(n_changes * sizeof *tc.added + 1);
+    tc.gone = xmalloc(n_changes * sizeof *tc.gone + 1);
+    for (i = 0; i < n_changes; i++) {
+        const struct flow_table_change *c = &changes[i];
+
+        tc.tables[c->table_id] = true;
+        tc.bits |= UINT64_C(1) << (c->table_id % 64);
+        if (c->type == FLOW_TABLE_ADDED) {
+            tc.added[tc.n_added++] = c->rule;
+        } else {
+            tc.gone[tc.n_gone++] = c->rule;
+            tc.gone_bloom |= rule_bloom_bit(c->rule);
+        }
+    }
+    qsort(tc.gone, tc.n_gone, sizeof *tc.gone, compare_rule_ptrs);
+
+    memset(&counts, 0, sizeof counts);
+    pthread_mutex_lock(&udpif->mutex);
+    flow_table_read_lock(tables);
+    for (i = 0; i < udpif->n_scan; i++) {
+        const struct ukey_scan *scan = &udpif->scan[i];
+
+        if (!scan->ukey->stale && ukey_is_affected(scan, &tc, tables)) {
+            ukey_mark_stale(udpif, scan->ukey);
+        }
+    }
+    flow_table_read_unlock(tables);
+    udpif->last_version = version;
+    revalidate_stale(udpif, &counts);
+    count_pass(udpif, &counts, false, start);
+    pthread_mutex_unlock(&udpif->mutex);
+    free(tc.added);
+    free(tc.gone);
+
+    pthread_mutex_lock(&udpif->stats_mutex);
+    udpif->stats.last_change_us = udpif->stats.last_pass_us;
+    pthread_mutex_unlock(&udpif->stats_mutex);
+}
+
+/* MAC learning changes. */
+
+struct mac_changes {
+    struct udpif *udpif;
+    struct hmap macs;           /* "struct mac_key"s. */
+};
+
+struct mac_key {
+    struct hmap_node node;
+    struct eth_addr mac;
+    uint16_t vlan;
+    uint64_t seq;               /* MAC table seq of its latest change. */
+};
+
+static uint32_t
+mac_key_hash(struct eth_addr mac, uint16_t vlan)
+{
+    return hash_bytes(mac.ea, ETH_ADDR_LEN, vlan);
+}
+
+static struct mac_key *
+mac_changes_find(const struct hmap *macs, struct eth_addr mac,
+                 uint16_t vlan)
+{
+    struct mac_key *k;
+
+    HMAP_FOR_EACH_WITH_HASH (k, node, mac_key_hash(mac, vlan), macs) {
+        if (k->vlan == vlan && eth_addr_equals(k->mac, mac)) {
+            return k;
+        }
+    }
+    return NULL;
+}
+
+static void
+collect_mac_change(struct eth_addr mac, uint16_t vlan, uint64_t seq,
+                   void *macs_)
+{
+    struct hmap *macs = macs_;
+    struct mac_key *k = mac_changes_find(macs, mac, vlan);
+
+    if (!k) {
+        k = xmalloc(sizeof *k);
+        k->mac = mac;
+        k->vlan = vlan;
+        hmap_insert(macs, &k->node, mac_key_hash(mac, vlan));
+    }
+    k->seq = seq;
+}
+
+/* Returns true if an entry in 'macs' that 'ukey''s translation consulted
+ * changed after the translation. */
+static bool
+ukey_uses_macs(const struct ukey *ukey, const struct hmap *macs)
+{
+    size_t i;
+
+    if (ukey->deps.overflow) {
+        return true;
+    }
+    for (i = 0; i < ukey->deps.n_macs; i++) {
+        const struct mac_key *k = mac_changes_find(macs,
+                                                   ukey->deps.macs[i].mac,
+                                                   ukey->deps.macs[i].vlan);
+        if (k && k->seq > ukey->ml_seq) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+mac_changes_destroy(struct hmap *macs)
+{
+    struct mac_key *k;
+
+    HMAP_FOR_EACH_POP (k, node, macs) {
+        free(k);
+    }
+    hmap_destroy(macs);
+}
+
+/* Returns true if a MAC entry that 'ukey''s translation consulted
+ * changed after 'ml_seq' (or may have). */
+static bool
+macs_changed_since(struct udpif *udpif, const struct ukey *ukey,
+                   uint64_t ml_seq)
+{
+    struct mac_learning *ml = ofproto_get_mac_learning(udpif->ofproto);
+    struct hmap macs;
+    bool changed;
+
+    hmap_init(&macs);
+    changed = (!mac_learning_changes_since(ml, ml_seq, collect_mac_change,
+                                           &macs)
+               || ukey_uses_macs(ukey, &macs));
+    mac_changes_destroy(&macs);
+    return changed;
+}
+
+/* Marks stale the flows that NORMAL decided by a MAC entry that changed
+ * since the last call: a flow flooded to an address now learned, or sent
+ * to a port the address moved away from.  If the MAC table no longer has
+ * a record of every change, every NORMAL flow is marked.  Called with
+ * 'udpif->mutex' held. */
+static void
+apply_mac_changes(struct udpif *udpif)
+{
+    struct mac_learning *ml = ofproto_get_mac_learning(udpif->ofproto);
+    uint64_t seq = mac_learning_seq(ml);
+    struct ukey *ukey;
+    struct hmap macs;
+    bool complete;
+
+    if (seq == udpif->last_ml_seq) {
+        return;
+    }
+    hmap_init(&macs);
+    complete = mac_learning_changes_since(ml, udpif->last_ml_seq,
+                                          collect_mac_change, &macs);
+    HMAP_FOR_EACH (ukey, node, &udpif->ukeys) {
+        if (ukey->used_normal && !ukey->stale
+            && (!complete || ukey_uses_macs(ukey, &macs))) {
+            ukey_mark_stale(udpif, ukey);
+        }
+    }
+    mac_changes_destroy(&macs);
+    udpif->last_ml_seq = seq;
+}
+
+/* Dump passes. */
+
+/* Takes 'f', a flow found in the datapath that this udpif has no record
+ * of (left by an earlier run of the daemon, which the kernel datapath
+ * outlives): keeps it if translating its key now gives the same actions,
+ * fixes its actions if not, deletes it if it cannot be cached.  Called
+ * with 'udpif->mutex' held. */
+static void
+adopt_flow(struct udpif *udpif, const struct dpif_flow *f, uint32_t hash,
+           struct pass_counts *counts)
+{
+    uint64_t ports_seq_ = ports_seq(udpif);
+    struct xlate_out xout;
+    struct ukey *ukey;
+    struct flow flow;
+
+    if (!key_to_flow(udpif, f->key, f->key_size, &flow)) {
+        dpif_flow_del(udpif->dpif, f->key, f->key_size, NULL);
+        counts->deleted++;
+        return;
+    }
+    xlate_flow(udpif, &flow, false, 0, 0, &xout);
+    if (!flow_is_cacheable(&flow, &xout)) {
+        dpif_flow_del(udpif->dpif, f->key, f->key_size, NULL);
+        counts->deleted++;
+        xlate_out_uninit(&xout);
+        return;
+    }
+    if ((f->actions_size != xout.odp_actions.size
+         || (f->actions_size
+             && memcmp(f->actions, xout.odp_actions.data, f->actions_size)))
+        && dpif_flow_put(udpif->dpif, DPIF_FP_MODIFY, f->key, f->key_size,
+                         xout.odp_actions.data, xout.odp_actions.size,
+                         NULL)) {
+        dpif_flow_del(udpif->dpif, f->key, f->key_size, NULL);
+        counts->deleted++;
+        xlate_out_uninit(&xout);
+        return;
+    }
+    ukey = ukey_create(udpif, f->key, f->key_size, hash, &flow);
+    ukey_set_xout(udpif, ukey, &xout, ports_seq_);
+    /* The stats so far were earned under the earlier run's rules. */
+    ukey->pushed_packets = f->stats.n_packets;
+    ukey->pushed_bytes = f->stats.n_bytes;
+    counts->adopted++;
+    xlate_out_uninit(&xout);
+}
+
+/* Revalidates one dumped flow; called with 'udpif->mutex' held.
+ * 'max_idle' is the idle time in force for this pass. */
+static void
+revalidate_flow(struct udpif *udpif, const struct dpif_flow *f,
+                long long int now, long long int max_idle,
+                struct pass_counts *counts)
+{
+    uint32_t hash = key_hash(f->key, f->key_size);
+    struct ukey *ukey = ukey_find(udpif, f->key, f->key_size, hash);
+    struct dpif_flow_stats stats = f->stats;
+    long long int used;
+
+    if (!ukey) {
+        adopt_flow(udpif, f, hash, counts);
+        return;
+    }
+    ukey->seen_generation = udpif->generation;
+    used = stats.used ? stats.used : ukey->created;
+    if (now - used > max_idle) {
+        if (!dpif_flow_del(udpif->dpif, f->key, f->key_size, &stats)) {
+            push_stats(udpif, ukey, &stats);
+        }
+        ukey_destroy(udpif, ukey);
+        counts->idle_deleted++;
+        return;
+    }
+    if (stats.n_packets != ukey->pushed_packets) {
+        push_stats(udpif, ukey, &stats);
+    }
+    if (ukey_is_stale(udpif, ukey)) {
+        retranslate(udpif, ukey, counts);
+    }
+}
+
+/* True while the datapath is within 10% of its flow limit.  A pass then
+ * deletes flows idle for UDPIF_PRESSURE_IDLE instead of the max-idle
+ * time, and passes come more often, so that flows seen once (a flood of
+ * new flows) make room quickly while flows with traffic stay. */
+static bool
+near_flow_limit(const struct udpif *udpif)
+{
+    struct dpif_dp_stats dp;
+
+    return (!dpif_get_stats(udpif->dpif, &dp) && dp.flow_limit
+            && dp.n_flows >= dp.flow_limit - dp.flow_limit / 10);
+}
+
+/* Dumps the datapath and revalidates every flow in it.  Called with
+ * 'udpif->mutex' held; releases it between batches, so that handlers
+ * are not held up for the whole dump. */
+static void
+revalidate_dump(struct udpif *udpif, long long int now,
+                long long int max_idle, struct pass_counts *counts)
+{
+    struct dpif_flow flows[DUMP_BATCH];
+    struct dpif_flow_dump *dump;
+    struct ukey *ukey, *next;
+    size_t i, n;
+
+    udpif->generation++;
+    dump = dpif_flow_dump_create(udpif->dpif);
+    for (;;) {
+        pthread_mutex_unlock(&udpif->mutex);
+        n = dpif_flow_dump_next(dump, flows, ARRAY_SIZE(flows));
+        pthread_mutex_lock(&udpif->mutex);
+        if (!n) {
+            break;
+        }
+        /* Changes that came in while the lock was dropped. */
+        apply_mac_changes(udpif);
+        for (i = 0; i < n; i++) {
+            revalidate_flow(udpif, &flows[i], now, max_idle, counts);
+        }
+    }
+    dpif_flow_dump_destroy(dump);
+
+    /* Records of flows that were installed before this dump began but
+     * are gone from the datapath. */
+    HMAP_FOR_EACH_SAFE (ukey, next, node, &udpif->ukeys) {
+        if (ukey->generation < udpif->generation
+            && ukey->seen_generation != udpif->generation) {
+            ukey_destroy(udpif, ukey);
+        }
+    }
+}
+
+static void
+revalidate__(struct udpif *udpif, long long int now, bool may_dump)
+{
+    long long int start = time_usec();
+    struct pass_counts counts;
+    long long int max_idle;
+    bool dump, pressure;
+
+    memset(&counts, 0, sizeof counts);
+    pressure = near_flow_limit(udpif);
+    pthread_mutex_lock(&udpif->mutex);
+    max_idle = (pressure ? NFVS_MIN(udpif->max_idle, UDPIF_PRESSURE_IDLE)
+                         : udpif->max_idle);
+    apply_mac_changes(udpif);
+    dump = may_dump && (now >= udpif->next_dump || pressure);
+    if (!dump && nfvs_list_is_empty(&udpif->stale)
+        && udpif->last_ports_seq == ports_seq(udpif)) {
+        pthread_mutex_unlock(&udpif->mutex);
+        return;
+    }
+    if (dump) {
+        revalidate_dump(udpif, now, max_idle, &counts);
+        udpif->next_dump = now + NFVS_MAX(10, NFVS_MIN(UDPIF_DUMP_INTERVAL,
+                                                       udpif->max_idle / 2));
+    }
+    revalidate_stale(udpif, &counts);
+    count_pass(udpif, &counts, dump, start);
+    pthread_mutex_unlock(&udpif->mutex);
+}
+
+/* Updates the upcall rate from the counters; revalidator thread. */
+static void
+sample_upcall_rate(struct udpif *udpif, long long int now)
+{
+    unsigned int oldest = (udpif->rate_idx + 1) % RATE_SAMPLES;
+    uint64_t n;
+
+    pthread_mutex_lock(&udpif->stats_mutex);
+    n = udpif->stats.n_upcalls;
+    udpif->rate_upcalls[udpif->rate_idx] = n;
+    udpif->rate_times[udpif->rate_idx] = now;
+    if (udpif->rate_times[oldest] && now > udpif->rate_times[oldest]) {
+        udpif->stats.upcall_rate = ((n - udpif->rate_upcalls[oldest]) * 1000
+                                    / (now - udpif->rate_times[oldest]));
+    }
+    pthread_mutex_unlock(&udpif->stats_mutex);
+    udpif->rate_idx = oldest;
+}
+
+static void *
+revalidator_main(void *udpif_)
+{
+    struct udpif *udpif = udpif_;
+
+    pthread_mutex_lock(&udpif->reval_mutex);
+    while (!udpif->reval_exit) {
+        struct timespec deadline;
+
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_nsec += REVALIDATE_INTERVAL * 1000000L;
+        deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+        deadline.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&udpif->reval_cond, &udpif->reval_mutex,
+                               &deadline);
+        if (udpif->reval_exit) {
+            break;
+        }
+        pthread_mutex_unlock(&udpif->reval_mutex);
+        sample_upcall_rate(udpif, time_msec());
+        revalidate__(udpif, time_msec(), true);
+        pthread_mutex_lock(&udpif->reval_mutex);
+    }
+    pthread_mutex_unlock(&udpif->reval_mutex);
+    return NULL;
 }
 
 struct udpif *
@@ -325,9 +1096,14 @@ udpif_create(struct dpif *dpif, struct ofproto *ofproto,
     udpif->ofproto = ofproto;
     udpif->n_handlers = NFVS_MAX(n_handlers, 1);
     udpif->max_idle = UDPIF_DEFAULT_MAX_IDLE;
+    udpif->last_version = flow_table_version(ofproto_get_tables(ofproto));
+    udpif->last_ml_seq = mac_learning_seq(ofproto_get_mac_learning(ofproto));
     pthread_mutex_init(&udpif->mutex, NULL);
     pthread_mutex_init(&udpif->stats_mutex, NULL);
+    pthread_mutex_init(&udpif->reval_mutex, NULL);
+    pthread_cond_init(&udpif->reval_cond, NULL);
     hmap_init(&udpif->ukeys);
+    nfvs_list_init(&udpif->stale);
     if (pipe(udpif->exit_fds)) {
         nfvs_fatal(errno, "pipe failed");
     }
@@ -350,6 +1126,11 @@ udpif_create(struct dpif *dpif, struct ofproto *ofproto,
     }
     flow_table_set_change_cb(ofproto_get_tables(ofproto), on_tables_changed,
                              udpif);
+    error = pthread_create(&udpif->revalidator, NULL, revalidator_main,
+                           udpif);
+    if (error) {
+        nfvs_fatal(error, "cannot start the revalidator thread");
+    }
     return udpif;
 }
 
@@ -362,6 +1143,12 @@ udpif_destroy(struct udpif *udpif)
     if (!udpif) {
         return;
     }
+    pthread_mutex_lock(&udpif->reval_mutex);
+    udpif->reval_exit = true;
+    pthread_cond_signal(&udpif->reval_cond);
+    pthread_mutex_unlock(&udpif->reval_mutex);
+    pthread_join(udpif->revalidator, NULL);
+
     flow_table_set_change_cb(ofproto_get_tables(udpif->ofproto), NULL,
                              NULL);
     if (write(udpif->exit_fds[1], "x", 1) != 1) {
@@ -378,6 +1165,9 @@ udpif_destroy(struct udpif *udpif)
         ukey_destroy(udpif, ukey);
     }
     hmap_destroy(&udpif->ukeys);
+    free(udpif->scan);
+    pthread_cond_destroy(&udpif->reval_cond);
+    pthread_mutex_destroy(&udpif->reval_mutex);
     pthread_mutex_destroy(&udpif->mutex);
     pthread_mutex_destroy(&udpif->stats_mutex);
     free(udpif);
@@ -397,251 +1187,6 @@ udpif_flush_translations(struct udpif *udpif)
     pthread_mutex_lock(&udpif->mutex);
     __atomic_add_fetch(&udpif->ports_seq, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&udpif->mutex);
-}
-
-/* What one revalidation pass saw, for the counters. */
-struct pass_counts {
-    uint64_t retranslated;
-    uint64_t modified;
-    uint64_t deleted;
-    uint64_t idle_deleted;
-};
-
-/* Credits the rules that 'ukey''s flow hits with the packets and bytes
- * in 'stats' not yet pushed, and remembers them as pushed. */
-static void
-push_stats(struct udpif *udpif, struct ukey *ukey, const struct flow *flow,
-           const struct dpif_flow_stats *stats)
-{
-    uint64_t n_packets = stats->n_packets - ukey->pushed_packets;
-    uint64_t n_bytes = stats->n_bytes - ukey->pushed_bytes;
-    struct xlate_out xout;
-
-    if (stats->n_packets < ukey->pushed_packets) {
-        /* Stats went back (zeroed): count them all. */
-        n_packets = stats->n_packets;
-        n_bytes = stats->n_bytes;
-    }
-    if (n_packets) {
-        xlate_flow(udpif, flow, false, n_packets, n_bytes, &xout);
-        xlate_out_uninit(&xout);
-    }
-    ukey->pushed_packets = stats->n_packets;
-    ukey->pushed_bytes = stats->n_bytes;
-}
-
-/* Translates stale 'ukey' (whose key parsed as 'flow') again and fixes
- * or deletes its datapath flow; destroys 'ukey' if the flow is deleted.
- * Called with 'udpif->mutex' held. */
-static void
-retranslate(struct udpif *udpif, struct ukey *ukey, const struct flow *flow,
-            struct pass_counts *counts)
-{
-    struct xlate_out xout;
-
-    counts->retranslated++;
-    xlate_flow(udpif, flow, false, 0, 0, &xout);
-    if (!flow_is_cacheable(flow, &xout)) {
-        dpif_flow_del(udpif->dpif, ukey->key, ukey->key_size, NULL);
-        ukey_destroy(udpif, ukey);
-        counts->deleted++;
-    } else if (xout.odp_actions.size != ukey->actions_size
-               || (ukey->actions_size
-                   && memcmp(xout.odp_actions.data, ukey->actions,
-                             ukey->actions_size))) {
-        int error = dpif_flow_put(udpif->dpif, DPIF_FP_MODIFY, ukey->key,
-                                  ukey->key_size, xout.odp_actions.data,
-                                  xout.odp_actions.size, NULL);
-        if (error) {
-            dpif_flow_del(udpif->dpif, ukey->key, ukey->key_size, NULL);
-            ukey_destroy(udpif, ukey);
-            counts->deleted++;
-        } else {
-            ukey_set_xout(ukey, &xout, ports_seq(udpif));
-            counts->modified++;
-        }
-    } else {
-        ukey_set_xout(ukey, &xout, ports_seq(udpif));
-    }
-    xlate_out_uninit(&xout);
-}
-
-/* Revalidates one dumped flow; called with 'udpif->mutex' held. */
-static void
-revalidate_flow(struct udpif *udpif, const struct dpif_flow *f,
-                long long int now, uint64_t version, uint64_t ml_seq,
-                struct pass_counts *counts)
-{
-    uint32_t hash = key_hash(f->key, f->key_size);
-    struct ukey *ukey = ukey_find(udpif, f->key, f->key_size, hash);
-    struct dpif_flow_stats stats = f->stats;
-    long long int used;
-    bool valid, idle, stale;
-    struct flow flow;
-
-    if (!ukey) {
-        /* Not ours (left from before, or installed by someone else):
-         * nothing vouches for its actions. */
-        dpif_flow_del(udpif->dpif, f->key, f->key_size, NULL);
-        counts->deleted++;
-        return;
-    }
-    ukey->seen_generation = udpif->generation;
-    used = stats.used ? stats.used : ukey->created;
-    idle = now - used > udpif->max_idle;
-    stale = ukey_is_stale(udpif, ukey, version, ml_seq);
-    if (!idle && !stale && stats.n_packets == ukey->pushed_packets) {
-        /* The common case, kept cheap: nothing to do. */
-        return;
-    }
-
-    /* A key whose port is gone fails here; a port change also makes
-     * every flow stale, so no flow skips this check across one. */
-    valid = key_to_flow(udpif, f->key, f->key_size, &flow);
-    if (!valid || idle) {
-        if (!dpif_flow_del(udpif->dpif, f->key, f->key_size, &stats)
-            && valid) {
-            push_stats(udpif, ukey, &flow, &stats);
-        }
-        if (valid) {
-            counts->idle_deleted++;
-        } else {
-            counts->deleted++;
-        }
-        ukey_destroy(udpif, ukey);
-        return;
-    }
-
-    push_stats(udpif, ukey, &flow, &stats);
-    if (stale) {
-        retranslate(udpif, ukey, &flow, counts);
-    }
-}
-
-static long long int
-time_usec(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-/* Re-translates the stale flows, walking the records (not the datapath).
- * Called with 'udpif->mutex' held. */
-static void
-revalidate_stale(struct udpif *udpif, uint64_t version, uint64_t ml_seq,
-                 struct pass_counts *counts)
-{
-    struct ukey *ukey, *next;
-
-    HMAP_FOR_EACH_SAFE (ukey, next, node, &udpif->ukeys) {
-        struct flow flow;
-
-        if (!ukey_is_stale(udpif, ukey, version, ml_seq)) {
-            continue;
-        }
-        if (!key_to_flow(udpif, ukey->key, ukey->key_size, &flow)) {
-            dpif_flow_del(udpif->dpif, ukey->key, ukey->key_size, NULL);
-            ukey_destroy(udpif, ukey);
-            counts->deleted++;
-        } else {
-            retranslate(udpif, ukey, &flow, counts);
-        }
-    }
-}
-
-/* Dumps the datapath and revalidates every flow in it.  Called with
- * 'udpif->mutex' held; releases it between batches, so that handlers
- * are not held up for the whole dump. */
-static void
-revalidate_dump(struct udpif *udpif, long long int now, uint64_t version,
-                uint64_t ml_seq, struct pass_counts *counts)
-{
-    struct dpif_flow flows[DUMP_BATCH];
-    struct dpif_flow_dump *dump;
-    struct ukey *ukey, *next;
-    size_t i, n;
-
-    udpif->generation++;
-    dump = dpif_flow_dump_create(udpif->dpif);
-    for (;;) {
-        pthread_mutex_unlock(&udpif->mutex);
-        n = dpif_flow_dump_next(dump, flows, ARRAY_SIZE(flows));
-        pthread_mutex_lock(&udpif->mutex);
-        if (!n) {
-            break;
-        }
-        for (i = 0; i < n; i++) {
-            revalidate_flow(udpif, &flows[i], now, version, ml_seq,
-                            counts);
-        }
-    }
-    dpif_flow_dump_destroy(dump);
-
-    /* Records of flows that were installed before this dump began but
-     * are gone from the datapath. */
-    HMAP_FOR_EACH_SAFE (ukey, next, node, &udpif->ukeys) {
-        if (ukey->generation < udpif->generation
-            && ukey->seen_generation != udpif->generation) {
-            ukey_destroy(udpif, ukey);
-        }
-    }
-}
-
-static void
-revalidate__(struct udpif *udpif, long long int now, bool may_dump)
-{
-    struct flow_table *tables = ofproto_get_tables(udpif->ofproto);
-    struct mac_learning *ml = ofproto_get_mac_learning(udpif->ofproto);
-    long long int start = time_usec();
-    struct pass_counts counts;
-    uint64_t version, ml_seq;
-    bool dump, stale;
-    size_t n;
-
-    memset(&counts, 0, sizeof counts);
-    pthread_mutex_lock(&udpif->mutex);
-    /* Read the versions first: a change after this makes a flow
-     * translated now stale again for the next pass.  A handler that
-     * records a flow translated before a change sets 'dirty', which is
-     * cleared here, at the start: the dump pass lets handlers in
-     * between batches, and a flow recorded then may escape this pass,
-     * not the next. */
-    version = flow_table_version(tables);
-    ml_seq = mac_learning_seq(ml);
-    dump = may_dump && now >= udpif->next_dump;
-    stale = (udpif->dirty || ports_seq(udpif) != udpif->last_ports_seq
-             || version != udpif->last_version
-             || ml_seq != udpif->last_ml_seq);
-    if (!dump && !stale) {
-        pthread_mutex_unlock(&udpif->mutex);
-        return;
-    }
-    udpif->dirty = false;
-    if (dump) {
-        revalidate_dump(udpif, now, version, ml_seq, &counts);
-        udpif->next_dump = now + NFVS_MAX(10, NFVS_MIN(UDPIF_DUMP_INTERVAL,
-                                                       udpif->max_idle / 2));
-    } else {
-        revalidate_stale(udpif, version, ml_seq, &counts);
-    }
-    udpif->last_ports_seq = ports_seq(udpif);
-    udpif->last_version = version;
-    udpif->last_ml_seq = ml_seq;
-    n = hmap_count(&udpif->ukeys);
-    pthread_mutex_unlock(&udpif->mutex);
-
-    pthread_mutex_lock(&udpif->stats_mutex);
-    udpif->stats.n_revalidations++;
-    udpif->stats.n_dumps += dump;
-    udpif->stats.n_retranslated += counts.retranslated;
-    udpif->stats.n_modified += counts.modified;
-    udpif->stats.n_deleted += counts.deleted;
-    udpif->stats.n_idle_deleted += counts.idle_deleted;
-    udpif->stats.n_records = n;
-    udpif->stats.last_pass_us = time_usec() - start;
-    pthread_mutex_unlock(&udpif->stats_mutex);
 }
 
 void

@@ -11,31 +11,38 @@
  * the TCP SYN, FIN or RST bits set (tcp_ctl) are executed but never
  * installed: every connection state change must reach the daemon.
  *
- * Every installed flow is recorded (key, actions, the flow table version
- * and MAC learning sequence number it was translated at, whether NORMAL
- * ran).  A flow is "stale" if the tables changed since it was
- * translated, the MAC table changed and it used NORMAL, or the ports
- * changed (udpif_flush_translations()).  Every UDPIF_DUMP_INTERVAL ms
- * (or half the max-idle time, if shorter) udpif_revalidate() dumps the
- * datapath and, for each flow:
+ * Every installed flow is recorded ("ukey": key, actions, and what its
+ * translation depended on: the rule each table lookup found, and the
+ * MAC entries NORMAL consulted).  A change re-translates only the flows
+ * it can affect:
+ *   - a flow table commit (through the flow table's change callback, on
+ *     the main thread, before the commit's caller goes on): a flow is
+ *     affected if a lookup it made in a changed table now finds another
+ *     rule or a rule whose actions changed; that costs one lookup per
+ *     flow that visited a changed table, then one translation per
+ *     affected flow, so one rule change with 100,000 flows cached takes
+ *     milliseconds and the datapath never keeps forwarding by a rule
+ *     that is gone;
+ *   - a MAC learning change (new, moved or expired entry): the flows
+ *     NORMAL decided by that address;
+ *   - a port change (udpif_flush_translations()): every flow.
+ * A revalidator thread wakes every 100 ms to apply MAC changes and, every
+ * UDPIF_DUMP_INTERVAL ms (or half the max-idle time, if shorter), dumps
+ * the datapath and, for each flow:
  *   - pushes the packets and bytes seen since the last pass to the rules
- *     (by translating again with those counts);
- *   - deletes it if it has been idle longer than the max-idle time;
- *   - re-translates it if it is stale: a flow whose actions differ now
- *     is modified in place, one that no longer translates is deleted.
- * Between dumps, udpif_revalidate() only re-translates stale flows, by
- * walking the records, and costs nothing when nothing changed.  A flow
- * table commit does that at once (through the flow table's change
- * callback), so the datapath never keeps forwarding by a rule that is
- * gone.  The caller runs udpif_revalidate() every ~100 ms, which also
- * catches flows installed concurrently with a change.
- *
- * This first version re-translates every stale flow on a change, not
- * only the ones the change can affect.
+ *     (and NORMAL's MAC learning) by translating again with those counts;
+ *   - deletes it if it has been idle longer than the max-idle time, or
+ *     than UDPIF_PRESSURE_IDLE while the datapath is within 10% of its
+ *     flow limit (then dumps come every 100 ms), so that a flood of new
+ *     flows cannot crowd out flows that have traffic;
+ *   - re-translates it if it is stale;
+ *   - adopts it if it has no record (a kernel datapath outlives the
+ *     daemon): kept if its key translates to the same actions now, fixed
+ *     if not, deleted if it cannot be cached.
  *
  * Thread-safety: udpif_create(), udpif_destroy(), udpif_revalidate()
- * and the setters are for the main thread; the handler threads are the
- * udpif's own.  udpif_get_stats() may be called from any thread. */
+ * and the setters are for the main thread; the handler threads and the
+ * revalidator thread are the udpif's own.  udpif_get_stats() may be called from any thread. */
 #ifndef NFVS_UDPIF_H
 #define NFVS_UDPIF_H 1
 
@@ -48,6 +55,7 @@ struct udpif;
 
 #define UDPIF_DEFAULT_MAX_IDLE 10000    /* ms. */
 #define UDPIF_DUMP_INTERVAL 500         /* ms. */
+#define UDPIF_PRESSURE_IDLE 100         /* ms, near the flow limit. */
 
 /* Creates a udpif for 'dpif' and 'ofproto' (neither owned; both must
  * outlive it) and starts 'n_handlers' handler threads (at least 1).
@@ -65,7 +73,9 @@ void udpif_set_max_idle(struct udpif *, unsigned int ms);
  * changes the table version does not show (ports, VLAN modes). */
 void udpif_flush_translations(struct udpif *);
 
-/* One revalidation pass at 'now' (time_msec()), as described above. */
+/* One revalidation pass at 'now' (time_msec()), as described above, in
+ * the caller's thread (the revalidator thread makes these passes by
+ * itself; this is for tests and benchmarks). */
 void udpif_revalidate(struct udpif *, long long int now);
 
 /* Re-translates the stale flows now, without a dump. */
@@ -73,6 +83,7 @@ void udpif_revalidate_stale(struct udpif *);
 
 struct udpif_stats {
     uint64_t n_upcalls;         /* Upcalls handled. */
+    uint64_t upcall_rate;       /* Upcalls per second, last second. */
     uint64_t n_upcall_errors;   /* Unparsable keys, unknown ports. */
     uint64_t n_installed;       /* Datapath flows installed. */
     uint64_t n_uncached;        /* Misses executed but not installed. */
@@ -82,8 +93,10 @@ struct udpif_stats {
     uint64_t n_modified;        /* Flows whose actions were changed. */
     uint64_t n_deleted;         /* Flows deleted: no longer valid. */
     uint64_t n_idle_deleted;    /* Flows deleted: idle. */
+    uint64_t n_adopted;         /* Flows found in the datapath, kept. */
     uint64_t n_records;         /* Flows recorded now. */
     uint64_t last_pass_us;      /* Duration of the last pass, us. */
+    uint64_t last_change_us;    /* ...of the last flow table change's. */
     unsigned int n_handlers;    /* Handler threads. */
     unsigned int max_idle;      /* ms. */
 };

@@ -327,6 +327,25 @@ is_reserved_multicast(struct eth_addr dst)
             && (dst.ea[5] & 0xf0) == 0x00);
 }
 
+/* Records that the translation's outcome depends on the MAC table's
+ * entry for unicast 'mac' on 'vlan' (multicast never consults it). */
+static void
+add_mac_dep(struct xlate_ctx *ctx, struct eth_addr mac, uint16_t vlan)
+{
+    struct xlate_deps *deps = &ctx->xout->deps;
+
+    if (eth_addr_is_multicast(mac)) {
+        return;
+    }
+    if (deps->n_macs >= XLATE_MAX_MAC_DEPS) {
+        deps->overflow = true;
+        return;
+    }
+    deps->macs[deps->n_macs].mac = mac;
+    deps->macs[deps->n_macs].vlan = vlan;
+    deps->n_macs++;
+}
+
 static void
 xlate_normal(struct xlate_ctx *ctx)
 {
@@ -363,6 +382,7 @@ xlate_normal(struct xlate_ctx *ctx)
               "VLAN %d", ETH_ADDR_ARGS(flow->dl_src), in->name, vlan);
     }
 
+    add_mac_dep(ctx, flow->dl_dst, vlan);
     if (mac_learning_lookup(ml, flow->dl_dst, vlan, ctx->xin->now,
                             &out_port)) {
         out = ofproto_port_find(ctx->ofproto, out_port);
@@ -624,6 +644,23 @@ trace_rule(struct xlate_ctx *ctx, uint8_t table_id, const struct rule *rule)
 }
 
 static void
+add_table_dep(struct xlate_ctx *ctx, uint8_t table_id,
+              const struct rule *rule)
+{
+    struct xlate_deps *deps = &ctx->xout->deps;
+    struct xlate_table_dep *dep;
+
+    if (deps->n_tables >= XLATE_MAX_TABLE_DEPS) {
+        deps->overflow = true;
+        return;
+    }
+    dep = &deps->tables[deps->n_tables++];
+    dep->rule = rule;
+    dep->table_id = table_id;
+    dep->flow_changed = !flow_equal(&ctx->flow, &ctx->xin->flow);
+}
+
+static void
 xlate_table(struct xlate_ctx *ctx, uint8_t table_id)
 {
     struct rule *rule;
@@ -648,6 +685,7 @@ xlate_table(struct xlate_ctx *ctx, uint8_t table_id)
     ctx->table_id = table_id;
     rule = flow_table_lookup(ctx->tables, table_id, &ctx->flow,
                              &ctx->xout->wc);
+    add_table_dep(ctx, table_id, rule);
     if (ctx->depth) {
         ctx->indent += 4;
     }

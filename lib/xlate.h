@@ -25,6 +25,7 @@
 
 struct ds;
 struct ofproto;
+struct rule;
 
 /* Limits, as in Open vSwitch: nesting of resubmit/goto_table, and the
  * total number of table lookups per translation. */
@@ -47,6 +48,34 @@ enum xlate_error {
     XLATE_TOO_MANY_RESUBMITS,   /* Over XLATE_MAX_RESUBMITS lookups. */
 };
 
+/* What a translation depended on, so that a change to the flow tables or
+ * the MAC table re-translates only the cached flows it can affect.  A
+ * translation that needs more than these arrays hold sets 'deps_overflow'
+ * and is taken to depend on everything. */
+#define XLATE_MAX_TABLE_DEPS 8
+#define XLATE_MAX_MAC_DEPS 4
+
+struct xlate_table_dep {
+    const struct rule *rule;    /* Rule the lookup found, or NULL. */
+    uint8_t table_id;           /* Table looked up. */
+    bool flow_changed;          /* The flow looked up was not the packet's
+                                 * own (actions had changed it), so a
+                                 * lookup of the key cannot redo it. */
+};
+
+struct xlate_mac_dep {          /* NORMAL looked up this destination. */
+    struct eth_addr mac;
+    uint16_t vlan;
+};
+
+struct xlate_deps {
+    struct xlate_table_dep tables[XLATE_MAX_TABLE_DEPS];
+    struct xlate_mac_dep macs[XLATE_MAX_MAC_DEPS];
+    uint8_t n_tables;
+    uint8_t n_macs;
+    bool overflow;              /* Some dependency did not fit. */
+};
+
 struct xlate_out {
     enum xlate_error error;     /* On error the actions are empty. */
     struct nl_buf odp_actions;  /* Datapath actions; empty: drop. */
@@ -55,6 +84,7 @@ struct xlate_out {
     uint64_t tables_version;    /* flow_table_version() translated at. */
     uint64_t ml_seq;            /* mac_learning_seq() before translating. */
     bool used_normal;           /* NORMAL ran: MAC changes may matter. */
+    struct xlate_deps deps;     /* Tables and MAC entries consulted. */
 };
 
 /* Translates 'xin' into 'xout', which the caller then owns (release it

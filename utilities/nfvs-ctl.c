@@ -616,15 +616,20 @@ print_dp_stats(const json_t *b)
            get_int(b, "upcalls"), get_int(b, "installed"),
            get_int(b, "uncached"), get_int(b, "upcall_errors"),
            get_int(b, "handlers"));
+    printf("  upcall rate: %"JSON_INTEGER_FORMAT"/s\n",
+           get_int(b, "upcalls_per_sec"));
     printf("  revalidation: passes:%"JSON_INTEGER_FORMAT" dumps:%"
            JSON_INTEGER_FORMAT" retranslated:%"
            JSON_INTEGER_FORMAT" modified:%"JSON_INTEGER_FORMAT" deleted:%"
            JSON_INTEGER_FORMAT" idle_deleted:%"JSON_INTEGER_FORMAT
-           " last:%"JSON_INTEGER_FORMAT"us\n",
+           " adopted:%"JSON_INTEGER_FORMAT"\n",
            get_int(b, "revalidations"), get_int(b, "dumps"),
            get_int(b, "retranslated"),
            get_int(b, "modified"), get_int(b, "deleted"),
-           get_int(b, "idle_deleted"), get_int(b, "last_revalidation_us"));
+           get_int(b, "idle_deleted"), get_int(b, "adopted"));
+    printf("  revalidation time: last pass:%"JSON_INTEGER_FORMAT
+           "us last table change:%"JSON_INTEGER_FORMAT"us\n",
+           get_int(b, "last_revalidation_us"), get_int(b, "last_change_us"));
 }
 
 static int

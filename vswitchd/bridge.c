@@ -31,12 +31,10 @@ struct bridge_set {
     /* Datapath of each bridge; 'has_dp' false: none. */
     bool has_dp;
     struct ofproto_dpif_config dp_cfg;  /* Strings owned. */
-    long long int next_revalidate;      /* Time of the next pass, ms. */
 };
 
-/* How often bridge_set_run_datapaths() revalidates, and how often it
- * forwards on dummy datapaths, in ms. */
-#define BRIDGE_REVALIDATE_INTERVAL 100
+/* How often bridge_set_run_datapaths() forwards on dummy datapaths, in
+ * ms. */
 #define BRIDGE_DUMMY_RUN_INTERVAL 10
 
 static const char *const port_types[] = { "system", "internal", "dummy" };
@@ -1090,29 +1088,16 @@ bridge_set_run_timeouts(struct bridge_set *bs, long long int now)
 long long int
 bridge_set_run_datapaths(struct bridge_set *bs, long long int now)
 {
-    bool revalidate = now >= bs->next_revalidate;
     bool dummy = false;
     struct bridge *br;
 
-    if (!bs->has_dp) {
-        return now + 1000;
-    }
+    /* Revalidation runs in each datapath's own revalidator thread; only
+     * dummy datapaths need the main thread, to move their packets. */
     HMAP_FOR_EACH (br, node, &bs->bridges) {
-        if (!br->dp) {
-            continue;
-        }
-        if (!strcmp(ofproto_dpif_type(br->dp), "dummy")) {
+        if (br->dp && !strcmp(ofproto_dpif_type(br->dp), "dummy")) {
             ofproto_dpif_run(br->dp);
             dummy = true;
         }
-        if (revalidate) {
-            ofproto_dpif_revalidate(br->dp, now);
-        }
     }
-    if (revalidate) {
-        bs->next_revalidate = now + BRIDGE_REVALIDATE_INTERVAL;
-    }
-    return (dummy
-            ? NFVS_MIN(bs->next_revalidate, now + BRIDGE_DUMMY_RUN_INTERVAL)
-            : bs->next_revalidate);
+    return now + (dummy ? BRIDGE_DUMMY_RUN_INTERVAL : 1000);
 }

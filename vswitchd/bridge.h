@@ -119,8 +119,8 @@ int bridge_replace_flows(struct bridge_set *, const char *br_name,
 long long int bridge_set_run_timeouts(struct bridge_set *,
                                       long long int now);
 
-/* Runs the datapaths at 'now': forwards on dummy datapaths and, every
- * 100 ms, revalidates.  Returns the earliest time (ms) it should run
+/* Runs the datapaths at 'now': forwards on dummy datapaths (the others
+ * have their own threads).  Returns the earliest time (ms) it should run
  * again. */
 long long int bridge_set_run_datapaths(struct bridge_set *,
                                        long long int now);

@@ -140,7 +140,8 @@ dp_stats_to_json(struct bridge *br)
     ofproto_dpif_get_stats(br->dp, &dp, &up);
     return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I,"
                      " s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-                     " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                     " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+                     " s:I}",
                      "bridge", br->name,
                      "datapath", ofproto_dpif_name(br->dp),
                      "type", ofproto_dpif_type(br->dp),
@@ -159,6 +160,7 @@ dp_stats_to_json(struct bridge *br)
                      "flow_limit_hits", (json_int_t) dp.n_flow_limit,
                      "upcalls", (json_int_t) up.n_upcalls,
                      "upcall_errors", (json_int_t) up.n_upcall_errors,
+                     "upcalls_per_sec", (json_int_t) up.upcall_rate,
                      "installed", (json_int_t) up.n_installed,
                      "uncached", (json_int_t) up.n_uncached,
                      "revalidations", (json_int_t) up.n_revalidations,
@@ -167,7 +169,9 @@ dp_stats_to_json(struct bridge *br)
                      "modified", (json_int_t) up.n_modified,
                      "deleted", (json_int_t) up.n_deleted,
                      "idle_deleted", (json_int_t) up.n_idle_deleted,
+                     "adopted", (json_int_t) up.n_adopted,
                      "last_revalidation_us", (json_int_t) up.last_pass_us,
+                     "last_change_us", (json_int_t) up.last_change_us,
                      "handlers", (json_int_t) up.n_handlers,
                      "max_idle", (json_int_t) up.max_idle);
 }

@@ -15,6 +15,7 @@
 #include "bridge.h"
 #include "daemon.h"
 #include "dp-rpc.h"
+#include "dpif.h"
 #include "flow-rpc.h"
 #include "ofproto-dpif.h"
 #include "rpc-server.h"
@@ -35,6 +36,7 @@ struct options {
     char *datapath;             /* Datapath type. */
     unsigned int n_handlers;    /* Upcall handler threads per bridge. */
     unsigned int max_idle;      /* Datapath flow idle time, ms. */
+    unsigned int flow_limit;    /* Datapath flow limit. */
 };
 
 static void NFVS_NO_RETURN
@@ -64,6 +66,8 @@ usage(const struct options *opts)
            "                      (default: 1)\n"
            "  --max-idle=MS       delete datapath flows idle for MS ms\n"
            "                      (default: 10000)\n"
+           "  --flow-limit=N      at most N flows in each datapath\n"
+           "                      (default: 200000)\n"
            "  -h, --help          print this help and exit\n"
            "  -V, --version       print the version and exit\n"
            "\n"
@@ -96,6 +100,7 @@ parse_options(int argc, char *argv[], struct options *opts)
         OPT_DATAPATH,
         OPT_N_HANDLERS,
         OPT_MAX_IDLE,
+        OPT_FLOW_LIMIT,
     };
     static const struct option long_options[] = {
         {"rundir", required_argument, NULL, OPT_RUNDIR},
@@ -109,6 +114,7 @@ parse_options(int argc, char *argv[], struct options *opts)
         {"datapath", required_argument, NULL, OPT_DATAPATH},
         {"n-handlers", required_argument, NULL, OPT_N_HANDLERS},
         {"max-idle", required_argument, NULL, OPT_MAX_IDLE},
+        {"flow-limit", required_argument, NULL, OPT_FLOW_LIMIT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -123,6 +129,7 @@ parse_options(int argc, char *argv[], struct options *opts)
     opts->datapath = xstrdup(env_or("NFVS_DATAPATH", "userspace"));
     opts->n_handlers = 1;
     opts->max_idle = UDPIF_DEFAULT_MAX_IDLE;
+    opts->flow_limit = DPIF_DEFAULT_FLOW_LIMIT;
 
     for (;;) {
         int c = getopt_long(argc, argv, "v::hV", long_options, NULL);
@@ -169,6 +176,13 @@ parse_options(int argc, char *argv[], struct options *opts)
                 || opts->max_idle < 1) {
                 nfvs_fatal(0, "--max-idle: \"%s\" is not a positive "
                            "number of ms", optarg);
+            }
+            break;
+        case OPT_FLOW_LIMIT:
+            if (!str_to_uint(optarg, 10, &opts->flow_limit)
+                || opts->flow_limit < 1) {
+                nfvs_fatal(0, "--flow-limit: \"%s\" is not a positive "
+                           "number", optarg);
             }
             break;
         case 'v':
@@ -355,6 +369,7 @@ main(int argc, char *argv[])
     dp_cfg.dp_type = opts.datapath;
     dp_cfg.n_handlers = opts.n_handlers;
     dp_cfg.max_idle = opts.max_idle;
+    dp_cfg.flow_limit = opts.flow_limit;
     dp_cfg.pcap_dir = opts.rundir;
     error = bridge_set_open(opts.dbfile, &dp_cfg, &bridges, &msg);
     if (error) {
