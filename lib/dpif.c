@@ -15,6 +15,7 @@
 #include "util.h"
 
 static const struct dpif_class *const dpif_classes[] = {
+    &dpif_netlink_class,
     &dpif_userspace_class,
     &dpif_dummy_class,
 };
@@ -52,6 +53,26 @@ dpif_open(const char *name, const char *type, bool create,
         (*dpifp)->name = xstrdup(name);
     }
     return error;
+}
+
+int
+dpif_type_probe(const char *type)
+{
+    const struct dpif_class *class = dpif_class_lookup(type);
+
+    if (!class) {
+        return EAFNOSUPPORT;
+    }
+    return class->probe ? class->probe(class) : 0;
+}
+
+const char *
+dpif_port_open_type(const char *dp_type, const char *port_type)
+{
+    const struct dpif_class *class = dpif_class_lookup(dp_type);
+
+    return (class && class->port_open_type
+            ? class->port_open_type(class, port_type) : port_type);
 }
 
 void
