@@ -194,6 +194,46 @@ dpif_netlink_open(const struct dpif_class *class NFVS_UNUSED,
     return error;
 }
 
+static int
+dpif_netlink_list(const struct dpif_class *class NFVS_UNUSED,
+                  char ***namesp, size_t *n_namesp)
+{
+    struct nfvs_header hdr = { .dp_ifindex = 0 };
+    struct nlsock_dump *dump;
+    struct nl_msg_view view;
+    size_t allocated = 0;
+    struct dpnl_dp dp;
+    int error;
+
+    error = families_get();
+    if (error) {
+        return error;
+    }
+    dump = nlsock_dump_start(&(struct nl_request) {
+        .family = dp_family,
+        .cmd = NFVS_DP_CMD_GET,
+        .version = NFVS_GENL_VERSION,
+        .payload = &hdr,
+        .payload_size = sizeof hdr,
+    });
+    while (nlsock_dump_next(dump, &view)) {
+        if (dpnl_dp_from_payload(view.payload, view.payload_size, &dp, NULL)
+            || !dp.name) {
+            continue;
+        }
+        if (*n_namesp >= allocated) {
+            allocated = allocated ? 2 * allocated : 4;
+            *namesp = xrealloc(*namesp, allocated * sizeof **namesp);
+        }
+        (*namesp)[(*n_namesp)++] = xstrdup(dp.name);
+    }
+    error = nlsock_dump_done(dump, NULL);
+    if (error) {
+        dpif_list_free(*namesp, *n_namesp);
+    }
+    return error;
+}
+
 static void
 handlers_destroy(struct dpif_netlink *dpif)
 {
@@ -847,6 +887,7 @@ dpif_netlink_probe(const struct dpif_class *class NFVS_UNUSED)
 const struct dpif_class dpif_netlink_class = {
     .type = "system",
     .probe = dpif_netlink_probe,
+    .list = dpif_netlink_list,
     .port_open_type = dpif_netlink_port_open_type,
     .open = dpif_netlink_open,
     .close = dpif_netlink_close,

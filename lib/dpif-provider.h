@@ -40,6 +40,11 @@ struct dpif_class {
     const char *(*port_open_type)(const struct dpif_class *,
                                   const char *type);
 
+    /* Optional.  Stores a new array of the names of this class's
+     * datapaths in '*namesp' ('*n_namesp' of them, any order). */
+    int (*list)(const struct dpif_class *, char ***namesp,
+                size_t *n_namesp);
+
     /* Opens datapath 'name', creating it if 'create' (see dpif_open()).
      * Stores the new dpif in '*dpifp' on success, NULL on failure;
      * dpif.c fills in the base members afterward. */

@@ -67,6 +67,13 @@ int dpif_open(const char *name, const char *type, bool create,
  * not resolve).  Cheap after the first call. */
 int dpif_type_probe(const char *type);
 
+/* Stores in '*namesp' a new array of the '*n_namesp' names of the
+ * existing datapaths of 'type', sorted; free with dpif_list_free().
+ * Returns EOPNOTSUPP for a type that cannot list them, or the errors of
+ * dpif_type_probe(). */
+int dpif_list(const char *type, char ***namesp, size_t *n_namesp);
+void dpif_list_free(char **names, size_t n_names);
+
 /* Returns the netdev type (lib/netdev.h) that a port configured with
  * 'port_type' ("system", "internal", "dummy") is opened with before
  * dpif_port_add() on a datapath of 'dp_type'.  The kernel datapath moves
