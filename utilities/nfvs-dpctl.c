@@ -353,10 +353,11 @@ flow_to_json(const struct dpif_flow *f, long long int now)
                                      : json_null()),
                      "tcp_flags", (int) f->stats.tcp_flags);
     if (f->stats.tcp_seq.valid) {
+        const struct nfvs_flow_tcp_seq *seq = &f->stats.tcp_seq;
+
         json_object_set_new(json, "tcp_seq", json_pack(
-            "{s:I, s:I, s:i}", "seq_end", (json_int_t) f->stats.tcp_seq.seq_end,
-            "ack", (json_int_t) f->stats.tcp_seq.ack,
-            "win", (int) f->stats.tcp_seq.win));
+            "{s:I, s:I, s:i}", "seq_end", (json_int_t) seq->seq_end,
+            "ack", (json_int_t) seq->ack, "win", (int) seq->win));
     }
     ds_destroy(&key);
     ds_destroy(&actions);
