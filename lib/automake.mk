@@ -46,3 +46,7 @@ lib_libnfvs_la_SOURCES += lib/odp-execute.c lib/odp-execute.h
 lib_libnfvs_la_SOURCES += lib/udpif.c lib/udpif.h
 lib_libnfvs_la_SOURCES += lib/ofproto-dpif.c lib/ofproto-dpif.h
 lib_libnfvs_la_SOURCES += lib/json-util.c lib/json-util.h
+lib_libnfvs_la_SOURCES += lib/netlink-socket.c lib/netlink-socket.h
+lib_libnfvs_la_SOURCES += lib/dpif-netlink.c
+lib_libnfvs_la_SOURCES += lib/dpif-netlink-msg.c lib/dpif-netlink-msg.h
+lib_libnfvs_la_SOURCES += lib/netdev-vport.c

@@ -29,6 +29,22 @@ struct dpif_flow_dump {             /* Base of a provider's dump state. */
 struct dpif_class {
     const char *type;               /* "system", "userspace", "dummy". */
 
+    /* Optional.  Returns 0 if datapaths of this class can be opened on
+     * this host, otherwise a positive errno value (EAFNOSUPPORT: the
+     * kernel module is not loaded).  NULL: always available. */
+    int (*probe)(const struct dpif_class *);
+
+    /* Optional.  Returns the netdev type to open ports of configured
+     * 'type' ("system", "internal") with before port_add(); NULL maps
+     * every type to itself. */
+    const char *(*port_open_type)(const struct dpif_class *,
+                                  const char *type);
+
+    /* Optional.  Stores a new array of the names of this class's
+     * datapaths in '*namesp' ('*n_namesp' of them, any order). */
+    int (*list)(const struct dpif_class *, char ***namesp,
+                size_t *n_namesp);
+
     /* Opens datapath 'name', creating it if 'create' (see dpif_open()).
      * Stores the new dpif in '*dpifp' on success, NULL on failure;
      * dpif.c fills in the base members afterward. */
@@ -90,6 +106,7 @@ struct dpif_class {
     int (*handler_get_fd)(const struct dpif *dpif, uint32_t handler_id);
 };
 
+extern const struct dpif_class dpif_netlink_class;   /* nfvs.ko. */
 extern const struct dpif_class dpif_userspace_class; /* Forwarding threads;
                                                        * "internal" local
                                                        * port. */

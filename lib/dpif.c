@@ -15,6 +15,7 @@
 #include "util.h"
 
 static const struct dpif_class *const dpif_classes[] = {
+    &dpif_netlink_class,
     &dpif_userspace_class,
     &dpif_dummy_class,
 };
@@ -52,6 +53,71 @@ dpif_open(const char *name, const char *type, bool create,
         (*dpifp)->name = xstrdup(name);
     }
     return error;
+}
+
+int
+dpif_type_probe(const char *type)
+{
+    const struct dpif_class *class = dpif_class_lookup(type);
+
+    if (!class) {
+        return EAFNOSUPPORT;
+    }
+    return class->probe ? class->probe(class) : 0;
+}
+
+static int
+compare_names(const void *a_, const void *b_)
+{
+    const char *const *a = a_;
+    const char *const *b = b_;
+
+    return strcmp(*a, *b);
+}
+
+int
+dpif_list(const char *type, char ***namesp, size_t *n_namesp)
+{
+    const struct dpif_class *class = dpif_class_lookup(type);
+    int error;
+
+    *namesp = NULL;
+    *n_namesp = 0;
+    error = dpif_type_probe(type);
+    if (error) {
+        return error;
+    }
+    if (!class->list) {
+        return EOPNOTSUPP;
+    }
+    error = class->list(class, namesp, n_namesp);
+    if (error) {
+        *namesp = NULL;
+        *n_namesp = 0;
+    } else if (*n_namesp) {
+        qsort(*namesp, *n_namesp, sizeof **namesp, compare_names);
+    }
+    return error;
+}
+
+void
+dpif_list_free(char **names, size_t n_names)
+{
+    size_t i;
+
+    for (i = 0; i < n_names; i++) {
+        free(names[i]);
+    }
+    free(names);
+}
+
+const char *
+dpif_port_open_type(const char *dp_type, const char *port_type)
+{
+    const struct dpif_class *class = dpif_class_lookup(dp_type);
+
+    return (class && class->port_open_type
+            ? class->port_open_type(class, port_type) : port_type);
 }
 
 void

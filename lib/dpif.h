@@ -61,6 +61,28 @@ struct nl_buf;
 int dpif_open(const char *name, const char *type, bool create,
               struct dpif **dpifp);
 
+/* Returns 0 if datapaths of 'type' can be used on this host, otherwise a
+ * positive errno value: EAFNOSUPPORT for an unknown type or, for
+ * "system", when nfvs.ko is not loaded (its generic netlink families do
+ * not resolve).  Cheap after the first call. */
+int dpif_type_probe(const char *type);
+
+/* Stores in '*namesp' a new array of the '*n_namesp' names of the
+ * existing datapaths of 'type', sorted; free with dpif_list_free().
+ * Returns EOPNOTSUPP for a type that cannot list them, or the errors of
+ * dpif_type_probe(). */
+int dpif_list(const char *type, char ***namesp, size_t *n_namesp);
+void dpif_list_free(char **names, size_t n_names);
+
+/* Returns the netdev type (lib/netdev.h) that a port configured with
+ * 'port_type' ("system", "internal", "dummy") is opened with before
+ * dpif_port_add() on a datapath of 'dp_type'.  The kernel datapath moves
+ * packets itself and creates its internal ports, so its ports are
+ * netdevs that only name the device ("kernel-system",
+ * "kernel-internal"); the userspace datapaths use the types as they
+ * are. */
+const char *dpif_port_open_type(const char *dp_type, const char *port_type);
+
 /* Closes 'dpif'.  A datapath of the userspace kind ceases to exist with
  * its last close; a kernel datapath outlives the daemon unless
  * dpif_delete() was called.  NULL is a no-op. */

@@ -72,5 +72,7 @@ struct netdev_class {
 extern const struct netdev_class netdev_linux_class;    /* AF_PACKET. */
 extern const struct netdev_class netdev_internal_class; /* tap. */
 extern const struct netdev_class netdev_dummy_class;    /* In memory. */
+extern const struct netdev_class netdev_kernel_system_class;   /* Named */
+extern const struct netdev_class netdev_kernel_internal_class; /* only. */
 
 #endif /* netdev-provider.h */

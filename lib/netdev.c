@@ -15,6 +15,8 @@ static const struct netdev_class *const netdev_classes[] = {
     &netdev_linux_class,
     &netdev_internal_class,
     &netdev_dummy_class,
+    &netdev_kernel_system_class,
+    &netdev_kernel_internal_class,
 };
 
 /* Every open netdev, by name.  netdev_open() and netdev_close() are for

@@ -2,6 +2,7 @@
 #include "ofproto-dpif.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include "dp-packet.h"
@@ -88,7 +89,15 @@ ofproto_dpif_create(struct ofproto *ofproto,
     int error;
 
     *odp = NULL;
-    error = dpif_open(name, cfg->dp_type, true, &dpif);
+    /* A kernel datapath outlives the daemon: reattach to it, so that its
+     * flows keep forwarding across a restart. */
+    error = dpif_open(name, cfg->dp_type, false, &dpif);
+    if (!error) {
+        VLOG_INFO("%s: reattached to the existing %s datapath", name,
+                  cfg->dp_type);
+    } else if (error == ENODEV) {
+        error = dpif_open(name, cfg->dp_type, true, &dpif);
+    }
     if (error) {
         *errp = xasprintf("cannot create %s datapath %s: %s", cfg->dp_type,
                           name, nfvs_strerror(error));
@@ -103,7 +112,10 @@ ofproto_dpif_create(struct ofproto *ofproto,
     hmap_init(&od->ports);
 
     /* The datapath opened its local port; hold it to set its pcap. */
-    error = netdev_open(name, od->dummy ? "dummy" : "internal", &local);
+    error = netdev_open(name, (od->dummy ? "dummy"
+                               : dpif_port_open_type(cfg->dp_type,
+                                                     "internal")),
+                        &local);
     if (!error) {
         port_insert(od, NFVS_VPORT_LOCAL, local);
         error = set_pcap(od, local, errp);
@@ -132,8 +144,8 @@ ofproto_dpif_create(struct ofproto *ofproto,
     return 0;
 }
 
-void
-ofproto_dpif_destroy(struct ofproto_dpif *od)
+static void
+ofproto_dpif_destroy__(struct ofproto_dpif *od, bool delete)
 {
     struct dpif_netdev_port *port, *next;
 
@@ -142,7 +154,7 @@ ofproto_dpif_destroy(struct ofproto_dpif *od)
     }
     udpif_destroy(od->udpif);
     HMAP_FOR_EACH_SAFE (port, next, node, &od->ports) {
-        if (port->dp_port != NFVS_VPORT_LOCAL) {
+        if (delete && port->dp_port != NFVS_VPORT_LOCAL) {
             dpif_port_del(od->dpif, port->dp_port);
         }
         hmap_remove(&od->ports, &port->node);
@@ -150,16 +162,53 @@ ofproto_dpif_destroy(struct ofproto_dpif *od)
         free(port);
     }
     hmap_destroy(&od->ports);
-    dpif_delete(od->dpif);
+    if (delete) {
+        dpif_delete(od->dpif);
+    }
     dpif_close(od->dpif);
     free(od->pcap_dir);
     free(od);
+}
+
+void
+ofproto_dpif_destroy(struct ofproto_dpif *od)
+{
+    ofproto_dpif_destroy__(od, false);
+}
+
+void
+ofproto_dpif_delete(struct ofproto_dpif *od)
+{
+    ofproto_dpif_destroy__(od, true);
+}
+
+void
+ofproto_dpif_prune_ports(struct ofproto_dpif *od)
+{
+    struct dpif_port *ports;
+    size_t i, n;
+
+    if (dpif_port_dump(od->dpif, &ports, &n)) {
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        if (ports[i].port_no != NFVS_VPORT_LOCAL
+            && !port_find(od, ports[i].port_no)) {
+            int error = dpif_port_del(od->dpif, ports[i].port_no);
+
+            VLOG_INFO("%s: port %s (%"PRIu32") is not configured: %s",
+                      dpif_name(od->dpif), ports[i].name, ports[i].port_no,
+                      error ? nfvs_strerror(error) : "deleted");
+        }
+    }
+    dpif_port_dump_free(ports, n);
 }
 
 int
 ofproto_dpif_port_add(struct ofproto_dpif *od, const char *name,
                       const char *type, uint32_t *dp_portp, char **errp)
 {
+    struct dpif_port existing;
     struct netdev *netdev;
     uint32_t dp_port = DPIF_PORT_ANY;
     int error;
@@ -169,7 +218,10 @@ ofproto_dpif_port_add(struct ofproto_dpif *od, const char *name,
         return 0;
     }
     *dp_portp = 0;
-    error = netdev_open(name, od->dummy ? "dummy" : type, &netdev);
+    error = netdev_open(name, (od->dummy ? "dummy"
+                               : dpif_port_open_type(dpif_type(od->dpif),
+                                                     type)),
+                        &netdev);
     if (error) {
         *errp = xasprintf("cannot open port %s (type %s): %s", name, type,
                           nfvs_strerror(error));
@@ -180,7 +232,23 @@ ofproto_dpif_port_add(struct ofproto_dpif *od, const char *name,
         netdev_close(netdev);
         return error;
     }
-    error = dpif_port_add(od->dpif, netdev, &dp_port);
+    if (!dpif_port_query_by_name(od->dpif, name, &existing)) {
+        /* Left by a previous run (the kernel datapath outlives the
+         * daemon): keep it, and its traffic, as it is. */
+        dp_port = existing.port_no;
+        dpif_port_uninit(&existing);
+        if (!port_find(od, dp_port)) {
+            VLOG_INFO("%s: port %s is in the datapath already as port "
+                      "%"PRIu32", keeping it", dpif_name(od->dpif), name,
+                      dp_port);
+            port_insert(od, dp_port, netdev);
+            *dp_portp = dp_port;
+            return 0;
+        }
+        error = EEXIST;
+    } else {
+        error = dpif_port_add(od->dpif, netdev, &dp_port);
+    }
     if (error) {
         *errp = xasprintf("cannot add port %s to datapath %s: %s", name,
                           dpif_name(od->dpif), nfvs_strerror(error));

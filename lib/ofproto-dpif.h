@@ -7,7 +7,10 @@
  * by every bridge, as OVS's "ovs-netdev", would have one local port for
  * all of them.)
  *
- * Ports are opened as netdevs of their type and added to the datapath;
+ * Ports are opened as netdevs of the type dpif_port_open_type() maps
+ * their configured type to, and added to the datapath; a port the
+ * datapath has already (a kernel datapath left by an earlier run) is
+ * kept with its number, without a traffic gap;
  * on the "dummy" datapath every port is a dummy netdev whatever its
  * configured type, so tests need no privileges, and every packet sent on
  * it is written to DIR/PORT.pcap.  The caller keeps the ofproto's
@@ -28,7 +31,7 @@ struct ofproto;
 struct ofproto_dpif;
 
 struct ofproto_dpif_config {
-    const char *dp_type;        /* "userspace" or "dummy". */
+    const char *dp_type;        /* "system", "userspace" or "dummy". */
     unsigned int n_handlers;    /* Handler threads per bridge. */
     unsigned int max_idle;      /* ms. */
     unsigned int flow_limit;    /* Datapath flows; 0: the default. */
@@ -41,8 +44,20 @@ struct ofproto_dpif_config {
 int ofproto_dpif_create(struct ofproto *,
                         const struct ofproto_dpif_config *,
                         struct ofproto_dpif **, char **errp);
-/* Stops the handlers and deletes the datapath.  NULL is a no-op. */
+/* Stops the handlers and closes the datapath without deleting it: a
+ * kernel datapath keeps its ports and flows, forwarding, until the next
+ * ofproto_dpif_create() for the bridge reattaches to it (a userspace one
+ * ceases with its last close anyway).  NULL is a no-op. */
 void ofproto_dpif_destroy(struct ofproto_dpif *);
+
+/* The same, deleting the datapath's ports and the datapath itself first
+ * (del-br).  NULL is a no-op. */
+void ofproto_dpif_delete(struct ofproto_dpif *);
+
+/* Deletes every datapath port that no ofproto_dpif_port_add() claimed:
+ * after a restart, the ports removed from the configuration while the
+ * daemon was down. */
+void ofproto_dpif_prune_ports(struct ofproto_dpif *);
 
 /* Adds port 'name' of 'type' and stores its datapath port number in
  * '*dp_portp'.  The bridge's local port (the datapath's own name) is

@@ -257,20 +257,27 @@ bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
     return br;
 }
 
+/* Destroys 'br'.  With 'delete_dp' its datapath goes too (del-br);
+ * without, a kernel datapath stays with its ports and flows and keeps
+ * forwarding until the daemon starts again (exit). */
 static void
-bridge_destroy(struct bridge_set *bs, struct bridge *br)
+bridge_destroy(struct bridge_set *bs, struct bridge *br, bool delete_dp)
 {
     struct port *port, *next;
 
     if (!br) {
         return;
     }
+    if (!delete_dp) {
+        ofproto_dpif_destroy(br->dp);
+        br->dp = NULL;
+    }
     HMAP_FOR_EACH_SAFE (port, next, node, &br->ports) {
         port_destroy(bs, port);
     }
     hmap_remove(&bs->bridges, &br->node);
     hmap_destroy(&br->ports);
-    ofproto_dpif_destroy(br->dp);
+    ofproto_dpif_delete(br->dp);
     ofproto_destroy(br->ofproto);
     free(br->name);
     free(br);
@@ -541,13 +548,27 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
     return 0;
 }
 
+/* After a restart onto datapaths that outlived the daemon: drops the
+ * datapath ports the configuration no longer has. */
+static void
+bridge_set_prune_dp_ports(struct bridge_set *bs)
+{
+    struct bridge *br;
+
+    HMAP_FOR_EACH (br, node, &bs->bridges) {
+        if (br->dp) {
+            ofproto_dpif_prune_ports(br->dp);
+        }
+    }
+}
+
 static void
 bridge_set_clear(struct bridge_set *bs)
 {
     struct bridge *br, *next;
 
     HMAP_FOR_EACH_SAFE (br, next, node, &bs->bridges) {
-        bridge_destroy(bs, br);
+        bridge_destroy(bs, br, false);
     }
 }
 
@@ -577,6 +598,9 @@ bridge_set_open(const char *dbfile, const struct ofproto_dpif_config *dp_cfg,
     } else if (!error) {
         error = bridge_set_load(bs, doc, errp);
         json_decref(doc);
+        if (!error) {
+            bridge_set_prune_dp_ports(bs);
+        }
     } else if (!*errp) {
         *errp = xasprintf("%s: cannot load config db: %s", dbfile,
                           nfvs_strerror(error));
@@ -639,7 +663,7 @@ bridge_add(struct bridge_set *bs, const char *name, bool may_exist,
     br = bridge_create(bs, name, true);
     error = bridge_set_save(bs, errp);
     if (error) {
-        bridge_destroy(bs, br);
+        bridge_destroy(bs, br, true);
         return error;
     }
     VLOG_INFO("added bridge %s", name);
@@ -664,7 +688,7 @@ bridge_del(struct bridge_set *bs, const char *name, bool if_exists,
 
     /* Deleting is simple to undo by reloading what was there. */
     saved = bridge_set_to_json(bs);
-    bridge_destroy(bs, br);
+    bridge_destroy(bs, br, true);
     error = bridge_set_save(bs, errp);
     if (error) {
         char *ignore = NULL;

@@ -60,8 +60,9 @@ usage(const struct options *opts)
            "  --detach            run in the background once ready\n"
            "  --pidfile[=FILE]    write and lock a pidfile (default:\n"
            "                      RUNDIR/nfvs-vswitchd.pid)\n"
-           "  --datapath=TYPE     datapath type: userspace or dummy\n"
-           "                      (default: userspace)\n"
+           "  --datapath=TYPE     datapath: auto, kernel (nfvs.ko),\n"
+           "                      userspace or dummy (default: auto =\n"
+           "                      kernel if nfvs.ko is loaded)\n"
            "  --n-handlers=N      upcall handler threads per bridge\n"
            "                      (default: 1)\n"
            "  --max-idle=MS       delete datapath flows idle for MS ms\n"
@@ -126,7 +127,7 @@ parse_options(int argc, char *argv[], struct options *opts)
     memset(opts, 0, sizeof *opts);
     opts->rundir = xstrdup(env_or("NFVS_RUNDIR", NFVS_RUNDIR_DEFAULT));
     dbdir = xstrdup(env_or("NFVS_DBDIR", NFVS_DBDIR_DEFAULT));
-    opts->datapath = xstrdup(env_or("NFVS_DATAPATH", "userspace"));
+    opts->datapath = xstrdup(env_or("NFVS_DATAPATH", "auto"));
     opts->n_handlers = 1;
     opts->max_idle = UDPIF_DEFAULT_MAX_IDLE;
     opts->flow_limit = DPIF_DEFAULT_FLOW_LIMIT;
@@ -213,10 +214,12 @@ parse_options(int argc, char *argv[], struct options *opts)
             exit(1);
         }
     }
-    if (strcmp(opts->datapath, "userspace")
+    if (strcmp(opts->datapath, "auto") && strcmp(opts->datapath, "kernel")
+        && strcmp(opts->datapath, "system")
+        && strcmp(opts->datapath, "userspace")
         && strcmp(opts->datapath, "dummy")) {
         nfvs_fatal(0, "--datapath: unknown datapath type \"%s\" (use "
-                   "userspace or dummy)", opts->datapath);
+                   "auto, kernel, userspace or dummy)", opts->datapath);
     }
     if (optind < argc) {
         nfvs_fatal(0, "unexpected argument \"%s\" (use --help for help)",
@@ -313,6 +316,41 @@ on_sighup(evutil_socket_t sig NFVS_UNUSED, short events NFVS_UNUSED,
     }
 }
 
+/* Returns the dpif type for the --datapath choice 'choice': "kernel"
+ * (or OVS's name "system") is nfvs.ko, which must be loaded; "auto" is
+ * the kernel datapath if nfvs.ko is loaded and the userspace one
+ * otherwise. */
+static const char *
+pick_datapath(const char *choice)
+{
+    const char *type;
+    int error;
+
+    if (!strcmp(choice, "kernel") || !strcmp(choice, "system")) {
+        error = dpif_type_probe("system");
+        if (error == EAFNOSUPPORT) {
+            nfvs_fatal(0, "--datapath=%s: the kernel module nfvs.ko is not "
+                       "loaded (generic netlink family nfvs_datapath not "
+                       "found); load it with \"modprobe nfvs\" or use "
+                       "--datapath=userspace", choice);
+        } else if (error) {
+            nfvs_fatal(error, "--datapath=%s: cannot reach nfvs.ko", choice);
+        }
+        type = "system";
+    } else if (!strcmp(choice, "auto")) {
+        error = dpif_type_probe("system");
+        type = error ? "userspace" : "system";
+        VLOG_INFO("datapath: %s (auto: nfvs.ko %s)",
+                  error ? "userspace" : "kernel",
+                  error ? "is not loaded" : "is loaded");
+        return type;
+    } else {
+        type = choice;
+    }
+    VLOG_INFO("datapath: %s", !strcmp(type, "system") ? "kernel" : type);
+    return type;
+}
+
 /* Creates 'dir' (and not its parents) unless it exists. */
 static void
 ensure_dir(const char *dir)
@@ -366,7 +404,7 @@ main(int argc, char *argv[])
     }
 
     memset(&dp_cfg, 0, sizeof dp_cfg);
-    dp_cfg.dp_type = opts.datapath;
+    dp_cfg.dp_type = pick_datapath(opts.datapath);
     dp_cfg.n_handlers = opts.n_handlers;
     dp_cfg.max_idle = opts.max_idle;
     dp_cfg.flow_limit = opts.flow_limit;
