@@ -130,6 +130,7 @@ main(int argc, char *argv[])
     if (ofproto_dpif_create(ofproto, &cfg, &od, &msg)) {
         nfvs_fatal(0, "%s", msg);
     }
+    ofproto_dpif_start(od);
     memset(ports, 0, sizeof ports);
     ports[0].ofport = 65534;
     ports[0].name = "bench0";

@@ -28,7 +28,10 @@ struct dpif_netdev_port {
 struct ofproto_dpif {
     struct dpif *dpif;          /* The bridge's datapath. */
     struct ofproto *ofproto;    /* Not owned. */
-    struct udpif *udpif;        /* Handlers and revalidation. */
+    struct udpif *udpif;        /* Handlers and revalidation, once
+                                 * started. */
+    unsigned int n_handlers;    /* For the udpif. */
+    unsigned int max_idle;
     struct hmap ports;          /* "struct dpif_netdev_port"s. */
     bool dummy;                 /* Dummy datapath: dummy ports, pcaps. */
     char *pcap_dir;             /* For dummy ports' pcap files. */
@@ -136,12 +139,21 @@ ofproto_dpif_create(struct ofproto *ofproto,
             return error;
         }
     }
-    od->udpif = udpif_create(dpif, ofproto, cfg->n_handlers);
-    udpif_set_max_idle(od->udpif, cfg->max_idle);
-    VLOG_INFO("%s: %s datapath with %u handler(s)", name, cfg->dp_type,
-              NFVS_MAX(cfg->n_handlers, 1));
+    od->n_handlers = cfg->n_handlers;
+    od->max_idle = cfg->max_idle;
     *odp = od;
     return 0;
+}
+
+void
+ofproto_dpif_start(struct ofproto_dpif *od)
+{
+    if (!od->udpif) {
+        od->udpif = udpif_create(od->dpif, od->ofproto, od->n_handlers);
+        udpif_set_max_idle(od->udpif, od->max_idle);
+        VLOG_INFO("%s: %s datapath with %u handler(s)", dpif_name(od->dpif),
+                  dpif_type(od->dpif), NFVS_MAX(od->n_handlers, 1));
+    }
 }
 
 static void
@@ -279,8 +291,10 @@ ofproto_dpif_ports_changed(struct ofproto_dpif *od)
     /* At once: a datapath port number freed by a deleted port may be
      * reused by the next port added, and no flow may keep sending the
      * old port's traffic to it. */
-    udpif_flush_translations(od->udpif);
-    udpif_revalidate_stale(od->udpif);
+    if (od->udpif) {
+        udpif_flush_translations(od->udpif);
+        udpif_revalidate_stale(od->udpif);
+    }
 }
 
 void
@@ -292,7 +306,9 @@ ofproto_dpif_run(struct ofproto_dpif *od)
 void
 ofproto_dpif_revalidate(struct ofproto_dpif *od, long long int now)
 {
-    udpif_revalidate(od->udpif, now);
+    if (od->udpif) {
+        udpif_revalidate(od->udpif, now);
+    }
 }
 
 int
@@ -380,7 +396,11 @@ int
 ofproto_dpif_get_stats(struct ofproto_dpif *od, struct dpif_dp_stats *dp,
                        struct udpif_stats *up)
 {
-    udpif_get_stats(od->udpif, up);
+    if (od->udpif) {
+        udpif_get_stats(od->udpif, up);
+    } else {
+        memset(up, 0, sizeof *up);
+    }
     return dpif_get_stats(od->dpif, dp);
 }
 

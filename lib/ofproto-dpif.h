@@ -38,12 +38,19 @@ struct ofproto_dpif_config {
     const char *pcap_dir;       /* Where dummy ports write PORT.pcap. */
 };
 
-/* Creates the datapath for 'ofproto' (named after it) and starts its
- * handlers.  Returns 0, or a positive errno value with a message in
- * '*errp'. */
+/* Creates (or opens) the datapath for 'ofproto', named after it, without
+ * handling its upcalls yet (see ofproto_dpif_start()).  Returns 0, or a
+ * positive errno value with a message in '*errp'. */
 int ofproto_dpif_create(struct ofproto *,
                         const struct ofproto_dpif_config *,
                         struct ofproto_dpif **, char **errp);
+/* Starts the handlers and the revalidator, once the bridge's ports and
+ * flows are in place: a datapath that outlived the daemon has flows and
+ * misses, which must not be translated against half a configuration.
+ * Until then misses wait in the datapath's queues.  A second call does
+ * nothing. */
+void ofproto_dpif_start(struct ofproto_dpif *);
+
 /* Stops the handlers and closes the datapath without deleting it: a
  * kernel datapath keeps its ports and flows, forwarding, until the next
  * ofproto_dpif_create() for the bridge reattaches to it (a userspace one

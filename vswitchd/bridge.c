@@ -562,6 +562,20 @@ bridge_set_prune_dp_ports(struct bridge_set *bs)
     }
 }
 
+/* Starts upcall handling on every bridge's datapath, now that ports and
+ * flows are loaded. */
+static void
+bridge_set_start_dps(struct bridge_set *bs)
+{
+    struct bridge *br;
+
+    HMAP_FOR_EACH (br, node, &bs->bridges) {
+        if (br->dp) {
+            ofproto_dpif_start(br->dp);
+        }
+    }
+}
+
 static void
 bridge_set_clear(struct bridge_set *bs)
 {
@@ -600,6 +614,7 @@ bridge_set_open(const char *dbfile, const struct ofproto_dpif_config *dp_cfg,
         json_decref(doc);
         if (!error) {
             bridge_set_prune_dp_ports(bs);
+            bridge_set_start_dps(bs);
         }
     } else if (!*errp) {
         *errp = xasprintf("%s: cannot load config db: %s", dbfile,
@@ -665,6 +680,9 @@ bridge_add(struct bridge_set *bs, const char *name, bool may_exist,
     if (error) {
         bridge_destroy(bs, br, true);
         return error;
+    }
+    if (br->dp) {
+        ofproto_dpif_start(br->dp);
     }
     VLOG_INFO("added bridge %s", name);
     return 0;
