@@ -166,10 +166,12 @@ add_iface(struct dpif *dpif, const char *arg)
     free(type);
 }
 
+/* Opens datapath argv[1] (creating it if 'create') and adds the
+ * interfaces argv[2] onward. */
 static int
-cmd_add_dp(struct dpctl_context *ctx NFVS_UNUSED, int argc, char *argv[])
+add_ifaces(bool create, int argc, char *argv[])
 {
-    struct dpif *dpif = dpctl_open(argv[1], true);
+    struct dpif *dpif = dpctl_open(argv[1], create);
     int i;
 
     for (i = 2; i < argc; i++) {
@@ -177,6 +179,12 @@ cmd_add_dp(struct dpctl_context *ctx NFVS_UNUSED, int argc, char *argv[])
     }
     dpif_close(dpif);
     return 0;
+}
+
+static int
+cmd_add_dp(struct dpctl_context *ctx NFVS_UNUSED, int argc, char *argv[])
+{
+    return add_ifaces(true, argc, argv);
 }
 
 static int
@@ -196,14 +204,7 @@ cmd_del_dp(struct dpctl_context *ctx NFVS_UNUSED, int argc NFVS_UNUSED,
 static int
 cmd_add_if(struct dpctl_context *ctx NFVS_UNUSED, int argc, char *argv[])
 {
-    struct dpif *dpif = dpctl_open(argv[1], false);
-    int i;
-
-    for (i = 2; i < argc; i++) {
-        add_iface(dpif, argv[i]);
-    }
-    dpif_close(dpif);
-    return 0;
+    return add_ifaces(false, argc, argv);
 }
 
 static int
