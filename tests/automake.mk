@@ -103,3 +103,5 @@ tests_nfvstest_SOURCES += tests/test-dpif.c
 TESTSUITE_AT += tests/dpif.at
 TESTSUITE_AT += tests/forward.at
 SYSTEM_TESTSUITE_AT += tests/system-forward.at
+tests_nfvstest_SOURCES += tests/test-conntrack.c
+TESTSUITE_AT += tests/conntrack.at
