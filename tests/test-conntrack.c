@@ -21,11 +21,11 @@
  *   zone-limit ZONE N | max N       limits
  *   events on|off                   print events as they happen
  *   tcp SRC:PORT > DST:PORT FLAGS [seq=N] [ack=N] [win=N] [len=N]
- *       [wscale=N] [sackperm] [sack=L-R] [doff=N] [trunc=N] OPTS
+ *       [wscale=N] [sackperm] [sack=L-R] [doff=N] OPTS
  *                                   FLAGS: letters of SAFRPU, or "."
  *   udp SRC:PORT > DST:PORT [len=N] OPTS
  *   icmp SRC > DST echo|reply [id=N] OPTS
- *   icmp SRC > DST unreach|ttl PROTO,ISRC,IPORT,IDST,IPORT [trunc=N] OPTS
+ *   icmp SRC > DST unreach|ttl PROTO,ISRC,IPORT,IDST,IPORT OPTS
  *                                   an error carrying an IP header and 8
  *                                   bytes of PROTO (tcp, udp, icmp: IPORT
  *                                   is the echo id of a request)
@@ -38,10 +38,11 @@
  *   offload ID orig|reply           -> "offload yes|no"
  *   update ID orig|reply [seq_end=N ack=N win=N] used=SECS
  *
- * OPTS: zone=N, commit, mark=V[/M], frag.  IPv6 addresses go in brackets
- * ("[fd00::1]:80").  A packet prints its ct_state, then the connection's
- * TCP state (or "-" with no stored connection), then mark=N if any; an
- * invalid one prints the reason instead. */
+ * OPTS: zone=N, commit, mark=V[/M], frag, trunc=N (cut the L4 bytes).
+ * IPv6 addresses go in brackets ("[fd00::1]:80").  A packet prints its
+ * ct_state, then the connection's TCP state ("ok" for other protocols,
+ * "-" with no stored connection), then mark=N if any; an invalid one
+ * prints the reason instead. */
 
 static struct conntrack *ct;
 static long long now;
@@ -304,8 +305,6 @@ do_packet(int argc, char *argv[])
                 len = parse_u32(a + 4);
             } else if (!strncmp(a, "doff=", 5)) {
                 doff = atoi(a + 5);
-            } else if (!strncmp(a, "trunc=", 6)) {
-                trunc = atoi(a + 6);
             } else if (!strncmp(a, "wscale=", 7)) {
                 opts[n_opts++] = 1;
                 opts[n_opts++] = 3;
@@ -396,13 +395,6 @@ do_packet(int argc, char *argv[])
         } else {
             l4[0] = atoi(type);
         }
-        for (; i < argc; i++) {
-            if (!strncmp(argv[i], "trunc=", 6)) {
-                trunc = atoi(argv[i] + 6);
-            } else {
-                break;
-            }
-        }
     } else if (!strcmp(proto, "proto")) {
         l4_size = 16;
     } else {
@@ -423,6 +415,8 @@ do_packet(int argc, char *argv[])
             action.mark = strtoul(a + 5, NULL, 0);
             action.mark_mask = slash ? strtoul(slash + 1, NULL, 0)
                                      : UINT32_MAX;
+        } else if (!strncmp(a, "trunc=", 6)) {
+            trunc = atoi(a + 6);
         } else if (!strcmp(a, "frag")) {
             flow.nw_frag = FLOW_NW_FRAG_ANY;
         } else {
