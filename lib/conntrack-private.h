@@ -85,8 +85,8 @@ struct ct_tcp {
 
 /* A connection. */
 struct conn {
-    struct hmap_node orig_node; /* In conntrack->by_orig. */
-    struct hmap_node reply_node; /* In conntrack->by_reply. */
+    struct hmap_node tuple_node; /* In conntrack->by_tuple, by a hash that
+                                  * is the same for both directions. */
     struct hmap_node id_node;   /* In conntrack->by_id. */
     struct nfvs_list wheel_node; /* In a timer wheel slot. */
     struct conn_key key;        /* Original direction's key. */

@@ -36,8 +36,7 @@ struct ct_zone {
 };
 
 struct conntrack {
-    struct hmap by_orig;        /* "struct conn"s by original key. */
-    struct hmap by_reply;       /* "struct conn"s by reply key. */
+    struct hmap by_tuple;       /* "struct conn"s by key_hash(). */
     struct hmap by_id;          /* "struct conn"s by id. */
     struct hmap zones;          /* "struct ct_zone"s. */
     uint32_t hash_basis;        /* For the key hashes. */
@@ -118,8 +117,7 @@ conntrack_create(const struct conntrack_config *config)
     struct conntrack *ct = xzalloc(sizeof *ct);
     size_t i;
 
-    hmap_init(&ct->by_orig);
-    hmap_init(&ct->by_reply);
+    hmap_init(&ct->by_tuple);
     hmap_init(&ct->by_id);
     hmap_init(&ct->zones);
     ct->hash_basis = hash_pointer(ct, 0x5bd1e995);
@@ -158,8 +156,7 @@ conntrack_destroy(struct conntrack *ct)
     HMAP_FOR_EACH_POP (zone, node, &ct->zones) {
         free(zone);
     }
-    hmap_destroy(&ct->by_orig);
-    hmap_destroy(&ct->by_reply);
+    hmap_destroy(&ct->by_tuple);
     hmap_destroy(&ct->by_id);
     hmap_destroy(&ct->zones);
     free(ct);
@@ -167,10 +164,39 @@ conntrack_destroy(struct conntrack *ct)
 
 /* Keys. */
 
+/* Returns a hash of 'key' that is the same for its reverse, so that one
+ * probe finds a connection from either direction. */
 static uint32_t
 key_hash(const struct conntrack *ct, const struct conn_key *key)
 {
-    return hash_bytes(key, sizeof *key, ct->hash_basis);
+    const uint32_t *a = (const uint32_t *) &key->src;
+    const uint32_t *b = (const uint32_t *) &key->dst;
+    uint32_t hash = ct->hash_basis;
+    size_t i;
+
+    for (i = 0; i < 4; i++) {
+        hash = hash_add(hash, a[i] ^ b[i]);
+        hash = hash_add(hash, a[i] + b[i]);
+    }
+    hash = hash_add(hash, ((uint32_t) key->src_port ^ key->dst_port)
+                          | (((uint32_t) key->src_port + key->dst_port)
+                             << 16));
+    hash = hash_add(hash, key->zone | (key->proto << 16)
+                          | ((uint32_t) key->is_ipv6 << 24));
+    return hash_finish(hash, sizeof *key);
+}
+
+/* True if 'key' is the reverse of 'orig'. */
+static bool
+key_is_reverse(const struct conn_key *orig, const struct conn_key *key)
+{
+    return (!memcmp(&orig->src, &key->dst, sizeof orig->src)
+            && !memcmp(&orig->dst, &key->src, sizeof orig->dst)
+            && orig->src_port == key->dst_port
+            && orig->dst_port == key->src_port
+            && orig->zone == key->zone
+            && orig->proto == key->proto
+            && orig->is_ipv6 == key->is_ipv6);
 }
 
 static void
@@ -396,19 +422,14 @@ static struct conn *
 conn_lookup(struct conntrack *ct, const struct conn_key *key, long long now,
             enum conntrack_dir *dirp)
 {
-    struct conn_key rev;
     struct conn *conn;
-    uint32_t hash = key_hash(ct, key);
 
-    HMAP_FOR_EACH_WITH_HASH (conn, orig_node, hash, &ct->by_orig) {
+    HMAP_FOR_EACH_WITH_HASH (conn, tuple_node, key_hash(ct, key),
+                             &ct->by_tuple) {
         if (key_equal(&conn->key, key)) {
             *dirp = CT_DIR_ORIG;
             goto found;
-        }
-    }
-    key_reverse(key, &rev);
-    HMAP_FOR_EACH_WITH_HASH (conn, reply_node, hash, &ct->by_reply) {
-        if (key_equal(&conn->key, &rev)) {
+        } else if (key_is_reverse(&conn->key, key)) {
             *dirp = CT_DIR_REPLY;
             goto found;
         }
@@ -445,15 +466,12 @@ conn_insert(struct conntrack *ct, const struct conn *tmp, long long now,
             long long timeout)
 {
     struct conn *conn = xmemdup(tmp, sizeof *tmp);
-    struct conn_key rev;
     long long tick;
 
     conn->id = ct->next_id++;
     conn->created = now;
     conn->expiration = now + timeout;
-    key_reverse(&conn->key, &rev);
-    hmap_insert(&ct->by_orig, &conn->orig_node, key_hash(ct, &conn->key));
-    hmap_insert(&ct->by_reply, &conn->reply_node, key_hash(ct, &rev));
+    hmap_insert(&ct->by_tuple, &conn->tuple_node, key_hash(ct, &conn->key));
     hmap_insert(&ct->by_id, &conn->id_node, hash_uint64(conn->id, 0));
 
     if (ct->wheel_tick == LLONG_MIN) {
@@ -476,8 +494,7 @@ conn_remove(struct conntrack *ct, struct conn *conn)
 {
     struct ct_zone *z = zone_find(ct, conn->key.zone);
 
-    hmap_remove(&ct->by_orig, &conn->orig_node);
-    hmap_remove(&ct->by_reply, &conn->reply_node);
+    hmap_remove(&ct->by_tuple, &conn->tuple_node);
     hmap_remove(&ct->by_id, &conn->id_node);
     nfvs_list_remove(&conn->wheel_node);
     if (z) {
