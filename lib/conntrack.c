@@ -169,10 +169,12 @@ conntrack_destroy(struct conntrack *ct)
 static uint32_t
 key_hash(const struct conntrack *ct, const struct conn_key *key)
 {
-    const uint32_t *a = (const uint32_t *) &key->src;
-    const uint32_t *b = (const uint32_t *) &key->dst;
+    uint32_t a[4], b[4];
     uint32_t hash = ct->hash_basis;
     size_t i;
+
+    memcpy(a, &key->src, sizeof a);
+    memcpy(b, &key->dst, sizeof b);
 
     for (i = 0; i < 4; i++) {
         hash = hash_add(hash, a[i] ^ b[i]);
@@ -688,8 +690,10 @@ conntrack_execute(struct conntrack *ct, const struct flow *flow,
             result_conn(result, conn, pkt.dir);
             if (!conn_apply(ct, conn, old, &pkt, &update)) {
                 result->conn_id = 0;
+                result->generation = 0;
                 return;
             }
+            result->generation = conn->generation;
             break;
         case CT_VERDICT_IGNORE:
             result_conn(result, conn, pkt.dir);
@@ -764,15 +768,10 @@ conntrack_execute_packet(struct conntrack *ct, const struct dp_packet *packet,
                          const struct conntrack_action *action,
                          long long now, struct conntrack_result *result)
 {
-    const uint8_t *l4 = NULL;
-    size_t size = 0;
+    size_t size = dp_packet_l4_size(packet);
 
-    if (packet->l4_ofs != UINT16_MAX
-        && packet->l4_ofs + (size_t) packet->l2_pad_size <= packet->size) {
-        l4 = (const uint8_t *) dp_packet_data(packet) + packet->l4_ofs;
-        size = packet->size - packet->l4_ofs - packet->l2_pad_size;
-    }
-    conntrack_execute(ct, flow, l4, size, action, now, result);
+    conntrack_execute(ct, flow, size ? dp_packet_l4(packet) : NULL, size,
+                      action, now, result);
 }
 
 /* Timeouts. */

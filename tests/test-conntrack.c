@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dp-packet.h"
 #include "dynamic-string.h"
 #include "flow.h"
 #include "nfvstest.h"
@@ -31,6 +32,9 @@
  *                                   is the echo id of a request)
  *   icmp6 ...                       the same over IPv6 ([addr] in SRC)
  *   proto N SRC > DST OPTS          another IP protocol
+ *   frame-syn SRC:PORT > DST:PORT   a whole Ethernet frame (TCP SYN, seq 0,
+ *                                   10 bytes of padding) committed through
+ *                                   conntrack_execute_packet()
  *   run                             conntrack_run() -> "expired N"
  *   flush [zone=N] [TUPLE]          -> "flushed N"
  *   dump [zone=N]                   conntrack_dump(), one line each
@@ -430,6 +434,32 @@ do_packet(int argc, char *argv[])
 }
 
 static void
+do_frame_syn(int argc, char *argv[])
+{
+    struct conntrack_action action = { .commit = true };
+    struct conntrack_result result;
+    struct dp_packet *packet;
+    struct flow flow, parsed;
+
+    if (argc != 4 || strcmp(argv[2], ">")) {
+        nfvs_fatal(0, "usage: frame-syn SRC:PORT > DST:PORT");
+    }
+    memset(&flow, 0, sizeof flow);
+    parse_endpoint(argv[1], true, &flow, true, &flow.tp_src);
+    parse_endpoint(argv[3], true, &flow, false, &flow.tp_dst);
+    flow.nw_proto = IPPROTO_TCP;
+    flow.nw_ttl = 64;
+    flow.tcp_flags = htons(TCP_SYN);
+    packet = dp_packet_create(0);
+    flow_compose(&flow, packet);
+    dp_packet_put_zeros(packet, 10);
+    flow_extract_set_offsets(packet, 1, &parsed);
+    conntrack_execute_packet(ct, packet, &parsed, &action, now, &result);
+    print_result(&result);
+    dp_packet_destroy(packet);
+}
+
+static void
 do_dump(const uint16_t *zone)
 {
     struct conntrack_entry *entries;
@@ -613,6 +643,8 @@ test_conntrack_main(int argc NFVS_UNUSED, char *argv_[] NFVS_UNUSED)
                                          parse_dir(argv[2])) ? "yes" : "no");
         } else if (!strcmp(argv[0], "update") && n >= 3) {
             do_update(n, argv);
+        } else if (!strcmp(argv[0], "frame-syn")) {
+            do_frame_syn(n, argv);
         } else if (!strcmp(argv[0], "timeouts")) {
             struct ds s = DS_EMPTY_INITIALIZER;
 
