@@ -471,6 +471,7 @@ conn_insert(struct conntrack *ct, const struct conn *tmp, long long now,
     long long tick;
 
     conn->id = ct->next_id++;
+    conn->generation = 1;       /* 0 means "no such connection". */
     conn->created = now;
     conn->expiration = now + timeout;
     hmap_insert(&ct->by_tuple, &conn->tuple_node, key_hash(ct, &conn->key));

@@ -280,8 +280,9 @@ void conntrack_get_stats(const struct conntrack *ct,
 bool conntrack_can_offload(const struct conntrack *ct, uint64_t conn_id,
                            enum conntrack_dir dir);
 
-/* Returns the connection's generation, which changes whenever an event
- * CT_EVENT_CHANGED is reported for it; 0 for an unknown id. */
+/* Returns the connection's generation, which starts at 1 and changes
+ * whenever an event CT_EVENT_CHANGED is reported for it; 0 for an unknown
+ * id. */
 uint32_t conntrack_generation(const struct conntrack *ct, uint64_t conn_id);
 
 /* What a cached TCP flow saw (see struct nfvs_flow_tcp_seq). */

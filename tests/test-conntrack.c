@@ -40,6 +40,7 @@
  *   dump [zone=N]                   conntrack_dump(), one line each
  *   stats
  *   offload ID orig|reply           -> "offload yes|no"
+ *   gen ID                          -> "gen N", conntrack_generation()
  *   update ID orig|reply [seq_end=N ack=N win=N] used=SECS
  *
  * OPTS: zone=N, commit, mark=V[/M], frag, trunc=N (cut the L4 bytes).
@@ -641,6 +642,9 @@ test_conntrack_main(int argc NFVS_UNUSED, char *argv_[] NFVS_UNUSED)
             printf("offload %s\n",
                    conntrack_can_offload(ct, strtoull(argv[1], NULL, 10),
                                          parse_dir(argv[2])) ? "yes" : "no");
+        } else if (!strcmp(argv[0], "gen") && n == 2) {
+            printf("gen %"PRIu32"\n",
+                   conntrack_generation(ct, strtoull(argv[1], NULL, 10)));
         } else if (!strcmp(argv[0], "update") && n >= 3) {
             do_update(n, argv);
         } else if (!strcmp(argv[0], "frame-syn")) {
