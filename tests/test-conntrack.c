@@ -46,7 +46,9 @@
  *   gen ID                          -> "gen N", conntrack_generation()
  *   update ID orig|reply [seq_end=N ack=N win=N] used=SECS
  *
- * OPTS: zone=N, commit, mark=V[/M], frag, trunc=N (cut the L4 bytes).
+ * OPTS: zone=N, commit, mark=V[/M], frag, trunc=N (cut the L4 bytes),
+ * twice (first without commit or mark, then again as given with the first
+ * result as 'prev'; prints both).
  * IPv6 addresses go in brackets ("[fd00::1]:80").  A packet prints its
  * ct_state, then the connection's TCP state ("ok" for other protocols,
  * "-" with no stored connection), then mark=N if any; an invalid one
@@ -256,7 +258,8 @@ static void
 do_packet(int argc, char *argv[])
 {
     struct conntrack_action action = { .zone = 0 };
-    struct conntrack_result result;
+    struct conntrack_result result, first;
+    bool twice = false;
     const char *proto = argv[0];
     bool is_icmp = !strcmp(proto, "icmp") || !strcmp(proto, "icmp6");
     bool has_ports = !strcmp(proto, "tcp") || !strcmp(proto, "udp");
@@ -425,11 +428,21 @@ do_packet(int argc, char *argv[])
                                      : UINT32_MAX;
         } else if (!strncmp(a, "trunc=", 6)) {
             trunc = atoi(a + 6);
+        } else if (!strcmp(a, "twice")) {
+            twice = true;
         } else if (!strcmp(a, "frag")) {
             flow.nw_frag = FLOW_NW_FRAG_ANY;
         } else {
             nfvs_fatal(0, "%s: unknown option", a);
         }
+    }
+    if (twice) {
+        struct conntrack_action plain = { .zone = action.zone };
+
+        conntrack_execute(ct, &flow, l4, NFVS_MIN(l4_size, trunc), &plain,
+                          now, &first);
+        print_result(&first);
+        action.prev = &first;
     }
     conntrack_execute(ct, &flow, l4, NFVS_MIN(l4_size, trunc), &action, now,
                       &result);
