@@ -46,3 +46,4 @@ lib_libnfvs_la_SOURCES += lib/odp-execute.c lib/odp-execute.h
 lib_libnfvs_la_SOURCES += lib/udpif.c lib/udpif.h
 lib_libnfvs_la_SOURCES += lib/ofproto-dpif.c lib/ofproto-dpif.h
 lib_libnfvs_la_SOURCES += lib/json-util.c lib/json-util.h
+lib_libnfvs_la_SOURCES += lib/stream-ssl.c lib/stream-ssl.h
