@@ -103,3 +103,5 @@ tests_nfvstest_SOURCES += tests/test-dpif.c
 TESTSUITE_AT += tests/dpif.at
 TESTSUITE_AT += tests/forward.at
 SYSTEM_TESTSUITE_AT += tests/system-forward.at
+TESTSUITE_AT += tests/tls.at
+EXTRA_DIST += tests/tls-certs.sh

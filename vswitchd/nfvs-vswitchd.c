@@ -301,12 +301,11 @@ configure_streams(const struct options *opts)
     /* Without a group "nfvs" (a development machine, a test), the sockets
      * keep root's group: only root and this daemon's user get in.  A group
      * named explicitly must exist. */
-    errno = 0;
     group = getgrnam(opts->socket_group);
     if (group) {
         stream_unix_set_group(group->gr_gid, opts->socket_group);
     } else if (opts->socket_group_set) {
-        nfvs_fatal(errno, "--socket-group: no group named \"%s\"",
+        nfvs_fatal(0, "--socket-group: no group named \"%s\"",
                    opts->socket_group);
     } else {
         VLOG_WARN("group \"%s\" does not exist: the control sockets keep "
