@@ -230,7 +230,7 @@ main(int argc, char *argv[])
         }
     }
 
-    error = rpc_client_open(argv[optind], timeout_ms, &b.client);
+    error = rpc_client_open(argv[optind], timeout_ms, &b.client, NULL);
     if (error) {
         nfvs_fatal(error, "%s: connect failed", argv[optind]);
     }

@@ -2,3 +2,4 @@ dist_doc_DATA += docs/rpc.md
 dist_doc_DATA += docs/flow-syntax.md
 dist_doc_DATA += docs/datapath.md
 dist_doc_DATA += docs/conntrack.md
+dist_doc_DATA += docs/tls.md

@@ -28,6 +28,7 @@
 #define RPC_ERR_INVALID       3 /* A value is well-typed but wrong. */
 #define RPC_ERR_UNSUPPORTED   4 /* A valid request nfvs cannot do. */
 #define RPC_ERR_IO            5 /* Saving the config db failed. */
+#define RPC_ERR_ACCESS        6 /* The peer may not use the daemon. */
 
 /* Largest message accepted by default, in bytes (32 MiB): large enough
  * for add-flows of a few hundred thousand flows. */

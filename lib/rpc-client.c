@@ -70,14 +70,14 @@ rpc_client_wait(struct rpc_client *client, short want,
 
 int
 rpc_client_open(const char *remote, int timeout_ms,
-                struct rpc_client **clientp)
+                struct rpc_client **clientp, char **errp)
 {
     struct rpc_client *client;
     struct stream *stream;
     int error;
 
     *clientp = NULL;
-    error = stream_open(remote, timeout_ms, &stream);
+    error = stream_open(remote, timeout_ms, &stream, errp);
     if (error) {
         return error;
     }

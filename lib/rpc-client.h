@@ -9,12 +9,15 @@
 
 struct rpc_client;
 
-/* Connects to 'remote' ("unix:PATH"; a bare path means unix:PATH).
- * 'timeout_ms' <= 0 waits forever.  Returns 0 and stores the client in
- * '*clientp', or a positive errno value (ENOENT or ECONNREFUSED when no
- * daemon listens there). */
+/* Connects to 'remote' ("unix:PATH", a bare path meaning unix:PATH, or
+ * "ssl:IP:PORT" once stream_ssl_set_files() is done).  'timeout_ms' <= 0
+ * waits forever.  Returns 0 and stores the client in '*clientp', or a
+ * positive errno value (ENOENT or ECONNREFUSED when no daemon listens
+ * there, EPROTO for a failed TLS handshake...).  If 'errp' is nonnull,
+ * then on failure it receives NULL or a malloc'd message naming 'remote'
+ * and the reason, as from stream_open(); the caller frees it. */
 int rpc_client_open(const char *remote, int timeout_ms,
-                    struct rpc_client **clientp);
+                    struct rpc_client **clientp, char **errp);
 void rpc_client_close(struct rpc_client *);
 
 /* Calls 'method' with 'params' (ownership taken; NULL for none) and waits

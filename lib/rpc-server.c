@@ -61,6 +61,9 @@ struct rpc_conn {
     bool paused;                    /* Not reading: output too large. */
     bool eof;                       /* Peer sent its last byte. */
     bool closing;                   /* Flushing output, then destroyed. */
+    char *refusal;                  /* Non-null: the peer is not allowed;
+                                     * its first message gets this error,
+                                     * then the connection closes. */
 };
 
 struct rpc_server {
@@ -94,6 +97,7 @@ rpc_conn_destroy(struct rpc_conn *conn)
     nfvs_list_remove(&conn->node);
     conn->server->n_conns--;
     bufferevent_free(conn->bev);
+    free(conn->refusal);
     free(conn);
 }
 
@@ -409,6 +413,12 @@ rpc_conn_handle_message(struct rpc_conn *conn, const char *data,
     if (is_blank__(data, size)) {
         return true;
     }
+    if (conn->refusal) {
+        rpc_conn_send(conn, rpc_error_response_create(
+                          NULL, rpc_error_create(RPC_ERR_ACCESS, "%s",
+                                                 conn->refusal)));
+        return false;
+    }
 
     msg = json_loadb(data, size, JSON_DECODE_ANY, &error);
     if (!msg) {
@@ -541,23 +551,21 @@ rpc_conn_event_cb(struct bufferevent *bev, short events, void *conn_)
 
 /* Listeners. */
 
+/* Called by pstream_accept() once the connection on 'bev' may carry
+ * messages. */
 static void
-rpc_listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
-                       struct sockaddr *sa, int socklen, void *listener_)
+rpc_listener_ready_cb(struct bufferevent *bev, const char *refusal,
+                      void *listener_)
 {
     struct rpc_listener *listener = listener_;
     struct rpc_server *server = listener->server;
-    struct bufferevent *bev;
     struct rpc_conn *conn;
-
-    if (pstream_wrap(listener->pstream, server->base, fd, &bev)) {
-        return;
-    }
 
     conn = xzalloc(sizeof *conn);
     conn->server = server;
     conn->bev = bev;
     conn->max_size = server->max_message_size;
+    conn->refusal = refusal ? xstrdup(refusal) : NULL;
     nfvs_list_push_back(&server->conns, &conn->node);
     server->n_conns++;
 
@@ -570,6 +578,21 @@ rpc_listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
     bufferevent_setcb(bev, rpc_conn_read_cb, rpc_conn_write_cb,
                       rpc_conn_event_cb, conn);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
+
+    /* A TLS peer's first request may have come with its handshake. */
+    if (evbuffer_get_length(bufferevent_get_input(bev))) {
+        rpc_conn_process(conn);
+    }
+}
+
+static void
+rpc_listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
+                       struct sockaddr *sa, int socklen, void *listener_)
+{
+    struct rpc_listener *listener = listener_;
+
+    pstream_accept(listener->pstream, listener->server->base, fd,
+                   rpc_listener_ready_cb, listener);
 }
 
 static void
@@ -592,12 +615,15 @@ rpc_listener_error_cb(struct evconnlistener *evl, void *listener_)
 
 int
 rpc_server_add_remote(struct rpc_server *server, const char *remote,
-                      char **errp)
+                      char **namep, char **errp)
 {
     struct rpc_listener *listener;
     struct pstream *pstream;
     int error;
 
+    if (namep) {
+        *namep = NULL;
+    }
     error = pstream_open(remote, &pstream, errp);
     if (error) {
         return error;
@@ -625,6 +651,9 @@ rpc_server_add_remote(struct rpc_server *server, const char *remote,
     }
     evconnlistener_set_error_cb(listener->evl, rpc_listener_error_cb);
     nfvs_list_push_back(&server->listeners, &listener->node);
+    if (namep) {
+        *namep = xstrdup(pstream_get_name(pstream));
+    }
     *errp = NULL;
     return 0;
 }

@@ -1,7 +1,11 @@
 /* lib/rpc-server.h: the JSON-RPC server of the daemon, on libevent.
  *
- * A server listens on any number of remotes ("punix:PATH" now; "pssl:"
- * comes with TLS) and serves every connection from one event_base.
+ * A server listens on any number of remotes ("punix:PATH", "pssl:PORT")
+ * and serves every connection from one event_base.  Connections are
+ * checked by their transport first (unix peer credentials, the TLS
+ * handshake, all without blocking; see stream.h); a unix peer outside
+ * the socket's group gets an RPC_ERR_ACCESS error in answer to its
+ * first message, and the connection is closed.
  * Requests on one connection are answered in order; connections are
  * independent, so a slow, silent or hostile peer delays no one else.
  *
@@ -55,13 +59,15 @@ typedef json_t *rpc_handler_func(json_t *params, json_t **errorp,
 struct rpc_server *rpc_server_create(struct event_base *);
 void rpc_server_destroy(struct rpc_server *); /* Closes every connection. */
 
-/* Starts listening on 'remote', e.g. "punix:/run/nfvs/x.sock".  An
- * existing socket file at PATH is replaced only when nobody listens on it
- * (EADDRINUSE otherwise).  Returns 0 or a positive errno value; on
- * failure stores a malloc'd message naming the remote in '*errp' (caller
- * frees). */
+/* Starts listening on 'remote', e.g. "punix:/run/nfvs/x.sock" or
+ * "pssl:6640".  An existing socket file at PATH is replaced only when
+ * nobody listens on it (EADDRINUSE otherwise).  Returns 0 or a positive
+ * errno value; on failure stores a malloc'd message naming the remote in
+ * '*errp' (caller frees).  On success, if 'namep' is nonnull, stores in
+ * it a malloc'd copy of the name listened on (caller frees): 'remote'
+ * except that "pssl:0" gets the port the system chose. */
 int rpc_server_add_remote(struct rpc_server *, const char *remote,
-                          char **errp);
+                          char **namep, char **errp);
 
 /* Makes 'method' call 'handler' with 'aux'.  Registering a name twice
  * replaces the handler. */

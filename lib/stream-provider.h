@@ -2,13 +2,13 @@
  *
  * Each transport provides a 'struct stream_class' for the active side
  * and/or a 'struct pstream_class' for the passive side, and is listed in
- * the class tables in stream.c.  A TLS transport goes in
+ * the class tables in stream.c.  The TLS transport lives in
  * lib/stream-ssl.c (the only file allowed to include OpenSSL): its
- * "ssl" class would connect and handshake within the timeout in ->open
- * and use SSL_read()/SSL_write() in ->recv/->send, reporting through
- * ->poll_events which direction the handshake waits for; its "pssl"
- * class would bind a TCP socket in ->listen and wrap accepted sockets
- * with bufferevent_openssl_socket_new() in ->wrap.
+ * "ssl" class connects and handshakes within the timeout in ->open and
+ * uses SSL_read()/SSL_write() in ->recv/->send, reporting through
+ * ->poll_events which direction OpenSSL waits for; its "pssl" class
+ * binds a TCP socket in ->listen and runs the server handshake of each
+ * accepted socket on a bufferevent_openssl in ->accept.
  *
  * Functions return 0 or a positive errno value. */
 #ifndef NFVS_STREAM_PROVIDER_H
@@ -27,8 +27,11 @@ struct stream_class {
 
     /* Connects to 'suffix' (the name after "TYPE:") within 'timeout_ms'
      * (<= 0: no limit).  On success stores a new stream, whose base
-     * members are filled in by stream.c, in '*streamp'. */
-    int (*open)(const char *suffix, int timeout_ms, struct stream **streamp);
+     * members are filled in by stream.c, in '*streamp'.  On failure may
+     * store in '*errp' a malloc'd message naming the remote, which
+     * stream.c then passes on or frees. */
+    int (*open)(const char *suffix, int timeout_ms, struct stream **streamp,
+                char **errp);
 
     /* Closes the descriptor and frees the stream, but not 'name', which
      * stream.c frees. */
@@ -54,7 +57,10 @@ struct pstream_class {
     const char *name;               /* Type prefix: "punix". */
 
     /* Listens on 'suffix'.  On failure also stores a malloc'd message in
-     * '*errp' that names the remote. */
+     * '*errp' that names the remote.  On success may set the new
+     * pstream's 'name' (malloc'd) when the name it listens on differs
+     * from the one asked for ("pssl:0" binds some free port); otherwise
+     * stream.c sets it. */
     int (*listen)(const char *suffix, struct pstream **pstreamp,
                   char **errp);
 
@@ -62,12 +68,14 @@ struct pstream_class {
      * and frees the pstream but not 'name'. */
     void (*close)(struct pstream *);
 
-    /* As pstream_wrap(). */
-    int (*wrap)(struct pstream *, struct event_base *, int fd,
-                struct bufferevent **bevp);
+    /* As pstream_accept(). */
+    int (*accept)(struct pstream *, struct event_base *, int fd,
+                  pstream_accept_func *, void *aux);
 };
 
 extern const struct stream_class unix_stream_class;
 extern const struct pstream_class punix_pstream_class;
+extern const struct stream_class ssl_stream_class;
+extern const struct pstream_class pssl_pstream_class;
 
 #endif /* stream-provider.h */

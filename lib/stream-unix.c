@@ -14,6 +14,19 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "util.h"
+#include "vlog.h"
+
+VLOG_DEFINE_THIS_MODULE(stream_unix);
+
+/* Group of the socket files that "punix" creates, and the group whose
+ * members may connect besides root and our own user: (gid_t) -1 means
+ * our effective gid, with the file keeping the group it is created
+ * with. */
+static gid_t socket_gid = (gid_t) -1;
+static char *socket_group_name;  /* For messages; NULL: numeric gid. */
+
+/* Most supplementary groups of a peer looked at by SO_PEERGROUPS. */
+#define PUNIX_MAX_PEER_GROUPS 256
 
 /* Fills '*un' and '*lenp' with an address for socket file 'path'.  When
  * 'path' does not fit in sun_path, opens its directory, stores that
@@ -112,7 +125,8 @@ set_nonblocking__(int fd)
 }
 
 static int
-unix_open(const char *path, int timeout_ms, struct stream **streamp)
+unix_open(const char *path, int timeout_ms, struct stream **streamp,
+          char **errp NFVS_UNUSED)
 {
     struct stream *stream;
     int error;
@@ -283,6 +297,16 @@ punix_listen(const char *path, struct pstream **pstreamp, char **errp)
         return error;
     }
 
+    /* The socket file takes the socket inode's mode (less the umask) at
+     * bind(), so no one outside the group can connect even before the
+     * chmod() below, which undoes the umask. */
+    if (fchmod(fd, 0660)) {
+        error = errno;
+        *errp = xasprintf("punix:%s: fchmod: %s", path,
+                          nfvs_strerror(error));
+        goto out_close;
+    }
+
     error = unix_bind__(fd, path);
     if (error == EADDRINUSE) {
         error = punix_remove_stale__(path, errp);
@@ -294,6 +318,19 @@ punix_listen(const char *path, struct pstream **pstreamp, char **errp)
     if (error) {
         *errp = xasprintf("punix:%s: bind: %s", path, nfvs_strerror(error));
         goto out_close;
+    }
+
+    if (chmod(path, 0660)) {
+        error = errno;
+        *errp = xasprintf("punix:%s: chmod: %s", path,
+                          nfvs_strerror(error));
+        goto out_unlink;
+    }
+    if (socket_gid != (gid_t) -1 && chown(path, (uid_t) -1, socket_gid)) {
+        error = errno;
+        *errp = xasprintf("punix:%s: setting group %s: %s", path,
+                          socket_group_name, nfvs_strerror(error));
+        goto out_unlink;
     }
 
     if (listen(fd, SOMAXCONN)) {
@@ -327,15 +364,97 @@ punix_close(struct pstream *pstream)
     free(ps);
 }
 
-static int
-punix_wrap(struct pstream *pstream, struct event_base *base, int fd,
-           struct bufferevent **bevp)
+void
+stream_unix_set_group(gid_t gid, const char *group_name)
 {
-    *bevp = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (!*bevp) {
+    free(socket_group_name);
+    socket_gid = gid;
+    socket_group_name = group_name ? xstrdup(group_name) : NULL;
+}
+
+/* Returns true if a process with credentials 'cred' and, if 'n_groups'
+ * >= 0, supplementary groups 'groups' may use the daemon: root, our own
+ * user, or a member of 'gid'. */
+static bool
+punix_peer_is_allowed__(const struct ucred *cred, const gid_t *groups,
+                        int n_groups, gid_t gid)
+{
+    int i;
+
+    if (cred->uid == 0 || cred->uid == geteuid() || cred->gid == gid) {
+        return true;
+    }
+    for (i = 0; i < n_groups; i++) {
+        if (groups[i] == gid) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Checks the credentials of the peer on 'fd'.  Returns NULL if it may
+ * connect, otherwise a malloc'd message for it (caller frees), having
+ * logged the refusal. */
+static char *
+punix_check_peer__(const struct punix_pstream *ps, int fd)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    gid_t groups[PUNIX_MAX_PEER_GROUPS];
+    gid_t gid = socket_gid != (gid_t) -1 ? socket_gid : getegid();
+    socklen_t len = sizeof(struct ucred);
+    struct ucred cred;
+    char *group, *msg;
+    int n_groups;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+        int error = errno;
+
+        VLOG_WARN_RL(&rl, "punix:%s: cannot get peer credentials: %s",
+                     ps->path, nfvs_strerror(error));
+        return xasprintf("permission denied: cannot get your credentials "
+                         "(%s)", nfvs_strerror(error));
+    }
+
+    /* SO_PEERGROUPS (Linux 4.13) gives the supplementary groups; without
+     * it only the primary group counts. */
+    len = sizeof groups;
+    n_groups = (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len)
+                ? -1 : (int) (len / sizeof groups[0]));
+    if (punix_peer_is_allowed__(&cred, groups, n_groups, gid)) {
+        return NULL;
+    }
+
+    group = (socket_gid != (gid_t) -1 && socket_group_name
+             ? xstrdup(socket_group_name)
+             : xasprintf("%ld", (long int) gid));
+    VLOG_WARN_RL(&rl, "punix:%s: refused connection from pid %ld uid %ld "
+                 "gid %ld: not root, uid %ld or a member of group %s",
+                 ps->path, (long int) cred.pid, (long int) cred.uid,
+                 (long int) cred.gid, (long int) geteuid(), group);
+    msg = xasprintf("permission denied: uid %ld is not root, the daemon's "
+                    "user or a member of group %s", (long int) cred.uid,
+                    group);
+    free(group);
+    return msg;
+}
+
+static int
+punix_accept(struct pstream *pstream, struct event_base *base, int fd,
+             pstream_accept_func *cb, void *aux)
+{
+    struct punix_pstream *ps = punix_pstream_cast(pstream);
+    struct bufferevent *bev;
+    char *refusal;
+
+    refusal = punix_check_peer__(ps, fd);
+    bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (!bev) {
+        free(refusal);
         close(fd);
         return ENOMEM;
     }
+    cb(bev, refusal, aux);
+    free(refusal);
     return 0;
 }
 
@@ -343,5 +462,5 @@ const struct pstream_class punix_pstream_class = {
     .name = "punix",
     .listen = punix_listen,
     .close = punix_close,
-    .wrap = punix_wrap,
+    .accept = punix_accept,
 };

@@ -11,10 +11,12 @@
 /* Adding a transport means adding its class here. */
 static const struct stream_class *const stream_classes[] = {
     &unix_stream_class,
+    &ssl_stream_class,
 };
 
 static const struct pstream_class *const pstream_classes[] = {
     &punix_pstream_class,
+    &pssl_pstream_class,
 };
 
 /* If 'name' starts with "TYPE:" where TYPE is 'type', stores the rest in
@@ -91,23 +93,34 @@ pstream_verify_name(const char *name)
 }
 
 int
-stream_open(const char *name, int timeout_ms, struct stream **streamp)
+stream_open(const char *name, int timeout_ms, struct stream **streamp,
+            char **errp)
 {
     const struct stream_class *class;
     const char *suffix;
+    char *msg = NULL;
     int error;
 
     *streamp = NULL;
+    if (errp) {
+        *errp = NULL;
+    }
     error = stream_lookup_class__(name, &class, &suffix);
     if (error) {
         return error;
     }
 
-    error = class->open(suffix, timeout_ms, streamp);
+    error = class->open(suffix, timeout_ms, streamp, &msg);
     if (error) {
         *streamp = NULL;
+        if (errp) {
+            *errp = msg;
+        } else {
+            free(msg);
+        }
         return error;
     }
+    free(msg);
     (*streamp)->class = class;
     (*streamp)->name = xstrdup(name);
     return 0;
@@ -172,7 +185,8 @@ pstream_open(const char *name, struct pstream **pstreamp, char **errp)
         *errp = (error == EINVAL
                  ? xasprintf("%s: missing path or address", name)
                  : xasprintf("%s: unknown or unsupported remote type "
-                             "(expected punix:PATH)", name));
+                             "(expected punix:PATH or pssl:PORT[:IP])",
+                             name));
         return error;
     }
 
@@ -182,7 +196,9 @@ pstream_open(const char *name, struct pstream **pstreamp, char **errp)
         return error;
     }
     (*pstreamp)->class = class;
-    (*pstreamp)->name = xstrdup(name);
+    if (!(*pstreamp)->name) {
+        (*pstreamp)->name = xstrdup(name);
+    }
     return 0;
 }
 
@@ -210,8 +226,8 @@ pstream_get_fd(const struct pstream *pstream)
 }
 
 int
-pstream_wrap(struct pstream *pstream, struct event_base *base, int fd,
-             struct bufferevent **bevp)
+pstream_accept(struct pstream *pstream, struct event_base *base, int fd,
+               pstream_accept_func *cb, void *aux)
 {
-    return pstream->class->wrap(pstream, base, fd, bevp);
+    return pstream->class->accept(pstream, base, fd, cb, aux);
 }

@@ -195,7 +195,7 @@ test_rpc_server_main(int argc, char *argv[])
     rpc_server_register(ts.rpc, "counter", do_counter, &ts);
     rpc_server_register(ts.rpc, "conns", do_conns, &ts);
 
-    error = rpc_server_add_remote(ts.rpc, argv[optind], &err);
+    error = rpc_server_add_remote(ts.rpc, argv[optind], NULL, &err);
     if (error) {
         nfvs_fatal(0, "%s", err);
     }

@@ -52,10 +52,13 @@ static struct rpc_client *
 open_client(const char *remote, int timeout_ms)
 {
     struct rpc_client *client;
+    char *msg;
     int error;
 
-    error = rpc_client_open(remote, timeout_ms, &client);
-    if (error) {
+    error = rpc_client_open(remote, timeout_ms, &client, &msg);
+    if (error && msg) {
+        nfvs_fatal(0, "%s", msg);
+    } else if (error) {
         nfvs_fatal(error, "%s: connect failed", remote);
     }
     return client;
@@ -154,7 +157,11 @@ cmd_unit(int argc, char *argv[])
     CHECK(!stream_verify_name("x.sock"));
     CHECK(stream_verify_name("unix:") == EINVAL);
     CHECK(stream_verify_name("") == EINVAL);
-    CHECK(stream_verify_name("ssl:1.2.3.4:6640") == EAFNOSUPPORT);
+    CHECK(!stream_verify_name("ssl:1.2.3.4:6640"));
+    CHECK(stream_verify_name("ssl:") == EINVAL);
+    CHECK(stream_verify_name("tcp:1.2.3.4:6640") == EAFNOSUPPORT);
+    CHECK(!pstream_verify_name("pssl:0"));
+    CHECK(pstream_verify_name("pssl:") == EINVAL);
     CHECK(!pstream_verify_name("punix:/x"));
     CHECK(pstream_verify_name("punix:") == EINVAL);
     CHECK(pstream_verify_name("unix:/x") == EAFNOSUPPORT);
@@ -298,7 +305,7 @@ cmd_raw(int argc, char *argv[])
         ds_put_buffer(&input, buf, n);
     }
 
-    error = stream_open(argv[optind], DEFAULT_TIMEOUT_MS, &stream);
+    error = stream_open(argv[optind], DEFAULT_TIMEOUT_MS, &stream, NULL);
     if (error) {
         nfvs_fatal(error, "%s: connect failed", argv[optind]);
     }
@@ -714,7 +721,7 @@ cmd_silent_timeout(int argc, char *argv[])
     }
     free(remote);
 
-    error = rpc_client_open(argv[1], 300, &client);
+    error = rpc_client_open(argv[1], 300, &client, NULL);
     if (error) {
         nfvs_fatal(error, "connect");
     }

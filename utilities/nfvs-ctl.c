@@ -12,6 +12,7 @@
 #include <string.h>
 #include "flow.h"
 #include "rpc-client.h"
+#include "stream-ssl.h"
 #include "util.h"
 
 enum output_format {
@@ -28,6 +29,9 @@ struct ctl_context {
     bool strict;                /* --strict. */
     bool no_stats;              /* --no-stats. */
     bool generate;              /* --generate. */
+    char *private_key;          /* TLS: --private-key, or NULL. */
+    char *certificate;          /* TLS: --certificate, or NULL. */
+    char *ca_cert;              /* TLS: --ca-cert, or NULL. */
     struct rpc_client *client;  /* Connection, once opened. */
 };
 
@@ -50,9 +54,13 @@ ctl_call(struct ctl_context *ctx, const char *method, json_t *params)
     int retval;
 
     if (!ctx->client) {
+        char *msg;
+
         retval = rpc_client_open(ctx->socket, ctx->timeout * 1000,
-                                 &ctx->client);
-        if (retval == ENOENT || retval == ECONNREFUSED) {
+                                 &ctx->client, &msg);
+        if (retval && msg) {
+            nfvs_fatal(0, "cannot connect to nfvs-vswitchd at %s", msg);
+        } else if (retval == ENOENT || retval == ECONNREFUSED) {
             nfvs_fatal(0, "cannot connect to nfvs-vswitchd at %s: is "
                        "nfvs-vswitchd running? (%s)", ctx->socket,
                        nfvs_strerror(retval));
@@ -688,8 +696,13 @@ usage(void)
         printf("  %s %s\n", commands[i].name, commands[i].usage);
     }
     printf("\nOptions:\n"
-           "  --socket=PATH        daemon socket (default: "
-           "$NFVS_RUNDIR/nfvs-vswitchd.sock)\n"
+           "  --socket=REMOTE      daemon socket: PATH or ssl:IP:PORT "
+           "(default:\n"
+           "                       $NFVS_RUNDIR/nfvs-vswitchd.sock)\n"
+           "  --private-key=FILE   TLS: our private key (PEM)\n"
+           "  --certificate=FILE   TLS: our certificate (PEM)\n"
+           "  --ca-cert=FILE       TLS: the CA that must sign the "
+           "daemon's certificate\n"
            "  --timeout=SECS       give up after SECS seconds "
            "(default: wait forever)\n"
            "  --format=text|json   output format (default: text)\n"
@@ -717,6 +730,9 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         OPT_STRICT,
         OPT_NO_STATS,
         OPT_GENERATE,
+        OPT_PRIVATE_KEY,
+        OPT_CERTIFICATE,
+        OPT_CA_CERT,
     };
     static const struct option long_options[] = {
         {"socket", required_argument, NULL, OPT_SOCKET},
@@ -727,11 +743,15 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         {"strict", no_argument, NULL, OPT_STRICT},
         {"no-stats", no_argument, NULL, OPT_NO_STATS},
         {"generate", no_argument, NULL, OPT_GENERATE},
+        {"private-key", required_argument, NULL, OPT_PRIVATE_KEY},
+        {"certificate", required_argument, NULL, OPT_CERTIFICATE},
+        {"ca-cert", required_argument, NULL, OPT_CA_CERT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     const char *rundir = getenv("NFVS_RUNDIR");
+    char *msg;
 
     memset(ctx, 0, sizeof *ctx);
     for (;;) {
@@ -778,6 +798,18 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         case OPT_GENERATE:
             ctx->generate = true;
             break;
+        case OPT_PRIVATE_KEY:
+            free(ctx->private_key);
+            ctx->private_key = xstrdup(optarg);
+            break;
+        case OPT_CERTIFICATE:
+            free(ctx->certificate);
+            ctx->certificate = xstrdup(optarg);
+            break;
+        case OPT_CA_CERT:
+            free(ctx->ca_cert);
+            ctx->ca_cert = xstrdup(optarg);
+            break;
         case 'h':
             usage();
         case 'V':
@@ -793,6 +825,10 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         ctx->socket = xasprintf("%s/nfvs-vswitchd.sock",
                                 rundir && rundir[0] ? rundir
                                 : NFVS_RUNDIR_DEFAULT);
+    }
+    if (stream_ssl_set_files(ctx->private_key, ctx->certificate,
+                             ctx->ca_cert, &msg)) {
+        nfvs_fatal(0, "%s", msg);
     }
 }
 
@@ -833,5 +869,8 @@ main(int argc, char *argv[])
     status = cmd->run(&ctx, n_args + 1, &argv[optind]);
     rpc_client_close(ctx.client);
     free(ctx.socket);
+    free(ctx.private_key);
+    free(ctx.certificate);
+    free(ctx.ca_cert);
     return status;
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,8 @@
 #include "flow-rpc.h"
 #include "ofproto-dpif.h"
 #include "rpc-server.h"
+#include "stream-ssl.h"
+#include "stream.h"
 #include "util.h"
 #include "vlog.h"
 
@@ -37,6 +40,11 @@ struct options {
     unsigned int n_handlers;    /* Upcall handler threads per bridge. */
     unsigned int max_idle;      /* Datapath flow idle time, ms. */
     unsigned int flow_limit;    /* Datapath flow limit. */
+    char *private_key;          /* TLS: our key, or NULL. */
+    char *certificate;          /* TLS: our certificate, or NULL. */
+    char *ca_cert;              /* TLS: CA of peers, or NULL. */
+    char *socket_group;         /* Group of the unix sockets. */
+    bool socket_group_set;      /* --socket-group given explicitly? */
 };
 
 static void NFVS_NO_RETURN
@@ -48,9 +56,16 @@ usage(const struct options *opts)
            "Options:\n"
            "  --rundir=DIR        runtime directory (default: %s)\n"
            "  --dbfile=FILE       config db (default: %s)\n"
-           "  --remote=REMOTE     listen on REMOTE, e.g. punix:PATH; may be\n"
-           "                      given more than once (default:\n"
+           "  --remote=REMOTE     listen on REMOTE: punix:PATH or\n"
+           "                      pssl:PORT[:IP]; may be given more than\n"
+           "                      once (default:\n"
            "                      punix:RUNDIR/nfvs-vswitchd.sock)\n"
+           "  --private-key=FILE  TLS: this daemon's private key (PEM)\n"
+           "  --certificate=FILE  TLS: this daemon's certificate (PEM)\n"
+           "  --ca-cert=FILE      TLS: the CA that must sign peers' certs\n"
+           "  --socket-group=GRP  group that may use the unix sockets\n"
+           "                      (default: nfvs, or root's group if there\n"
+           "                      is no group nfvs)\n"
            "  --log-file[=FILE]   also log to FILE (default:\n"
            "                      /var/log/nfvs/nfvs-vswitchd.log)\n"
            "  --syslog            also log to syslog\n"
@@ -72,8 +87,8 @@ usage(const struct options *opts)
            "  -h, --help          print this help and exit\n"
            "  -V, --version       print the version and exit\n"
            "\n"
-           "Environment: NFVS_RUNDIR, NFVS_DBDIR and NFVS_DATAPATH change\n"
-           "the defaults.\n",
+           "Environment: NFVS_RUNDIR, NFVS_DBDIR, NFVS_DATAPATH and\n"
+           "NFVS_SOCKET_GROUP change the defaults.\n",
            nfvs_program_name(), nfvs_program_name(), opts->rundir,
            opts->dbfile);
     exit(0);
@@ -102,6 +117,10 @@ parse_options(int argc, char *argv[], struct options *opts)
         OPT_N_HANDLERS,
         OPT_MAX_IDLE,
         OPT_FLOW_LIMIT,
+        OPT_PRIVATE_KEY,
+        OPT_CERTIFICATE,
+        OPT_CA_CERT,
+        OPT_SOCKET_GROUP,
     };
     static const struct option long_options[] = {
         {"rundir", required_argument, NULL, OPT_RUNDIR},
@@ -116,6 +135,10 @@ parse_options(int argc, char *argv[], struct options *opts)
         {"n-handlers", required_argument, NULL, OPT_N_HANDLERS},
         {"max-idle", required_argument, NULL, OPT_MAX_IDLE},
         {"flow-limit", required_argument, NULL, OPT_FLOW_LIMIT},
+        {"private-key", required_argument, NULL, OPT_PRIVATE_KEY},
+        {"certificate", required_argument, NULL, OPT_CERTIFICATE},
+        {"ca-cert", required_argument, NULL, OPT_CA_CERT},
+        {"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -131,6 +154,7 @@ parse_options(int argc, char *argv[], struct options *opts)
     opts->n_handlers = 1;
     opts->max_idle = UDPIF_DEFAULT_MAX_IDLE;
     opts->flow_limit = DPIF_DEFAULT_FLOW_LIMIT;
+    opts->socket_group = xstrdup(env_or("NFVS_SOCKET_GROUP", "nfvs"));
 
     for (;;) {
         int c = getopt_long(argc, argv, "v::hV", long_options, NULL);
@@ -185,6 +209,23 @@ parse_options(int argc, char *argv[], struct options *opts)
                 nfvs_fatal(0, "--flow-limit: \"%s\" is not a positive "
                            "number", optarg);
             }
+            break;
+        case OPT_PRIVATE_KEY:
+            free(opts->private_key);
+            opts->private_key = xstrdup(optarg);
+            break;
+        case OPT_CERTIFICATE:
+            free(opts->certificate);
+            opts->certificate = xstrdup(optarg);
+            break;
+        case OPT_CA_CERT:
+            free(opts->ca_cert);
+            opts->ca_cert = xstrdup(optarg);
+            break;
+        case OPT_SOCKET_GROUP:
+            free(opts->socket_group);
+            opts->socket_group = xstrdup(optarg);
+            opts->socket_group_set = true;
             break;
         case 'v':
             msg = vlog_set_levels_from_string(optarg ? optarg : "dbg");
@@ -255,6 +296,39 @@ options_uninit(struct options *opts)
     free(opts->log_file);
     free(opts->pidfile);
     free(opts->datapath);
+    free(opts->private_key);
+    free(opts->certificate);
+    free(opts->ca_cert);
+    free(opts->socket_group);
+}
+
+/* Sets up the transports: TLS files and the unix sockets' group.  Exits
+ * on a bad setting. */
+static void
+configure_streams(const struct options *opts)
+{
+    struct group *group;
+    char *msg;
+
+    if (stream_ssl_set_files(opts->private_key, opts->certificate,
+                             opts->ca_cert, &msg)) {
+        nfvs_fatal(0, "%s", msg);
+    }
+
+    /* Without a group "nfvs" (a development machine, a test), the sockets
+     * keep root's group: only root and this daemon's user get in.  A group
+     * named explicitly must exist. */
+    group = getgrnam(opts->socket_group);
+    if (group) {
+        stream_unix_set_group(group->gr_gid, opts->socket_group);
+    } else if (opts->socket_group_set) {
+        nfvs_fatal(0, "--socket-group: no group named \"%s\"",
+                   opts->socket_group);
+    } else {
+        VLOG_WARN("group \"%s\" does not exist: the control sockets keep "
+                  "group %ld (use --socket-group)", opts->socket_group,
+                  (long int) getegid());
+    }
 }
 
 static void
@@ -387,6 +461,7 @@ main(int argc, char *argv[])
     }
     vlog_set_syslog(opts.syslog);
     ensure_dir(opts.rundir);
+    configure_streams(&opts);
 
     if (opts.detach) {
         daemon_detach_start();
@@ -423,11 +498,15 @@ main(int argc, char *argv[])
     flow_rpc_register(server, bridges);
     dp_rpc_register(server, bridges);
     for (i = 0; i < opts.n_remotes; i++) {
-        error = rpc_server_add_remote(server, opts.remotes[i], &msg);
+        char *name;
+
+        error = rpc_server_add_remote(server, opts.remotes[i], &name,
+                                      &msg);
         if (error) {
             nfvs_fatal(0, "%s", msg);
         }
-        VLOG_INFO("listening on %s", opts.remotes[i]);
+        VLOG_INFO("listening on %s", name);
+        free(name);
     }
 
     sigterm = evsignal_new(base, SIGTERM, on_exit_signal, base);
