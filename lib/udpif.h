@@ -55,7 +55,7 @@ struct udpif;
 
 #define UDPIF_DEFAULT_MAX_IDLE 10000    /* ms. */
 #define UDPIF_DUMP_INTERVAL 500         /* ms. */
-#define UDPIF_PRESSURE_IDLE 100         /* ms, near the flow limit. */
+#define UDPIF_PRESSURE_IDLE 500         /* ms, near the flow limit. */
 
 /* Creates a udpif for 'dpif' and 'ofproto' (neither owned; both must
  * outlive it) and starts 'n_handlers' handler threads (at least 1).
