@@ -15,3 +15,6 @@ noinst_PROGRAMS += bench/bench-upcall
 bench_bench_upcall_SOURCES = bench/bench-upcall.c
 bench_bench_upcall_LDADD = lib/libnfvs.la
 EXTRA_DIST += bench/add-flows.sh
+noinst_PROGRAMS += bench/bench-conntrack
+bench_bench_conntrack_SOURCES = bench/bench-conntrack.c
+bench_bench_conntrack_LDADD = lib/libnfvs.la

@@ -1,3 +1,4 @@
 dist_doc_DATA += docs/rpc.md
 dist_doc_DATA += docs/flow-syntax.md
 dist_doc_DATA += docs/datapath.md
+dist_doc_DATA += docs/conntrack.md

@@ -50,3 +50,4 @@ lib_libnfvs_la_SOURCES += lib/netlink-socket.c lib/netlink-socket.h
 lib_libnfvs_la_SOURCES += lib/dpif-netlink.c
 lib_libnfvs_la_SOURCES += lib/dpif-netlink-msg.c lib/dpif-netlink-msg.h
 lib_libnfvs_la_SOURCES += lib/netdev-vport.c
+lib_libnfvs_la_SOURCES += lib/conntrack.c lib/conntrack.h lib/conntrack-private.h lib/conntrack-tcp.c lib/conntrack-other.c lib/conntrack-format.c

@@ -140,3 +140,5 @@ clean-kernel-tests:
 	rm -rf tests/vm-work tests/kmod-build
 .PHONY: clean-kernel-tests
 EXTRA_DIST += tests/kernel/02-nfvs-load.test
+tests_nfvstest_SOURCES += tests/test-conntrack.c
+TESTSUITE_AT += tests/conntrack.at
