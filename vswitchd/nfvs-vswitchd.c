@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include "bridge-rpc.h"
 #include "bridge.h"
+#include "ct-rpc.h"
 #include "daemon.h"
 #include "dp-rpc.h"
 #include "dpif.h"
@@ -422,6 +423,7 @@ main(int argc, char *argv[])
     bridge_rpc_register(server, bridges);
     flow_rpc_register(server, bridges);
     dp_rpc_register(server, bridges);
+    ct_rpc_register(server, bridges);
     for (i = 0; i < opts.n_remotes; i++) {
         error = rpc_server_add_remote(server, opts.remotes[i], &msg);
         if (error) {
