@@ -541,8 +541,9 @@ flow_reverse_tuple(const struct flow *flow, struct flow *rev)
     rev->tp_dst = flow->tp_src;
 }
 
-/* Before a FIN or RST of a TCP connection whose data runs in the
- * datapath reaches the tracker: reads the current sequence record and
+/* Before a packet of a TCP connection whose data runs in the datapath
+ * reaches the tracker (a FIN or RST, or a first packet of the other
+ * direction, which acks what the datapath forwarded): reads the current sequence record and
  * last-used time of the connection's cached flows and feeds them to the
  * tracker, so that the segment is checked against the window as the
  * datapath left it (a RST must match it exactly, RFC 5961).  Called with
@@ -600,8 +601,9 @@ handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
         STATS_ADD(udpif, n_upcall_errors, 1);
         return;
     }
-    if (flow.nw_proto == IPPROTO_TCP
-        && flow.tcp_flags & htons(TCP_FIN | TCP_RST)) {
+    if (flow.nw_proto == IPPROTO_TCP) {
+        /* A FIN or RST, or the first packet of the other direction,
+         * must be judged against what the fast path forwarded. */
         sync_offloaded(udpif, &flow);
     }
     xlate_flow(udpif, &flow, true, 1, dp_packet_size(upcall->packet),

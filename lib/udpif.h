@@ -117,7 +117,7 @@ struct udpif_stats {
     uint64_t n_adopted;         /* Flows found in the datapath, kept. */
     uint64_t n_records;         /* Flows recorded now. */
     uint64_t n_ct_events;       /* Connection events applied. */
-    uint64_t n_ct_syncs;        /* FIN/RST upcalls that read a
+    uint64_t n_ct_syncs;        /* TCP upcalls that read their
                                  * connection's cached flows first. */
     uint64_t last_pass_us;      /* Duration of the last pass, us. */
     uint64_t last_change_us;    /* ...of the last flow table change's. */

@@ -142,3 +142,4 @@ clean-kernel-tests:
 EXTRA_DIST += tests/kernel/02-nfvs-load.test
 tests_nfvstest_SOURCES += tests/test-conntrack.c
 TESTSUITE_AT += tests/conntrack.at
+TESTSUITE_AT += tests/ct.at

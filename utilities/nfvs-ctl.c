@@ -630,6 +630,9 @@ print_dp_stats(const json_t *b)
     printf("  revalidation time: last pass:%"JSON_INTEGER_FORMAT
            "us last table change:%"JSON_INTEGER_FORMAT"us\n",
            get_int(b, "last_revalidation_us"), get_int(b, "last_change_us"));
+    printf("  conntrack: events:%"JSON_INTEGER_FORMAT" syncs:%"
+           JSON_INTEGER_FORMAT"\n", get_int(b, "ct_events"),
+           get_int(b, "ct_syncs"));
 }
 
 static int
