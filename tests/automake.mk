@@ -143,3 +143,5 @@ EXTRA_DIST += tests/kernel/02-nfvs-load.test
 tests_nfvstest_SOURCES += tests/test-conntrack.c
 TESTSUITE_AT += tests/conntrack.at
 TESTSUITE_AT += tests/ct.at
+SYSTEM_TESTSUITE_AT += tests/system-ct.at
+EXTRA_DIST += tests/rst-inject.py
