@@ -543,11 +543,12 @@ flow_reverse_tuple(const struct flow *flow, struct flow *rev)
 
 /* Before a packet of a TCP connection whose data runs in the datapath
  * reaches the tracker (a FIN or RST, or a first packet of the other
- * direction, which acks what the datapath forwarded): reads the current sequence record and
- * last-used time of the connection's cached flows and feeds them to the
- * tracker, so that the segment is checked against the window as the
- * datapath left it (a RST must match it exactly, RFC 5961).  Called with
- * no lock held. */
+ * direction, which acks what the datapath forwarded): reads the current
+ * sequence record and last-used time of the connection's cached flows
+ * and feeds them to the tracker, so that the segment is checked against
+ * the window as the datapath left it (a RST must match it exactly, RFC
+ * 5961).  Costs one probe of an index under 'udpif->mutex' when the
+ * connection has no cached flow.  Called with no lock held. */
 static void
 sync_offloaded(struct udpif *udpif, const struct flow *flow)
 {
