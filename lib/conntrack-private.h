@@ -83,23 +83,23 @@ struct ct_tcp {
 #define CT_TCP_LAST_CHALLENGE  0x80 /* Expecting an RFC 5961 challenge
                                      * ACK in LAST_ACK. */
 
-/* A connection. */
+/* A connection.  Members a packet's lookup and update touch come first,
+ * to share cache lines. */
 struct conn {
     struct hmap_node tuple_node; /* In conntrack->by_tuple, by a hash that
                                   * is the same for both directions. */
-    struct hmap_node id_node;   /* In conntrack->by_id. */
-    struct nfvs_list wheel_node; /* In a timer wheel slot. */
     struct conn_key key;        /* Original direction's key. */
-    uint64_t id;                /* Never reused in one tracker. */
     long long expiration;       /* Times out at this time (ms). */
     long long wheel_tick;       /* Tick of the wheel slot it sits in. */
-    long long created;          /* When committed (ms). */
     uint32_t mark;              /* ct_mark. */
     uint32_t generation;        /* Bumped on each CT_EVENT_CHANGED. */
     uint8_t seen_reply;         /* A reply-direction packet was valid. */
     uint8_t assured;            /* Linux's ASSURED. */
-    uint8_t icmp_type;          /* ICMP: the request type. */
     struct ct_tcp tcp;          /* TCP only. */
+    long long created;          /* When committed (ms). */
+    uint64_t id;                /* Never reused in one tracker. */
+    struct hmap_node id_node;   /* In conntrack->by_id. */
+    struct nfvs_list wheel_node; /* In a timer wheel slot. */
 };
 
 /* What a protocol module decided about one packet. */

@@ -636,6 +636,57 @@ key_from_flow(const struct flow *flow, uint16_t zone, struct conn_key *key)
     return CT_INV_NONE;
 }
 
+/* Sets the mark of 'conn' as 'action' says, if it commits. */
+static void
+conn_set_mark(struct conntrack *ct, struct conn *conn,
+              const struct conntrack_action *action,
+              struct conntrack_result *result)
+{
+    if (action->commit && action->set_mark) {
+        uint32_t mark = ((conn->mark & ~action->mark_mask)
+                         | (action->mark & action->mark_mask));
+
+        if (mark != conn->mark) {
+            conn->mark = mark;
+            conn_event(ct, conn, CT_EVENT_CHANGED);
+        }
+        result->ct_mark = mark;
+        result->generation = conn->generation;
+    }
+}
+
+/* Handles a packet already tracked in the same zone with result 'prev'.
+ * Returns false if it must be processed as a first packet after all (an
+ * uncommitted new connection that this action commits). */
+static bool
+execute_again(struct conntrack *ct, const struct conntrack_action *action,
+              const struct conntrack_result *prev,
+              struct conntrack_result *result)
+{
+    struct conn *conn;
+
+    if (prev->ct_state & CS_NEW && !prev->conn_id) {
+        if (action->commit) {
+            return false;
+        }
+        *result = *prev;
+        return true;
+    }
+    *result = *prev;
+    if (prev->ct_state & (CS_INVALID | CS_RELATED) || !prev->conn_id) {
+        return true;
+    }
+    conn = conn_find_id(ct, prev->conn_id);
+    if (conn) {
+        result->generation = conn->generation;
+        conn_set_mark(ct, conn, action, result);
+    } else {
+        result->conn_id = 0;
+        result->generation = 0;
+    }
+    return true;
+}
+
 void
 conntrack_execute(struct conntrack *ct, const struct flow *flow,
                   const void *l4_, size_t l4_size,
@@ -651,6 +702,11 @@ conntrack_execute(struct conntrack *ct, const struct flow *flow,
     struct conn *conn;
     struct conn tmp;
 
+    if (action->prev && action->prev->ct_state & CS_TRACKED
+        && action->prev->ct_zone == action->zone
+        && execute_again(ct, action, action->prev, result)) {
+        return;
+    }
     memset(result, 0, sizeof *result);
     result->ct_zone = action->zone;
 
@@ -712,17 +768,7 @@ conntrack_execute(struct conntrack *ct, const struct flow *flow,
     }
 
     if (conn) {
-        if (action->commit && action->set_mark) {
-            uint32_t mark = ((conn->mark & ~action->mark_mask)
-                             | (action->mark & action->mark_mask));
-
-            if (mark != conn->mark) {
-                conn->mark = mark;
-                conn_event(ct, conn, CT_EVENT_CHANGED);
-            }
-            result->ct_mark = mark;
-            result->generation = conn->generation;
-        }
+        conn_set_mark(ct, conn, action, result);
         return;
     }
 

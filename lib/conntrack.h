@@ -128,13 +128,24 @@ struct conntrack *conntrack_create(const struct conntrack_config *config);
  * no-op. */
 void conntrack_destroy(struct conntrack *ct);
 
-/* What conntrack_execute() should do besides classifying. */
+struct conntrack_result;
+
+/* What conntrack_execute() should do besides classifying.
+ *
+ * A packet must go through the state machine once per zone: the same FIN
+ * seen twice looks like a FIN from each side.  When the pipeline runs
+ * ct() again on a packet already tracked in the same zone (typically
+ * ct(table=N) and then ct(commit) in table N), pass the earlier result in
+ * 'prev': the packet is then not processed again; only a commit of a new
+ * connection and a mark change take effect. */
 struct conntrack_action {
     uint16_t zone;              /* Zone to track in. */
     bool commit;                /* Store a new connection. */
     bool set_mark;              /* With 'commit': set the mark. */
     uint32_t mark;              /* New mark bits... */
     uint32_t mark_mask;         /* ...where 1 in this mask. */
+    const struct conntrack_result *prev; /* Earlier result for this packet
+                                          * (any zone), or NULL. */
 };
 
 /* What conntrack_execute() found. */

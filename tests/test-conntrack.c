@@ -32,6 +32,9 @@
  *                                   is the echo id of a request)
  *   icmp6 ...                       the same over IPv6 ([addr] in SRC)
  *   proto N SRC > DST OPTS          another IP protocol
+ *   random N                        N random packets (random bytes, sizes,
+ *                                   flags, protocols, few addresses), each
+ *                                   checked for a coherent ct_state
  *   frame-syn SRC:PORT > DST:PORT   a whole Ethernet frame (TCP SYN, seq 0,
  *                                   10 bytes of padding) committed through
  *                                   conntrack_execute_packet()
@@ -43,7 +46,9 @@
  *   gen ID                          -> "gen N", conntrack_generation()
  *   update ID orig|reply [seq_end=N ack=N win=N] used=SECS
  *
- * OPTS: zone=N, commit, mark=V[/M], frag, trunc=N (cut the L4 bytes).
+ * OPTS: zone=N, commit, mark=V[/M], frag, trunc=N (cut the L4 bytes),
+ * twice (first without commit or mark, then again as given with the first
+ * result as 'prev'; prints both).
  * IPv6 addresses go in brackets ("[fd00::1]:80").  A packet prints its
  * ct_state, then the connection's TCP state ("ok" for other protocols,
  * "-" with no stored connection), then mark=N if any; an invalid one
@@ -253,7 +258,8 @@ static void
 do_packet(int argc, char *argv[])
 {
     struct conntrack_action action = { .zone = 0 };
-    struct conntrack_result result;
+    struct conntrack_result result, first;
+    bool twice = false;
     const char *proto = argv[0];
     bool is_icmp = !strcmp(proto, "icmp") || !strcmp(proto, "icmp6");
     bool has_ports = !strcmp(proto, "tcp") || !strcmp(proto, "udp");
@@ -422,11 +428,21 @@ do_packet(int argc, char *argv[])
                                      : UINT32_MAX;
         } else if (!strncmp(a, "trunc=", 6)) {
             trunc = atoi(a + 6);
+        } else if (!strcmp(a, "twice")) {
+            twice = true;
         } else if (!strcmp(a, "frag")) {
             flow.nw_frag = FLOW_NW_FRAG_ANY;
         } else {
             nfvs_fatal(0, "%s: unknown option", a);
         }
+    }
+    if (twice) {
+        struct conntrack_action plain = { .zone = action.zone };
+
+        conntrack_execute(ct, &flow, l4, NFVS_MIN(l4_size, trunc), &plain,
+                          now, &first);
+        print_result(&first);
+        action.prev = &first;
     }
     conntrack_execute(ct, &flow, l4, NFVS_MIN(l4_size, trunc), &action, now,
                       &result);
@@ -458,6 +474,98 @@ do_frame_syn(int argc, char *argv[])
     conntrack_execute_packet(ct, packet, &parsed, &action, now, &result);
     print_result(&result);
     dp_packet_destroy(packet);
+}
+
+/* Runs 'n' random packets through the tracker: over a few addresses and
+ * ports, so that they hit connections now and then, with random TCP
+ * flags and numbers, random sizes and random bytes in the rest. */
+static void
+do_random(unsigned int n)
+{
+    unsigned int i;
+
+    srandom(1);
+    for (i = 0; i < n; i++) {
+        static const uint8_t protos[] = {
+            IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, 47,
+        };
+        struct conntrack_action action = {
+            .zone = random() % 2,
+            .commit = random() % 2,
+            .set_mark = random() % 2,
+            .mark = random(),
+            .mark_mask = random(),
+        };
+        struct conntrack_result r;
+        uint8_t l4[128];
+        struct flow flow;
+        size_t size, j;
+        uint8_t state;
+
+        memset(&flow, 0, sizeof flow);
+        flow.nw_proto = protos[random() % ARRAY_SIZE(protos)];
+        if (random() % 4) {
+            flow.dl_type = htons(ETH_TYPE_IP);
+            flow.nw_src = htonl(0x0a000001 + random() % 2);
+            flow.nw_dst = htonl(0x0a000001 + random() % 2);
+        } else {
+            flow.dl_type = htons(ETH_TYPE_IPV6);
+            flow.ipv6_src.s6_addr[15] = 1 + random() % 2;
+            flow.ipv6_dst.s6_addr[15] = 1 + random() % 2;
+        }
+        for (j = 0; j < sizeof l4; j++) {
+            l4[j] = random();
+        }
+        /* Few ports, plausible data offsets and flags, sequence numbers
+         * near each other, echo types often. */
+        l4[0] = l4[2] = 0;
+        l4[1] = random() % 3;
+        l4[3] = random() % 3;
+        if (flow.nw_proto == IPPROTO_TCP) {
+            l4[4] = l4[5] = l4[8] = l4[9] = 0;
+            l4[12] = (5 + random() % 3) << 4;
+            l4[13] = random() % 2 ? TCP_SYN : random() % 32;
+        } else if (random() % 2) {
+            l4[0] = (flow.nw_proto == IPPROTO_ICMPV6
+                     ? 128 + random() % 2 : (random() % 2) * 8);
+            l4[1] = 0;
+        }
+        size = random() % (sizeof l4 + 1);
+        conntrack_execute(ct, &flow, l4, size, &action,
+                          now + i * 10LL, &r);
+        state = r.ct_state;
+        CHECK(state & CS_TRACKED);
+        CHECK(__builtin_popcount(state & (CS_NEW | CS_ESTABLISHED
+                                          | CS_RELATED | CS_INVALID)) == 1);
+        CHECK(!(state & CS_REPLY_DIR) || state & (CS_ESTABLISHED
+                                                  | CS_RELATED));
+        CHECK(!(state & CS_INVALID) || (!r.conn_id && r.invalid));
+        if (i % 1000 == 999) {
+            conntrack_run(ct, now + i * 10LL);
+        }
+    }
+    now += n * 10LL;
+
+    /* The live counters add up to the table. */
+    {
+        struct conntrack_entry *entries;
+        struct conntrack_stats st;
+        size_t n_entries, sum;
+        int k;
+
+        conntrack_get_stats(ct, &st);
+        sum = st.n_udp + st.n_icmp + st.n_other;
+        for (k = 0; k < CT_TCP_N_STATES; k++) {
+            sum += st.n_tcp_by_state[k];
+        }
+        conntrack_dump(ct, NULL, &entries, &n_entries);
+        CHECK(sum == st.n_conns && n_entries == st.n_conns);
+        CHECK(conntrack_zone_count(ct, 0) + conntrack_zone_count(ct, 1)
+              == st.n_conns);
+        free(entries);
+        CHECK(conntrack_flush(ct, NULL, NULL) == st.n_conns);
+    }
+    printf("random: ok\n");
 }
 
 static void
@@ -647,6 +755,8 @@ test_conntrack_main(int argc NFVS_UNUSED, char *argv_[] NFVS_UNUSED)
                    conntrack_generation(ct, strtoull(argv[1], NULL, 10)));
         } else if (!strcmp(argv[0], "update") && n >= 3) {
             do_update(n, argv);
+        } else if (!strcmp(argv[0], "random") && n == 2) {
+            do_random(parse_u32(argv[1]));
         } else if (!strcmp(argv[0], "frame-syn")) {
             do_frame_syn(n, argv);
         } else if (!strcmp(argv[0], "timeouts")) {
