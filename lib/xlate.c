@@ -36,6 +36,10 @@ struct xlate_ctx {
     int n_lookups;              /* Table lookups so far. */
     bool exit;                  /* Stop executing actions (dec_ttl...). */
     bool packet_parsed;         /* 'xin->packet' has its layer offsets. */
+    bool has_last_ct;           /* 'last_ct' is valid: */
+    struct conntrack_result last_ct; /* The last ct() result, so that a
+                                      * second ct() in the same zone does
+                                      * not run the packet again. */
     int indent;                 /* Trace indentation, in spaces. */
 };
 
@@ -683,10 +687,20 @@ ct_add_dep(struct xlate_ctx *ctx, const struct conntrack_result *r,
 {
     struct xlate_deps *deps = &ctx->xout->deps;
     struct xlate_ct_dep *dep;
+    size_t i;
 
     if (!r->conn_id || r->ct_state & (CS_NEW | CS_INVALID | CS_RELATED)
-        || !conntrack_can_offload(ct, r->conn_id, r->dir)
-        || deps->n_cts >= XLATE_MAX_CT_DEPS) {
+        || !conntrack_can_offload(ct, r->conn_id, r->dir)) {
+        ctx->xout->ct_uncacheable = true;
+        return;
+    }
+    for (i = 0; i < deps->n_cts; i++) {
+        if (deps->cts[i].conn_id == r->conn_id) {
+            deps->cts[i].generation = r->generation;
+            return;
+        }
+    }
+    if (deps->n_cts >= XLATE_MAX_CT_DEPS) {
         ctx->xout->ct_uncacheable = true;
         return;
     }
@@ -733,6 +747,7 @@ xlate_ct(struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
         ctx->packet_parsed = true;
     }
 
+    action.prev = ctx->has_last_ct ? &ctx->last_ct : NULL;
     ofproto_ct_lock(ctx->ofproto);
     if (packet) {
         /* The pipeline's addresses, the packet's L4 header. */
@@ -749,6 +764,8 @@ xlate_ct(struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
     }
     ct_add_dep(ctx, &r, tracker);
     ofproto_ct_unlock(ctx->ofproto);
+    ctx->last_ct = r;
+    ctx->has_last_ct = true;
     trace_ct(ctx, &r);
 
     if (ct->recirc_table == NX_CT_RECIRC_NONE) {
