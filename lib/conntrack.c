@@ -1073,3 +1073,88 @@ conntrack_flush(struct conntrack *ct, const uint16_t *zone,
     }
     return n;
 }
+
+/* Lookup without a packet. */
+
+/* Finds the stored connection for 'key' without removing an expired
+ * one (which counts as absent). */
+static const struct conn *
+conn_lookup_const(const struct conntrack *ct, const struct conn_key *key,
+                  long long now, enum conntrack_dir *dirp)
+{
+    const struct conn *conn;
+
+    HMAP_FOR_EACH_WITH_HASH (conn, tuple_node, key_hash(ct, key),
+                             &ct->by_tuple) {
+        if (key_equal(&conn->key, key)) {
+            *dirp = CT_DIR_ORIG;
+            return conn->expiration > now ? conn : NULL;
+        } else if (key_is_reverse(&conn->key, key)) {
+            *dirp = CT_DIR_REPLY;
+            return conn->expiration > now ? conn : NULL;
+        }
+    }
+    return NULL;
+}
+
+void
+conntrack_lookup(const struct conntrack *ct, const struct flow *flow,
+                 uint16_t zone, long long now,
+                 struct conntrack_result *result)
+{
+    enum conntrack_invalid reason;
+    const struct conn *conn;
+    enum conntrack_dir dir;
+    struct conn_key key;
+
+    memset(result, 0, sizeof *result);
+    result->ct_zone = zone;
+    reason = key_from_flow(flow, zone, &key);
+    if (reason) {
+        goto invalid;
+    }
+    switch (key.proto) {
+    case IPPROTO_TCP:
+    case IPPROTO_UDP:
+    case IPPROTO_SCTP:
+        key.src_port = flow->tp_src;
+        key.dst_port = flow->tp_dst;
+        break;
+    case IPPROTO_ICMP:
+    case IPPROTO_ICMPV6: {
+        /* The echo id, part of the connection's key, is not in a flow:
+         * an echo request reads as a first packet, anything else as
+         * invalid. */
+        uint8_t type = ntohs(flow->tp_src);
+
+        if (type == (key.is_ipv6 ? ICMP6_ECHO_REQUEST : ICMP4_ECHO_REQUEST)
+            && !ntohs(flow->tp_dst)) {
+            result->ct_state = CS_TRACKED | CS_NEW;
+            return;
+        }
+        reason = CT_INV_NO_CONN;
+        goto invalid;
+    }
+    default:
+        break;
+    }
+
+    conn = conn_lookup_const(ct, &key, now, &dir);
+    if (conn) {
+        result_conn(result, conn, dir);
+        return;
+    }
+    if (key.proto == IPPROTO_TCP
+        && (ntohs(flow->tcp_flags) & (TCP_SYN | TCP_ACK | TCP_RST))
+           != TCP_SYN) {
+        /* Only a SYN starts a TCP connection. */
+        reason = CT_INV_NO_CONN;
+        goto invalid;
+    }
+    result->ct_state = CS_TRACKED | CS_NEW;
+    return;
+
+invalid:
+    result->ct_state = CS_TRACKED | CS_INVALID;
+    result->invalid = reason;
+}

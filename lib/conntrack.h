@@ -314,4 +314,17 @@ bool conntrack_update_offloaded(struct conntrack *ct, uint64_t conn_id,
                                 const struct conntrack_tcp_seen *seen,
                                 long long used);
 
+/* Classifies, without changing anything, a packet of 'flow' in 'zone' at
+ * 'now' with no more to go on than its header fields (for revalidation
+ * and traces, which have no packet): the ct_state bits, mark, connection
+ * and direction an in-window packet of the flow would get, as
+ * conntrack_execute() without commit would report them.  Without a
+ * stored connection, a flow reads as +new if it could start one (a TCP
+ * SYN, by 'flow->tcp_flags'; UDP; an ICMP echo request) and as +inv
+ * otherwise.  ICMP echo connections are never found (a flow has no echo
+ * id), nor are related ICMP errors.  Counts nothing. */
+void conntrack_lookup(const struct conntrack *ct, const struct flow *flow,
+                      uint16_t zone, long long now,
+                      struct conntrack_result *result);
+
 #endif /* conntrack.h */

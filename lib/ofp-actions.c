@@ -932,12 +932,6 @@ ofpacts_check_supported(const void *ofpacts, size_t size)
         if (a->type == OFPACT_CONTROLLER) {
             return action_error(a, "action not supported");
         }
-        if (a->type == OFPACT_CT) {
-            /* Parsed and printed already; executing it needs the
-             * connection tracker, which is not in this release. */
-            return action_error(a, "action not supported yet (no "
-                                "connection tracking)");
-        }
     }
     return NULL;
 }

@@ -204,8 +204,7 @@ char *ofpacts_check(const void *ofpacts, size_t size,
                     const struct match *);
 
 /* Returns an error naming the first action that nfvs parses but cannot
- * execute (controller, and ct until connection tracking exists), or
- * NULL. */
+ * execute (controller), or NULL. */
 char *ofpacts_check_supported(const void *ofpacts, size_t size);
 
 bool ofpacts_equal(const void *a, size_t a_size, const void *b,

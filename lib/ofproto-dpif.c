@@ -304,6 +304,14 @@ ofproto_dpif_run(struct ofproto_dpif *od)
 }
 
 void
+ofproto_dpif_ct_events_run(struct ofproto_dpif *od)
+{
+    if (od->udpif) {
+        udpif_ct_events_run(od->udpif);
+    }
+}
+
+void
 ofproto_dpif_revalidate(struct ofproto_dpif *od, long long int now)
 {
     if (od->udpif) {

@@ -78,6 +78,10 @@ void ofproto_dpif_port_del(struct ofproto_dpif *, uint32_t dp_port);
  * installed flow now. */
 void ofproto_dpif_ports_changed(struct ofproto_dpif *);
 
+/* Applies the queued connection tracking events now
+ * (udpif_ct_events_run()). */
+void ofproto_dpif_ct_events_run(struct ofproto_dpif *);
+
 /* Periodic work: forwards waiting packets on the dummy datapath. */
 void ofproto_dpif_run(struct ofproto_dpif *);
 /* A revalidation pass (udpif_revalidate()). */

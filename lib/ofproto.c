@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "conntrack.h"
 #include "dynamic-string.h"
 #include "flow-table.h"
 #include "mac-learning.h"
@@ -19,6 +20,11 @@ struct ofproto {
     char *name;                 /* Bridge name. */
     struct flow_table *tables;  /* The OpenFlow tables. */
     struct mac_learning *ml;    /* For NORMAL. */
+
+    pthread_mutex_t ct_mutex;   /* Protects the tracker and the callback. */
+    struct conntrack *ct;       /* Connection tracker. */
+    conntrack_event_func *ct_event_cb; /* Where its events go, or NULL. */
+    void *ct_event_aux;         /* For 'ct_event_cb'. */
 
     pthread_rwlock_t ports_lock; /* Protects 'ports' and 'n_ports'. */
     struct ofproto_port *ports; /* Sorted by 'ofport'; strings owned. */
@@ -40,10 +46,23 @@ ofpacts_output_to_port(const void *ofpacts, size_t size, uint32_t port,
     return false;
 }
 
+/* The tracker's event callback, with 'ct_mutex' held. */
+static void
+ofproto_ct_event(void *ofproto_, uint64_t conn_id,
+                 enum conntrack_event_type type)
+{
+    struct ofproto *ofproto = ofproto_;
+
+    if (ofproto->ct_event_cb) {
+        ofproto->ct_event_cb(ofproto->ct_event_aux, conn_id, type);
+    }
+}
+
 struct ofproto *
 ofproto_create(const char *name)
 {
     struct ofproto *ofproto = xzalloc(sizeof *ofproto);
+    struct conntrack_config ct_cfg;
     pthread_rwlockattr_t attr;
 
     ofproto->name = xstrdup(name);
@@ -52,6 +71,11 @@ ofproto_create(const char *name)
                                   NULL);
     ofproto->ml = mac_learning_create(MAC_DEFAULT_IDLE_TIME,
                                       MAC_DEFAULT_MAX);
+    memset(&ct_cfg, 0, sizeof ct_cfg);
+    ct_cfg.event_cb = ofproto_ct_event;
+    ct_cfg.event_aux = ofproto;
+    pthread_mutex_init(&ofproto->ct_mutex, NULL);
+    ofproto->ct = conntrack_create(&ct_cfg);
     pthread_rwlockattr_init(&attr);
     pthread_rwlockattr_setkind_np(
         &attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -76,6 +100,9 @@ void
 ofproto_destroy(struct ofproto *ofproto)
 {
     if (ofproto) {
+        ofproto->ct_event_cb = NULL;
+        conntrack_destroy(ofproto->ct);
+        pthread_mutex_destroy(&ofproto->ct_mutex);
         flow_table_destroy(ofproto->tables);
         mac_learning_destroy(ofproto->ml);
         ports_free(ofproto->ports, ofproto->n_ports);
@@ -101,6 +128,34 @@ struct mac_learning *
 ofproto_get_mac_learning(const struct ofproto *ofproto)
 {
     return ofproto->ml;
+}
+
+struct conntrack *
+ofproto_get_conntrack(const struct ofproto *ofproto)
+{
+    return ofproto->ct;
+}
+
+void
+ofproto_ct_lock(struct ofproto *ofproto)
+{
+    pthread_mutex_lock(&ofproto->ct_mutex);
+}
+
+void
+ofproto_ct_unlock(struct ofproto *ofproto)
+{
+    pthread_mutex_unlock(&ofproto->ct_mutex);
+}
+
+void
+ofproto_set_ct_event_cb(struct ofproto *ofproto, conntrack_event_func *cb,
+                        void *aux)
+{
+    pthread_mutex_lock(&ofproto->ct_mutex);
+    ofproto->ct_event_cb = cb;
+    ofproto->ct_event_aux = aux;
+    pthread_mutex_unlock(&ofproto->ct_mutex);
 }
 
 static int

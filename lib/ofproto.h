@@ -6,6 +6,11 @@
  * ovs-ofctl style flow mods to the tables.  Translating a packet through
  * them is lib/xlate.h.
  *
+ * It also owns the bridge's connection tracker (lib/conntrack.h): one
+ * per bridge, as Open vSwitch has one per datapath (nfvs gives each
+ * bridge a datapath of its own), so that zones, limits, dumps and
+ * flushes are per bridge and bridges never contend for one lock.
+ *
  * Like Open vSwitch, a new bridge's table 0 holds one flow,
  * "priority=0 actions=NORMAL", so that it switches out of the box;
  * deleting it makes table 0 drop everything.
@@ -13,14 +18,19 @@
  * Thread-safety: configuration and flow mods happen on the main thread;
  * translation (xlate) runs on any thread concurrently, reading the ports
  * under ofproto_ports_read_lock() and the tables under the flow table's
- * read lock. */
+ * read lock.  The connection tracker is not thread-safe: every use holds
+ * ofproto_ct_lock(), which nests inside udpif's mutex and the ports and
+ * tables read locks, and inside which only the event callback's own
+ * (leaf) lock may be taken. */
 #ifndef NFVS_OFPROTO_H
 #define NFVS_OFPROTO_H 1
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "conntrack.h"
 
+struct conntrack;
 struct ds;
 struct flow_mod_spec;
 struct flow_table;
@@ -43,6 +53,19 @@ void ofproto_destroy(struct ofproto *);    /* NULL is a no-op. */
 const char *ofproto_get_name(const struct ofproto *);
 struct flow_table *ofproto_get_tables(const struct ofproto *);
 struct mac_learning *ofproto_get_mac_learning(const struct ofproto *);
+
+/* The bridge's connection tracker, to be used only between
+ * ofproto_ct_lock() and ofproto_ct_unlock(). */
+struct conntrack *ofproto_get_conntrack(const struct ofproto *);
+void ofproto_ct_lock(struct ofproto *);
+void ofproto_ct_unlock(struct ofproto *);
+
+/* Sets the function the tracker reports connection events to (NULL for
+ * none), replacing any earlier one.  'cb' runs with the ct lock held,
+ * inside conntrack calls made by any thread: it must not take any lock
+ * but its own leaf lock, nor call into the tracker. */
+void ofproto_set_ct_event_cb(struct ofproto *, conntrack_event_func *cb,
+                             void *aux);
 
 /* Replaces the set of ports with the 'n' in 'ports' (copied).  Flushes
  * the MAC entries of ports that went away or changed VLAN mode. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "conntrack.h"
 #include "dp-packet.h"
 #include "dpif.h"
 #include "flow-table.h"
@@ -40,6 +41,29 @@ VLOG_DEFINE_THIS_MODULE(udpif);
  * revalidator thread, about a second. */
 #define RATE_SAMPLES 10
 
+/* What one revalidation pass saw, for the counters. */
+struct pass_counts {
+    uint64_t retranslated;
+    uint64_t modified;
+    uint64_t deleted;
+    uint64_t idle_deleted;
+    uint64_t adopted;
+};
+
+/* A connection that a ukey's translation depends on (struct
+ * xlate_ct_dep), indexed by connection id for the tracker's events and,
+ * for TCP, by the key's addresses and ports (the same hash both ways)
+ * for the FIN or RST of the connection. */
+struct ukey_ct {
+    struct hmap_node id_node;   /* In 'udpif->ct_by_id'. */
+    struct hmap_node tuple_node; /* In 'udpif->ct_by_tuple', if TCP. */
+    struct ukey *ukey;          /* Owner. */
+    uint64_t conn_id;           /* Connection. */
+    uint32_t generation;        /* Its generation when translated. */
+    uint8_t dir;                /* enum conntrack_dir of the key. */
+    bool in_tuple_index;        /* In 'udpif->ct_by_tuple'. */
+};
+
 /* A datapath flow this udpif installed (or adopted from the datapath). */
 struct ukey {
     struct hmap_node node;      /* In 'udpif->ukeys', by key hash. */
@@ -49,6 +73,8 @@ struct ukey {
     size_t actions_size;
     size_t scan_idx;            /* Its entry in 'udpif->scan'. */
     struct xlate_deps deps;     /* What the translation consulted. */
+    struct ukey_ct cts[XLATE_MAX_CT_DEPS]; /* Its connections... */
+    size_t n_cts;               /* ...how many. */
     uint64_t ports_seq;         /* 'udpif->ports_seq' translated at. */
     uint64_t ml_seq;            /* MAC table seq before translating. */
     bool used_normal;           /* NORMAL ran in the translation. */
@@ -102,6 +128,16 @@ struct udpif {
     uint64_t last_ml_seq;       /* Same for the MAC learning table. */
     long long int next_dump;    /* When the next pass dumps, ms. */
     unsigned int max_idle;      /* ms. */
+    struct hmap ct_by_id;       /* "struct ukey_ct"s by connection id. */
+    struct hmap ct_by_tuple;    /* "struct ukey_ct"s of TCP keys, by
+                                 * ukey_tuple_hash(). */
+
+    /* Connection events not applied yet, queued by the tracker's event
+     * callback; 'ct_events_mutex' (a leaf lock, taken under the tracker's
+     * lock) protects them. */
+    pthread_mutex_t ct_events_mutex;
+    uint64_t *ct_events;        /* Connection ids. */
+    size_t n_ct_events, allocated_ct_events;
 
     /* The revalidator thread; 'reval_mutex' protects the flags. */
     pthread_t revalidator;
@@ -192,10 +228,82 @@ ukey_create(struct udpif *udpif, const void *key, size_t key_size,
     return ukey;
 }
 
+/* Symmetric hash of a TCP flow's addresses and ports: the same for both
+ * directions of a connection. */
+static uint32_t
+ukey_tuple_hash(const struct flow *flow)
+{
+    uint32_t src = hash_bytes(&flow->ipv6_src, sizeof flow->ipv6_src,
+                              flow->nw_src);
+    uint32_t dst = hash_bytes(&flow->ipv6_dst, sizeof flow->ipv6_dst,
+                              flow->nw_dst);
+
+    src = hash_add(src, flow->tp_src);
+    dst = hash_add(dst, flow->tp_dst);
+    return hash_finish(src ^ dst, flow->nw_proto);
+}
+
+static void
+ukey_unindex_cts(struct udpif *udpif, struct ukey *ukey)
+{
+    size_t i;
+
+    for (i = 0; i < ukey->n_cts; i++) {
+        hmap_remove(&udpif->ct_by_id, &ukey->cts[i].id_node);
+        if (ukey->cts[i].in_tuple_index) {
+            hmap_remove(&udpif->ct_by_tuple, &ukey->cts[i].tuple_node);
+        }
+    }
+    ukey->n_cts = 0;
+}
+
+static struct flow *ukey_flow(const struct udpif *, const struct ukey *);
+
+/* Records and indexes the connections of 'deps' as 'ukey''s.  Returns
+ * true if one of them changed since (the event may have been applied
+ * before 'ukey' was recorded), so that 'ukey' is stale at once. */
+static bool
+ukey_index_cts(struct udpif *udpif, struct ukey *ukey,
+               const struct xlate_deps *deps)
+{
+    const struct flow *flow = ukey_flow(udpif, ukey);
+    struct conntrack *ct = ofproto_get_conntrack(udpif->ofproto);
+    bool changed = false;
+    size_t i;
+
+    if (!deps->n_cts) {
+        return false;
+    }
+    ofproto_ct_lock(udpif->ofproto);
+    for (i = 0; i < deps->n_cts; i++) {
+        struct ukey_ct *uc = &ukey->cts[i];
+
+        uc->ukey = ukey;
+        uc->conn_id = deps->cts[i].conn_id;
+        uc->generation = deps->cts[i].generation;
+        uc->dir = deps->cts[i].dir;
+        hmap_insert(&udpif->ct_by_id, &uc->id_node,
+                    hash_uint64(uc->conn_id, 0));
+        uc->in_tuple_index = flow->nw_proto == IPPROTO_TCP;
+        if (uc->in_tuple_index) {
+            hmap_insert(&udpif->ct_by_tuple, &uc->tuple_node,
+                        ukey_tuple_hash(flow));
+        }
+        if (conntrack_generation(ct, uc->conn_id) != uc->generation) {
+            changed = true;
+        }
+    }
+    ofproto_ct_unlock(udpif->ofproto);
+    ukey->n_cts = deps->n_cts;
+    return changed;
+}
+
 static void
 ukey_destroy(struct udpif *udpif, struct ukey *ukey)
 {
     size_t last = --udpif->n_scan;
+
+    ukey_unindex_cts(udpif, ukey);
 
     if (ukey->scan_idx != last) {
         udpif->scan[ukey->scan_idx] = udpif->scan[last];
@@ -226,6 +334,7 @@ ukey_set_xout(struct udpif *udpif, struct ukey *ukey,
               const struct xlate_out *xout, uint64_t ports_seq_)
 {
     struct ukey_scan *scan;
+    bool ct_changed;
     size_t i;
 
     ukey->ports_seq = ports_seq_;
@@ -238,6 +347,8 @@ ukey_set_xout(struct udpif *udpif, struct ukey *ukey,
     ukey->used_normal = xout->used_normal;
     ukey->ml_seq = xout->ml_seq;
     ukey->deps = xout->deps;
+    ukey_unindex_cts(udpif, ukey);
+    ct_changed = ukey_index_cts(udpif, ukey, &xout->deps);
     scan = &udpif->scan[ukey->scan_idx];
     scan->table_bits = 0;
     scan->rule_bloom = 0;
@@ -254,7 +365,8 @@ ukey_set_xout(struct udpif *udpif, struct ukey *ukey,
         }
     }
     ukey_set_stale(udpif, ukey,
-                   (xout->tables_version < udpif->last_version
+                   (ct_changed
+                    || xout->tables_version < udpif->last_version
                     || (xout->used_normal
                         && xout->ml_seq < udpif->last_ml_seq
                         && macs_changed_since(udpif, ukey, xout->ml_seq))));
@@ -307,13 +419,17 @@ key_to_flow(struct udpif *udpif, const void *key, size_t key_size,
     return found;
 }
 
+/* Translates 'flow'.  With 'packet' (an upcall's), ct() acts on it;
+ * without, ct() only looks up. */
 static void
 xlate_flow(struct udpif *udpif, const struct flow *flow, bool may_learn,
-           uint64_t n_packets, uint64_t n_bytes, struct xlate_out *xout)
+           uint64_t n_packets, uint64_t n_bytes, struct dp_packet *packet,
+           struct xlate_out *xout)
 {
     struct xlate_in xin;
 
     memset(&xin, 0, sizeof xin);
+    xin.packet = packet;
     xin.ofproto = udpif->ofproto;
     xin.flow = *flow;
     xin.may_learn = may_learn;
@@ -326,9 +442,11 @@ xlate_flow(struct udpif *udpif, const struct flow *flow, bool may_learn,
 static bool
 flow_is_cacheable(const struct flow *flow, const struct xlate_out *xout)
 {
-    return (xout->error == XLATE_OK
+    return (xout->error == XLATE_OK && !xout->ct_uncacheable
             && !(flow->tcp_flags & htons(ODP_TCP_CTL_MASK)));
 }
+
+static void retranslate(struct udpif *, struct ukey *, struct pass_counts *);
 
 /* Installs the flow for 'upcall' (whose key parsed as 'flow') unless one
  * is recorded already. */
@@ -351,6 +469,14 @@ install_flow(struct udpif *udpif, const struct dpif_upcall *upcall,
                                flow);
             ukey_set_xout(udpif, ukey, xout, ports_seq_);
             STATS_ADD(udpif, n_installed, 1);
+            if (ukey->stale && ukey->n_cts) {
+                /* Its connection changed meanwhile, and the event may
+                 * have been applied already. */
+                struct pass_counts counts;
+
+                memset(&counts, 0, sizeof counts);
+                retranslate(udpif, ukey, &counts);
+            }
         } else if (error != EEXIST && error != ENOSPC) {
             /* At the flow limit (ENOSPC) the datapath counts the refusal;
              * the packet is still forwarded below. */
@@ -361,6 +487,105 @@ install_flow(struct udpif *udpif, const struct dpif_upcall *upcall,
         }
     }
     pthread_mutex_unlock(&udpif->mutex);
+}
+
+/* A cached flow of a connection, as sync_offloaded() collects them. */
+struct ct_flow_ref {
+    void *key;                  /* Copy of the datapath key. */
+    size_t key_size;
+    uint64_t conn_id;           /* Connection... */
+    uint8_t dir;                /* ...and the key's direction in it. */
+};
+
+/* Feeds the tracker what a datapath flow of connection 'conn_id' in
+ * direction 'dir' saw: 'stats'.  Takes the tracker's lock. */
+static void
+feed_offloaded(struct udpif *udpif, uint64_t conn_id, uint8_t dir,
+               const struct dpif_flow_stats *stats)
+{
+    struct conntrack_tcp_seen seen;
+
+    if (!stats->used && !stats->tcp_seq.valid) {
+        return;
+    }
+    seen.seq_end = stats->tcp_seq.seq_end;
+    seen.ack = stats->tcp_seq.ack;
+    seen.win = stats->tcp_seq.win;
+    ofproto_ct_lock(udpif->ofproto);
+    conntrack_update_offloaded(ofproto_get_conntrack(udpif->ofproto),
+                               conn_id, dir,
+                               stats->tcp_seq.valid ? &seen : NULL,
+                               stats->used);
+    ofproto_ct_unlock(udpif->ofproto);
+}
+
+static bool
+flow_same_tuple(const struct flow *a, const struct flow *b)
+{
+    return (a->nw_proto == b->nw_proto && a->dl_type == b->dl_type
+            && a->nw_src == b->nw_src && a->nw_dst == b->nw_dst
+            && !memcmp(&a->ipv6_src, &b->ipv6_src, sizeof a->ipv6_src)
+            && !memcmp(&a->ipv6_dst, &b->ipv6_dst, sizeof a->ipv6_dst)
+            && a->tp_src == b->tp_src && a->tp_dst == b->tp_dst);
+}
+
+static void
+flow_reverse_tuple(const struct flow *flow, struct flow *rev)
+{
+    *rev = *flow;
+    rev->nw_src = flow->nw_dst;
+    rev->nw_dst = flow->nw_src;
+    rev->ipv6_src = flow->ipv6_dst;
+    rev->ipv6_dst = flow->ipv6_src;
+    rev->tp_src = flow->tp_dst;
+    rev->tp_dst = flow->tp_src;
+}
+
+/* Before a packet of a TCP connection whose data runs in the datapath
+ * reaches the tracker (a FIN or RST, or a first packet of the other
+ * direction, which acks what the datapath forwarded): reads the current
+ * sequence record and last-used time of the connection's cached flows
+ * and feeds them to the tracker, so that the segment is checked against
+ * the window as the datapath left it (a RST must match it exactly, RFC
+ * 5961).  Costs one probe of an index under 'udpif->mutex' when the
+ * connection has no cached flow.  Called with no lock held. */
+static void
+sync_offloaded(struct udpif *udpif, const struct flow *flow)
+{
+    struct ct_flow_ref refs[8];
+    struct ukey_ct *uc;
+    size_t i, n = 0;
+    struct flow rev;
+
+    flow_reverse_tuple(flow, &rev);
+    pthread_mutex_lock(&udpif->mutex);
+    HMAP_FOR_EACH_WITH_HASH (uc, tuple_node, ukey_tuple_hash(flow),
+                             &udpif->ct_by_tuple) {
+        const struct flow *uf = ukey_flow(udpif, uc->ukey);
+
+        if (n < ARRAY_SIZE(refs)
+            && (flow_same_tuple(uf, flow) || flow_same_tuple(uf, &rev))) {
+            refs[n].key = xmemdup(uc->ukey->key, uc->ukey->key_size);
+            refs[n].key_size = uc->ukey->key_size;
+            refs[n].conn_id = uc->conn_id;
+            refs[n].dir = uc->dir;
+            n++;
+        }
+    }
+    pthread_mutex_unlock(&udpif->mutex);
+
+    for (i = 0; i < n; i++) {
+        struct dpif_flow_stats stats;
+
+        if (!dpif_flow_get(udpif->dpif, refs[i].key, refs[i].key_size,
+                           NULL, &stats)) {
+            feed_offloaded(udpif, refs[i].conn_id, refs[i].dir, &stats);
+        }
+        free(refs[i].key);
+    }
+    if (n) {
+        STATS_ADD(udpif, n_ct_syncs, 1);
+    }
 }
 
 static void
@@ -377,8 +602,13 @@ handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
         STATS_ADD(udpif, n_upcall_errors, 1);
         return;
     }
+    if (flow.nw_proto == IPPROTO_TCP) {
+        /* A FIN or RST, or the first packet of the other direction,
+         * must be judged against what the fast path forwarded. */
+        sync_offloaded(udpif, &flow);
+    }
     xlate_flow(udpif, &flow, true, 1, dp_packet_size(upcall->packet),
-               &xout);
+               upcall->packet, &xout);
     if (flow_is_cacheable(&flow, &xout)) {
         install_flow(udpif, upcall, &flow, &xout, ports_seq_);
     } else {
@@ -392,6 +622,96 @@ handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
                      xout.odp_actions.data, xout.odp_actions.size);
     }
     xlate_out_uninit(&xout);
+}
+
+/* Connection events. */
+
+/* The tracker's event callback: queues 'conn_id'.  Runs under the
+ * tracker's lock, in any thread, possibly inside a translation that
+ * holds the table and port locks: takes only the leaf lock. */
+static void
+udpif_ct_event(void *udpif_, uint64_t conn_id,
+               enum conntrack_event_type type NFVS_UNUSED)
+{
+    struct udpif *udpif = udpif_;
+
+    pthread_mutex_lock(&udpif->ct_events_mutex);
+    if (udpif->n_ct_events >= udpif->allocated_ct_events) {
+        udpif->allocated_ct_events = NFVS_MAX(
+            16, 2 * udpif->allocated_ct_events);
+        udpif->ct_events = xrealloc(udpif->ct_events,
+                                    udpif->allocated_ct_events
+                                    * sizeof *udpif->ct_events);
+    }
+    udpif->ct_events[udpif->n_ct_events++] = conn_id;
+    pthread_mutex_unlock(&udpif->ct_events_mutex);
+}
+
+static bool
+ct_events_pending(struct udpif *udpif)
+{
+    bool pending;
+
+    pthread_mutex_lock(&udpif->ct_events_mutex);
+    pending = udpif->n_ct_events > 0;
+    pthread_mutex_unlock(&udpif->ct_events_mutex);
+    return pending;
+}
+
+/* Marks stale the flows of every connection an event was queued for.
+ * Returns how many events it applied.  Called with 'udpif->mutex'
+ * held. */
+static size_t
+apply_ct_events(struct udpif *udpif)
+{
+    uint64_t *events;
+    size_t i, n;
+
+    pthread_mutex_lock(&udpif->ct_events_mutex);
+    events = udpif->ct_events;
+    n = udpif->n_ct_events;
+    udpif->ct_events = NULL;
+    udpif->n_ct_events = udpif->allocated_ct_events = 0;
+    pthread_mutex_unlock(&udpif->ct_events_mutex);
+
+    for (i = 0; i < n; i++) {
+        struct ukey_ct *uc;
+
+        HMAP_FOR_EACH_WITH_HASH (uc, id_node, hash_uint64(events[i], 0),
+                                 &udpif->ct_by_id) {
+            if (uc->conn_id == events[i]) {
+                ukey_mark_stale(udpif, uc->ukey);
+            }
+        }
+    }
+    free(events);
+    if (n) {
+        STATS_ADD(udpif, n_ct_events, n);
+    }
+    return n;
+}
+
+static void revalidate_stale(struct udpif *, struct pass_counts *);
+static void count_pass(struct udpif *, const struct pass_counts *,
+                       bool dump, long long int start);
+static long long int time_usec(void);
+
+/* Applies the queued connection events now: re-translates the flows of
+ * the connections that changed, which deletes those that can no longer
+ * be cached.  Takes 'udpif->mutex'. */
+static void
+run_ct_events(struct udpif *udpif)
+{
+    long long int start = time_usec();
+    struct pass_counts counts;
+
+    memset(&counts, 0, sizeof counts);
+    pthread_mutex_lock(&udpif->mutex);
+    if (apply_ct_events(udpif)) {
+        revalidate_stale(udpif, &counts);
+        count_pass(udpif, &counts, false, start);
+    }
+    pthread_mutex_unlock(&udpif->mutex);
 }
 
 static void *
@@ -425,6 +745,11 @@ handler_main(void *handler_)
             handle_upcall(udpif, &upcalls[i]);
             dpif_upcall_uninit(&upcalls[i]);
         }
+        /* A FIN or RST in this batch may have made cached flows wrong:
+         * take them out before the next batch. */
+        if (ct_events_pending(udpif)) {
+            run_ct_events(udpif);
+        }
     }
     return NULL;
 }
@@ -438,14 +763,6 @@ time_usec(void)
     return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-/* What one revalidation pass saw, for the counters. */
-struct pass_counts {
-    uint64_t retranslated;
-    uint64_t modified;
-    uint64_t deleted;
-    uint64_t idle_deleted;
-    uint64_t adopted;
-};
 
 static void
 count_pass(struct udpif *udpif, const struct pass_counts *counts,
@@ -486,7 +803,7 @@ push_stats(struct udpif *udpif, struct ukey *ukey,
     }
     if (n_packets) {
         xlate_flow(udpif, ukey_flow(udpif, ukey), true, n_packets, n_bytes,
-                   &xout);
+                   NULL, &xout);
         xlate_out_uninit(&xout);
     }
     ukey->pushed_packets = stats->n_packets;
@@ -522,7 +839,7 @@ retranslate(struct udpif *udpif, struct ukey *ukey,
         return;
     }
     *ukey_flow(udpif, ukey) = flow;
-    xlate_flow(udpif, &flow, false, 0, 0, &xout);
+    xlate_flow(udpif, &flow, false, 0, 0, NULL, &xout);
     if (!flow_is_cacheable(&flow, &xout)) {
         dpif_flow_del(udpif->dpif, ukey->key, ukey->key_size, NULL);
         ukey_destroy(udpif, ukey);
@@ -895,7 +1212,7 @@ adopt_flow(struct udpif *udpif, const struct dpif_flow *f, uint32_t hash,
         counts->deleted++;
         return;
     }
-    xlate_flow(udpif, &flow, false, 0, 0, &xout);
+    xlate_flow(udpif, &flow, false, 0, 0, NULL, &xout);
     if (!flow_is_cacheable(&flow, &xout)) {
         dpif_flow_del(udpif->dpif, f->key, f->key_size, NULL);
         counts->deleted++;
@@ -933,12 +1250,18 @@ revalidate_flow(struct udpif *udpif, const struct dpif_flow *f,
     struct ukey *ukey = ukey_find(udpif, f->key, f->key_size, hash);
     struct dpif_flow_stats stats = f->stats;
     long long int used;
+    size_t i;
 
     if (!ukey) {
         adopt_flow(udpif, f, hash, counts);
         return;
     }
     ukey->seen_generation = udpif->generation;
+    for (i = 0; i < ukey->n_cts; i++) {
+        /* Refreshes the connection's timeout, keeps its windows. */
+        feed_offloaded(udpif, ukey->cts[i].conn_id, ukey->cts[i].dir,
+                       &stats);
+    }
     used = stats.used ? stats.used : ukey->created;
     if (now - used > max_idle) {
         if (!dpif_flow_del(udpif->dpif, f->key, f->key_size, &stats)) {
@@ -1018,10 +1341,14 @@ revalidate__(struct udpif *udpif, long long int now, bool may_dump)
 
     memset(&counts, 0, sizeof counts);
     pressure = near_flow_limit(udpif);
+    ofproto_ct_lock(udpif->ofproto);
+    conntrack_run(ofproto_get_conntrack(udpif->ofproto), now);
+    ofproto_ct_unlock(udpif->ofproto);
     pthread_mutex_lock(&udpif->mutex);
     max_idle = (pressure ? NFVS_MIN(udpif->max_idle, UDPIF_PRESSURE_IDLE)
                          : udpif->max_idle);
     apply_mac_changes(udpif);
+    apply_ct_events(udpif);
     dump = may_dump && (now >= udpif->next_dump || pressure);
     if (!dump && nfvs_list_is_empty(&udpif->stale)
         && udpif->last_ports_seq == ports_seq(udpif)) {
@@ -1103,6 +1430,9 @@ udpif_create(struct dpif *dpif, struct ofproto *ofproto,
     pthread_mutex_init(&udpif->reval_mutex, NULL);
     pthread_cond_init(&udpif->reval_cond, NULL);
     hmap_init(&udpif->ukeys);
+    hmap_init(&udpif->ct_by_id);
+    hmap_init(&udpif->ct_by_tuple);
+    pthread_mutex_init(&udpif->ct_events_mutex, NULL);
     nfvs_list_init(&udpif->stale);
     if (pipe(udpif->exit_fds)) {
         nfvs_fatal(errno, "pipe failed");
@@ -1126,6 +1456,7 @@ udpif_create(struct dpif *dpif, struct ofproto *ofproto,
     }
     flow_table_set_change_cb(ofproto_get_tables(ofproto), on_tables_changed,
                              udpif);
+    ofproto_set_ct_event_cb(ofproto, udpif_ct_event, udpif);
     error = pthread_create(&udpif->revalidator, NULL, revalidator_main,
                            udpif);
     if (error) {
@@ -1158,6 +1489,7 @@ udpif_destroy(struct udpif *udpif)
         pthread_join(udpif->handlers[i].thread, NULL);
     }
     dpif_handlers_set(udpif->dpif, 0);
+    ofproto_set_ct_event_cb(udpif->ofproto, NULL, NULL);
     free(udpif->handlers);
     close(udpif->exit_fds[0]);
     close(udpif->exit_fds[1]);
@@ -1165,6 +1497,10 @@ udpif_destroy(struct udpif *udpif)
         ukey_destroy(udpif, ukey);
     }
     hmap_destroy(&udpif->ukeys);
+    hmap_destroy(&udpif->ct_by_id);
+    hmap_destroy(&udpif->ct_by_tuple);
+    free(udpif->ct_events);
+    pthread_mutex_destroy(&udpif->ct_events_mutex);
     free(udpif->scan);
     pthread_cond_destroy(&udpif->reval_cond);
     pthread_mutex_destroy(&udpif->reval_mutex);
@@ -1209,4 +1545,10 @@ udpif_get_stats(struct udpif *udpif, struct udpif_stats *stats)
     pthread_mutex_unlock(&udpif->stats_mutex);
     stats->n_handlers = udpif->n_handlers;
     stats->max_idle = udpif->max_idle;
+}
+
+void
+udpif_ct_events_run(struct udpif *udpif)
+{
+    run_ct_events(udpif);
 }

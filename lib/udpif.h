@@ -36,9 +36,22 @@
  *     flow limit (then dumps come every 100 ms), so that a flood of new
  *     flows cannot crowd out flows that have traffic;
  *   - re-translates it if it is stale;
+ *   - feeds the sequence record and last-used time of flows that
+ *     stand for tracked connections back to the tracker (timeouts);
  *   - adopts it if it has no record (a kernel datapath outlives the
  *     daemon): kept if its key translates to the same actions now, fixed
  *     if not, deleted if it cannot be cached.
+ *
+ * Connection tracking: a translation that ran ct() is installed only
+ * when every connection it found can be offloaded; the ukey records
+ * those connections.  The tracker's events (queued by its callback,
+ * which may run inside any translation) mark the ukeys of that
+ * connection stale; handlers apply them after each batch of upcalls,
+ * the revalidator in each pass (where conntrack_run() also expires
+ * connections).  Before a FIN or RST is translated, the cached flows
+ * of its connection are read (dpif_flow_get()) and their TCP sequence
+ * record fed to the tracker, so that its window checks see what the
+ * fast path forwarded.
  *
  * Thread-safety: udpif_create(), udpif_destroy(), udpif_revalidate()
  * and the setters are for the main thread; the handler threads and the
@@ -81,6 +94,14 @@ void udpif_revalidate(struct udpif *, long long int now);
 /* Re-translates the stale flows now, without a dump. */
 void udpif_revalidate_stale(struct udpif *);
 
+/* Applies the connection events queued so far (a connection changed
+ * state or went away) at once, in the caller's thread: the flows of
+ * those connections are translated again and deleted if they can no
+ * longer be cached.  Handlers do this after each batch of upcalls and
+ * the revalidator in each pass; this is for the main thread after a
+ * flush. */
+void udpif_ct_events_run(struct udpif *);
+
 struct udpif_stats {
     uint64_t n_upcalls;         /* Upcalls handled. */
     uint64_t upcall_rate;       /* Upcalls per second, last second. */
@@ -95,6 +116,9 @@ struct udpif_stats {
     uint64_t n_idle_deleted;    /* Flows deleted: idle. */
     uint64_t n_adopted;         /* Flows found in the datapath, kept. */
     uint64_t n_records;         /* Flows recorded now. */
+    uint64_t n_ct_events;       /* Connection events applied. */
+    uint64_t n_ct_syncs;        /* TCP upcalls that read their
+                                 * connection's cached flows first. */
     uint64_t last_pass_us;      /* Duration of the last pass, us. */
     uint64_t last_change_us;    /* ...of the last flow table change's. */
     unsigned int n_handlers;    /* Handler threads. */

@@ -5,7 +5,9 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "conntrack.h"
 #include "datapath/nfvs_abi.h"
+#include "dp-packet.h"
 #include "dynamic-string.h"
 #include "flow-table.h"
 #include "mac-learning.h"
@@ -33,6 +35,11 @@ struct xlate_ctx {
     int depth;                  /* Nesting of resubmit/goto_table. */
     int n_lookups;              /* Table lookups so far. */
     bool exit;                  /* Stop executing actions (dec_ttl...). */
+    bool packet_parsed;         /* 'xin->packet' has its layer offsets. */
+    bool has_last_ct;           /* 'last_ct' is valid: */
+    struct conntrack_result last_ct; /* The last ct() result, so that a
+                                      * second ct() in the same zone does
+                                      * not run the packet again. */
     int indent;                 /* Trace indentation, in spaces. */
 };
 
@@ -416,6 +423,7 @@ xlate_normal(struct xlate_ctx *ctx)
 /* Tables and actions. */
 
 static void xlate_table(struct xlate_ctx *, uint8_t table_id);
+static void xlate_ct(struct xlate_ctx *, const struct ofpact_conntrack *);
 
 static void
 xlate_output(struct xlate_ctx *ctx, uint32_t port)
@@ -610,13 +618,168 @@ do_xlate_actions(struct xlate_ctx *ctx, const void *ofpacts, size_t size)
         case OFPACT_REG_MOVE:
             reg_move(flow, (const struct ofpact_reg_move *) a);
             break;
-        case OFPACT_CONTROLLER:
         case OFPACT_CT:
+            xlate_ct(ctx, (const struct ofpact_conntrack *) a);
+            break;
+        case OFPACT_CONTROLLER:
             /* Refused when rules are added (ofpacts_check_supported()). */
             trace(ctx, " -> not supported, skipping");
             break;
         }
     }
+}
+
+/* Connection tracking. */
+
+static uint16_t
+ct_get_zone(const struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
+{
+    const struct mf_field *mf;
+    unsigned int n_bits;
+    union mf_value value;
+    uint8_t zone[2];
+
+    if (!ct->zone_src.n_bits) {
+        return ct->zone_imm;
+    }
+    mf = mf_from_id(ct->zone_src.field);
+    mf_get_value(mf, &ctx->flow, &value);
+    n_bits = NFVS_MIN(ct->zone_src.n_bits, 16);
+    memset(zone, 0, sizeof zone);
+    mf_bits_copy(value.bytes, mf->n_bytes, ct->zone_src.ofs, zone,
+                 sizeof zone, 0, n_bits);
+    return (zone[0] << 8) | zone[1];
+}
+
+/* Fills in 'action' from 'ct': zone, commit and the ct_mark that
+ * exec(set_field) sets (the parser allows nothing else there). */
+static void
+ct_get_action(const struct xlate_ctx *ctx, const struct ofpact_conntrack *ct,
+              struct conntrack_action *action)
+{
+    const struct ofpact *a;
+
+    memset(action, 0, sizeof *action);
+    action->zone = ct_get_zone(ctx, ct);
+    action->commit = (ct->flags & NX_CT_F_COMMIT) != 0;
+    OFPACT_FOR_EACH (a, ofpact_ct_actions(ct), ofpact_ct_actions_size(ct)) {
+        const struct ofpact_set_field *sf = (const void *) a;
+        nfvs_be32 value, mask;
+
+        if (a->type != OFPACT_SET_FIELD || sf->field != MFF_CT_MARK) {
+            continue;
+        }
+        memcpy(&value, sf->value.bytes, sizeof value);
+        memcpy(&mask, sf->mask.bytes, sizeof mask);
+        action->set_mark = true;
+        action->mark = (action->mark & ~ntohl(mask))
+                       | (ntohl(value) & ntohl(mask));
+        action->mark_mask |= ntohl(mask);
+    }
+}
+
+/* Records what a ct() found, and whether a datapath flow may stand for
+ * it: only while the connection can be offloaded, until its next event
+ * (which the dependency lets the revalidation see). */
+static void
+ct_add_dep(struct xlate_ctx *ctx, const struct conntrack_result *r,
+           const struct conntrack *ct)
+{
+    struct xlate_deps *deps = &ctx->xout->deps;
+    struct xlate_ct_dep *dep;
+    size_t i;
+
+    if (!r->conn_id || r->ct_state & (CS_NEW | CS_INVALID | CS_RELATED)
+        || !conntrack_can_offload(ct, r->conn_id, r->dir)) {
+        ctx->xout->ct_uncacheable = true;
+        return;
+    }
+    for (i = 0; i < deps->n_cts; i++) {
+        if (deps->cts[i].conn_id == r->conn_id) {
+            deps->cts[i].generation = r->generation;
+            return;
+        }
+    }
+    if (deps->n_cts >= XLATE_MAX_CT_DEPS) {
+        ctx->xout->ct_uncacheable = true;
+        return;
+    }
+    dep = &deps->cts[deps->n_cts++];
+    dep->conn_id = r->conn_id;
+    dep->generation = r->generation;
+    dep->dir = r->dir;
+}
+
+static void
+trace_ct(struct xlate_ctx *ctx, const struct conntrack_result *r)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    if (!ctx->xin->trace) {
+        return;
+    }
+    mf_format_flags(&s, mf_ct_state_bit_to_string, r->ct_state);
+    trace(ctx, " -> ct_state=%s, ct_zone=%"PRIu16", ct_mark=%#"PRIx32"%s%s%s",
+          ds_cstr(&s), r->ct_zone, r->ct_mark,
+          r->invalid ? " (invalid: " : "",
+          r->invalid ? conntrack_invalid_to_string(r->invalid) : "",
+          r->invalid ? ")" : "");
+    if (!ctx->xin->packet) {
+        trace(ctx, " -> (no packet: looked up, nothing committed)");
+    }
+    ds_destroy(&s);
+}
+
+static void
+xlate_ct(struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
+{
+    struct conntrack *tracker = ofproto_get_conntrack(ctx->ofproto);
+    struct dp_packet *packet = ctx->xin->packet;
+    struct conntrack_action action;
+    struct conntrack_result r;
+    struct flow saved;
+
+    ct_get_action(ctx, ct, &action);
+    if (packet && !ctx->packet_parsed) {
+        struct flow scratch;
+
+        flow_extract_set_offsets(packet, 0, &scratch);
+        ctx->packet_parsed = true;
+    }
+
+    action.prev = ctx->has_last_ct ? &ctx->last_ct : NULL;
+    ofproto_ct_lock(ctx->ofproto);
+    if (packet) {
+        /* The pipeline's addresses, the packet's L4 header. */
+        conntrack_execute_packet(tracker, packet, &ctx->flow, &action,
+                                 ctx->xin->now, &r);
+    } else {
+        conntrack_lookup(tracker, &ctx->flow, action.zone, ctx->xin->now,
+                         &r);
+        if (action.commit && action.set_mark
+            && !(r.ct_state & CS_INVALID)) {
+            r.ct_mark = ((r.ct_mark & ~action.mark_mask)
+                         | (action.mark & action.mark_mask));
+        }
+    }
+    ct_add_dep(ctx, &r, tracker);
+    ofproto_ct_unlock(ctx->ofproto);
+    ctx->last_ct = r;
+    ctx->has_last_ct = true;
+    trace_ct(ctx, &r);
+
+    if (ct->recirc_table == NX_CT_RECIRC_NONE) {
+        return;
+    }
+    saved = ctx->flow;
+    ctx->flow.ct_state = r.ct_state;
+    ctx->flow.ct_zone = r.ct_zone;
+    ctx->flow.ct_mark = r.ct_mark;
+    xlate_table(ctx, ct->recirc_table);
+    /* The actions after ct() see the packet as it was, untracked. */
+    ctx->flow.ct_state = saved.ct_state;
+    ctx->flow.ct_zone = saved.ct_zone;
+    ctx->flow.ct_mark = saved.ct_mark;
 }
 
 static void

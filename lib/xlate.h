@@ -7,6 +7,18 @@
  * committed before each output so each copy leaves as the pipeline left
  * it at that point.
  *
+ * ct() runs the bridge's connection tracker (lib/conntrack.h) on the
+ * packet when 'xin->packet' is given: the upcall path, the only one that
+ * changes connections and commits.  Without a packet (revalidation,
+ * stats pushes, traces of a flow) ct() only looks up what a data packet
+ * of the flow would get (conntrack_lookup()).  ct(table=T) continues the
+ * pipeline in table T with ct_state, ct_zone and ct_mark filled in,
+ * inside this translation; the actions after it see the packet
+ * untracked again, as in Open vSwitch.  A translation is cacheable in
+ * the datapath only if every ct() result can be offloaded
+ * (conntrack_can_offload()); 'xout->deps' then names the connections,
+ * so that their events invalidate the cached flow.
+ *
  * With a trace buffer it also writes an account of every table, rule and
  * action visited, in the manner of "ovs-appctl ofproto/trace".
  *
@@ -23,6 +35,7 @@
 #include "match.h"
 #include "nlattr.h"
 
+struct dp_packet;
 struct ds;
 struct ofproto;
 struct rule;
@@ -40,6 +53,9 @@ struct xlate_in {
     uint64_t n_packets;         /* Credit hit rules with this many... */
     uint64_t n_bytes;           /* ...packets and bytes (may be 0). */
     struct ds *trace;           /* Trace output, or NULL. */
+    struct dp_packet *packet;   /* The packet, or NULL: ct() then only
+                                 * looks up.  xlate() may set its layer
+                                 * offsets, nothing else. */
 };
 
 enum xlate_error {
@@ -54,6 +70,7 @@ enum xlate_error {
  * and is taken to depend on everything. */
 #define XLATE_MAX_TABLE_DEPS 8
 #define XLATE_MAX_MAC_DEPS 4
+#define XLATE_MAX_CT_DEPS 4
 
 struct xlate_table_dep {
     const struct rule *rule;    /* Rule the lookup found, or NULL. */
@@ -68,11 +85,19 @@ struct xlate_mac_dep {          /* NORMAL looked up this destination. */
     uint16_t vlan;
 };
 
+struct xlate_ct_dep {          /* A ct() found this connection. */
+    uint64_t conn_id;           /* Connection id. */
+    uint32_t generation;        /* conntrack_generation() then. */
+    uint8_t dir;                /* enum conntrack_dir of the packet. */
+};
+
 struct xlate_deps {
     struct xlate_table_dep tables[XLATE_MAX_TABLE_DEPS];
     struct xlate_mac_dep macs[XLATE_MAX_MAC_DEPS];
+    struct xlate_ct_dep cts[XLATE_MAX_CT_DEPS];
     uint8_t n_tables;
     uint8_t n_macs;
+    uint8_t n_cts;
     bool overflow;              /* Some dependency did not fit. */
 };
 
@@ -85,6 +110,7 @@ struct xlate_out {
     uint64_t ml_seq;            /* mac_learning_seq() before translating. */
     bool used_normal;           /* NORMAL ran: MAC changes may matter. */
     struct xlate_deps deps;     /* Tables and MAC entries consulted. */
+    bool ct_uncacheable;        /* A ct() result cannot be offloaded. */
 };
 
 /* Translates 'xin' into 'xout', which the caller then owns (release it

@@ -144,3 +144,6 @@ tests_nfvstest_SOURCES += tests/test-conntrack.c
 TESTSUITE_AT += tests/conntrack.at
 TESTSUITE_AT += tests/tls.at
 EXTRA_DIST += tests/tls-certs.sh
+TESTSUITE_AT += tests/ct.at
+SYSTEM_TESTSUITE_AT += tests/system-ct.at
+EXTRA_DIST += tests/rst-inject.py

@@ -638,6 +638,9 @@ print_dp_stats(const json_t *b)
     printf("  revalidation time: last pass:%"JSON_INTEGER_FORMAT
            "us last table change:%"JSON_INTEGER_FORMAT"us\n",
            get_int(b, "last_revalidation_us"), get_int(b, "last_change_us"));
+    printf("  conntrack: events:%"JSON_INTEGER_FORMAT" syncs:%"
+           JSON_INTEGER_FORMAT"\n", get_int(b, "ct_events"),
+           get_int(b, "ct_syncs"));
 }
 
 static int
@@ -656,6 +659,179 @@ cmd_stats(struct ctl_context *ctx, int argc, char *argv[])
     }
     json_decref(result);
     return 0;
+}
+
+/* Connection tracking. */
+
+/* Parses an optional "zone=N" at 'argv[*i]' into 'params', advancing
+ * '*i'. */
+static void
+parse_zone_arg(json_t *params, int argc, char *argv[], int *i)
+{
+    unsigned int zone;
+
+    if (*i < argc && !strncmp(argv[*i], "zone=", 5)) {
+        if (!str_to_uint(argv[*i] + 5, 10, &zone) || zone > UINT16_MAX) {
+            nfvs_fatal(0, "%s: zone must be a number from 0 to 65535",
+                       argv[*i]);
+        }
+        json_object_set_new(params, "zone", json_integer(zone));
+        (*i)++;
+    }
+}
+
+static int
+cmd_dump_conntrack(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *params = json_pack("{s:s}", "bridge", argv[1]);
+    json_t *result, *conn;
+    int i = 2;
+    size_t j;
+
+    parse_zone_arg(params, argc, argv, &i);
+    if (i < argc) {
+        nfvs_fatal(0, "%s: unexpected argument (want zone=N)", argv[i]);
+    }
+    result = ctl_call(ctx, "ct.dump", params);
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    } else {
+        json_array_foreach (json_object_get(result, "connections"), j,
+                            conn) {
+            printf("%s\n", json_string_value(json_object_get(conn,
+                                                             "line")));
+        }
+    }
+    json_decref(result);
+    return 0;
+}
+
+static int
+cmd_flush_conntrack(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *params = json_pack("{s:s}", "bridge", argv[1]);
+    json_t *result;
+    int i = 2;
+
+    parse_zone_arg(params, argc, argv, &i);
+    if (i < argc) {
+        json_object_set_new(params, "tuple", json_string(argv[i++]));
+    }
+    if (i < argc) {
+        nfvs_fatal(0, "%s: unexpected argument", argv[i]);
+    }
+    result = ctl_call(ctx, "ct.flush", params);
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    }
+    json_decref(result);
+    return 0;
+}
+
+/* Prints "NAME:N" for each nonzero member of 'obj', or "none". */
+static void
+print_nonzero(const json_t *obj)
+{
+    const char *name;
+    json_t *value;
+    bool any = false;
+
+    json_object_foreach ((json_t *) obj, name, value) {
+        if (json_integer_value(value)) {
+            printf(" %s:%"JSON_INTEGER_FORMAT, name,
+                   json_integer_value(value));
+            any = true;
+        }
+    }
+    printf("%s\n", any ? "" : " none");
+}
+
+static int
+cmd_ct_stats(struct ctl_context *ctx, int argc NFVS_UNUSED, char *argv[])
+{
+    json_t *result = ctl_call(ctx, "ct.stats",
+                              json_pack("{s:s}", "bridge", argv[1]));
+    json_t *by_state = json_object_get(result, "tcp_by_state");
+    json_int_t n_tcp = 0;
+    const char *name;
+    json_t *value;
+
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+        json_decref(result);
+        return 0;
+    }
+    json_object_foreach (by_state, name, value) {
+        n_tcp += json_integer_value(value);
+    }
+    printf("connections: %"JSON_INTEGER_FORMAT" (tcp:%"JSON_INTEGER_FORMAT
+           " udp:%"JSON_INTEGER_FORMAT" icmp:%"JSON_INTEGER_FORMAT
+           " other:%"JSON_INTEGER_FORMAT")\n",
+           get_int(result, "connections"), n_tcp, get_int(result, "udp"),
+           get_int(result, "icmp"), get_int(result, "other"));
+    printf("tcp states:");
+    print_nonzero(by_state);
+    printf("created:%"JSON_INTEGER_FORMAT" established:%"JSON_INTEGER_FORMAT
+           " expired:%"JSON_INTEGER_FORMAT" limit_drops:%"
+           JSON_INTEGER_FORMAT"\n", get_int(result, "created"),
+           get_int(result, "established"), get_int(result, "expired"),
+           get_int(result, "limit_drops"));
+    printf("invalid:");
+    print_nonzero(json_object_get(result, "invalid"));
+    json_decref(result);
+    return 0;
+}
+
+static int
+cmd_ct_timeouts(struct ctl_context *ctx, int argc NFVS_UNUSED,
+                char *argv[])
+{
+    json_t *result = ctl_call(ctx, "ct.timeouts",
+                              json_pack("{s:s}", "bridge", argv[1]));
+    const char *name;
+    json_t *value;
+
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    } else {
+        json_object_foreach (json_object_get(result, "timeouts"), name,
+                             value) {
+            printf("%s=%"JSON_INTEGER_FORMAT"\n", name,
+                   json_integer_value(value));
+        }
+    }
+    json_decref(result);
+    return 0;
+}
+
+static int
+cmd_ct_set_timeout(struct ctl_context *ctx, int argc NFVS_UNUSED,
+                   char *argv[])
+{
+    unsigned int secs;
+
+    if (!str_to_uint(argv[3], 10, &secs)) {
+        nfvs_fatal(0, "%s: seconds must be a number", argv[3]);
+    }
+    return ctl_call_quiet(ctx, "ct.set_timeout",
+                          json_pack("{s:s, s:s, s:I}", "bridge", argv[1],
+                                    "name", argv[2],
+                                    "seconds", (json_int_t) secs));
+}
+
+static int
+cmd_ct_set_limit(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *params = json_pack("{s:s}", "bridge", argv[1]);
+    unsigned int limit;
+    int i = 2;
+
+    parse_zone_arg(params, argc, argv, &i);
+    if (i != argc - 1 || !str_to_uint(argv[i], 10, &limit)) {
+        nfvs_fatal(0, "ct-set-limit: want BRIDGE [zone=N] LIMIT");
+    }
+    json_object_set_new(params, "limit", json_integer(limit));
+    return ctl_call_quiet(ctx, "ct.set_limit", params);
 }
 
 static const struct ctl_command commands[] = {
@@ -679,6 +855,13 @@ static const struct ctl_command commands[] = {
     {"inject", 3, 3, "BRIDGE PORT HEX", cmd_inject},
     {"dump-dp-flows", 0, 1, "[BRIDGE]", cmd_dump_dp_flows},
     {"stats", 0, 1, "[BRIDGE]", cmd_stats},
+    {"dump-conntrack", 1, 2, "BRIDGE [zone=N]", cmd_dump_conntrack},
+    {"flush-conntrack", 1, 3, "BRIDGE [zone=N] [TUPLE]",
+     cmd_flush_conntrack},
+    {"ct-stats", 1, 1, "BRIDGE", cmd_ct_stats},
+    {"ct-timeouts", 1, 1, "BRIDGE", cmd_ct_timeouts},
+    {"ct-set-timeout", 3, 3, "BRIDGE NAME SECONDS", cmd_ct_set_timeout},
+    {"ct-set-limit", 2, 3, "BRIDGE [zone=N] LIMIT", cmd_ct_set_limit},
     {"set-log", 1, 3, "MODULE [DESTINATION] LEVEL", cmd_set_log},
     {"list-log", 0, 0, "", cmd_list_log},
     {"version", 0, 0, "", cmd_version},

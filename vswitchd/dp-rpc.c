@@ -141,7 +141,7 @@ dp_stats_to_json(struct bridge *br)
     return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I,"
                      " s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
                      " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-                     " s:I}",
+                     " s:I, s:I, s:I}",
                      "bridge", br->name,
                      "datapath", ofproto_dpif_name(br->dp),
                      "type", ofproto_dpif_type(br->dp),
@@ -173,7 +173,9 @@ dp_stats_to_json(struct bridge *br)
                      "last_revalidation_us", (json_int_t) up.last_pass_us,
                      "last_change_us", (json_int_t) up.last_change_us,
                      "handlers", (json_int_t) up.n_handlers,
-                     "max_idle", (json_int_t) up.max_idle);
+                     "max_idle", (json_int_t) up.max_idle,
+                     "ct_events", (json_int_t) up.n_ct_events,
+                     "ct_syncs", (json_int_t) up.n_ct_syncs);
 }
 
 static json_t *

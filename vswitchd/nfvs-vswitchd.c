@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include "bridge-rpc.h"
 #include "bridge.h"
+#include "ct-rpc.h"
 #include "daemon.h"
 #include "dp-rpc.h"
 #include "dpif.h"
@@ -497,6 +498,7 @@ main(int argc, char *argv[])
     bridge_rpc_register(server, bridges);
     flow_rpc_register(server, bridges);
     dp_rpc_register(server, bridges);
+    ct_rpc_register(server, bridges);
     for (i = 0; i < opts.n_remotes; i++) {
         char *name;
 
