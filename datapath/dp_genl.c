@@ -304,6 +304,8 @@ static const struct genl_small_ops dp_ops[] = {
 static struct genl_family nfvs_dp_genl_family __ro_after_init = {
 	.hdrsize = sizeof(struct nfvs_header),
 	.name = NFVS_DATAPATH_FAMILY,
+	/* The ABI uses NLM_F_CREATE, _EXCL and _REPLACE in requests. */
+	.resv_start_op = NFVS_DP_CMD_SET + 1,
 	.version = NFVS_GENL_VERSION,
 	.maxattr = NFVS_DP_ATTR_MAX,
 	.policy = dp_policy,
@@ -630,6 +632,8 @@ static const struct genl_small_ops vport_ops[] = {
 static struct genl_family nfvs_vport_genl_family __ro_after_init = {
 	.hdrsize = sizeof(struct nfvs_header),
 	.name = NFVS_VPORT_FAMILY,
+	/* The ABI uses NLM_F_CREATE, _EXCL and _REPLACE in requests. */
+	.resv_start_op = NFVS_VPORT_CMD_GET + 1,
 	.version = NFVS_GENL_VERSION,
 	.maxattr = NFVS_VPORT_ATTR_MAX,
 	.policy = vport_policy,
@@ -962,6 +966,8 @@ static const struct genl_small_ops flow_ops[] = {
 static struct genl_family nfvs_flow_genl_family __ro_after_init = {
 	.hdrsize = sizeof(struct nfvs_header),
 	.name = NFVS_FLOW_FAMILY,
+	/* The ABI uses NLM_F_CREATE, _EXCL and _REPLACE in requests. */
+	.resv_start_op = NFVS_FLOW_CMD_SET + 1,
 	.version = NFVS_GENL_VERSION,
 	.maxattr = NFVS_FLOW_ATTR_MAX,
 	.policy = flow_policy,
