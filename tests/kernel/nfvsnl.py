@@ -365,14 +365,19 @@ class Handler:
 
     def recv(self, timeout=1.0):
         """Returns a list of upcall Msgs, [] on timeout."""
-        try:
-            msgs = self.nl.recv_msgs(timeout=timeout)
-        except socket.timeout:
-            return []
-        except OSError as e:
-            if e.errno == 105:      # ENOBUFS: the kernel overran us.
+        for _ in range(2):
+            try:
+                msgs = self.nl.recv_msgs(timeout=timeout)
+                break
+            except socket.timeout:
                 return []
-            raise
+            except OSError as e:
+                # ENOBUFS: the kernel overran the socket and says so once;
+                # what is queued is still there.
+                if e.errno != 105:
+                    raise
+        else:
+            return []
         return [Msg(mt, fl, d[0], d[4:], 4) for mt, fl, d in msgs
                 if mt not in (NLMSG_ERROR, NLMSG_DONE)]
 
