@@ -149,7 +149,7 @@ static unsigned int packet_l3_len(const struct sk_buff *skb)
 {
 	unsigned int len = skb->len - ETH_HLEN;
 
-	if (skb->len >= VLAN_ETH_HLEN &&
+	if (skb->len >= VLAN_ETH_HLEN && skb_headlen(skb) >= ETH_HLEN &&
 	    eth_type_vlan(((const struct ethhdr *)skb->data)->h_proto))
 		len -= VLAN_HLEN;
 	return len;
