@@ -15,3 +15,4 @@ noinst_PROGRAMS += bench/bench-upcall
 bench_bench_upcall_SOURCES = bench/bench-upcall.c
 bench_bench_upcall_LDADD = lib/libnfvs.la
 EXTRA_DIST += bench/add-flows.sh
+EXTRA_DIST += bench/kmod-forward.py
