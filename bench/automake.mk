@@ -18,3 +18,4 @@ EXTRA_DIST += bench/add-flows.sh
 noinst_PROGRAMS += bench/bench-conntrack
 bench_bench_conntrack_SOURCES = bench/bench-conntrack.c
 bench_bench_conntrack_LDADD = lib/libnfvs.la
+EXTRA_DIST += bench/kmod-forward.py
