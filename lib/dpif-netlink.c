@@ -310,6 +310,7 @@ dpif_netlink_get_stats(const struct dpif *dpif_, struct dpif_dp_stats *st)
     st->n_lost_queue = reply.stats.n_lost_queue;
     st->n_lost_nomem = reply.stats.n_lost_nomem;
     st->n_lost_nohandler = reply.stats.n_lost_nopid;
+    st->n_lost_dup = reply.stats.n_lost_dup;
     st->n_flows = reply.stats.n_flows;
     st->n_flow_limit = reply.stats.n_flow_limit;
     st->flow_limit = reply.has_flow_limit ? reply.flow_limit : 0;
