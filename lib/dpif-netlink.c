@@ -122,8 +122,15 @@ transact(const char *what, int family, uint8_t cmd, uint16_t flags,
     if (error && errmsg) {
         static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
 
-        VLOG_WARN_RL(&rl, "%s: %s (kernel: %s)", what,
-                     nfvs_strerror(error), errmsg);
+        /* "No such datapath/port" answers lookups whose callers expect
+         * it (opening a datapath before creating it, for one). */
+        if (error == ENODEV || error == ENOENT) {
+            VLOG_DBG_RL(&rl, "%s: %s (kernel: %s)", what,
+                        nfvs_strerror(error), errmsg);
+        } else {
+            VLOG_WARN_RL(&rl, "%s: %s (kernel: %s)", what,
+                         nfvs_strerror(error), errmsg);
+        }
     }
     free(errmsg);
     if (!error && reply) {

@@ -119,7 +119,7 @@ VM_WORKDIR = $(abs_top_builddir)/tests/vm-work
 VM_TIMEOUT = 900
 VM_RUN_FLAGS =
 KMOD_BUILDDIR = $(abs_top_builddir)/tests/kmod-build
-check-kernel: all $(check_PROGRAMS)
+check-kernel: all $(check_PROGRAMS) tests/atconfig tests/atlocal $(SYSTEM_TESTSUITE)
 	@set -e; ko='$(NFVS_KO)'; \
 	kver=`bash '$(abs_top_srcdir)/tests/vm/vm-run' --print-kver`; \
 	if test -z "$$ko" && test -f '$(abs_top_srcdir)/datapath/Kbuild'; then \
