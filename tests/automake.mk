@@ -103,3 +103,4 @@ tests_nfvstest_SOURCES += tests/test-dpif.c
 TESTSUITE_AT += tests/dpif.at
 TESTSUITE_AT += tests/forward.at
 SYSTEM_TESTSUITE_AT += tests/system-forward.at
+TESTSUITE_AT += tests/service.at
