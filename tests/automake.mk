@@ -104,3 +104,4 @@ TESTSUITE_AT += tests/dpif.at
 TESTSUITE_AT += tests/forward.at
 SYSTEM_TESTSUITE_AT += tests/system-forward.at
 TESTSUITE_AT += tests/service.at
+EXTRA_DIST += tests/complete.sh
