@@ -105,3 +105,37 @@ TESTSUITE_AT += tests/forward.at
 SYSTEM_TESTSUITE_AT += tests/system-forward.at
 TESTSUITE_AT += tests/service.at
 EXTRA_DIST += tests/complete.sh
+# make check-kernel: builds nfvs.ko (if datapath/ has a Kbuild file) in a
+# copy of datapath/ under the build tree, boots Debian's kernel under qemu
+# (tests/vm/vm-run) and runs tests/kernel/*.test there (tests/vm/run-tests).
+# KERNEL_TESTS=PATTERN... picks tests; NFVS_KO=FILE uses a prebuilt module.
+# The last line is "N passed, M failed, K skipped", also kept in
+# tests/vm-work/out/result.counts; logs are in tests/vm-work/out/.
+EXTRA_DIST += tests/vm/vm-run tests/vm/guest-init tests/vm/guest-stage2 \
+	tests/vm/run-tests tests/vm/dmesg-check tests/vm/README \
+	tests/kernel/00-boot.test tests/kernel/01-modload.test
+KERNEL_TESTS =
+VM_WORKDIR = $(abs_top_builddir)/tests/vm-work
+VM_TIMEOUT = 900
+VM_RUN_FLAGS =
+KMOD_BUILDDIR = $(abs_top_builddir)/tests/kmod-build
+check-kernel: all $(check_PROGRAMS)
+	@set -e; ko='$(NFVS_KO)'; \
+	kver=`bash '$(abs_top_srcdir)/tests/vm/vm-run' --print-kver`; \
+	if test -z "$$ko" && test -f '$(abs_top_srcdir)/datapath/Kbuild'; then \
+	  echo "check-kernel: building nfvs.ko for $$kver"; \
+	  mkdir -p '$(KMOD_BUILDDIR)'; \
+	  cp -pR '$(abs_top_srcdir)/datapath/.' '$(KMOD_BUILDDIR)/'; \
+	  $(MAKE) -C "/lib/modules/$$kver/build" M='$(KMOD_BUILDDIR)' modules; \
+	  ko='$(KMOD_BUILDDIR)/nfvs.ko'; \
+	fi; \
+	NFVS_KO="$$ko" NFVS_SRCDIR='$(abs_top_srcdir)' \
+	NFVS_BUILDDIR='$(abs_top_builddir)' \
+	bash '$(abs_top_srcdir)/tests/vm/vm-run' --kver "$$kver" \
+	  --workdir '$(VM_WORKDIR)' --timeout '$(VM_TIMEOUT)' $(VM_RUN_FLAGS) \
+	  '$(abs_top_srcdir)/tests/vm/run-tests' $(KERNEL_TESTS)
+.PHONY: check-kernel
+clean-local: clean-kernel-tests
+clean-kernel-tests:
+	rm -rf tests/vm-work tests/kmod-build
+.PHONY: clean-kernel-tests
