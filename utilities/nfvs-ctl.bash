@@ -28,7 +28,7 @@ _nfvs_ctl_bridges()
 _nfvs_ctl_ports()
 {
     local br
-    if [[ -n $1 ]]; then
+    if [[ -n ${1-} ]]; then
         _nfvs_ctl_query list-ports "$1"
     else
         for br in $(_nfvs_ctl_bridges); do
