@@ -58,6 +58,7 @@ enum nfvs_dp_attr {
 	NFVS_DP_ATTR_STATS,		/* struct nfvs_dp_stats */
 	NFVS_DP_ATTR_FLOW_LIMIT,	/* __u32, maximum number of flows */
 	NFVS_DP_ATTR_PAD,
+	NFVS_DP_ATTR_UPCALL_DEDUPE_MS,	/* __u32, 0: never suppress a miss */
 	__NFVS_DP_ATTR_MAX
 };
 #define NFVS_DP_ATTR_MAX (__NFVS_DP_ATTR_MAX - 1)
@@ -73,6 +74,10 @@ enum nfvs_dp_attr {
  * @n_lost_nopid: lost because no handler socket was registered.
  * @n_flows: flows in the table now.
  * @n_flow_limit: flow installs refused because the table was full.
+ * @n_lost_dup: misses not sent because an upcall for the same key hash
+ * was sent less than the datapath's dedupe time ago (a retry after that
+ * time goes out again).  Appended after the first release: readers
+ * must accept a shorter struct and treat the missing counter as 0.
  */
 struct nfvs_dp_stats {
 	__u64 n_hit;
@@ -83,6 +88,7 @@ struct nfvs_dp_stats {
 	__u64 n_lost_nopid;
 	__u64 n_flows;
 	__u64 n_flow_limit;
+	__u64 n_lost_dup;
 };
 
 /* Vports. */

@@ -139,3 +139,4 @@ clean-local: clean-kernel-tests
 clean-kernel-tests:
 	rm -rf tests/vm-work tests/kmod-build
 .PHONY: clean-kernel-tests
+EXTRA_DIST += tests/kernel/02-nfvs-load.test
