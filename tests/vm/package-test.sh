@@ -45,23 +45,25 @@ finish() {
 }
 trap 'ip netns del nfvs-pa 2>/dev/null; ip netns del nfvs-pb 2>/dev/null' EXIT
 
-# ping_through SECS: pings from nfvs-pa to nfvs-pb every 0.1 s for SECS
-# seconds in the background; ping_result prints "SENT RECEIVED" once it
-# has ended (no_loss waits for it).
-ping_through() {
-    ip netns exec nfvs-pa ping -n -i 0.1 -c $(($1 * 10)) -W 1 10.98.0.2 \
-        > ping.out 2>&1 &
+# ping_start: pings from nfvs-pa to nfvs-pb every 0.1 s in the
+# background until no_loss stops it; ping_result then prints "SENT
+# RECEIVED".
+ping_start() {
+    ip netns exec nfvs-pa ping -n -i 0.1 -W 1 10.98.0.2 > ping.out 2>&1 &
     ping_pid=$!
+    sleep 1
 }
 ping_result() {
     sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' \
         ping.out
 }
-# no_loss WHAT: after ping_result, passes if nothing was lost on the
-# kernel datapath; on the userspace datapath a gap is expected (the
-# daemon is the datapath), so only the ping resuming is checked.
+# no_loss WHAT: stops the ping of ping_start; passes if nothing was lost
+# on the kernel datapath.  On the userspace datapath a gap is expected
+# (the daemon is the datapath), so only the ping resuming is checked.
 no_loss() {
     local sent recvd
+    sleep 2
+    kill -INT $ping_pid
     wait $ping_pid
     read -r sent recvd <<< "$(ping_result)"
     echo "ping: $sent sent, $recvd received"
@@ -141,8 +143,7 @@ check "ping through br0" \
 
 # Restart while a ping runs.
 pid=$(main_pid)
-ping_through 8
-sleep 1
+ping_start
 check "systemctl restart" systemctl restart $unit
 check "restarted: new main pid" test "$(main_pid)" != "$pid"
 no_loss "restart"
@@ -172,8 +173,7 @@ systemctl daemon-reload
 # traffic keeps flowing.
 echo 'NFVS_VSWITCHD_OPTS="--n-handlers=2"' >> /etc/default/nfvs-switch
 pid=$(main_pid)
-ping_through 10
-sleep 1
+ping_start
 check "upgrade: dpkg -i again" dpkg -i "$pkgdir"/nfvs-switch_*.deb
 check "upgrade: changed conffile kept" \
     grep -qx 'NFVS_VSWITCHD_OPTS="--n-handlers=2"' /etc/default/nfvs-switch
