@@ -293,7 +293,7 @@ on_dp_run(evutil_socket_t fd NFVS_UNUSED, short events NFVS_UNUSED,
  * the service. */
 struct notify_ctx {
     struct bridge_set *bridges; /* What STATUS= describes. */
-    const char *dp_type;        /* Datapath type, for STATUS=. */
+    const char *dp_type;        /* dpif type of the bridges. */
     char *status;               /* Text of the last STATUS= sent. */
     struct event *status_timer; /* Checks for changes to report. */
     struct event *watchdog;     /* Sends WATCHDOG=1, or NULL if off. */
@@ -323,9 +323,12 @@ notify_status_text(const struct notify_ctx *ctx)
         free(ports);
     }
     free(brs);
+    /* dpif type "system" is the kernel module. */
     return xasprintf("serving %zu bridge%s with %zu port%s on the %s "
                      "datapath", n_brs, n_brs == 1 ? "" : "s", n_ports,
-                     n_ports == 1 ? "" : "s", ctx->dp_type);
+                     n_ports == 1 ? "" : "s",
+                     (!strcmp(ctx->dp_type, "system") ? "kernel"
+                      : ctx->dp_type));
 }
 
 /* Sends STATUS= if it differs from what was last sent, or always if
@@ -501,7 +504,7 @@ main(int argc, char *argv[])
     sigint = evsignal_new(base, SIGINT, on_exit_signal, base);
     memset(&notify, 0, sizeof notify);
     notify.bridges = bridges;
-    notify.dp_type = opts.datapath;
+    notify.dp_type = dp_cfg.dp_type;
     sighup = evsignal_new(base, SIGHUP, on_sighup, &notify);
     event_add(sigterm, NULL);
     event_add(sigint, NULL);
