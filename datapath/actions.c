@@ -27,16 +27,21 @@
 
 /* Where the L3 header of 'skb' starts and its Ethertype, reading one
  * VLAN tag in the frame unless the skb carries the tag itself. */
-static unsigned int l3_offset(const struct sk_buff *skb, __be16 *type)
+static unsigned int l3_offset(struct sk_buff *skb, __be16 *type)
 {
-	const struct vlan_ethhdr *veh = (const struct vlan_ethhdr *)skb->data;
+	const struct vlan_ethhdr *veh;
 
+	*type = 0;
+	if (!pskb_may_pull(skb, ETH_HLEN))
+		return 0;
+	veh = (const struct vlan_ethhdr *)skb->data;
 	*type = veh->h_vlan_proto;
 	if (!skb_vlan_tag_present(skb) && eth_type_vlan(*type)) {
-		if (skb->len < VLAN_ETH_HLEN) {
+		if (!pskb_may_pull(skb, VLAN_ETH_HLEN)) {
 			*type = 0;
 			return 0;
 		}
+		veh = (const struct vlan_ethhdr *)skb->data;
 		*type = veh->h_vlan_encapsulated_proto;
 		return VLAN_ETH_HLEN;
 	}
@@ -305,7 +310,7 @@ static int pop_vlan(struct sk_buff *skb)
 	int err;
 
 	if (!skb_vlan_tag_present(skb) &&
-	    (skb->len < VLAN_ETH_HLEN ||
+	    (!pskb_may_pull(skb, VLAN_ETH_HLEN) ||
 	     !eth_type_vlan(((struct ethhdr *)skb->data)->h_proto)))
 		return 0;
 	/* skb_vlan_pop() moves an inner tag out of the frame into the skb;

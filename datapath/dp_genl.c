@@ -156,9 +156,9 @@ static struct datapath *dp_lookup_req(struct genl_info *info)
  * Nothing is changed if one is invalid. */
 static int dp_apply(struct datapath *dp, struct genl_info *info)
 {
-	const struct nlattr *pids_attr = info->attrs[NFVS_DP_ATTR_UPCALL_PIDS];
-	const struct nlattr *dedupe = info->attrs[NFVS_DP_ATTR_UPCALL_DEDUPE_MS];
-	struct nfvs_upcall_pids *pids = NULL, *old;
+	struct nlattr *pids_attr = info->attrs[NFVS_DP_ATTR_UPCALL_PIDS];
+	struct nlattr *dedupe = info->attrs[NFVS_DP_ATTR_UPCALL_DEDUPE_MS];
+	struct nfvs_upcall_pids *pids, *old;
 
 	if (dedupe && nla_get_u32(dedupe) > NFVS_MAX_DEDUPE_MS) {
 		NL_SET_ERR_MSG_ATTR(info->extack, dedupe,
@@ -304,6 +304,8 @@ static const struct genl_small_ops dp_ops[] = {
 static struct genl_family nfvs_dp_genl_family __ro_after_init = {
 	.hdrsize = sizeof(struct nfvs_header),
 	.name = NFVS_DATAPATH_FAMILY,
+	/* The ABI uses NLM_F_CREATE, _EXCL and _REPLACE in requests. */
+	.resv_start_op = NFVS_DP_CMD_SET + 1,
 	.version = NFVS_GENL_VERSION,
 	.maxattr = NFVS_DP_ATTR_MAX,
 	.policy = dp_policy,
@@ -415,16 +417,18 @@ static struct vport *vport_by_name(struct datapath *dp, const char *name)
 static struct vport *vport_lookup_req(struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;
-	struct datapath *dp = NULL;
 	struct vport *vport = NULL;
+	const char *name = NULL;
+	struct datapath *dp;
 
-	if (a[NFVS_VPORT_ATTR_NAME] && !genl_hdr(info)->dp_ifindex) {
+	if (a[NFVS_VPORT_ATTR_NAME])
+		name = nla_data(a[NFVS_VPORT_ATTR_NAME]);
+	if (name && !genl_hdr(info)->dp_ifindex) {
 		struct nfvs_net *nn = net_generic(genl_info_net(info),
 						  nfvs_net_id);
 
 		list_for_each_entry(dp, &nn->dps, node) {
-			vport = vport_by_name(dp,
-					      nla_data(a[NFVS_VPORT_ATTR_NAME]));
+			vport = vport_by_name(dp, name);
 			if (vport)
 				return vport;
 		}
@@ -434,13 +438,16 @@ static struct vport *vport_lookup_req(struct genl_info *info)
 	dp = lookup_dp_info(info);
 	if (!dp)
 		return NULL;
-	if (a[NFVS_VPORT_ATTR_NAME])
-		vport = vport_by_name(dp, nla_data(a[NFVS_VPORT_ATTR_NAME]));
-	else if (a[NFVS_VPORT_ATTR_PORT_NO])
-		vport = nfvs_dp_port(dp, nla_get_u32(a[NFVS_VPORT_ATTR_PORT_NO]));
-	else
+	if (name) {
+		vport = vport_by_name(dp, name);
+	} else if (a[NFVS_VPORT_ATTR_PORT_NO]) {
+		vport = nfvs_dp_port(dp,
+				     nla_get_u32(a[NFVS_VPORT_ATTR_PORT_NO]));
+	} else {
 		NL_SET_ERR_MSG(info->extack, "port number or name missing");
-	if (!vport && (a[NFVS_VPORT_ATTR_NAME] || a[NFVS_VPORT_ATTR_PORT_NO]))
+		return NULL;
+	}
+	if (!vport)
 		NL_SET_ERR_MSG(info->extack, "no such port");
 	return vport;
 }
@@ -476,7 +483,8 @@ static int vport_cmd_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	name = nla_data(a[NFVS_VPORT_ATTR_NAME]);
 	type = nla_get_u32(a[NFVS_VPORT_ATTR_TYPE]);
-	if (type != NFVS_VPORT_TYPE_NETDEV && type != NFVS_VPORT_TYPE_INTERNAL) {
+	if (type != NFVS_VPORT_TYPE_NETDEV &&
+	    type != NFVS_VPORT_TYPE_INTERNAL) {
 		NL_SET_ERR_MSG_ATTR(info->extack, a[NFVS_VPORT_ATTR_TYPE],
 				    "unknown port type");
 		return -EINVAL;
@@ -494,7 +502,8 @@ static int vport_cmd_new(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	if (vport_by_name(dp, name)) {
-		NL_SET_ERR_MSG(info->extack, "the datapath has a port of that name");
+		NL_SET_ERR_MSG(info->extack,
+			       "the datapath has a port of that name");
 		err = -EEXIST;
 		goto out;
 	}
@@ -630,6 +639,8 @@ static const struct genl_small_ops vport_ops[] = {
 static struct genl_family nfvs_vport_genl_family __ro_after_init = {
 	.hdrsize = sizeof(struct nfvs_header),
 	.name = NFVS_VPORT_FAMILY,
+	/* The ABI uses NLM_F_CREATE, _EXCL and _REPLACE in requests. */
+	.resv_start_op = NFVS_VPORT_CMD_GET + 1,
 	.version = NFVS_GENL_VERSION,
 	.maxattr = NFVS_VPORT_ATTR_MAX,
 	.policy = vport_policy,
@@ -809,7 +820,8 @@ static int flow_cmd_new_or_set(struct sk_buff *skb, struct genl_info *info)
 		}
 	} else {
 		if (!may_modify) {
-			NL_SET_ERR_MSG(info->extack, "a flow with that key exists");
+			NL_SET_ERR_MSG(info->extack,
+				       "a flow with that key exists");
 			err = -EEXIST;
 			goto err_free_acts;
 		}
@@ -931,8 +943,9 @@ static int flow_cmd_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		struct nfvs_flow_stats_sum sum;
 
 		nfvs_flow_stats_get(flow, &sum);
-		err = flow_fill(skb, dp, &flow->key, rcu_dereference(flow->acts),
-				&sum, NETLINK_CB(cb->skb).portid,
+		err = flow_fill(skb, dp, &flow->key,
+				rcu_dereference(flow->acts), &sum,
+				NETLINK_CB(cb->skb).portid,
 				cb->nlh->nlmsg_seq, NLM_F_MULTI,
 				NFVS_FLOW_CMD_GET);
 		if (err)
@@ -962,6 +975,8 @@ static const struct genl_small_ops flow_ops[] = {
 static struct genl_family nfvs_flow_genl_family __ro_after_init = {
 	.hdrsize = sizeof(struct nfvs_header),
 	.name = NFVS_FLOW_FAMILY,
+	/* The ABI uses NLM_F_CREATE, _EXCL and _REPLACE in requests. */
+	.resv_start_op = NFVS_FLOW_CMD_SET + 1,
 	.version = NFVS_GENL_VERSION,
 	.maxattr = NFVS_FLOW_ATTR_MAX,
 	.policy = flow_policy,

@@ -148,8 +148,9 @@ invalid:
  * datagram.  Fields are set only when the fixed header is all there, and
  * only those that the key's attributes carry: ICMP for IPv4, ICMPv6 (and
  * ND) for IPv6. */
-static void parse_l4(struct sk_buff *skb, unsigned int ofs, unsigned int size,
-		     bool ipv6, struct nfvs_key *key, struct nfvs_pkt_info *info)
+static void parse_l4(struct sk_buff *skb, unsigned int ofs,
+		     unsigned int size, bool ipv6, struct nfvs_key *key,
+		     struct nfvs_pkt_info *info)
 {
 	const u8 *p;
 
@@ -159,7 +160,9 @@ static void parse_l4(struct sk_buff *skb, unsigned int ofs, unsigned int size,
 		unsigned int hlen;
 		__be16 ctl;
 
-		p = size >= sizeof(*th) ? key_pull(skb, ofs, sizeof(*th)) : NULL;
+		if (size < sizeof(*th))
+			break;
+		p = key_pull(skb, ofs, sizeof(*th));
 		if (!p)
 			break;
 		th = (const struct tcphdr *)p;
@@ -181,8 +184,9 @@ static void parse_l4(struct sk_buff *skb, unsigned int ofs, unsigned int size,
 	}
 	case IPPROTO_UDP:
 	case IPPROTO_SCTP: {
-		unsigned int hlen = key->nw_proto == IPPROTO_UDP ? 8 : SCTP_HLEN;
+		unsigned int hlen;
 
+		hlen = key->nw_proto == IPPROTO_UDP ? 8 : SCTP_HLEN;
 		p = size >= hlen ? key_pull(skb, ofs, hlen) : NULL;
 		if (!p)
 			break;

@@ -226,8 +226,9 @@ static void ports_from_attr(const struct nlattr *nla, struct nfvs_key *key)
  * lib/odp-util.c reads them. */
 static void key_from_attrs(struct nlattr **tb, struct nfvs_key *key)
 {
-	const struct nfvs_key_ethernet *eth = nla_data(tb[NFVS_KEY_ATTR_ETHERNET]);
+	const struct nfvs_key_ethernet *eth;
 
+	eth = nla_data(tb[NFVS_KEY_ATTR_ETHERNET]);
 	memset(key, 0, sizeof(*key));
 	key->in_port = nla_get_u32(tb[NFVS_KEY_ATTR_IN_PORT]);
 	memcpy(key->eth_src, eth->eth_src, ETH_ALEN);
@@ -236,7 +237,9 @@ static void key_from_attrs(struct nlattr **tb, struct nfvs_key *key)
 	if (tb[NFVS_KEY_ATTR_VLAN])
 		key->vlan_tci = nla_get_be16(tb[NFVS_KEY_ATTR_VLAN]);
 	if (tb[NFVS_KEY_ATTR_IPV4]) {
-		const struct nfvs_key_ipv4 *ip = nla_data(tb[NFVS_KEY_ATTR_IPV4]);
+		const struct nfvs_key_ipv4 *ip;
+
+		ip = nla_data(tb[NFVS_KEY_ATTR_IPV4]);
 
 		key->addr.ipv4.src = ip->ipv4_src;
 		key->addr.ipv4.dst = ip->ipv4_dst;
@@ -246,7 +249,9 @@ static void key_from_attrs(struct nlattr **tb, struct nfvs_key *key)
 		key->nw_frag = frag_from_attr(ip->ipv4_frag);
 	}
 	if (tb[NFVS_KEY_ATTR_IPV6]) {
-		const struct nfvs_key_ipv6 *ip = nla_data(tb[NFVS_KEY_ATTR_IPV6]);
+		const struct nfvs_key_ipv6 *ip;
+
+		ip = nla_data(tb[NFVS_KEY_ATTR_IPV6]);
 
 		memcpy(&key->addr.ipv6.src, ip->ipv6_src, 16);
 		memcpy(&key->addr.ipv6.dst, ip->ipv6_dst, 16);
@@ -265,10 +270,10 @@ static void key_from_attrs(struct nlattr **tb, struct nfvs_key *key)
 	if (tb[NFVS_KEY_ATTR_TCP_CTL])
 		key->tcp_ctl = nla_get_be16(tb[NFVS_KEY_ATTR_TCP_CTL]);
 	if (tb[NFVS_KEY_ATTR_ICMP] || tb[NFVS_KEY_ATTR_ICMPV6]) {
+		const struct nlattr *a = tb[NFVS_KEY_ATTR_ICMP];
 		const struct nfvs_key_icmp *icmp;
 
-		icmp = nla_data(tb[NFVS_KEY_ATTR_ICMP] ? tb[NFVS_KEY_ATTR_ICMP]
-						       : tb[NFVS_KEY_ATTR_ICMPV6]);
+		icmp = nla_data(a ? a : tb[NFVS_KEY_ATTR_ICMPV6]);
 		key->tp_src = htons(icmp->icmp_type);
 		key->tp_dst = htons(icmp->icmp_code);
 	}
@@ -280,8 +285,11 @@ static void key_from_attrs(struct nlattr **tb, struct nfvs_key *key)
 		memcpy(key->arp_tha, nd->nd_tll, ETH_ALEN);
 	}
 	if (tb[NFVS_KEY_ATTR_ARP]) {
-		const struct nfvs_key_arp *arp = nla_data(tb[NFVS_KEY_ATTR_ARP]);
-		u16 op = ntohs(arp->arp_op);
+		const struct nfvs_key_arp *arp;
+		u16 op;
+
+		arp = nla_data(tb[NFVS_KEY_ATTR_ARP]);
+		op = ntohs(arp->arp_op);
 
 		key->addr.ipv4.src = arp->arp_sip;
 		key->addr.ipv4.dst = arp->arp_tip;

@@ -172,7 +172,8 @@ void nfvs_flow_stats_get(const struct nfvs_flow *flow,
 
 		sum->packets += snap.packets;
 		sum->bytes += snap.bytes;
-		if (snap.used && (!sum->used || time_after(snap.used, sum->used)))
+		if (snap.used &&
+		    (!sum->used || time_after(snap.used, sum->used)))
 			sum->used = snap.used;
 		sum->tcp_flags |= snap.tcp_flags;
 		if (!snap.seq_valid)

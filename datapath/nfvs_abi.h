@@ -300,11 +300,11 @@ enum nfvs_packet_cmd {
 
 enum nfvs_packet_attr {
 	NFVS_PACKET_ATTR_UNSPEC,
-	NFVS_PACKET_ATTR_PACKET,	/* the packet, from its Ethernet header */
+	NFVS_PACKET_ATTR_PACKET,	/* the frame, from Ethernet on */
 	NFVS_PACKET_ATTR_KEY,		/* nested enum nfvs_key_attr */
 	NFVS_PACKET_ATTR_ACTIONS,	/* nested enum nfvs_action_attr */
 	NFVS_PACKET_ATTR_USERDATA,	/* from the userspace action */
-	NFVS_PACKET_ATTR_HASH,		/* __u32 flow hash, for handler choice */
+	NFVS_PACKET_ATTR_HASH,		/* __u32 flow hash (handler choice) */
 	__NFVS_PACKET_ATTR_MAX
 };
 #define NFVS_PACKET_ATTR_MAX (__NFVS_PACKET_ATTR_MAX - 1)

@@ -84,8 +84,8 @@ static void internal_dev_setup(struct net_device *dev)
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = ETH_MAX_MTU;
 	dev->features = NETIF_F_LLTX | NETIF_F_SG | NETIF_F_FRAGLIST |
-			NETIF_F_HIGHDMA | NETIF_F_HW_CSUM | NETIF_F_GSO_SOFTWARE |
-			NETIF_F_NETNS_LOCAL;
+			NETIF_F_HIGHDMA | NETIF_F_HW_CSUM |
+			NETIF_F_GSO_SOFTWARE | NETIF_F_NETNS_LOCAL;
 	dev->hw_features = dev->features & ~NETIF_F_NETNS_LOCAL;
 	dev->vlan_features = dev->features & ~NETIF_F_NETNS_LOCAL;
 	eth_hw_addr_random(dev);

@@ -149,7 +149,7 @@ static unsigned int packet_l3_len(const struct sk_buff *skb)
 {
 	unsigned int len = skb->len - ETH_HLEN;
 
-	if (skb->len >= VLAN_ETH_HLEN &&
+	if (skb->len >= VLAN_ETH_HLEN && skb_headlen(skb) >= ETH_HLEN &&
 	    eth_type_vlan(((const struct ethhdr *)skb->data)->h_proto))
 		len -= VLAN_HLEN;
 	return len;
@@ -176,7 +176,7 @@ void nfvs_vport_send(struct vport *vport, struct sk_buff *skb)
 		return;
 	}
 	if (unlikely(!skb_is_gso(skb) && packet_l3_len(skb) > dev->mtu)) {
-		net_dbg_ratelimited("%s: dropped a packet longer than the MTU\n",
+		net_dbg_ratelimited("%s: dropped a packet over the MTU\n",
 				    dev->name);
 		goto drop;
 	}
@@ -203,10 +203,11 @@ void nfvs_vport_get_stats(const struct vport *vport,
 
 	memset(stats, 0, sizeof(*stats));
 	for_each_possible_cpu(cpu) {
-		const struct nfvs_vport_pcpu *s = per_cpu_ptr(vport->stats, cpu);
+		const struct nfvs_vport_pcpu *s;
 		struct nfvs_vport_pcpu snap;
 		unsigned int start;
 
+		s = per_cpu_ptr(vport->stats, cpu);
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
 			snap = *s;

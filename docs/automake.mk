@@ -4,3 +4,4 @@ dist_man_MANS += docs/nfvs-vswitchd.8
 dist_man_MANS += docs/nfvs-ctl.8
 dist_doc_DATA += docs/operations.md
 dist_man_MANS += docs/nfvs-dpctl.8
+dist_doc_DATA += docs/kernel-datapath.md

@@ -140,3 +140,5 @@ clean-kernel-tests:
 	rm -rf tests/vm-work tests/kmod-build
 .PHONY: clean-kernel-tests
 EXTRA_DIST += tests/kernel/02-nfvs-load.test
+EXTRA_DIST += tests/kernel/nfvsnl.py tests/kernel/10-datapath.test tests/kernel/20-forward.test tests/kernel/30-hostile.test tests/kernel/40-churn.test
+EXTRA_DIST += tests/kernel/25-actions.test
