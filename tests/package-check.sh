@@ -6,9 +6,12 @@
 # lintian (no errors, no warnings), builds the module of
 # nfvs-datapath-dkms with "dkms build" against the installed kernel
 # headers (in a private DKMS tree), then boots the test VM with systemd
-# as PID 1 and runs tests/vm/package-test.sh there on the packages.
+# as PID 1 and runs tests/vm/package-test.sh there on the packages
+# (PKG_VM_TIMEOUT seconds at most, default 1500: DKMS builds the module
+# in the VM, which takes minutes under TCG).
 # Everything lands in WORKDIR (outside /tmp: the VM sees the host's files
-# except /tmp).  Ends with "N passed, M failed, K skipped".
+# except /tmp).  Ends with "N passed, M failed, K skipped", also kept in
+# WORKDIR/result.counts (for tests/summary.sh).
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tarball=$1
@@ -18,11 +21,13 @@ passed=0 failed=0 skipped=0
 pass() { echo "PASS: $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
 summary() {
-    echo "$passed passed, $failed failed, $skipped skipped"
+    echo "$passed passed, $failed failed, $skipped skipped" \
+        | tee "$work/result.counts"
     exit $((failed > 0))
 }
 
 mkdir -p "$work"
+rm -f "$work/result.counts"
 if "$here/package-build.sh" "$tarball" "$work/build"; then
     pass "dpkg-buildpackage -us -uc -b"
 else
@@ -62,7 +67,7 @@ fi
 
 # The VM: install, start, restart under ping, upgrade, stop, purge.
 NFVS_PKG_DIR=$work/build bash "$here/vm/vm-run" --systemd \
-    --workdir "$work/vm" --timeout "${VM_TIMEOUT:-900}" \
+    --workdir "$work/vm" --timeout "${PKG_VM_TIMEOUT:-1500}" \
     "$here/vm/package-test.sh" | tail -80
 counts=$(cat "$work/vm/out/result.counts" 2>/dev/null)
 read -r p _ f _ s _ <<< "${counts//,/}"
