@@ -1,4 +1,5 @@
 noinst_HEADERS += datapath/nfvs_abi.h
+EXTRA_DIST += datapath/dkms.conf datapath/nfvs-modules-load.conf
 # nfvs.ko, built through Kbuild against $(KBUILD) (configure --with-linux)
 # when that is set.  The module's sources are copied into datapath/kmod/
 # in the build tree and built there with M=, so the source tree stays

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,4 +356,39 @@ daemon_notify(const char *state)
     }
     close(fd);
     return error;
+}
+
+int
+daemon_notify_status(const char *format, ...)
+{
+    va_list args;
+    char *text;
+    char *msg;
+    int error;
+
+    va_start(args, format);
+    text = xvasprintf(format, args);
+    va_end(args);
+    msg = xasprintf("STATUS=%s", text);
+    error = daemon_notify(msg);
+    free(msg);
+    free(text);
+    return error;
+}
+
+long long int
+daemon_watchdog_interval(void)
+{
+    const char *usec_s = getenv("WATCHDOG_USEC");
+    const char *pid_s = getenv("WATCHDOG_PID");
+    long long int usec, pid;
+
+    if (!usec_s || !str_to_llong(usec_s, 10, &usec) || usec <= 0) {
+        return 0;
+    }
+    if (pid_s && *pid_s
+        && (!str_to_llong(pid_s, 10, &pid) || pid != getpid())) {
+        return 0;
+    }
+    return NFVS_MAX(usec / 2000, 1);
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include "util.h"
 
 /* Creates and locks 'path', writing this process's pid into it.  Returns
  * 0, EBUSY if another live process holds it (its pid in '*other_pidp' if
@@ -35,5 +36,16 @@ void daemon_detach_done(void);
  * $NOTIFY_SOCKET is set; otherwise does nothing.  Returns 0 or a positive
  * errno value. */
 int daemon_notify(const char *state);
+
+/* Sends "STATUS=" followed by the formatted text, like daemon_notify(). */
+int daemon_notify_status(const char *format, ...) NFVS_PRINTF_FORMAT(1, 2);
+
+/* Returns how often, in ms, this process should send "WATCHDOG=1" with
+ * daemon_notify(): half of $WATCHDOG_USEC (at least 1 ms), as systemd
+ * recommends.  Returns 0 when systemd's watchdog is off for this process:
+ * $WATCHDOG_USEC unset, not a positive number, or $WATCHDOG_PID set to
+ * another process's pid (the variables a forked child inherits are not
+ * meant for it). */
+long long int daemon_watchdog_interval(void);
 
 #endif /* daemon.h */

@@ -105,6 +105,8 @@ TESTSUITE_AT += tests/forward.at
 SYSTEM_TESTSUITE_AT += tests/system-forward.at
 tests_nfvstest_SOURCES += tests/test-netlink.c
 TESTSUITE_AT += tests/dpif-netlink.at
+TESTSUITE_AT += tests/service.at
+EXTRA_DIST += tests/complete.sh
 # make check-kernel: builds nfvs.ko (if datapath/ has a Kbuild file) in a
 # copy of datapath/ under the build tree, boots Debian's kernel under qemu
 # (tests/vm/vm-run) and runs tests/kernel/*.test there (tests/vm/run-tests).

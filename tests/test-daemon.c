@@ -281,12 +281,72 @@ do_notify_errors(int argc, char *argv[])
     return 0;
 }
 
+/* "notify-listen @NAME": binds a datagram socket to the abstract name
+ * NAME, creates the file "listening", then prints each datagram it
+ * receives, followed by a new-line, until one starts with "STOPPING=1". */
+static int
+do_notify_listen(int argc, char *argv[])
+{
+    struct sockaddr_un addr;
+    socklen_t addr_len;
+    const char *name;
+    char buf[4096];
+    int fd;
+
+    CHECK(argc == 1);
+    name = argv[0];
+    CHECK(name[0] == '@' && strlen(name) < sizeof addr.sun_path);
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    memcpy(addr.sun_path + 1, name + 1, strlen(name) - 1);
+    addr_len = offsetof(struct sockaddr_un, sun_path) + strlen(name);
+    fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    CHECK(fd >= 0);
+    CHECK(!bind(fd, (struct sockaddr *) &addr, addr_len));
+    write_file("listening", "");
+
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        CHECK(n >= 0);
+        buf[n] = '\0';
+        printf("%s\n", buf);
+        fflush(stdout);
+        if (!strncmp(buf, "STOPPING=1", 10)) {
+            break;
+        }
+    }
+    close(fd);
+    return 0;
+}
+
+/* "watchdog": daemon_watchdog_interval() for the environment it runs in,
+ * and with $WATCHDOG_PID set to this process, then to another one. */
+static int
+do_watchdog(int argc, char *argv[])
+{
+    char pid[32];
+
+    CHECK(argc == 0);
+    printf("%lld\n", daemon_watchdog_interval());
+    snprintf(pid, sizeof pid, "%ld", (long int) getpid());
+    CHECK(!setenv("WATCHDOG_PID", pid, 1));
+    printf("%lld\n", daemon_watchdog_interval());
+    snprintf(pid, sizeof pid, "%ld", (long int) getpid() + 1);
+    CHECK(!setenv("WATCHDOG_PID", pid, 1));
+    printf("%lld\n", daemon_watchdog_interval());
+    return 0;
+}
+
 static int
 test_daemon_main(int argc, char *argv[])
 {
     if (argc < 2) {
         nfvs_fatal(0, "usage: test-daemon pidfile|detach|detach-fail"
-                   "|notify|notify-errors ARG...");
+                   "|notify|notify-errors|notify-listen|watchdog ARG...");
     }
     if (!strcmp(argv[1], "pidfile")) {
         return do_pidfile(argc - 2, argv + 2);
@@ -298,6 +358,10 @@ test_daemon_main(int argc, char *argv[])
         return do_notify(argc - 2, argv + 2);
     } else if (!strcmp(argv[1], "notify-errors")) {
         return do_notify_errors(argc - 2, argv + 2);
+    } else if (!strcmp(argv[1], "notify-listen")) {
+        return do_notify_listen(argc - 2, argv + 2);
+    } else if (!strcmp(argv[1], "watchdog")) {
+        return do_watchdog(argc - 2, argv + 2);
     }
     nfvs_fatal(0, "unknown command \"%s\"", argv[1]);
 }

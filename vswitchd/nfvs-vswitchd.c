@@ -378,17 +378,137 @@ on_dp_run(evutil_socket_t fd NFVS_UNUSED, short events NFVS_UNUSED,
     evtimer_add(ctx->timer, &tv);
 }
 
+/* What this daemon tells systemd (see daemon_notify()): a STATUS= line
+ * whenever the set of bridges and ports changes, and WATCHDOG=1 keep-alives
+ * when the unit sets WatchdogSec=.  Both run from main-loop timers, so a
+ * main loop that stops turning stops the keep-alives and systemd restarts
+ * the service. */
+struct notify_ctx {
+    struct bridge_set *bridges; /* What STATUS= describes. */
+    const char *dp_type;        /* dpif type of the bridges. */
+    char *status;               /* Text of the last STATUS= sent. */
+    struct event *status_timer; /* Checks for changes to report. */
+    struct event *watchdog;     /* Sends WATCHDOG=1, or NULL if off. */
+};
+
+/* How often to look for a changed status, in ms. */
+#define STATUS_INTERVAL 500
+
+/* Returns a malloc'd description of what the daemon serves. */
+static char *
+notify_status_text(const struct notify_ctx *ctx)
+{
+    struct bridge **brs;
+    size_t n_brs, n_ports, i;
+
+    brs = bridge_set_sorted(ctx->bridges, &n_brs);
+    n_ports = 0;
+    for (i = 0; i < n_brs; i++) {
+        struct port **ports;
+        size_t n, j;
+
+        ports = bridge_ports_sorted(brs[i], &n);
+        for (j = 0; j < n; j++) {
+            /* Not the bridge's own local port. */
+            n_ports += strcmp(ports[j]->name, brs[i]->name) != 0;
+        }
+        free(ports);
+    }
+    free(brs);
+    /* dpif type "system" is the kernel module. */
+    return xasprintf("serving %zu bridge%s with %zu port%s on the %s "
+                     "datapath", n_brs, n_brs == 1 ? "" : "s", n_ports,
+                     n_ports == 1 ? "" : "s",
+                     (!strcmp(ctx->dp_type, "system") ? "kernel"
+                      : ctx->dp_type));
+}
+
+/* Sends STATUS= if it differs from what was last sent, or always if
+ * 'force'.  'prefix', if nonnull, goes in the same datagram before it
+ * (e.g. "READY=1"). */
+static void
+notify_status(struct notify_ctx *ctx, const char *prefix, bool force)
+{
+    char *text = notify_status_text(ctx);
+    char *msg;
+
+    if (!force && ctx->status && !strcmp(text, ctx->status)) {
+        free(text);
+        return;
+    }
+    msg = xasprintf("%s%sSTATUS=%s", prefix ? prefix : "",
+                    prefix ? "\n" : "", text);
+    daemon_notify(msg);
+    free(msg);
+    free(ctx->status);
+    ctx->status = text;
+}
+
+static void
+on_status_timer(evutil_socket_t fd NFVS_UNUSED, short events NFVS_UNUSED,
+                void *ctx_)
+{
+    notify_status(ctx_, NULL, false);
+}
+
+static void
+on_watchdog(evutil_socket_t fd NFVS_UNUSED, short events NFVS_UNUSED,
+            void *ctx_ NFVS_UNUSED)
+{
+    daemon_notify("WATCHDOG=1");
+}
+
+/* Starts the timers of 'ctx' on 'base' and reports readiness. */
+static void
+notify_ready(struct notify_ctx *ctx, struct event_base *base)
+{
+    struct timeval tv = { 0, STATUS_INTERVAL * 1000 };
+    long long int wd = daemon_watchdog_interval();
+
+    ctx->status_timer = event_new(base, -1, EV_PERSIST, on_status_timer,
+                                  ctx);
+    event_add(ctx->status_timer, &tv);
+    if (wd) {
+        struct timeval wd_tv = { wd / 1000, wd % 1000 * 1000 };
+
+        ctx->watchdog = event_new(base, -1, EV_PERSIST, on_watchdog, ctx);
+        event_add(ctx->watchdog, &wd_tv);
+        VLOG_INFO("sending systemd watchdog keep-alives every %lld ms",
+                  wd);
+    }
+    notify_status(ctx, "READY=1", true);
+}
+
+static void
+notify_uninit(struct notify_ctx *ctx)
+{
+    if (ctx->status_timer) {
+        event_free(ctx->status_timer);
+    }
+    if (ctx->watchdog) {
+        event_free(ctx->watchdog);
+    }
+    free(ctx->status);
+}
+
+/* SIGHUP, which "systemctl reload" sends: reopens the log file, so that
+ * logrotate can move it away.  Nothing else is reloaded: the config db
+ * changes only through JSON-RPC, which applies each change at once. */
 static void
 on_sighup(evutil_socket_t sig NFVS_UNUSED, short events NFVS_UNUSED,
-          void *aux NFVS_UNUSED)
+          void *ctx_)
 {
-    int error = vlog_reopen_log_file();
+    struct notify_ctx *ctx = ctx_;
+    int error;
 
+    daemon_notify("RELOADING=1");
+    error = vlog_reopen_log_file();
     if (error) {
         VLOG_WARN("reopening log file failed: %s", nfvs_strerror(error));
     } else {
         VLOG_INFO("log file reopened");
     }
+    notify_status(ctx, "READY=1", true);
 }
 
 /* Returns the dpif type for the --datapath choice 'choice': "kernel"
@@ -440,6 +560,7 @@ main(int argc, char *argv[])
 {
     struct event *sigterm, *sigint, *sighup;
     struct timeout_ctx timeouts;
+    struct notify_ctx notify;
     struct ofproto_dpif_config dp_cfg;
     struct dp_run_ctx dp_run;
     struct rpc_server *server;
@@ -479,6 +600,7 @@ main(int argc, char *argv[])
         }
     }
 
+    daemon_notify_status("loading config db %s", opts.dbfile);
     memset(&dp_cfg, 0, sizeof dp_cfg);
     dp_cfg.dp_type = pick_datapath(opts.datapath);
     dp_cfg.n_handlers = opts.n_handlers;
@@ -499,6 +621,7 @@ main(int argc, char *argv[])
     flow_rpc_register(server, bridges);
     dp_rpc_register(server, bridges);
     ct_rpc_register(server, bridges);
+    daemon_notify_status("opening remotes");
     for (i = 0; i < opts.n_remotes; i++) {
         char *name;
 
@@ -513,7 +636,10 @@ main(int argc, char *argv[])
 
     sigterm = evsignal_new(base, SIGTERM, on_exit_signal, base);
     sigint = evsignal_new(base, SIGINT, on_exit_signal, base);
-    sighup = evsignal_new(base, SIGHUP, on_sighup, NULL);
+    memset(&notify, 0, sizeof notify);
+    notify.bridges = bridges;
+    notify.dp_type = dp_cfg.dp_type;
+    sighup = evsignal_new(base, SIGHUP, on_sighup, &notify);
     event_add(sigterm, NULL);
     event_add(sigint, NULL);
     event_add(sighup, NULL);
@@ -528,16 +654,17 @@ main(int argc, char *argv[])
     if (opts.detach) {
         daemon_detach_done();
     }
-    daemon_notify("READY=1\nSTATUS=serving");
+    notify_ready(&notify, base);
 
     event_base_dispatch(base);
 
-    daemon_notify("STOPPING=1");
+    daemon_notify("STOPPING=1\nSTATUS=stopping");
     event_free(sigterm);
     event_free(sigint);
     event_free(sighup);
     event_free(timeouts.timer);
     event_free(dp_run.timer);
+    notify_uninit(&notify);
     rpc_server_destroy(server);
     bridge_set_close(bridges);
     event_base_free(base);
