@@ -140,3 +140,5 @@ clean-kernel-tests:
 	rm -rf tests/vm-work tests/kmod-build
 .PHONY: clean-kernel-tests
 EXTRA_DIST += tests/kernel/02-nfvs-load.test
+SYSTEM_TESTSUITE_AT += tests/system-userspace.at
+EXTRA_DIST += tests/udp-tool.py
