@@ -843,6 +843,7 @@ netdev_linux_send(struct netdev *netdev, struct dp_packet_batch *batch)
     int first_error = 0;
 
     for (i = 0; i < batch->count; i++) {
+        uint8_t gso_type = batch->packets[i]->ol_gso_type;
         struct dp_packet **out;
         size_t n_out, j;
         int error;
@@ -850,8 +851,12 @@ netdev_linux_send(struct netdev *netdev, struct dp_packet_batch *batch)
         error = prepare_tx(batch->packets[i], &out, &n_out);
         if (error) {
             VLOG_WARN_RL(&rl, "%s: dropped a packet whose offload state "
-                         "cannot be sent (%s)", netdev_get_name(netdev),
-                         nfvs_strerror(error));
+                         "(GSO type %u) cannot be sent (%s)%s",
+                         netdev_get_name(netdev), gso_type,
+                         nfvs_strerror(error),
+                         (error == EOPNOTSUPP
+                          ? ": IPv6 UDP fragmentation offload is not "
+                            "supported in software" : ""));
             count_tx(dev, 0, 0, 1);
             first_error = first_error ? first_error : error;
             continue;
