@@ -15,3 +15,6 @@ noinst_PROGRAMS += bench/bench-upcall
 bench_bench_upcall_SOURCES = bench/bench-upcall.c
 bench_bench_upcall_LDADD = lib/libnfvs.la
 EXTRA_DIST += bench/add-flows.sh
+noinst_PROGRAMS += bench/bench-connrate
+bench_bench_connrate_SOURCES = bench/bench-connrate.c
+EXTRA_DIST += bench/perf-netns.sh
