@@ -57,6 +57,15 @@ VLOG_DEFINE_THIS_MODULE(netdev_linux);
 
 #define VNET_HDR_SIZE sizeof(struct virtio_net_hdr)
 
+/* Tap offloads for UDP segmentation (Linux 6.2), missing from older
+ * headers. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
 struct rx_slot {
     struct dp_packet *packet;   /* Receives the first RX_STD_SIZE bytes. */
     struct dp_packet *big;      /* RX_STD_SIZE + RX_AUX_SIZE bytes; the
@@ -291,7 +300,8 @@ out_free:
 
 /* Creates tap device 'name' for 'dev' with a virtio-net header and the
  * offloads that let the host stack hand over partial checksums and TCP
- * GSO packets, and brings it up.  The tap is not persistent: closing the
+ * GSO packets (and UDP GSO ones, on Linux 6.2 or later), and brings it
+ * up.  The tap is not persistent: closing the
  * fd deletes the device. */
 static int
 open_tap(struct netdev_linux *dev, const char *name)
@@ -325,7 +335,10 @@ open_tap(struct netdev_linux *dev, const char *name)
                  nfvs_strerror(error));
         goto out_close;
     }
-    if (ioctl(fd, TUNSETOFFLOAD, offloads)) {
+    /* A kernel older than 6.2 refuses the USO flags (EINVAL); then the
+     * host stack cuts UDP GSO packets before they reach the tap. */
+    if (ioctl(fd, TUNSETOFFLOAD, offloads | TUN_F_USO4 | TUN_F_USO6)
+        && ioctl(fd, TUNSETOFFLOAD, offloads)) {
         error = errno;
         VLOG_ERR("%s: TUNSETOFFLOAD failed (%s)", name,
                  nfvs_strerror(error));
