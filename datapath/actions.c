@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * actions.c - runs a validated action list on a packet.
+ * Runs a validated action list on a packet.
  *
  * Set actions rewrite what the packet has, with incremental checksum
  * fix-ups (a partial L4 checksum stays partial), as lib/odp-execute.c
@@ -26,7 +26,8 @@
 #include "vport.h"
 
 /* Where the L3 header of 'skb' starts and its Ethertype, reading one
- * VLAN tag in the frame unless the skb carries the tag itself. */
+ * VLAN tag in the frame unless the skb carries the tag itself.
+ */
 static unsigned int l3_offset(struct sk_buff *skb, __be16 *type)
 {
 	const struct vlan_ethhdr *veh;
@@ -62,7 +63,8 @@ static int set_eth(struct sk_buff *skb, const struct nfvs_key_ethernet *k)
 }
 
 /* Folds an IPv4 or IPv6 address change into the L4 checksum of protocol
- * 'proto' at 'l4'.  'l4' must be writable for the header of 'proto'. */
+ * 'proto' at 'l4'.  'l4' must be writable for the header of 'proto'.
+ */
 static void l4_addr_changed(struct sk_buff *skb, unsigned int l4, u8 proto,
 			    const __be32 *from, const __be32 *to, bool ipv6)
 {
@@ -198,7 +200,8 @@ static int set_ipv6(struct sk_buff *skb, const struct nfvs_key_ipv6 *k)
 
 /* The L4 offset of 'skb' if it is an unfragmented (or first fragment)
  * IPv4 or IPv6 packet of protocol 'want' with 'hlen' bytes of L4 header
- * made writable; else 0. */
+ * made writable; else 0.
+ */
 static unsigned int l4_offset(struct sk_buff *skb, u8 want, unsigned int hlen)
 {
 	unsigned int l3, l4;
@@ -314,7 +317,8 @@ static int pop_vlan(struct sk_buff *skb)
 	     !eth_type_vlan(((struct ethhdr *)skb->data)->h_proto)))
 		return 0;
 	/* skb_vlan_pop() moves an inner tag out of the frame into the skb;
-	 * put it back where userspace (and the next key) expects it. */
+	 * put it back where userspace (and the next key) expects it.
+	 */
 	err = skb_vlan_pop(skb);
 	if (!err && skb_vlan_tag_present(skb)) {
 		err = __vlan_insert_tag(skb, skb->vlan_proto,

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * datapath.c - nfvs.ko: module setup, datapaths, the packet path and
- * upcalls.
+ * nfvs.ko: module setup, datapaths, the packet path and upcalls.
  *
  * The generic netlink families live in dp_genl.c.
  */
@@ -24,6 +23,7 @@
 #include "flow_netlink.h"
 #include "vport.h"
 
+/* Serializes every change; see "DOC: Locking" in datapath.h. */
 DEFINE_MUTEX(nfvs_mutex);
 atomic_t nfvs_n_datapaths = ATOMIC_INIT(0);
 atomic_t nfvs_n_vports = ATOMIC_INIT(0);
@@ -196,7 +196,8 @@ err_size:
 }
 
 /* Returns true if a miss of 'hash' is to be suppressed; otherwise
- * records it. */
+ * records it.
+ */
 static bool upcall_is_dup(struct datapath *dp, u32 hash)
 {
 	struct nfvs_dedupe_slot *slot = &dp->dedupe[hash &
@@ -221,8 +222,8 @@ static void upcall_forget(struct datapath *dp, u32 hash)
 						    (NFVS_DEDUPE_SLOTS - 1)];
 
 	if (READ_ONCE(slot->hash) == hash)
-		WRITE_ONCE(slot->stamp, jiffies - msecs_to_jiffies(
-					NFVS_MAX_DEDUPE_MS) - 1);
+		WRITE_ONCE(slot->stamp,
+			   jiffies - msecs_to_jiffies(NFVS_MAX_DEDUPE_MS) - 1);
 }
 
 /**
@@ -444,7 +445,8 @@ static void dp_notify_work(struct work_struct *work)
 
 		if (READ_ONCE(dp->local->detached)) {
 			/* Cannot happen while the local device is kept in
-			 * its netns and out of "ip link del". */
+			 * its netns and out of "ip link del".
+			 */
 			nfvs_dp_destroy(dp);
 			continue;
 		}

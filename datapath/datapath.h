@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * datapath.h - datapaths, their ports and the packet path.
+ * Datapaths, their ports and the packet path.
  *
  * DOC: Locking
  *

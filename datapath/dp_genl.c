@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dp_genl.c - the generic netlink families: nfvs_datapath, nfvs_vport,
- * nfvs_flow and nfvs_packet.
+ * The generic netlink families: nfvs_datapath, nfvs_vport, nfvs_flow
+ * and nfvs_packet.
  *
  * Every operation needs CAP_NET_ADMIN (GENL_ADMIN_PERM) and is validated
  * strictly against its family's policy by the genetlink core: unknown
@@ -90,7 +90,8 @@ static size_t dp_msg_size(const struct datapath *dp)
 
 /* Fills a datapath message.  The dedupe time is write-only, so that
  * readers that know only the first ABI parse the reply.  Called with
- * nfvs_mutex. */
+ * nfvs_mutex.
+ */
 static int dp_fill(const struct datapath *dp, struct sk_buff *skb,
 		   u32 portid, u32 seq, u32 flags, u8 cmd)
 {
@@ -135,7 +136,8 @@ static int dp_reply(const struct datapath *dp, struct genl_info *info, u8 cmd)
 }
 
 /* Finds the datapath of a request by ifindex or, when the ifindex is 0,
- * by name. */
+ * by name.
+ */
 static struct datapath *dp_lookup_req(struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;
@@ -153,7 +155,8 @@ static struct datapath *dp_lookup_req(struct genl_info *info)
 }
 
 /* Applies the settable attributes of a NEW or SET request to 'dp'.
- * Nothing is changed if one is invalid. */
+ * Nothing is changed if one is invalid.
+ */
 static int dp_apply(struct datapath *dp, struct genl_info *info)
 {
 	struct nlattr *pids_attr = info->attrs[NFVS_DP_ATTR_UPCALL_PIDS];
@@ -413,7 +416,8 @@ static struct vport *vport_by_name(struct datapath *dp, const char *name)
 
 /* Finds the vport a request names, by number or by name.  With no
  * datapath in the header, a name is looked up in every datapath of the
- * netns.  Called with nfvs_mutex. */
+ * netns.  Called with nfvs_mutex.
+ */
 static struct vport *vport_lookup_req(struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;
@@ -588,7 +592,8 @@ static int vport_cmd_get(struct sk_buff *skb, struct genl_info *info)
 }
 
 /* Dumps a datapath's ports: cb->args[0] is the hash bucket, args[1] the
- * number of ports of that bucket already sent. */
+ * number of ports of that bucket already sent.
+ */
 static int vport_cmd_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct datapath *dp;
@@ -762,7 +767,8 @@ static int flow_key_req(struct genl_info *info, struct nfvs_key *key)
 }
 
 /* NEW: NLM_F_CREATE may add, NLM_F_REPLACE may modify; with neither
- * flag, NEW adds.  SET modifies (actions and/or CLEAR). */
+ * flag, NEW adds.  SET modifies (actions and/or CLEAR).
+ */
 static int flow_cmd_new_or_set(struct sk_buff *skb, struct genl_info *info)
 {
 	u16 nl_flags = info->nlhdr->nlmsg_flags;
@@ -925,7 +931,8 @@ out:
 }
 
 /* Dumps every flow; cb->args[0] is the next flow id to send.  Reads
- * under RCU, so a dump does not hold up flow setup. */
+ * under RCU, so a dump does not hold up flow setup.
+ */
 static int flow_cmd_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	unsigned long id, next = cb->args[0];
@@ -955,7 +962,8 @@ static int flow_cmd_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	rcu_read_unlock();
 	cb->args[0] = next;
 	/* A flow that does not fit in an empty message: the reader's
-	 * buffer is too small. */
+	 * buffer is too small.
+	 */
 	if (err && !skb->len)
 		return err;
 	return skb->len;
@@ -998,7 +1006,8 @@ static const struct nla_policy packet_policy[NFVS_PACKET_ATTR_MAX + 1] = {
 };
 
 /* Runs actions on a packet from userspace.  The packet's key is built
- * from the packet itself; of the request's key only in_port is used. */
+ * from the packet itself; of the request's key only in_port is used.
+ */
 static int packet_cmd_execute(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dp_genl.h - the generic netlink families of nfvs.ko.
+ * The generic netlink families of nfvs.ko.
  */
 #ifndef NFVS_DP_GENL_H
 #define NFVS_DP_GENL_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * flow.c - builds the exact-match key of a packet.
+ * Builds the exact-match key of a packet.
  *
  * Every header is pulled with pskb_may_pull() before a byte of it is
  * read, so a truncated or hostile packet can never be read past its end;
@@ -31,7 +31,8 @@
 #define ND_OPT_LEN	8	/* A link-layer address option. */
 
 /* Returns a pointer to the 'n' bytes at offset 'ofs' of the linear data
- * of 'skb', pulling them in first, or NULL if the packet is shorter. */
+ * of 'skb', pulling them in first, or NULL if the packet is shorter.
+ */
 static const u8 *key_pull(struct sk_buff *skb, unsigned int ofs,
 			  unsigned int n)
 {
@@ -47,7 +48,8 @@ static bool eth_type_is_vlan(__be16 type)
 
 /* Parses the Ethertype or 802.3 length at '*ofs' (two bytes known to be
  * there) and advances '*ofs' past what it used.  An 802.3 frame gives the
- * type of its Ethernet SNAP header, or NFVS_ETH_TYPE_NONE. */
+ * type of its Ethernet SNAP header, or NFVS_ETH_TYPE_NONE.
+ */
 static __be16 parse_ethertype(struct sk_buff *skb, unsigned int *ofs)
 {
 	static const u8 snap_hdr[6] = { 0xaa, 0xaa, 0x03, 0, 0, 0 };
@@ -97,7 +99,8 @@ static void parse_arp(struct sk_buff *skb, unsigned int ofs,
 
 /* Parses an ND solicitation or advertisement body: the target address and
  * the link-layer address options.  A repeated option with a nonzero
- * address makes the message invalid and zeroes the target. */
+ * address makes the message invalid and zeroes the target.
+ */
 static void parse_nd(struct sk_buff *skb, unsigned int ofs,
 		     unsigned int size, struct nfvs_key *key)
 {
@@ -147,7 +150,8 @@ invalid:
 /* Parses the L4 header at 'ofs', with 'size' bytes to the end of the IP
  * datagram.  Fields are set only when the fixed header is all there, and
  * only those that the key's attributes carry: ICMP for IPv4, ICMPv6 (and
- * ND) for IPv6. */
+ * ND) for IPv6.
+ */
 static void parse_l4(struct sk_buff *skb, unsigned int ofs,
 		     unsigned int size, bool ipv6, struct nfvs_key *key,
 		     struct nfvs_pkt_info *info)
@@ -280,7 +284,8 @@ static void parse_ipv6(struct sk_buff *skb, unsigned int ofs,
 		return;
 
 	/* The addresses are kept even if an extension header turns out
-	 * truncated; the other fields are not (as in userspace). */
+	 * truncated; the other fields are not (as in userspace).
+	 */
 	key->addr.ipv6.src = ip6->saddr;
 	key->addr.ipv6.dst = ip6->daddr;
 	tc_flow = ntohl(*(const __be32 *)ip6);
@@ -362,7 +367,8 @@ int nfvs_key_extract(struct sk_buff *skb, u32 in_port, struct nfvs_key *key,
 	memcpy(key->eth_src, p + ETH_ALEN, ETH_ALEN);
 
 	/* One tag, from the skb or else from the frame if the tag and the
-	 * type after it are all there; an inner tag shows as the type. */
+	 * type after it are all there; an inner tag shows as the type.
+	 */
 	if (skb_vlan_tag_present(skb)) {
 		if (eth_type_is_vlan(skb->vlan_proto))
 			key->vlan_tci = htons(skb_vlan_tag_get(skb) |

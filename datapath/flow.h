@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * flow.h - the exact-match flow key and its extraction from a packet.
+ * The exact-match flow key and its extraction from a packet.
  *
  * struct nfvs_key holds exactly the fields of the ABI's key attributes
  * (nfvs_abi.h).  It has a fixed layout and is always zeroed whole before
@@ -94,7 +94,7 @@ struct nfvs_key {
  * fragment); the fields below are valid.
  * @tcp_flags: the segment's flags (low 12 bits).
  * @tcp_seq: sequence number (host order).
- * @tcp_ack: acknowledgement number (host order).
+ * @tcp_ack: acknowledgment number (host order).
  * @tcp_win: window field (host order).
  * @tcp_hlen: TCP header length in bytes, from the data offset field.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * flow_netlink.c - flow keys and actions to and from netlink attributes.
+ * Flow keys and actions to and from netlink attributes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -62,7 +62,7 @@ struct key_buf {
 };
 
 static void canon_put(struct key_buf *b, u16 type, const void *data,
-		    unsigned int len)
+		      unsigned int len)
 {
 	struct nlattr *nla = (struct nlattr *)(b->data + b->size);
 	unsigned int total = nla_total_size(len);
@@ -78,7 +78,7 @@ static void canon_put(struct key_buf *b, u16 type, const void *data,
 }
 
 static void canon_put_l4(struct key_buf *b, const struct nfvs_key *key,
-		       bool ipv6)
+			 bool ipv6)
 {
 	struct nfvs_key_ports ports = { key->tp_src, key->tp_dst };
 	struct nfvs_key_icmp icmp = {
@@ -123,7 +123,8 @@ static void canon_put_l4(struct key_buf *b, const struct nfvs_key *key,
 }
 
 /* Builds the canonical attribute stream of 'key' in 'b'.  The order and
- * the rules are those of odp_key_from_flow() in lib/odp-util.c. */
+ * the rules are those of odp_key_from_flow() in lib/odp-util.c.
+ */
 static void canon_build(struct key_buf *b, const struct nfvs_key *key)
 {
 	struct nfvs_key_ethernet eth;
@@ -223,7 +224,8 @@ static void ports_from_attr(const struct nlattr *nla, struct nfvs_key *key)
 }
 
 /* Fills 'key' from the attributes in 'tb' as odp_key_to_flow() in
- * lib/odp-util.c reads them. */
+ * lib/odp-util.c reads them.
+ */
 static void key_from_attrs(struct nlattr **tb, struct nfvs_key *key)
 {
 	const struct nfvs_key_ethernet *eth;

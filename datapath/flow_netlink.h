@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * flow_netlink.h - flow keys and actions to and from netlink attributes.
+ * Flow keys and actions to and from netlink attributes.
  *
  * A key is accepted only in canonical form: exactly the attribute stream
  * that the datapath would send up for a packet with that key, in the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * flow_table.c - exact-match flows: table, per-CPU stats, action blocks.
+ * Exact-match flows: table, per-CPU stats, action blocks.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * flow_table.h - a datapath's exact-match flows.
+ * A datapath's exact-match flows.
  *
  * Flows live in an rhashtable keyed by the whole struct nfvs_key, read
  * under RCU by the packet path, and in an xarray indexed by a flow id, so
@@ -44,7 +44,7 @@ struct nfvs_actions {
  * @tcp_flags: OR of the flags of TCP segments.
  * @seq_valid: @seq_end, @ack and @win hold a segment's values.
  * @seq_end: highest sequence end (seq + payload + SYN + FIN).
- * @ack: acknowledgement of the last segment with ACK.
+ * @ack: acknowledgment of the last segment with ACK.
  * @win: window of that segment.
  */
 struct nfvs_flow_pcpu {

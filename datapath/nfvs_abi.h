@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * nfvs_abi.h - the generic netlink ABI between nfvs.ko and userspace.
+ * The generic netlink ABI between nfvs.ko and userspace.
  *
  * This is the one header shared by datapath/ and lib/.  The ABI is made of
  * attributes, never of struct layouts beyond the few fixed-size structs
@@ -61,6 +61,7 @@ enum nfvs_dp_attr {
 	NFVS_DP_ATTR_UPCALL_DEDUPE_MS,	/* __u32, 0: never suppress a miss */
 	__NFVS_DP_ATTR_MAX
 };
+
 #define NFVS_DP_ATTR_MAX (__NFVS_DP_ATTR_MAX - 1)
 
 /**
@@ -117,6 +118,7 @@ enum nfvs_vport_attr {
 	NFVS_VPORT_ATTR_PAD,
 	__NFVS_VPORT_ATTR_MAX
 };
+
 #define NFVS_VPORT_ATTR_MAX (__NFVS_VPORT_ATTR_MAX - 1)
 
 /* The local port, named after the datapath, is always port 0. */
@@ -153,6 +155,7 @@ enum nfvs_flow_attr {
 	NFVS_FLOW_ATTR_PAD,
 	__NFVS_FLOW_ATTR_MAX
 };
+
 #define NFVS_FLOW_ATTR_MAX (__NFVS_FLOW_ATTR_MAX - 1)
 
 struct nfvs_flow_stats {
@@ -164,7 +167,7 @@ struct nfvs_flow_stats {
  * struct nfvs_flow_tcp_seq - what a cached TCP flow saw of its segments.
  * @seq_end: highest sequence number end (seq + payload length, plus one
  * for SYN or FIN) seen, in host byte order; valid if @valid.
- * @ack: acknowledgement number of the last segment with ACK set.
+ * @ack: acknowledgment number of the last segment with ACK set.
  * @win: window field of that segment, unscaled.
  * @valid: nonzero once a segment was seen.
  *
@@ -199,6 +202,7 @@ enum nfvs_key_attr {
 	NFVS_KEY_ATTR_TCP_CTL,		/* __be16, SYN|FIN|RST of the packet */
 	__NFVS_KEY_ATTR_MAX
 };
+
 #define NFVS_KEY_ATTR_MAX (__NFVS_KEY_ATTR_MAX - 1)
 
 struct nfvs_key_ethernet {
@@ -268,6 +272,7 @@ enum nfvs_action_attr {
 	NFVS_ACTION_ATTR_POP_VLAN,	/* no payload */
 	__NFVS_ACTION_ATTR_MAX
 };
+
 #define NFVS_ACTION_ATTR_MAX (__NFVS_ACTION_ATTR_MAX - 1)
 
 /**
@@ -287,6 +292,7 @@ enum nfvs_userspace_attr {
 	NFVS_USERSPACE_ATTR_USERDATA,	/* opaque, returned in the upcall */
 	__NFVS_USERSPACE_ATTR_MAX
 };
+
 #define NFVS_USERSPACE_ATTR_MAX (__NFVS_USERSPACE_ATTR_MAX - 1)
 
 /* Packets. */
@@ -307,6 +313,7 @@ enum nfvs_packet_attr {
 	NFVS_PACKET_ATTR_HASH,		/* __u32 flow hash (handler choice) */
 	__NFVS_PACKET_ATTR_MAX
 };
+
 #define NFVS_PACKET_ATTR_MAX (__NFVS_PACKET_ATTR_MAX - 1)
 
 #endif /* _NFVS_ABI_H */

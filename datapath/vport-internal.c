@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vport-internal.c - ports whose device the datapath creates.
+ * Ports whose device the datapath creates.
  *
  * What the host stack transmits on an internal device enters the datapath
  * as if received on the port; what the datapath outputs to the port is
@@ -35,7 +35,8 @@ static struct internal_dev *internal_dev_priv(const struct net_device *dev)
 }
 
 /* The host sent a packet: it enters the datapath.  Called with
- * rcu_read_lock_bh. */
+ * rcu_read_lock_bh.
+ */
 static netdev_tx_t internal_dev_xmit(struct sk_buff *skb,
 				     struct net_device *dev)
 {

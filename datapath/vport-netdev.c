@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vport-netdev.c - ports that attach an existing Ethernet device.
+ * Ports that attach an existing Ethernet device.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,7 +14,8 @@
 #include "vport.h"
 
 /* Takes every packet the device receives into the datapath.  Called with
- * rcu_read_lock and bottom halves disabled. */
+ * rcu_read_lock and bottom halves disabled.
+ */
 static rx_handler_result_t netdev_frame_hook(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vport.c - datapath ports: creation, deletion, packets in and out, and
- * the netdevice notifier.
+ * Datapath ports: creation, deletion, packets in and out, and the
+ * netdevice notifier.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -107,7 +107,8 @@ void nfvs_vport_del(struct vport *vport)
 			nfvs_netdev_detach(vport);
 	}
 	/* Queued before rtnl_unlock(), which waits for the last reference
-	 * to an unregistered device: this callback drops ours. */
+	 * to an unregistered device: this callback drops ours.
+	 */
 	call_rcu(&vport->rcu, vport_free_rcu_cb);
 	rtnl_unlock();
 }
@@ -237,7 +238,8 @@ struct vport *nfvs_vport_from_dev_rcu(const struct net_device *dev)
 }
 
 /* A device is going away: detach it now, under RTNL, and let the work
- * item delete the vport and notify userspace under nfvs_mutex. */
+ * item delete the vport and notify userspace under nfvs_mutex.
+ */
 static int vport_netdev_event(struct notifier_block *nb, unsigned long event,
 			      void *ptr)
 {

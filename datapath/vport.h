@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vport.h - datapath ports.
+ * Datapath ports.
  *
  * A vport joins a net_device to a datapath.  A "netdev" vport attaches an
  * existing device with an rx handler; an "internal" vport is a device the
