@@ -33,8 +33,8 @@ $ctl show
 if [ $datapath = userspace ]; then
     # Two namespaces, 10.0.0.1 and 10.0.0.2, on veth pairs to br0.
     for ns in a b; do
-        # Recreated from scratch: a port whose device is gone when the
-        # daemon starts stays out of the datapath until re-added.
+        # Recreated from scratch, so that every run starts from the
+        # same topology.
         $ctl --if-exists del-port br0 demo-$ns
         ip netns del nfvs-demo-$ns 2>/dev/null || true
         ip link del demo-$ns 2>/dev/null || true

@@ -19,3 +19,6 @@ noinst_PROGRAMS += bench/bench-conntrack
 bench_bench_conntrack_SOURCES = bench/bench-conntrack.c
 bench_bench_conntrack_LDADD = lib/libnfvs.la
 EXTRA_DIST += bench/kmod-forward.py
+noinst_PROGRAMS += bench/bench-connrate
+bench_bench_connrate_SOURCES = bench/bench-connrate.c
+EXTRA_DIST += bench/perf-netns.sh

@@ -78,20 +78,38 @@ dp_packet_ol_reset(struct dp_packet *p)
  * checksum field is not inside the frame. */
 int dp_packet_ol_complete_csum(struct dp_packet *p);
 
-/* Cuts TCP GSO super-packet 'p' (IPv4 or IPv6, after Ethernet and any
- * VLAN tags) into segments of at most 'p->ol_gso_size' payload bytes, as
- * a TSO-capable NIC would: each segment has the headers of 'p' with the
- * IP length, IPv4 identification (incremented per segment) and header
- * checksum, TCP sequence number and checksum recomputed; FIN and PSH stay
- * only on the last segment, CWR only on the first.  Every segment is
- * complete (no offload state left) and has its layer offsets set.
+/* Resolves the GSO super-packet 'p' (IPv4 or IPv6, after Ethernet and
+ * any VLAN tags) in software, as a NIC would:
+ *
+ *   - TCP (DP_PACKET_GSO_TCPV4/TCPV6): segments of at most
+ *     'p->ol_gso_size' payload bytes, each with the headers of 'p' with
+ *     the IP length, IPv4 identification (incremented per segment) and
+ *     header checksum, TCP sequence number and checksum recomputed; FIN
+ *     and PSH stay only on the last segment, CWR only on the first.
+ *
+ *   - UDP segmentation (DP_PACKET_GSO_UDP_L4, "USO"): datagrams of at
+ *     most 'p->ol_gso_size' payload bytes, each with the headers of 'p',
+ *     its own UDP length and checksum, IP length, IPv4 identification
+ *     (incremented per datagram) and header checksum.
+ *
+ *   - UDP fragmentation (DP_PACKET_GSO_UDP, "UFO"), IPv4 only: the UDP
+ *     checksum is completed over the whole datagram, which is then cut
+ *     into IP fragments of at most 'p->ol_gso_size' bytes of IP payload
+ *     (rounded down to a multiple of 8), sharing the identification of
+ *     'p', with DF clear.  IPv6 UFO (which needs a fragment header and
+ *     identification that the virtio-net header does not carry) gives
+ *     EOPNOTSUPP: the caller drops and counts the packet.
+ *
+ * Every resulting packet is complete (no offload state left) and has its
+ * layer offsets set (a non-first fragment has no L4 offset).
  *
  * On success returns 0 and stores in '*segsp' a new array of '*n_segsp'
  * new packets; the caller frees each packet and the array.  A packet that
- * is not GSO, or is no longer than one segment, gives one segment.
- * Returns EOPNOTSUPP for UDP GSO types, and EINVAL if 'p' is not a
- * well-formed TCP packet of its GSO type or its gso_size is 0.  Does not
- * take ownership of 'p', but sets its layer offsets. */
+ * is not GSO, or is no longer than one segment, gives one packet.
+ * Returns EINVAL if 'p' is not a well-formed unfragmented packet of the
+ * protocol of its GSO type or family, if its gso_size is 0 (or below 8
+ * for UFO), or its GSO type is unknown; EOPNOTSUPP for IPv6 UFO.  Does
+ * not take ownership of 'p', but sets its layer offsets. */
 int dp_packet_ol_segment(struct dp_packet *p, struct dp_packet ***segsp,
                          size_t *n_segsp);
 

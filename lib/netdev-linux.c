@@ -13,7 +13,9 @@
  * super-packet can be 64 kB, and a ring sized for that in every frame
  * (or block) wastes most of its memory on ordinary 1500-byte frames,
  * while recvmmsg() scatters each packet into an MTU-sized dp_packet plus
- * a per-slot overflow buffer that only large packets touch.  The
+ * the tail of a per-slot 64 kB dp_packet that only large packets touch:
+ * a large packet becomes that big dp_packet, with only its first
+ * RX_STD_SIZE bytes copied over, so 64 kB of payload is never moved.  The
  * datapath keeps packets past the call, so a ring would need a copy out
  * of it anyway.  recvmmsg() costs one system call per batch of up to
  * NETDEV_MAX_BURST packets; bench/bench-netdev.c measures the result. */
@@ -48,15 +50,27 @@ VLOG_DEFINE_THIS_MODULE(netdev_linux);
 
 /* Every received frame lands in a dp_packet with room for this many bytes
  * (a full 1500-byte MTU frame with two VLAN tags); anything longer, a GSO
- * super-packet, spills into the slot's overflow buffer. */
+ * super-packet, spills into the slot's big packet past its first
+ * RX_STD_SIZE bytes, and takes that packet. */
 #define RX_STD_SIZE 1536
 #define RX_AUX_SIZE 65536
 
 #define VNET_HDR_SIZE sizeof(struct virtio_net_hdr)
 
+/* Tap offloads for UDP segmentation (Linux 6.2), missing from older
+ * headers. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
 struct rx_slot {
     struct dp_packet *packet;   /* Receives the first RX_STD_SIZE bytes. */
-    uint8_t *aux;               /* RX_AUX_SIZE bytes for the rest. */
+    struct dp_packet *big;      /* RX_STD_SIZE + RX_AUX_SIZE bytes; the
+                                 * rest lands after the first
+                                 * RX_STD_SIZE. */
     struct virtio_net_hdr vnet; /* The packet's virtio-net header. */
     union {                     /* PACKET_AUXDATA control message. */
         struct cmsghdr align;
@@ -142,7 +156,7 @@ rx_slots_init(struct netdev_linux *dev)
 
     for (i = 0; i < NETDEV_MAX_BURST; i++) {
         dev->rx[i].packet = NULL;
-        dev->rx[i].aux = xmalloc(RX_AUX_SIZE);
+        dev->rx[i].big = NULL;
     }
 }
 
@@ -153,7 +167,7 @@ rx_slots_uninit(struct netdev_linux *dev)
 
     for (i = 0; i < NETDEV_MAX_BURST; i++) {
         dp_packet_destroy(dev->rx[i].packet);
-        free(dev->rx[i].aux);
+        dp_packet_destroy(dev->rx[i].big);
     }
 }
 
@@ -286,7 +300,8 @@ out_free:
 
 /* Creates tap device 'name' for 'dev' with a virtio-net header and the
  * offloads that let the host stack hand over partial checksums and TCP
- * GSO packets, and brings it up.  The tap is not persistent: closing the
+ * GSO packets (and UDP GSO ones, on Linux 6.2 or later), and brings it
+ * up.  The tap is not persistent: closing the
  * fd deletes the device. */
 static int
 open_tap(struct netdev_linux *dev, const char *name)
@@ -320,7 +335,10 @@ open_tap(struct netdev_linux *dev, const char *name)
                  nfvs_strerror(error));
         goto out_close;
     }
-    if (ioctl(fd, TUNSETOFFLOAD, offloads)) {
+    /* A kernel older than 6.2 refuses the USO flags (EINVAL); then the
+     * host stack cuts UDP GSO packets before they reach the tap. */
+    if (ioctl(fd, TUNSETOFFLOAD, offloads | TUN_F_USO4 | TUN_F_USO6)
+        && ioctl(fd, TUNSETOFFLOAD, offloads)) {
         error = errno;
         VLOG_ERR("%s: TUNSETOFFLOAD failed (%s)", name,
                  nfvs_strerror(error));
@@ -512,18 +530,22 @@ find_auxdata(struct msghdr *msg)
     return NULL;
 }
 
-/* Points 'iov' at slot 'slot': header, standard buffer, overflow. */
+/* Points 'iov' at slot 'slot': header, standard buffer, overflow (the
+ * big packet past its first RX_STD_SIZE bytes). */
 static void
 rx_slot_prepare(struct rx_slot *slot, struct iovec iov[3])
 {
     if (!slot->packet) {
         slot->packet = dp_packet_create(RX_STD_SIZE);
     }
+    if (!slot->big) {
+        slot->big = dp_packet_create(RX_STD_SIZE + RX_AUX_SIZE);
+    }
     iov[0].iov_base = &slot->vnet;
     iov[0].iov_len = VNET_HDR_SIZE;
     iov[1].iov_base = dp_packet_data(slot->packet);
     iov[1].iov_len = RX_STD_SIZE;
-    iov[2].iov_base = slot->aux;
+    iov[2].iov_base = (char *) dp_packet_data(slot->big) + RX_STD_SIZE;
     iov[2].iov_len = RX_AUX_SIZE;
 }
 
@@ -534,7 +556,7 @@ rx_slot_finish(struct netdev_linux *dev, struct rx_slot *slot, size_t size,
                bool truncated, struct msghdr *msg)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-    struct dp_packet *p = slot->packet;
+    struct dp_packet *p;
     size_t frame;
 
     if (truncated || size < VNET_HDR_SIZE + ETH_HEADER_LEN) {
@@ -545,11 +567,13 @@ rx_slot_finish(struct netdev_linux *dev, struct rx_slot *slot, size_t size,
     }
     frame = size - VNET_HDR_SIZE;
     if (frame <= RX_STD_SIZE) {
-        dp_packet_set_size(p, frame);
+        p = slot->packet;
     } else {
-        dp_packet_set_size(p, RX_STD_SIZE);
-        dp_packet_put(p, slot->aux, frame - RX_STD_SIZE);
+        p = slot->big;
+        memcpy(dp_packet_data(p), dp_packet_data(slot->packet),
+               RX_STD_SIZE);
     }
+    dp_packet_set_size(p, frame);
     if (!vnet_hdr_to_packet(&slot->vnet, p)) {
         VLOG_WARN_RL(&rl, "%s: dropped packet with unsupported offload "
                      "state (flags %#x, gso type %#x)",
@@ -565,7 +589,11 @@ rx_slot_finish(struct netdev_linux *dev, struct rx_slot *slot, size_t size,
             reinsert_vlan(p, aux);
         }
     }
-    slot->packet = NULL;
+    if (p == slot->packet) {
+        slot->packet = NULL;
+    } else {
+        slot->big = NULL;
+    }
     return p;
 }
 
@@ -843,6 +871,7 @@ netdev_linux_send(struct netdev *netdev, struct dp_packet_batch *batch)
     int first_error = 0;
 
     for (i = 0; i < batch->count; i++) {
+        uint8_t gso_type = batch->packets[i]->ol_gso_type;
         struct dp_packet **out;
         size_t n_out, j;
         int error;
@@ -850,8 +879,12 @@ netdev_linux_send(struct netdev *netdev, struct dp_packet_batch *batch)
         error = prepare_tx(batch->packets[i], &out, &n_out);
         if (error) {
             VLOG_WARN_RL(&rl, "%s: dropped a packet whose offload state "
-                         "cannot be sent (%s)", netdev_get_name(netdev),
-                         nfvs_strerror(error));
+                         "(GSO type %u) cannot be sent (%s)%s",
+                         netdev_get_name(netdev), gso_type,
+                         nfvs_strerror(error),
+                         (error == EOPNOTSUPP
+                          ? ": IPv6 UDP fragmentation offload is not "
+                            "supported in software" : ""));
             count_tx(dev, 0, 0, 1);
             first_error = first_error ? first_error : error;
             continue;

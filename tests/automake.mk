@@ -151,3 +151,5 @@ SYSTEM_TESTSUITE_AT += tests/system-ct.at
 EXTRA_DIST += tests/rst-inject.py
 EXTRA_DIST += tests/kernel/nfvsnl.py tests/kernel/10-datapath.test tests/kernel/20-forward.test tests/kernel/30-hostile.test tests/kernel/40-churn.test
 EXTRA_DIST += tests/kernel/25-actions.test
+SYSTEM_TESTSUITE_AT += tests/system-userspace.at
+EXTRA_DIST += tests/udp-tool.py

@@ -203,8 +203,9 @@ test_dummy_pcap(int argc, char *argv[])
 
 /* dummy-offload FILE: sends on a dummy device with pcap FILE a TCP GSO
  * super-packet with a partial checksum (IPv4, 4000 bytes, MSS 1448), a
- * UDP packet with a partial checksum (IPv6), and a UDP GSO packet, which
- * is dropped. */
+ * UDP packet with a partial checksum (IPv6), a UDP segmentation (USO)
+ * super-packet (IPv4, 3000 bytes, 1400 per datagram), and an IPv6 UDP
+ * fragmentation (UFO) packet, which is dropped. */
 static int
 test_dummy_offload(int argc NFVS_UNUSED, char *argv[])
 {
@@ -226,9 +227,14 @@ test_dummy_offload(int argc NFVS_UNUSED, char *argv[])
     make_partial(p);
     batch.packets[batch.count++] = p;
 
-    p = build_packet(IPPROTO_UDP, false, 0, 0, 0, 0, 0, 3000);
+    p = build_packet(IPPROTO_UDP, false, 0, 0, 0, 7, 0, 3000);
     make_partial(p);
     dp_packet_ol_set_gso(p, DP_PACKET_GSO_UDP_L4, 1400);
+    batch.packets[batch.count++] = p;
+
+    p = build_packet(IPPROTO_UDP, true, 0, 0, 0, 0, 0, 3000);
+    make_partial(p);
+    dp_packet_ol_set_gso(p, DP_PACKET_GSO_UDP, 1400);
     batch.packets[batch.count++] = p;
 
     CHECK(netdev_send(netdev, &batch) == EOPNOTSUPP);
@@ -475,6 +481,123 @@ test_gso(int argc NFVS_UNUSED, char *argv[])
     return 0;
 }
 
+/* uso IPV6 VLAN SIZE SEG: cuts a UDP segmentation (USO) super-packet of
+ * SIZE payload bytes into datagrams of SEG bytes and checks every one
+ * byte for byte against the datagram a sender would have built; prints
+ * one line per datagram. */
+static int
+test_uso(int argc NFVS_UNUSED, char *argv[])
+{
+    int ipv6 = atoi(argv[1]), vlan = atoi(argv[2]);
+    size_t size = atoi(argv[3]), seg = atoi(argv[4]);
+    struct dp_packet **segs, *p;
+    size_t n_segs, i, ofs;
+    int error;
+
+    p = build_packet(IPPROTO_UDP, ipv6, vlan, 0, 0, 100, 0, size);
+    make_partial(p);
+    dp_packet_ol_set_gso(p, DP_PACKET_GSO_UDP_L4, seg);
+    error = dp_packet_ol_segment(p, &segs, &n_segs);
+    if (error) {
+        printf("error: %s\n", nfvs_strerror(error));
+        dp_packet_destroy(p);
+        return 0;
+    }
+
+    ofs = 0;
+    for (i = 0; i < n_segs; i++) {
+        size_t seg_size = NFVS_MIN(seg, size - ofs);
+        const struct udp_header *udp;
+        struct dp_packet *expect;
+
+        expect = build_packet(IPPROTO_UDP, ipv6, vlan, 0, 0, 100 + i, ofs,
+                              seg_size);
+        CHECK(dp_packet_size(segs[i]) == dp_packet_size(expect));
+        CHECK(!memcmp(dp_packet_data(segs[i]), dp_packet_data(expect),
+                      dp_packet_size(expect)));
+        CHECK(!segs[i]->ol_flags && !dp_packet_ol_is_gso(segs[i]));
+        CHECK(segs[i]->l4_ofs == expect->l4_ofs);
+
+        udp = dp_packet_l4(segs[i]);
+        printf("%zu: frame %zu, payload %zu, udp len %u", i,
+               dp_packet_size(segs[i]), seg_size,
+               (unsigned int) ntohs(udp->udp_len));
+        if (!ipv6) {
+            const struct ip_header *ip = dp_packet_l3(segs[i]);
+
+            printf(", id %u", (unsigned int) ntohs(ip->ip_id));
+        }
+        printf("\n");
+        ofs += seg_size;
+        dp_packet_destroy(expect);
+        dp_packet_destroy(segs[i]);
+    }
+    CHECK(ofs == size);
+    free(segs);
+    dp_packet_destroy(p);
+    return 0;
+}
+
+/* ufo VLAN SIZE FRAG: cuts an IPv4 UDP fragmentation (UFO) packet of SIZE
+ * payload bytes, with a partial checksum, into fragments of FRAG bytes
+ * of IP payload; checks each fragment's header and that together they
+ * carry exactly the complete datagram; prints one line per fragment. */
+static int
+test_ufo(int argc NFVS_UNUSED, char *argv[])
+{
+    int vlan = atoi(argv[1]);
+    size_t size = atoi(argv[2]), frag = atoi(argv[3]);
+    struct dp_packet **segs, *p, *good;
+    size_t n_segs, i, ofs, good_l3;
+    const struct ip_header *good_ip;
+    int error;
+
+    good = build_packet(IPPROTO_UDP, false, vlan, 0, 0, 300, 0, size);
+    good_l3 = good->l3_ofs;
+    good_ip = dp_packet_l3(good);
+    p = dp_packet_clone(good);
+    make_partial(p);
+    dp_packet_ol_set_gso(p, DP_PACKET_GSO_UDP, frag);
+    error = dp_packet_ol_segment(p, &segs, &n_segs);
+    if (error) {
+        printf("error: %s\n", nfvs_strerror(error));
+        dp_packet_destroy(p);
+        dp_packet_destroy(good);
+        return 0;
+    }
+
+    ofs = 0;
+    for (i = 0; i < n_segs; i++) {
+        const struct ip_header *ip = dp_packet_l3(segs[i]);
+        size_t ip_size = dp_packet_size(segs[i]) - good_l3 - IP_HEADER_LEN;
+        uint16_t frag_off = ntohs(ip->ip_frag_off);
+
+        CHECK(!memcmp(dp_packet_data(segs[i]), dp_packet_data(good),
+                      good_l3));
+        CHECK(ip->ip_id == good_ip->ip_id);
+        CHECK(ntohs(ip->ip_tot_len) == ip_size + IP_HEADER_LEN);
+        CHECK(!csum(ip, IP_HEADER_LEN) || csum(ip, IP_HEADER_LEN)
+              == 0xffff);
+        CHECK((size_t) (frag_off & IP_FRAG_OFF_MASK) * 8 == ofs);
+        CHECK(!memcmp((char *) (ip + 1),
+                      (char *) good_ip + IP_HEADER_LEN + ofs, ip_size));
+        CHECK(!segs[i]->ol_flags && !dp_packet_ol_is_gso(segs[i]));
+        CHECK(i ? segs[i]->l4_ofs == UINT16_MAX
+              : segs[i]->l4_ofs == good->l4_ofs);
+        printf("%zu: frame %zu, offset %zu,%s%s\n", i,
+               dp_packet_size(segs[i]), ofs,
+               frag_off & IP_MORE_FRAGMENTS ? " mf" : "",
+               frag_off & IP_DONT_FRAGMENT ? " df" : "");
+        ofs += ip_size;
+        dp_packet_destroy(segs[i]);
+    }
+    CHECK(good_l3 + IP_HEADER_LEN + ofs == dp_packet_size(good));
+    free(segs);
+    dp_packet_destroy(p);
+    dp_packet_destroy(good);
+    return 0;
+}
+
 /* gso-bad: packets that cannot be segmented. */
 static int
 test_gso_bad(int argc NFVS_UNUSED, char *argv[] NFVS_UNUSED)
@@ -483,18 +606,32 @@ test_gso_bad(int argc NFVS_UNUSED, char *argv[] NFVS_UNUSED)
     struct dp_packet *p;
     size_t n_segs;
 
-    /* UDP GSO is not implemented in software. */
-    p = build_packet(IPPROTO_UDP, false, 0, 0, 0, 0, 0, 3000);
-    dp_packet_ol_set_gso(p, DP_PACKET_GSO_UDP_L4, 1000);
-    CHECK(dp_packet_ol_segment(p, &segs, &n_segs) == EOPNOTSUPP);
-    CHECK(!segs && !n_segs);
+    /* IPv6 UFO is not implemented in software. */
+    p = build_packet(IPPROTO_UDP, true, 0, 0, 0, 0, 0, 3000);
     dp_packet_ol_set_gso(p, DP_PACKET_GSO_UDP, 1000);
     CHECK(dp_packet_ol_segment(p, &segs, &n_segs) == EOPNOTSUPP);
+    CHECK(!segs && !n_segs);
+    dp_packet_destroy(p);
+
+    /* UFO with less than 8 bytes per fragment, USO with 0. */
+    p = build_packet(IPPROTO_UDP, false, 0, 0, 0, 0, 0, 3000);
+    dp_packet_ol_set_gso(p, DP_PACKET_GSO_UDP, 7);
+    CHECK(dp_packet_ol_segment(p, &segs, &n_segs) == EINVAL);
+    dp_packet_ol_set_gso(p, DP_PACKET_GSO_UDP_L4, 0);
+    CHECK(dp_packet_ol_segment(p, &segs, &n_segs) == EINVAL);
     /* A TCP GSO type on a UDP packet. */
     dp_packet_ol_set_gso(p, DP_PACKET_GSO_TCPV4, 1000);
     CHECK(dp_packet_ol_segment(p, &segs, &n_segs) == EINVAL);
     /* An unknown type. */
     dp_packet_ol_set_gso(p, 42, 1000);
+    CHECK(dp_packet_ol_segment(p, &segs, &n_segs) == EINVAL);
+    dp_packet_destroy(p);
+
+    /* UDP GSO types on a TCP packet. */
+    p = build_packet(IPPROTO_TCP, false, 0, 0, TCP_ACK, 0, 0, 3000);
+    dp_packet_ol_set_gso(p, DP_PACKET_GSO_UDP_L4, 1000);
+    CHECK(dp_packet_ol_segment(p, &segs, &n_segs) == EINVAL);
+    dp_packet_ol_set_gso(p, DP_PACKET_GSO_UDP, 1000);
     CHECK(dp_packet_ol_segment(p, &segs, &n_segs) == EINVAL);
     dp_packet_destroy(p);
 
@@ -538,6 +675,8 @@ test_netdev_main(int argc, char *argv[])
         { "dummy-queue", 0, test_dummy_queue },
         { "csum", 0, test_csum },
         { "gso", 4, test_gso },
+        { "uso", 4, test_uso },
+        { "ufo", 3, test_ufo },
         { "gso-bad", 0, test_gso_bad },
     };
     size_t i;
@@ -552,7 +691,8 @@ test_netdev_main(int argc, char *argv[])
     }
     fprintf(stderr, "usage: test-netdev dummy-pcap FILE HEX... | "
             "dummy-offload FILE | dummy-queue | csum | "
-            "gso IPV6 VLAN SIZE MSS | gso-bad\n");
+            "gso IPV6 VLAN SIZE MSS | uso IPV6 VLAN SIZE SEG | "
+            "ufo VLAN SIZE FRAG | gso-bad\n");
     return 1;
 }
 

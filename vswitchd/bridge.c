@@ -1127,6 +1127,40 @@ bridge_set_run_timeouts(struct bridge_set *bs, long long int now)
     return NFVS_MAX(next, now + 10);
 }
 
+/* Tries again to add to 'br''s datapath each system port of 'br' that is
+ * not in it because its device did not exist when the port was loaded
+ * from the config db, if that device exists now, as Open vSwitch does
+ * for an interface that appears after the daemon started. */
+static void
+bridge_retry_ports(struct bridge *br)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    bool joined = false;
+    struct port *port;
+
+    HMAP_FOR_EACH (port, node, &br->ports) {
+        char *msg = NULL;
+
+        if (port->dp_port != UINT32_MAX || strcmp(port->type, "system")
+            || !if_nametoindex(port->name)) {
+            continue;
+        }
+        if (ofproto_dpif_port_add(br->dp, port->name, port->type,
+                                  &port->dp_port, &msg)) {
+            VLOG_WARN_RL(&rl, "bridge %s: %s", br->name, msg);
+            port->dp_port = UINT32_MAX;
+        } else {
+            VLOG_INFO("bridge %s: port %s joined the datapath (its device "
+                      "appeared)", br->name, port->name);
+            joined = true;
+        }
+        free(msg);
+    }
+    if (joined) {
+        bridge_sync_ports(br);
+    }
+}
+
 long long int
 bridge_set_run_datapaths(struct bridge_set *bs, long long int now)
 {
@@ -1136,9 +1170,14 @@ bridge_set_run_datapaths(struct bridge_set *bs, long long int now)
     /* Revalidation runs in each datapath's own revalidator thread; only
      * dummy datapaths need the main thread, to move their packets. */
     HMAP_FOR_EACH (br, node, &bs->bridges) {
-        if (br->dp && !strcmp(ofproto_dpif_type(br->dp), "dummy")) {
+        if (!br->dp) {
+            continue;
+        }
+        if (!strcmp(ofproto_dpif_type(br->dp), "dummy")) {
             ofproto_dpif_run(br->dp);
             dummy = true;
+        } else {
+            bridge_retry_ports(br);
         }
     }
     return now + (dummy ? BRIDGE_DUMMY_RUN_INTERVAL : 1000);

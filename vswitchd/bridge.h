@@ -120,8 +120,9 @@ long long int bridge_set_run_timeouts(struct bridge_set *,
                                       long long int now);
 
 /* Runs the datapaths at 'now': forwards on dummy datapaths (the others
- * have their own threads).  Returns the earliest time (ms) it should run
- * again. */
+ * have their own threads), and adds to its datapath each system port
+ * whose device was missing when it was loaded, once the device exists.
+ * Returns the earliest time (ms) it should run again. */
 long long int bridge_set_run_datapaths(struct bridge_set *,
                                        long long int now);
 
