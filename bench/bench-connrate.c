@@ -1,10 +1,14 @@
 /* bench/bench-connrate.c: traffic generators for bench/perf-netns.sh.
  *
- *   bench-connrate server ADDR PORT
- *       listens on ADDR:PORT; accepts and closes connections until killed
- *   bench-connrate client ADDR PORT SECONDS
+ *   bench-connrate server ADDR PORT [PROCS]
+ *       listens on ADDR:PORT; accepts and closes connections until killed,
+ *       in PROCS (default 1) processes sharing the socket, so that many
+ *       clients do not overflow the accept queue of one starved server
+ *   bench-connrate client ADDR PORT SECONDS [CLIENTS]
  *       connects to ADDR:PORT and closes again, one connection at a time,
- *       for SECONDS; prints "N conns in S s: R conn/s"
+ *       for SECONDS; prints "N conns in S s: R conn/s (F failed)".  With
+ *       CLIENTS (default 1) processes doing so at once, N and R are their
+ *       sums.
  *   bench-connrate udp-flows ADDR SECONDS
  *       sends 18-byte UDP datagrams to ADDR for SECONDS, each on a new
  *       5-tuple (64 source sockets, destination ports 1024...65535 in
@@ -21,10 +25,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,7 +81,7 @@ set_port(struct sockaddr_storage *ss, int port)
 }
 
 static int
-run_server(const char *addr, int port)
+run_server(const char *addr, int port, int n_procs)
 {
     struct sockaddr_storage ss;
     socklen_t len;
@@ -86,9 +93,29 @@ run_server(const char *addr, int port)
     if (fd < 0
         || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one)
         || bind(fd, (struct sockaddr *) &ss, len)
-        || listen(fd, 1024)) {
+        || listen(fd, 4096)) {
         perror("bench-connrate: server");
         return 1;
+    }
+    if (n_procs < 1 || n_procs > 1024) {
+        fprintf(stderr, "bench-connrate: PROCS must be 1...1024\n");
+        return 1;
+    }
+    /* Killing the first process stops them all: the others get SIGTERM
+     * when it dies. */
+    while (--n_procs > 0) {
+        pid_t pid = fork();
+
+        if (pid < 0) {
+            perror("bench-connrate: fork");
+            return 1;
+        } else if (!pid) {
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (getppid() == 1) {
+                return 0;
+            }
+            break;
+        }
     }
     for (;;) {
         int conn = accept(fd, NULL, NULL);
@@ -102,8 +129,12 @@ run_server(const char *addr, int port)
     }
 }
 
+/* One client: connects and closes for 'seconds', stores the counts of
+ * connections made and failed in '*np' and '*failedp' and the time taken
+ * in '*elapsedp'.  Returns 0, or 1 after printing an error. */
 static int
-run_client(const char *addr, int port, double seconds)
+client_loop(const char *addr, int port, double seconds, unsigned long *np,
+            unsigned long *failedp, double *elapsedp)
 {
     struct sockaddr_storage ss;
     unsigned long n = 0, failed = 0;
@@ -130,8 +161,89 @@ run_client(const char *addr, int port, double seconds)
         close(fd);
         now = now_sec();
     } while (now < end);
-    printf("%lu conns in %.2f s: %.0f conn/s (%lu failed)\n", n,
-           now - start, n / (now - start), failed);
+    *np = n;
+    *failedp = failed;
+    *elapsedp = now - start;
+    return 0;
+}
+
+/* Runs 'n_clients' client_loop()s in as many processes, each reporting
+ * its counts through a pipe, and prints their sums. */
+static int
+run_client(const char *addr, int port, double seconds, int n_clients)
+{
+    unsigned long n = 0, failed = 0;
+    double elapsed = 0;
+    int status = 0;
+    int fds[2];
+    int i;
+
+    if (n_clients < 1 || n_clients > 1024) {
+        fprintf(stderr, "bench-connrate: CLIENTS must be 1...1024\n");
+        return 1;
+    }
+    if (n_clients == 1) {
+        if (client_loop(addr, port, seconds, &n, &failed, &elapsed)) {
+            return 1;
+        }
+        printf("%lu conns in %.2f s: %.0f conn/s (%lu failed)\n", n,
+               elapsed, n / elapsed, failed);
+        return 0;
+    }
+    if (pipe(fds)) {
+        perror("bench-connrate: pipe");
+        return 1;
+    }
+    for (i = 0; i < n_clients; i++) {
+        pid_t pid = fork();
+
+        if (pid < 0) {
+            perror("bench-connrate: fork");
+            return 1;
+        } else if (!pid) {
+            double report[3];
+            unsigned long cn, cf;
+            double ce;
+
+            close(fds[0]);
+            if (client_loop(addr, port, seconds, &cn, &cf, &ce)) {
+                _exit(1);
+            }
+            report[0] = cn;
+            report[1] = cf;
+            report[2] = ce;
+            /* Writes under PIPE_BUF bytes are atomic. */
+            _exit(write(fds[1], report, sizeof report) != sizeof report);
+        }
+    }
+    close(fds[1]);
+    for (;;) {
+        double report[3];
+        ssize_t r = read(fds[0], report, sizeof report);
+
+        if (r != sizeof report) {
+            break;
+        }
+        n += report[0];
+        failed += report[1];
+        if (report[2] > elapsed) {
+            elapsed = report[2];
+        }
+    }
+    close(fds[0]);
+    for (i = 0; i < n_clients; i++) {
+        int st;
+
+        if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+            status = 1;
+        }
+    }
+    if (status || elapsed <= 0) {
+        fprintf(stderr, "bench-connrate: a client failed\n");
+        return 1;
+    }
+    printf("%lu conns in %.2f s: %.0f conn/s (%lu failed, %d clients)\n",
+           n, elapsed, n / elapsed, failed, n_clients);
     return 0;
 }
 
@@ -176,15 +288,17 @@ run_udp_flows(const char *addr, double seconds)
 int
 main(int argc, char *argv[])
 {
-    if (argc == 4 && !strcmp(argv[1], "server")) {
-        return run_server(argv[2], atoi(argv[3]));
-    } else if (argc == 5 && !strcmp(argv[1], "client")) {
-        return run_client(argv[2], atoi(argv[3]), atof(argv[4]));
+    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "server")) {
+        return run_server(argv[2], atoi(argv[3]),
+                          argc == 5 ? atoi(argv[4]) : 1);
+    } else if ((argc == 5 || argc == 6) && !strcmp(argv[1], "client")) {
+        return run_client(argv[2], atoi(argv[3]), atof(argv[4]),
+                          argc == 6 ? atoi(argv[5]) : 1);
     } else if (argc == 4 && !strcmp(argv[1], "udp-flows")) {
         return run_udp_flows(argv[2], atof(argv[3]));
     }
-    fprintf(stderr, "usage: bench-connrate server ADDR PORT\n"
-            "       bench-connrate client ADDR PORT SECONDS\n"
+    fprintf(stderr, "usage: bench-connrate server ADDR PORT [PROCS]\n"
+            "       bench-connrate client ADDR PORT SECONDS [CLIENTS]\n"
             "       bench-connrate udp-flows ADDR SECONDS\n");
     return 1;
 }
