@@ -12,8 +12,8 @@
 
 #define IPPROTO_ICMPV6_ 58
 
-static uint8_t
-frag_to_odp(uint8_t nw_frag)
+uint8_t
+odp_frag_type(uint8_t nw_frag)
 {
     return (!(nw_frag & FLOW_NW_FRAG_ANY) ? NFVS_FRAG_TYPE_NONE
             : nw_frag & FLOW_NW_FRAG_LATER ? NFVS_FRAG_TYPE_LATER
@@ -94,7 +94,7 @@ odp_key_from_flow(struct nl_buf *key, const struct flow *flow,
         ip.ipv4_proto = flow->nw_proto;
         ip.ipv4_tos = flow->nw_tos;
         ip.ipv4_ttl = flow->nw_ttl;
-        ip.ipv4_frag = frag_to_odp(flow->nw_frag);
+        ip.ipv4_frag = odp_frag_type(flow->nw_frag);
         nl_put_unspec(key, NFVS_KEY_ATTR_IPV4, &ip, sizeof ip);
         if (!(flow->nw_frag & FLOW_NW_FRAG_LATER)) {
             put_l4_key(key, flow, false);
@@ -108,7 +108,7 @@ odp_key_from_flow(struct nl_buf *key, const struct flow *flow,
         ip.ipv6_proto = flow->nw_proto;
         ip.ipv6_tclass = flow->nw_tos;
         ip.ipv6_hlimit = flow->nw_ttl;
-        ip.ipv6_frag = frag_to_odp(flow->nw_frag);
+        ip.ipv6_frag = odp_frag_type(flow->nw_frag);
         nl_put_unspec(key, NFVS_KEY_ATTR_IPV6, &ip, sizeof ip);
         if (!(flow->nw_frag & FLOW_NW_FRAG_LATER)) {
             put_l4_key(key, flow, true);

@@ -46,4 +46,7 @@ void odp_put_output(struct nl_buf *, uint32_t dp_port);
 void odp_put_push_vlan(struct nl_buf *, uint16_t tpid, uint16_t tci);
 void odp_put_pop_vlan(struct nl_buf *);
 
+/* The NFVS_FRAG_TYPE_* of a flow's FLOW_NW_FRAG_* bits 'nw_frag'. */
+uint8_t odp_frag_type(uint8_t nw_frag);
+
 #endif /* odp-util.h */

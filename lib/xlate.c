@@ -142,10 +142,7 @@ commit_l3(struct xlate_ctx *ctx)
         ip.ipv4_proto = f->nw_proto;
         ip.ipv4_tos = f->nw_tos;
         ip.ipv4_ttl = f->nw_ttl;
-        ip.ipv4_frag = (!(f->nw_frag & FLOW_NW_FRAG_ANY)
-                        ? NFVS_FRAG_TYPE_NONE
-                        : f->nw_frag & FLOW_NW_FRAG_LATER
-                        ? NFVS_FRAG_TYPE_LATER : NFVS_FRAG_TYPE_FIRST);
+        ip.ipv4_frag = odp_frag_type(f->nw_frag);
         commit_set(&ctx->xout->odp_actions, NFVS_KEY_ATTR_IPV4, &ip,
                    sizeof ip);
     } else if (dl_type == ETH_TYPE_IPV6) {
@@ -163,10 +160,7 @@ commit_l3(struct xlate_ctx *ctx)
         ip.ipv6_proto = f->nw_proto;
         ip.ipv6_tclass = f->nw_tos;
         ip.ipv6_hlimit = f->nw_ttl;
-        ip.ipv6_frag = (!(f->nw_frag & FLOW_NW_FRAG_ANY)
-                        ? NFVS_FRAG_TYPE_NONE
-                        : f->nw_frag & FLOW_NW_FRAG_LATER
-                        ? NFVS_FRAG_TYPE_LATER : NFVS_FRAG_TYPE_FIRST);
+        ip.ipv6_frag = odp_frag_type(f->nw_frag);
         commit_set(&ctx->xout->odp_actions, NFVS_KEY_ATTR_IPV6, &ip,
                    sizeof ip);
     } else {

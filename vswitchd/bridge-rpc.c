@@ -165,10 +165,8 @@ rpc_port_list(json_t *params, json_t **errorp, void *bs_)
     if (!rpc_params_unpack(params, errorp, "{s:s}", "bridge", &br_name)) {
         return NULL;
     }
-    br = bridge_find(bs, br_name);
+    br = bridge_rpc_find(bs, br_name, errorp);
     if (!br) {
-        *errorp = rpc_error_create(RPC_ERR_NOT_FOUND, "no bridge named %s",
-                                   br_name);
         return NULL;
     }
     list = json_array();
@@ -365,4 +363,16 @@ bridge_rpc_register(struct rpc_server *server, struct bridge_set *bs)
     rpc_server_register(server, "log.set", rpc_log_set, NULL);
     rpc_server_register(server, "log.list", rpc_log_list, NULL);
     rpc_server_register(server, "version", rpc_version, NULL);
+}
+
+struct bridge *
+bridge_rpc_find(struct bridge_set *bs, const char *name, json_t **errorp)
+{
+    struct bridge *br = bridge_find(bs, name);
+
+    if (!br) {
+        *errorp = rpc_error_create(RPC_ERR_NOT_FOUND, "no bridge named %s",
+                                   name);
+    }
+    return br;
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bridge-rpc.h"
 #include "bridge.h"
 #include "conntrack.h"
 #include "dynamic-string.h"
@@ -13,18 +14,6 @@
 #include "ofproto.h"
 #include "rpc-server.h"
 #include "util.h"
-
-static struct bridge *
-find_bridge(struct bridge_set *bs, const char *name, json_t **errorp)
-{
-    struct bridge *br = bridge_find(bs, name);
-
-    if (!br) {
-        *errorp = rpc_error_create(RPC_ERR_NOT_FOUND, "no bridge named %s",
-                                   name);
-    }
-    return br;
-}
 
 /* Unpacks the optional "zone" member 'zone' into '*zonep'; returns false
  * with an error if it is out of range. */
@@ -76,7 +65,7 @@ rpc_ct_dump(json_t *params, json_t **errorp, void *bs)
                            &br_name, "zone", &zone_arg)) {
         return NULL;
     }
-    br = find_bridge(bs, br_name, errorp);
+    br = bridge_rpc_find(bs, br_name, errorp);
     if (!br || (zone_arg != -1 && !get_zone(zone_arg, &zone, errorp))) {
         return NULL;
     }
@@ -213,7 +202,7 @@ rpc_ct_flush(json_t *params, json_t **errorp, void *bs)
                            &br_name, "zone", &zone_arg, "tuple", &tuple_s)) {
         return NULL;
     }
-    br = find_bridge(bs, br_name, errorp);
+    br = bridge_rpc_find(bs, br_name, errorp);
     if (!br || (zone_arg != -1 && !get_zone(zone_arg, &zone, errorp))) {
         return NULL;
     }
@@ -250,7 +239,7 @@ rpc_ct_stats(json_t *params, json_t **errorp, void *bs)
     if (!rpc_params_unpack(params, errorp, "{s:s}", "bridge", &br_name)) {
         return NULL;
     }
-    br = find_bridge(bs, br_name, errorp);
+    br = bridge_rpc_find(bs, br_name, errorp);
     if (!br) {
         return NULL;
     }
@@ -293,7 +282,7 @@ rpc_ct_timeouts(json_t *params, json_t **errorp, void *bs)
     if (!rpc_params_unpack(params, errorp, "{s:s}", "bridge", &br_name)) {
         return NULL;
     }
-    br = find_bridge(bs, br_name, errorp);
+    br = bridge_rpc_find(bs, br_name, errorp);
     if (!br) {
         return NULL;
     }
@@ -328,7 +317,7 @@ rpc_ct_set_timeout(json_t *params, json_t **errorp, void *bs)
                            &br_name, "name", &name, "seconds", &secs)) {
         return NULL;
     }
-    br = find_bridge(bs, br_name, errorp);
+    br = bridge_rpc_find(bs, br_name, errorp);
     if (!br) {
         return NULL;
     }
@@ -361,7 +350,7 @@ rpc_ct_set_limit(json_t *params, json_t **errorp, void *bs)
                            &br_name, "zone", &zone_arg, "limit", &limit)) {
         return NULL;
     }
-    br = find_bridge(bs, br_name, errorp);
+    br = bridge_rpc_find(bs, br_name, errorp);
     if (!br || (zone_arg != -1 && !get_zone(zone_arg, &zone, errorp))) {
         return NULL;
     }

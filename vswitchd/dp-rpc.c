@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bridge-rpc.h"
 #include "bridge.h"
 #include "dpif.h"
 #include "dynamic-string.h"
@@ -23,11 +24,9 @@ select_bridges(struct bridge_set *bs, const char *name, size_t *n,
     size_t i, j;
 
     if (name) {
-        struct bridge *br = bridge_find(bs, name);
+        struct bridge *br = bridge_rpc_find(bs, name, errorp);
 
         if (!br) {
-            *errorp = rpc_error_create(RPC_ERR_NOT_FOUND,
-                                       "no bridge named %s", name);
             return NULL;
         }
         if (!br->dp) {

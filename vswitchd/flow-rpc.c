@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bridge-rpc.h"
 #include "bridge.h"
 #include "dynamic-string.h"
 #include "flow-table.h"
@@ -180,18 +181,6 @@ rpc_flow_replace(json_t *params, json_t **errorp, void *bs_)
     return json_pack("{s:I}", "n_changes", (json_int_t) n_changes);
 }
 
-static struct bridge *
-find_bridge(struct bridge_set *bs, const char *name, json_t **errorp)
-{
-    struct bridge *br = bridge_find(bs, name);
-
-    if (!br) {
-        *errorp = rpc_error_create(RPC_ERR_NOT_FOUND, "no bridge named %s",
-                                   name);
-    }
-    return br;
-}
-
 static json_t *
 rpc_flow_dump(json_t *params, json_t **errorp, void *bs_)
 {
@@ -209,7 +198,7 @@ rpc_flow_dump(json_t *params, json_t **errorp, void *bs_)
                            "no_stats", &no_stats)) {
         return NULL;
     }
-    br = find_bridge(bs, br_name, errorp);
+    br = bridge_rpc_find(bs, br_name, errorp);
     if (!br) {
         return NULL;
     }
@@ -252,7 +241,7 @@ rpc_trace(json_t *params, json_t **errorp, void *bs_)
                            "generate", &generate)) {
         return NULL;
     }
-    br = find_bridge(bs, br_name, errorp);
+    br = bridge_rpc_find(bs, br_name, errorp);
     if (!br) {
         return NULL;
     }
