@@ -403,6 +403,10 @@ conntrack_run(struct conntrack *ct, long long now)
             }
         }
     }
+    if (n) {
+        hmap_shrink(&ct->by_tuple);
+        hmap_shrink(&ct->by_id);
+    }
     return n;
 }
 

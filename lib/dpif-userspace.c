@@ -426,6 +426,7 @@ dpif_userspace_flow_del(struct dpif *dpif, const void *key, size_t key_size,
             flow_stats_read(flow, stats);
         }
         flow_remove(dp, flow);
+        hmap_shrink(&dp->flows);
     }
     pthread_rwlock_unlock(&dp->flow_lock);
     return flow ? 0 : ENOENT;

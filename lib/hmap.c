@@ -96,8 +96,18 @@ hmap_remove(struct hmap *hmap, struct hmap_node *node)
     }
     *bucket = node->next;
     hmap->n--;
-    if (hmap->mask > 7 && hmap->n < (hmap->mask + 1) / 4) {
-        hmap_resize(hmap, hmap->mask / 2);
+}
+
+void
+hmap_shrink(struct hmap *hmap)
+{
+    size_t mask = hmap->mask;
+
+    while (mask > 7 && hmap->n < (mask + 1) / 4) {
+        mask /= 2;
+    }
+    if (mask != hmap->mask) {
+        hmap_resize(hmap, mask);
     }
 }
 

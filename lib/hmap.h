@@ -40,7 +40,15 @@ static inline bool hmap_is_empty(const struct hmap *hmap)
 }
 
 void hmap_insert(struct hmap *, struct hmap_node *, uint32_t hash);
+
+/* Never resizes the map, so that HMAP_FOR_EACH_SAFE can go on from the
+ * next node: a map that shrank while being walked would have its nodes
+ * in other buckets, and the walk would skip some of them. */
 void hmap_remove(struct hmap *, struct hmap_node *);
+
+/* Gives back buckets a map no longer needs after many removals.  Not
+ * while the map is being walked. */
+void hmap_shrink(struct hmap *);
 
 /* Internal: first node in the bucket for 'hash' with that exact hash. */
 struct hmap_node *hmap_first_with_hash__(const struct hmap *, uint32_t hash);

@@ -1329,6 +1329,9 @@ revalidate_dump(struct udpif *udpif, long long int now,
             ukey_destroy(udpif, ukey);
         }
     }
+    hmap_shrink(&udpif->ukeys);
+    hmap_shrink(&udpif->ct_by_id);
+    hmap_shrink(&udpif->ct_by_tuple);
 }
 
 static void

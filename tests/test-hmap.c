@@ -17,7 +17,7 @@ test_hmap_main(int argc, char *argv[])
     struct elem *elems = xcalloc(N, sizeof *elems);
     struct elem *e, *next;
     struct hmap map;
-    size_t n;
+    size_t n, mask;
     int i;
 
     hmap_init(&map);
@@ -52,6 +52,41 @@ test_hmap_main(int argc, char *argv[])
         n++;
     }
     CHECK(n == N / 2 && hmap_is_empty(&map));
+
+    /* Removing every node while walking the map visits every node once,
+     * with hashes spread over all buckets (a map that resized itself
+     * under the walk would skip some). */
+    for (i = 0; i < N; i++) {
+        hmap_insert(&map, &elems[i].node, hash_int(i, 0));
+    }
+    n = 0;
+    HMAP_FOR_EACH_SAFE (e, next, node, &map) {
+        hmap_remove(&map, &e->node);
+        n++;
+    }
+    CHECK(n == N && hmap_is_empty(&map));
+
+    /* Buckets come back only when asked for. */
+    for (i = 0; i < N; i++) {
+        hmap_insert(&map, &elems[i].node, hash_int(i, 0));
+    }
+    for (i = 0; i < N - 10; i++) {
+        hmap_remove(&map, &elems[i].node);
+    }
+    CHECK(map.mask >= N / 2);
+    hmap_shrink(&map);
+    CHECK(map.mask < 64 && hmap_count(&map) == 10);
+    for (i = N - 10; i < N; i++) {
+        bool found = false;
+
+        HMAP_FOR_EACH_WITH_HASH (e, node, hash_int(i, 0), &map) {
+            found |= e == &elems[i];
+        }
+        CHECK(found);
+    }
+    mask = map.mask;
+    hmap_shrink(&map);
+    CHECK(map.mask == mask);
     hmap_destroy(&map);
     free(elems);
     printf("ok\n");
