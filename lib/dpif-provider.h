@@ -104,6 +104,10 @@ struct dpif_class {
     int (*recv_batch)(struct dpif *dpif, uint32_t handler_id,
                       struct dpif_upcall upcalls[], size_t max, size_t *n);
     int (*handler_get_fd)(const struct dpif *dpif, uint32_t handler_id);
+
+    /* Optional (NULL: every miss is queued): as dpif.h says. */
+    void (*register_upcall_cb)(struct dpif *dpif, dpif_upcall_cb *cb,
+                               void *aux);
 };
 
 extern const struct dpif_class dpif_netlink_class;   /* nfvs.ko. */

@@ -3,7 +3,13 @@
  * Forwarding threads poll the ports' netdevs with epoll, receive batches,
  * build each packet's exact key (the same attribute stream as the kernel
  * module's), look it up in a hash table keyed by the key bytes and run
- * the flow's actions; misses are queued as upcalls to handler queues.
+ * the flow's actions.  A miss goes to the upcall callback the daemon
+ * registered, on the thread that found it, when nothing of its handler's
+ * waits and the round's budget allows; otherwise it is queued for a
+ * handler thread.  Handling a few misses in place spares each new flow
+ * two thread wake-ups (what a sequential TCP client waits for, five
+ * times per connection); the queue keeps a flood of new flows from
+ * stalling the port's established traffic.
  *
  * Locking (order: config_mutex, cfg_lock, flow_lock, handler mutex):
  *   - 'config_mutex' serializes configuration changes (ports, handlers,
@@ -60,6 +66,7 @@ VLOG_DEFINE_THIS_MODULE(dpif_userspace);
 #define MAX_HANDLERS 1024
 #define MAX_OUT_PORTS 16            /* Output batches kept per round. */
 #define WAKE_EVENT UINT64_MAX       /* epoll data of a forwarder's wake fd. */
+#define MAX_INLINE_MISSES 4         /* Misses handled in place per round. */
 
 #define LOAD(P) __atomic_load_n(P, __ATOMIC_RELAXED)
 #define STORE(P, V) __atomic_store_n(P, V, __ATOMIC_RELAXED)
@@ -147,6 +154,8 @@ struct dp_userspace {
     struct hmap ports;          /* 'struct dp_port's; 'cfg_lock'. */
     struct dp_handler *handlers; /* 'cfg_lock'. */
     uint32_t n_handlers;
+    dpif_upcall_cb *upcall_cb;  /* 'cfg_lock'; NULL: queue every miss. */
+    void *upcall_aux;
     struct forwarder *forwarders; /* 'config_mutex'. */
     size_t n_forwarders;
 
@@ -824,6 +833,21 @@ dpif_userspace_handlers_set(struct dpif *dpif, uint32_t n_handlers)
     return dpif_userspace_handlers_set__(get_dp(dpif), n_handlers);
 }
 
+static void
+dpif_userspace_register_upcall_cb(struct dpif *dpif, dpif_upcall_cb *cb,
+                                  void *aux)
+{
+    struct dp_userspace *dp = get_dp(dpif);
+
+    /* Forwarders call it with 'cfg_lock' held for reading. */
+    pthread_mutex_lock(&dp->config_mutex);
+    pthread_rwlock_wrlock(&dp->cfg_lock);
+    dp->upcall_cb = cb;
+    dp->upcall_aux = aux;
+    pthread_rwlock_unlock(&dp->cfg_lock);
+    pthread_mutex_unlock(&dp->config_mutex);
+}
+
 /* Forwarding. */
 
 /* One round of forwarding by one thread: output batches per port and the
@@ -960,11 +984,79 @@ fwd_execute_cb(void *ctx_, struct dp_packet *packet,
     }
 }
 
-/* Receives one batch from 'port' and forwards it.  Called by the port's
- * polling thread with 'cfg_lock' held for reading.  Returns true if it
- * received any packet. */
+/* True if misses wait in the queue of the handler of 'hash': one of the
+ * same flow handled in place now could overtake them.  Called with
+ * 'cfg_lock' held. */
 static bool
-fwd_port_round(struct dp_userspace *dp, struct dp_port *port)
+handler_busy(struct dp_userspace *dp, uint32_t hash)
+{
+    struct dp_handler *h;
+    bool busy;
+
+    if (!dp->n_handlers) {
+        return false;
+    }
+    h = &dp->handlers[hash % dp->n_handlers];
+    pthread_mutex_lock(&h->mutex);
+    busy = h->n_queued > 0;
+    pthread_mutex_unlock(&h->mutex);
+    return busy;
+}
+
+/* Handles the miss of 'packet' (key 'key' of 'key_size' bytes, hash
+ * 'hash') received on 'port' with the registered upcall callback and runs
+ * the actions it returns, in 'ctx'.  Returns false, keeping 'packet', if
+ * the miss is to be queued instead; otherwise takes 'packet'.  Called by
+ * the port's polling thread with 'cfg_lock' held for reading. */
+static bool
+miss_inline(struct fwd_ctx *ctx, struct dp_port *port,
+            struct dp_packet *packet, void *key, size_t key_size,
+            uint32_t hash)
+{
+    struct dp_userspace *dp = ctx->dp;
+    struct nl_buf actions;
+    struct dpif_upcall up;
+    struct flow flow;
+
+    if (!dp->upcall_cb || handler_busy(dp, hash)) {
+        return false;
+    }
+    if (!port_take_token(dp, port, ctx->now)) {
+        ADD(&dp->n_lost_rate, 1);
+        dp_packet_destroy(packet);
+        return true;
+    }
+    memset(&up, 0, sizeof up);
+    up.type = DPIF_UC_MISS;
+    up.packet = packet;
+    up.key = key;
+    up.key_size = key_size;
+    up.hash = hash;
+    up.in_port = port->port_no;
+    nl_buf_init(&actions);
+    if (!dp->upcall_cb(dp->upcall_aux, &up, &actions)) {
+        nl_buf_uninit(&actions);
+        return false;
+    }
+    ADD(&dp->n_missed, 1);
+    if (actions.size && !check_actions(actions.data, actions.size, NULL, 0)) {
+        fwd_ctx_set_packet(ctx, packet, port->port_no, &flow);
+        odp_execute_actions(ctx, packet, actions.data, actions.size,
+                            fwd_execute_cb);
+    } else {
+        dp_packet_destroy(packet);
+    }
+    nl_buf_uninit(&actions);
+    return true;
+}
+
+/* Receives one batch from 'port' and forwards it.  Called by the port's
+ * polling thread with 'cfg_lock' held for reading; misses may be handled
+ * in place ('may_inline') only on a forwarding thread, never on the
+ * caller of dpif_run().  Returns true if it received any packet. */
+static bool
+fwd_port_round(struct dp_userspace *dp, struct dp_port *port,
+               bool may_inline)
 {
     struct dp_packet *missed[NETDEV_MAX_BURST];
     void *missed_keys[NETDEV_MAX_BURST];
@@ -1010,11 +1102,16 @@ fwd_port_round(struct dp_userspace *dp, struct dp_port *port)
     fwd_flush(&ctx);
 
     for (i = 0; i < n_missed; i++) {
-        upcall_queue(dp, DPIF_UC_MISS, port, port->port_no, missed[i],
-                     missed_keys[i], missed_sizes[i], missed_hashes[i],
-                     NULL, 0, ctx.now);
+        if (!may_inline || i >= MAX_INLINE_MISSES
+            || !miss_inline(&ctx, port, missed[i], missed_keys[i],
+                            missed_sizes[i], missed_hashes[i])) {
+            upcall_queue(dp, DPIF_UC_MISS, port, port->port_no, missed[i],
+                         missed_keys[i], missed_sizes[i], missed_hashes[i],
+                         NULL, 0, ctx.now);
+        }
         free(missed_keys[i]);
     }
+    fwd_flush(&ctx);
     if (n_hit) {
         ADD(&dp->n_hit, n_hit);
     }
@@ -1069,7 +1166,7 @@ dpif_userspace_run(struct dpif *dpif)
     for (round = 0; again && round < RUN_MAX_ROUNDS; round++) {
         again = false;
         HMAP_FOR_EACH (port, node, &dp->ports) {
-            if (!port->fwd && fwd_port_round(dp, port)) {
+            if (!port->fwd && fwd_port_round(dp, port, false)) {
                 again = true;
             }
         }
@@ -1103,7 +1200,7 @@ forwarder_main(void *fwd_)
             /* The port may have gone, or changed, since epoll_wait(). */
             port = port_lookup(dp, data);
             if (port && port->fwd == fwd) {
-                fwd_port_round(dp, port);
+                fwd_port_round(dp, port, true);
             }
         }
         pthread_rwlock_unlock(&dp->cfg_lock);
@@ -1604,6 +1701,7 @@ dpif_userspace_set_flow_limit(struct dpif *dpif, uint32_t flow_limit)
         .handlers_set = dpif_userspace_handlers_set,                    \
         .recv_batch = dpif_userspace_recv_batch,                        \
         .handler_get_fd = dpif_userspace_handler_get_fd,                \
+        .register_upcall_cb = dpif_userspace_register_upcall_cb,        \
     }
 
 const struct dpif_class dpif_userspace_class =

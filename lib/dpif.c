@@ -384,6 +384,14 @@ dpif_recv_batch(struct dpif *dpif, uint32_t handler_id,
     return dpif->dpif_class->recv_batch(dpif, handler_id, upcalls, max, n);
 }
 
+void
+dpif_register_upcall_cb(struct dpif *dpif, dpif_upcall_cb *cb, void *aux)
+{
+    if (dpif->dpif_class->register_upcall_cb) {
+        dpif->dpif_class->register_upcall_cb(dpif, cb, aux);
+    }
+}
+
 int
 dpif_handler_get_fd(const struct dpif *dpif, uint32_t handler_id)
 {

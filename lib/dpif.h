@@ -305,6 +305,23 @@ int dpif_recv_batch(struct dpif *, uint32_t handler_id,
  * handler 'handler_id', or -1 for a bad id.  The datapath owns it. */
 int dpif_handler_get_fd(const struct dpif *, uint32_t handler_id);
 
+/* A miss handled by the thread that found it, where the datapath has
+ * such threads (the userspace datapath's port threads), instead of a
+ * hand-off to a handler: the callback does what a handler would
+ * (translate, install the flow) and appends the packet's actions to
+ * 'actions', which the datapath then executes on the packet itself.
+ * 'upcall' and its packet stay the datapath's.  Returns false if it did
+ * not handle the upcall.  It runs in the datapath's threads, holding
+ * none of the caller's locks, and must not call back into the
+ * datapath's packet, port or handler functions (the flow functions are
+ * fine).  A datapath without such threads queues every miss. */
+typedef bool dpif_upcall_cb(void *aux, const struct dpif_upcall *upcall,
+                            struct nl_buf *actions);
+
+/* Has 'cb' (with 'aux') handle misses as above, or stops that if 'cb' is
+ * NULL; once this returns, no thread is inside the previous callback. */
+void dpif_register_upcall_cb(struct dpif *, dpif_upcall_cb *cb, void *aux);
+
 /* Printing, for tests and nfvs-dpctl: appends "KEY, packets:N, bytes:N,
  * used:Xs|never, flags:F, actions:ACTIONS" to 's'.  'now' is time_msec()
  * or 0 to print "used:yes" instead of an age. */

@@ -588,11 +588,14 @@ sync_offloaded(struct udpif *udpif, const struct flow *flow)
     }
 }
 
-static void
-handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
+/* Translates 'upcall' and installs its flow if it may be cached.
+ * Returns true with the packet's actions in '*xout' (the caller uninits
+ * it), or false for an upcall that cannot be handled (counted). */
+static bool
+process_upcall(struct udpif *udpif, const struct dpif_upcall *upcall,
+               struct xlate_out *xout)
 {
     uint64_t ports_seq_ = ports_seq(udpif);
-    struct xlate_out xout;
     struct flow flow;
 
     /* 'ports_seq_' is read before the ports are: a port change after
@@ -600,7 +603,7 @@ handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
     if (upcall->type != DPIF_UC_MISS
         || !key_to_flow(udpif, upcall->key, upcall->key_size, &flow)) {
         STATS_ADD(udpif, n_upcall_errors, 1);
-        return;
+        return false;
     }
     if (flow.nw_proto == IPPROTO_TCP) {
         /* A FIN or RST, or the first packet of the other direction,
@@ -608,20 +611,53 @@ handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
         sync_offloaded(udpif, &flow);
     }
     xlate_flow(udpif, &flow, true, 1, dp_packet_size(upcall->packet),
-               upcall->packet, &xout);
-    if (flow_is_cacheable(&flow, &xout)) {
-        install_flow(udpif, upcall, &flow, &xout, ports_seq_);
+               upcall->packet, xout);
+    if (flow_is_cacheable(&flow, xout)) {
+        install_flow(udpif, upcall, &flow, xout, ports_seq_);
     } else {
         STATS_ADD(udpif, n_uncached, 1);
     }
     /* Counted before the packet leaves, so that whoever sees the packet
      * sees the count. */
     STATS_ADD(udpif, n_upcalls, 1);
-    if (xout.odp_actions.size) {
-        dpif_execute(udpif->dpif, upcall->packet, upcall->in_port,
-                     xout.odp_actions.data, xout.odp_actions.size);
+    return true;
+}
+
+static void
+handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
+{
+    struct xlate_out xout;
+
+    if (process_upcall(udpif, upcall, &xout)) {
+        if (xout.odp_actions.size) {
+            dpif_execute(udpif->dpif, upcall->packet, upcall->in_port,
+                         xout.odp_actions.data, xout.odp_actions.size);
+        }
+        xlate_out_uninit(&xout);
     }
-    xlate_out_uninit(&xout);
+}
+
+static bool ct_events_pending(struct udpif *);
+static void run_ct_events(struct udpif *);
+
+/* dpif_upcall_cb: a miss handled on the datapath's port thread, as a
+ * handler thread would, except that the datapath executes the actions. */
+static bool
+handle_upcall_inline(void *udpif_, const struct dpif_upcall *upcall,
+                     struct nl_buf *actions)
+{
+    struct udpif *udpif = udpif_;
+    struct xlate_out xout;
+
+    if (process_upcall(udpif, upcall, &xout)) {
+        nl_buf_put(actions, xout.odp_actions.data, xout.odp_actions.size);
+        xlate_out_uninit(&xout);
+    }
+    /* As after a handler's batch. */
+    if (ct_events_pending(udpif)) {
+        run_ct_events(udpif);
+    }
+    return true;
 }
 
 /* Connection events. */
@@ -1460,6 +1496,7 @@ udpif_create(struct dpif *dpif, struct ofproto *ofproto,
     flow_table_set_change_cb(ofproto_get_tables(ofproto), on_tables_changed,
                              udpif);
     ofproto_set_ct_event_cb(ofproto, udpif_ct_event, udpif);
+    dpif_register_upcall_cb(dpif, handle_upcall_inline, udpif);
     error = pthread_create(&udpif->revalidator, NULL, revalidator_main,
                            udpif);
     if (error) {
@@ -1477,6 +1514,7 @@ udpif_destroy(struct udpif *udpif)
     if (!udpif) {
         return;
     }
+    dpif_register_upcall_cb(udpif->dpif, NULL, NULL);
     pthread_mutex_lock(&udpif->reval_mutex);
     udpif->reval_exit = true;
     pthread_cond_signal(&udpif->reval_cond);

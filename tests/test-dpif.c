@@ -1275,6 +1275,152 @@ test_portdel(void)
     return 0;
 }
 
+/* The upcall callback of test_inline(): does what the daemon's does
+ * (installs the flow, returns the actions: output to port 2), or
+ * declines; can be held inside its call. */
+struct inline_aux {
+    struct dpif *dpif;
+    pthread_t main_thread;
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    int calls;                  /* Calls so far. */
+    bool on_main;               /* A call came on the main thread. */
+    bool hold;                  /* Calls wait while set. */
+    bool handle;                /* What the callback returns. */
+};
+
+static bool
+inline_cb(void *aux_, const struct dpif_upcall *up, struct nl_buf *actions)
+{
+    struct inline_aux *aux = aux_;
+    bool handle;
+
+    pthread_mutex_lock(&aux->mutex);
+    aux->calls++;
+    aux->on_main |= pthread_equal(pthread_self(), aux->main_thread);
+    pthread_cond_broadcast(&aux->cond);
+    while (aux->hold) {
+        pthread_cond_wait(&aux->cond, &aux->mutex);
+    }
+    handle = aux->handle;
+    pthread_mutex_unlock(&aux->mutex);
+    if (handle) {
+        put_output(actions, 2);
+        CHECK(!dpif_flow_put(aux->dpif, DPIF_FP_CREATE, up->key,
+                             up->key_size, actions->data, actions->size,
+                             NULL));
+    }
+    return handle;
+}
+
+static void
+inline_set(struct inline_aux *aux, bool hold, bool handle)
+{
+    pthread_mutex_lock(&aux->mutex);
+    aux->hold = hold;
+    aux->handle = handle;
+    pthread_cond_broadcast(&aux->cond);
+    pthread_mutex_unlock(&aux->mutex);
+}
+
+static int
+inline_calls(struct inline_aux *aux)
+{
+    int calls;
+
+    pthread_mutex_lock(&aux->mutex);
+    calls = aux->calls;
+    pthread_mutex_unlock(&aux->mutex);
+    return calls;
+}
+
+/* Waits up to 10 s for the datapath's counters to reach 'hit' hits and
+ * 'missed' misses. */
+static void
+wait_counts(struct dpif *dpif, uint64_t hit, uint64_t missed)
+{
+    int i;
+
+    for (i = 0; i < 10000; i++) {
+        struct dpif_dp_stats st;
+
+        CHECK(!dpif_get_stats(dpif, &st));
+        if (st.n_hit >= hit && st.n_missed >= missed) {
+            return;
+        }
+        usleep(1000);
+    }
+    CHECK(!"the forwarding thread did not get there");
+}
+
+/* inline: with an upcall callback registered, a forwarding thread
+ * handles misses itself (at most MAX_INLINE_MISSES per round, and never
+ * past misses that wait in the handler queue); misses it declines, or
+ * all of them without a callback, are queued. */
+static int
+test_inline(void)
+{
+    struct inline_aux aux;
+    struct setup s;
+    int k;
+
+    setup_init(&s);
+    memset(&aux, 0, sizeof aux);
+    aux.dpif = s.dpif;
+    aux.main_thread = pthread_self();
+    pthread_mutex_init(&aux.mutex, NULL);
+    pthread_cond_init(&aux.cond, NULL);
+    aux.handle = true;
+    CHECK(!dpif_set_option(s.dpif, "forwarding-threads", 1));
+    dpif_register_upcall_cb(s.dpif, inline_cb, &aux);
+
+    /* A miss handled in place, then a hit on the flow it installed. */
+    inject(&s, 1, udp4(1, 1000, 53));
+    wait_counts(s.dpif, 0, 1);
+    inject(&s, 1, udp4(1, 1000, 53));
+    wait_counts(s.dpif, 1, 1);
+    printf("calls: %d, on the main thread: %s, queued: %zu\n",
+           inline_calls(&aux), aux.on_main ? "yes" : "no",
+           print_upcalls(s.dpif, 0, false));
+    print_flows(s.dpif);
+    print_pcap("p2.pcap");
+
+    /* Ten new flows in one round: four handled in place, six queued. */
+    inline_set(&aux, true, true);
+    inject(&s, 1, udp4(1, 2000, 53));
+    while (inline_calls(&aux) < 2) {
+        usleep(1000);
+    }
+    for (k = 1; k < 10; k++) {
+        inject(&s, 1, udp4(1, 2000 + k, 53));
+    }
+    inline_set(&aux, false, true);
+    wait_counts(s.dpif, 1, 11);
+    printf("calls: %d\n", inline_calls(&aux));
+
+    /* Misses wait in the queue: the next one joins them. */
+    inject(&s, 1, udp4(1, 3000, 53));
+    wait_counts(s.dpif, 1, 12);
+    printf("calls: %d, queued: %zu\n", inline_calls(&aux),
+           print_upcalls(s.dpif, 0, false));
+
+    /* Declined, then no callback: queued. */
+    inline_set(&aux, false, false);
+    inject(&s, 1, udp4(1, 4000, 53));
+    wait_counts(s.dpif, 1, 13);
+    dpif_register_upcall_cb(s.dpif, NULL, NULL);
+    inject(&s, 1, udp4(1, 5000, 53));
+    wait_counts(s.dpif, 1, 14);
+    printf("calls: %d, queued: %zu\n", inline_calls(&aux),
+           print_upcalls(s.dpif, 0, false));
+    print_stats(s.dpif);
+
+    setup_uninit(&s);
+    pthread_cond_destroy(&aux.cond);
+    pthread_mutex_destroy(&aux.mutex);
+    return 0;
+}
+
 /* open: datapath names and types. */
 static int
 test_open(void)
@@ -1318,6 +1464,7 @@ static const struct {
     { "handlers", test_handlers },
     { "bad", test_bad },
     { "portdel", test_portdel },
+    { "inline", test_inline },
 };
 
 static int
