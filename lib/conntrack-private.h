@@ -122,7 +122,9 @@ struct ct_packet {
 
 /* Per-packet output of a protocol module. */
 struct ct_update {
-    long long timeout;          /* New timeout (ms) with ACCEPT; -1 to
+    long long timeout;          /* New timeout (ms) with ACCEPT (or
+                                 * INVALID, for an assured connection out
+                                 * of step with its ends); -1 to
                                  * keep the current expiration. */
     bool kill;                  /* Remove the connection after this packet
                                  * (RST before any reply). */

@@ -409,11 +409,13 @@ tcp_in_window(struct conn *conn, const struct ct_packet *pkt,
 
         if (in_recv_win && ack_ok && overshot <= receiver->td_maxwin
             && ct_seq_before(sack, receiver->td_end + 1)) {
-            /* A sender that overruns the window a little: keep its end,
-             * so that the receiver's ack for it is not refused later,
-             * but the segment itself stays invalid. */
+            /* A sender that overruns the window a little: let the
+             * segment pass, as Linux does, without changing the state,
+             * and keep its end, so that the receiver's ack for it is not
+             * refused later. */
             sender->td_end = end;
             sender->flags |= CT_TCPF_DATA_UNACKED;
+            return CT_VERDICT_IGNORE;
         }
         *reason = CT_INV_SEQ;
         return CT_VERDICT_INVALID;
@@ -641,6 +643,35 @@ tcp_check_rst(struct conn *conn, const struct ct_packet *pkt,
     return RST_CHECK;
 }
 
+/* After a FIN or RST of an assured connection failed the window check,
+ * as Linux's nf_tcp_handle_invalid(): the first one is remembered as the
+ * last segment (so that an RST answering it is checked against the
+ * window); if the other side already sent such a segment, the ends are
+ * out of step with the tracker and the connection's timeout drops to the
+ * unacknowledged-data one, unless less than 120 s are left anyway. */
+static void
+tcp_handle_invalid(struct conn *conn, const struct ct_packet *pkt,
+                   const struct tcp_seg *seg, const long long timeouts[],
+                   struct ct_update *update)
+{
+    struct ct_tcp *tcp = &conn->tcp;
+
+    if (!conn->assured
+        || (seg->index != CT_TCP_IDX_FIN && seg->index != CT_TCP_IDX_RST)) {
+        return;
+    }
+    if (tcp->last_dir != pkt->dir
+        && (tcp->last_index == CT_TCP_IDX_FIN
+            || tcp->last_index == CT_TCP_IDX_RST)) {
+        if (conn->expiration - pkt->now >= 120 * 1000) {
+            update->timeout = timeouts[CT_TM_TCP_UNACK];
+        }
+        return;
+    }
+    tcp->last_index = seg->index;
+    tcp->last_dir = pkt->dir;
+}
+
 enum ct_verdict
 ct_tcp_packet(struct conn *conn, const struct ct_packet *pkt,
               const long long timeouts[], struct ct_update *update)
@@ -731,9 +762,23 @@ ct_tcp_packet(struct conn *conn, const struct ct_packet *pkt,
     }
 
     if (check_window) {
+        struct ct_tcp_peer seen[2];
         enum ct_verdict verdict;
 
+        memcpy(seen, tcp->seen, sizeof seen);
         verdict = tcp_in_window(conn, pkt, &seg, &update->invalid);
+        if (seg.index == CT_TCP_IDX_RST
+            && (old_state == CT_TCP_FIN_WAIT
+                || old_state == CT_TCP_CLOSE_WAIT
+                || old_state == CT_TCP_LAST_ACK)) {
+            /* Linux takes an RST in a closing state without looking at
+             * the window; nfvs checks it (see docs/conntrack.md) but,
+             * like Linux, does not learn the windows from it. */
+            memcpy(tcp->seen, seen, sizeof seen);
+        }
+        if (verdict == CT_VERDICT_INVALID) {
+            tcp_handle_invalid(conn, pkt, &seg, timeouts, update);
+        }
         if (verdict != CT_VERDICT_ACCEPT) {
             return verdict;
         }

@@ -757,9 +757,17 @@ conntrack_execute(struct conntrack *ct, const struct flow *flow,
             result->generation = conn->generation;
             break;
         case CT_VERDICT_IGNORE:
+            /* The state stays as it was, but a reply has been seen, as
+             * Linux counts it (IPS_SEEN_REPLY): the originator's next
+             * packets are +est. */
             result_conn(result, conn, pkt.dir);
+            conn_apply(ct, conn, old, &pkt, &update);
             break;
         case CT_VERDICT_INVALID:
+            if (update.timeout >= 0) {
+                /* Out of step with its ends: a shorter life. */
+                conn_set_expiration(ct, conn, pkt.now + update.timeout);
+            }
             result_invalid(ct, result, update.invalid);
             return;
         case CT_VERDICT_REOPEN:
