@@ -626,7 +626,8 @@ tcp_check_rst(struct conn *conn, const struct ct_packet *pkt,
         return RST_CHECK;
     }
 
-    if (((conn->seen_reply && tcp->last_index == CT_TCP_IDX_SYN)
+    if (((conn->seen_reply && tcp->last_index == CT_TCP_IDX_SYN
+          && tcp->last_dir != pkt->dir)
          || (!conn->assured && tcp->last_index == CT_TCP_IDX_ACK))
         && seg->ack == tcp->last_end) {
         /* RST answering a SYN or ACK we let through as ignored: it may
