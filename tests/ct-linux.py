@@ -34,6 +34,8 @@ import subprocess
 import sys
 import time
 
+from pktutil import checksum
+
 CLONE_NEWNET = 0x40000000
 ETH_P_ALL = 3
 VERDICTS = {1: "+trk+new", 2: "+trk+est", 3: "+trk+est+rpl",
@@ -62,15 +64,6 @@ table inet ctcheck {
 """
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
 def parse_endpoint(text, has_port):
     if text.startswith("["):
         addr, _, rest = text[1:].partition("]")
@@ -88,7 +81,7 @@ def ip_packet(src, dst, proto, l4, ident):
     if len(src) == 4:
         hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), ident,
                           0, 64, proto, 0, src, dst)
-        hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+        hdr = hdr[:10] + struct.pack("!H", checksum(hdr)) + hdr[12:]
         return 0x0800, hdr + l4
     hdr = struct.pack("!IHBB16s16s", 6 << 28, len(l4), proto, 64, src, dst)
     return 0x86dd, hdr + l4
@@ -100,8 +93,8 @@ def pseudo(src, dst, proto, length):
     return src + dst + struct.pack("!IxxxB", length, proto)
 
 
-def with_csum(src, dst, proto, l4, ofs):
-    c = csum(pseudo(src, dst, proto, len(l4)) + l4)
+def with_checksum(src, dst, proto, l4, ofs):
+    c = checksum(pseudo(src, dst, proto, len(l4)) + l4)
     if proto == 17 and c == 0:
         c = 0xffff
     return l4[:ofs] + struct.pack("!H", c) + l4[ofs + 2:]
@@ -161,7 +154,7 @@ def build(line, ident):
         flags, seq, ack, win, opts, length, doff = tcp_segment(words)
         l4 = struct.pack("!HHIIHHHH", sport, dport, seq, ack,
                          doff << 12 | flags, win, 0, 0)
-        l4 = with_csum(src, dst, 6, l4 + opts + bytes(length), 16)
+        l4 = with_checksum(src, dst, 6, l4 + opts + bytes(length), 16)
         proto = 6
     elif words[0] == "udp":
         length = 0
@@ -169,7 +162,7 @@ def build(line, ident):
             if a.startswith("len="):
                 length = int(a[4:])
         l4 = struct.pack("!HHHH", sport, dport, 8 + length, 0)
-        l4 = with_csum(src, dst, 17, l4 + bytes(length), 6)
+        l4 = with_checksum(src, dst, 17, l4 + bytes(length), 6)
         proto = 17
     else:
         v6 = len(src) == 16
@@ -208,9 +201,9 @@ def build(line, ident):
             l4 = struct.pack("!BBHI", t[0], t[1], 0, 0) + ipkt
             sport = dport = 0
         if v6:
-            l4 = with_csum(src, dst, 58, l4, 2)
+            l4 = with_checksum(src, dst, 58, l4, 2)
         else:
-            l4 = l4[:2] + struct.pack("!H", csum(l4)) + l4[4:]
+            l4 = l4[:2] + struct.pack("!H", checksum(l4)) + l4[4:]
     ethertype, pkt = ip_packet(src, dst, proto, l4, ident)
     if words[0].startswith("icmp") and words[4] in ("unreach", "ttl"):
         return ethertype, pkt, related
