@@ -170,9 +170,13 @@ measure_tcp () {
 
 # conn_run CLIENTS: TCP conn/s of CLIENTS bench-connrate clients in $ns1.
 conn_run () {
-    ip netns exec $ns2 "$gen" server 10.0.0.2 5300 "$1" >/dev/null 2>&1 &
+    ip netns exec $ns2 "$gen" server 10.0.0.2 5300 "$1" \
+        > "$work/server.log" 2>&1 &
     bg_pid=$!
-    wait_listen $ns2 5300 || return 1
+    if ! wait_listen $ns2 5300; then
+        sed 's/^/server: /' "$work/server.log" >&2
+        return 1
+    fi
     in1 "$gen" client 10.0.0.2 5300 "$dur" "$1" > "$work/conn.out" ||
         return 1
     awk '{ print $6 }' "$work/conn.out"
