@@ -351,7 +351,15 @@ class LinuxCT:
                 break
         if verdict in ("+trk+inv", "dropped", "-trk"):
             return verdict
-        return "%s %s" % (verdict, self._state(tup))
+        # /proc/net/nf_conntrack is read in pieces, not atomically: with
+        # thousands of entries and the garbage collector at work an entry
+        # may be missed, so a missing one is looked for again.
+        for _ in range(4):
+            state = self._state(tup)
+            if state != "-":
+                break
+            time.sleep(0.01)
+        return "%s %s" % (verdict, state)
 
 
 def run_linux(ct, script):
