@@ -90,7 +90,7 @@ def ip_packet(src, dst, proto, l4, ident):
 def pseudo(src, dst, proto, length):
     if len(src) == 4:
         return src + dst + struct.pack("!BBH", 0, proto, length)
-    return src + dst + struct.pack("!IxxxB", length, proto)
+    return src + dst + struct.pack("!I3xB", length, proto)
 
 
 def with_checksum(src, dst, proto, l4, ofs):
