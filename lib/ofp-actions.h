@@ -203,6 +203,14 @@ void ofpacts_format(const void *ofpacts, size_t size, struct ds *);
 char *ofpacts_check(const void *ofpacts, size_t size,
                     const struct match *);
 
+/* Checks that every goto_table goes to a later table than 'table_id',
+ * the table of the flow the actions belong to (resubmit may go back;
+ * goto_table may not, as in OpenFlow).  'table_id' 255 means "every
+ * table" (a modify that names none), where no goto_table can be
+ * checked, so any is refused. */
+char *ofpacts_check_table(const void *ofpacts, size_t size,
+                          uint8_t table_id);
+
 /* Returns an error naming the first action that nfvs parses but cannot
  * execute (controller), or NULL. */
 char *ofpacts_check_supported(const void *ofpacts, size_t size);
