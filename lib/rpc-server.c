@@ -420,8 +420,45 @@ rpc_conn_handle_message(struct rpc_conn *conn, const char *data,
         return false;
     }
 
-    msg = json_loadb(data, size, JSON_DECODE_ANY, &error);
-    if (!msg) {
+    msg = json_loadb(data, size, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+                     &error);
+    if (!msg && json_error_code(&error) == json_error_duplicate_key
+        && error.position >= 2 && (size_t) error.position <= size
+        && data[error.position - 1] == '"') {
+        /* A key repeated in an object, at any depth: refused rather than
+         * letting the last one win.  jansson stops just after the key;
+         * find its opening quote, one not escaped by a backslash, and
+         * name the key as written (cut short, at a character boundary,
+         * if it is long). */
+        int end = error.position, start, len, n_bs;
+
+        for (start = end - 2; start > 0; start--) {
+            if (data[start] == '"') {
+                for (n_bs = 0; start - n_bs > 0
+                               && data[start - n_bs - 1] == '\\'; n_bs++) {
+                    continue;
+                }
+                if (n_bs % 2 == 0) {
+                    break;
+                }
+            }
+        }
+        len = end - start;
+        if (len > 64) {
+            for (len = 60; (data[start + len] & 0xc0) == 0x80; len--) {
+                continue;
+            }
+        }
+        rpc_conn_send(conn, rpc_error_response_create(
+                          NULL, rpc_error_create(RPC_PARSE_ERROR,
+                                                 "parse error at byte %d: "
+                                                 "key %.*s%s given twice in "
+                                                 "one object", end, len,
+                                                 data + start,
+                                                 len < end - start
+                                                 ? "..." : "")));
+        return false;
+    } else if (!msg) {
         rpc_conn_send(conn, rpc_error_response_create(
                           NULL, rpc_error_create(RPC_PARSE_ERROR,
                                                  "parse error at byte %d: "
