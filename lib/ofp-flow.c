@@ -410,6 +410,7 @@ struct match_parser {
     size_t n_uses;              /* Number of 'uses'. */
     struct given *given;        /* Fields and shorthands read so far. */
     size_t n_given, allocated;  /* In use and allocated in 'given'. */
+    struct flow taken;          /* Union of the 'bits' in 'given'. */
     char *keywords[N_KEYWORDS]; /* Flow option tokens read, or NULL. */
 };
 
@@ -586,20 +587,14 @@ match_add(struct flow_mod_spec *spec, struct match_parser *mp,
           const struct ofp_token *tok, const struct mf_field *mf,
           const struct match *new, const struct flow *bits)
 {
-    struct flow all;
+    const uint64_t *b = flow_u64s(bits);
+    uint64_t *taken = (uint64_t *) &mp->taken;
     struct given *g;
+    bool adds;
     size_t i;
 
-    memset(&all, 0, sizeof all);
     for (i = 0; i < mp->n_given; i++) {
-        const uint64_t *b = flow_u64s(&mp->given[i].bits);
-        uint64_t *u = (uint64_t *) &all;
-        size_t j;
-
         g = &mp->given[i];
-        for (j = 0; j < FLOW_U64S; j++) {
-            u[j] |= b[j];
-        }
         if (!bits_overlap(&g->bits, bits)) {
             continue;
         } else if (mf && g->mf) {
@@ -616,17 +611,13 @@ match_add(struct flow_mod_spec *spec, struct match_parser *mp,
     /* Fields given do not overlap one another, and a shorthand is kept
      * only if it sets bits no earlier token did, so 'given' stays short
      * however long the line. */
-    if (!mf) {
-        const uint64_t *b = flow_u64s(bits);
-        const uint64_t *u = flow_u64s(&all);
-        bool adds = false;
-
-        for (i = 0; i < FLOW_U64S; i++) {
-            adds |= (b[i] & ~u[i]) != 0;
-        }
-        if (!adds) {
-            return NULL;
-        }
+    adds = false;
+    for (i = 0; i < FLOW_U64S; i++) {
+        adds |= (b[i] & ~taken[i]) != 0;
+        taken[i] |= b[i];
+    }
+    if (!mf && !adds) {
+        return NULL;
     }
     if (mp->n_given >= mp->allocated) {
         mp->allocated = mp->allocated ? 2 * mp->allocated : 8;
