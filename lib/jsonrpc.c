@@ -220,12 +220,14 @@ rpc_response_create__(json_t *id, const char *member, json_t *value)
 }
 
 /* Appends to 'ds' the encoding of 'response' if that keeps 'ds' within
- * 'max_size' bytes, otherwise an error response with its id.  Returns
- * false if jansson cannot encode 'response'. */
+ * 'room' bytes, otherwise an error response with its id that names
+ * 'max_size', the limit on the answer.  Returns false if jansson cannot
+ * encode 'response'. */
 static bool
-encode_bounded__(const json_t *response, size_t max_size, struct ds *ds)
+encode_bounded__(const json_t *response, size_t room, size_t max_size,
+                 struct ds *ds)
 {
-    struct bounded_ds bds = { ds, max_size, false };
+    struct bounded_ds bds = { ds, room, false };
     size_t ofs = ds->length;
     json_t *error;
 
@@ -264,14 +266,14 @@ rpc_encode_answer(const json_t *msg, size_t max_size, size_t *sizep)
                 ds_put_char(&ds, ',');
             }
             /* Room for the closing bracket. */
-            ok = encode_bounded__(response, max_size - 1, &ds);
+            ok = encode_bounded__(response, max_size - 1, max_size, &ds);
             if (!ok) {
                 break;
             }
         }
         ds_put_char(&ds, ']');
     } else {
-        ok = encode_bounded__(msg, max_size, &ds);
+        ok = encode_bounded__(msg, max_size, max_size, &ds);
     }
     if (!ok) {
         ds_destroy(&ds);

@@ -247,6 +247,12 @@ rpc_server_n_connections(const struct rpc_server *server)
     return server->n_conns;
 }
 
+size_t
+rpc_server_n_input(const struct rpc_server *server)
+{
+    return server->n_input;
+}
+
 /* Handling one request. */
 
 static json_t *
@@ -571,7 +577,7 @@ rpc_conn_wait_rest__(struct rpc_conn *conn)
         rpc_conn_fail(conn, rpc_error_create(
                           RPC_ERR_BUSY, "server busy: unfinished messages "
                           "of all clients hold more than %zu bytes (see "
-                          "--max-buffered-input; try again later)",
+                          "--max-buffered-input); try again later",
                           limits->max_input));
         return;
     }
@@ -759,8 +765,8 @@ rpc_listener_reject__(struct rpc_listener *listener, int fd,
     VLOG_WARN_RL(&rl, "%s: refused a connection: %s",
                  pstream_get_name(listener->pstream), reason);
     response = rpc_error_response_create(
-        NULL, rpc_error_create(RPC_ERR_BUSY, "server busy: %s (try again "
-                               "later)", reason));
+        NULL, rpc_error_create(RPC_ERR_BUSY, "server busy: %s; try again "
+                               "later", reason));
     s = rpc_encode(response, &size);
     json_decref(response);
     pstream_reject(listener->pstream, fd, s, size);

@@ -141,6 +141,10 @@ void rpc_server_set_max_message_size(struct rpc_server *, size_t);
 void rpc_server_set_limits(struct rpc_server *, const struct rpc_limits *);
 size_t rpc_server_n_connections(const struct rpc_server *);
 
+/* Returns the bytes of input the server holds for all its connections:
+ * unfinished messages, as limited by 'max_input'. */
+size_t rpc_server_n_input(const struct rpc_server *);
+
 /* For handlers: unpacks 'params' with jansson's json_unpack() 'format'
  * and its variable arguments in strict mode, so that a missing member, a
  * member of the wrong type and an unknown member are all errors ("{s:s,

@@ -25,7 +25,8 @@
  *   fail       -> error RPC_ERR_NOT_FOUND "no such thing".
  *   bump       increments a counter -> its new value (use as notification).
  *   counter    -> the counter.
- *   conns      -> the number of open connections. */
+ *   conns      -> the number of open connections.
+ *   input      -> the bytes of unfinished messages held. */
 #include <config.h>
 #include "rpc-server.h"
 
@@ -137,6 +138,14 @@ do_conns(json_t *params, json_t **errorp, void *aux)
     return json_integer(rpc_server_n_connections(ts->rpc));
 }
 
+static json_t *
+do_input(json_t *params, json_t **errorp, void *aux)
+{
+    struct test_server *ts = aux;
+
+    return json_integer(rpc_server_n_input(ts->rpc));
+}
+
 static void
 signal_cb(evutil_socket_t sig, short events, void *base)
 {
@@ -244,6 +253,7 @@ test_rpc_server_main(int argc, char *argv[])
     rpc_server_register(ts.rpc, "bump", do_bump, &ts);
     rpc_server_register(ts.rpc, "counter", do_counter, &ts);
     rpc_server_register(ts.rpc, "conns", do_conns, &ts);
+    rpc_server_register(ts.rpc, "input", do_input, &ts);
 
     error = rpc_server_add_remote(ts.rpc, argv[optind], NULL, &err);
     if (error) {
