@@ -26,10 +26,11 @@
  *                               one client connects, then N more that
  *                               each call "version" or are refused; then
  *                               the first calls METHOD with PARAMS
- *   raw-conns HOST PORT N       opens N TCP connections that send
- *                               nothing, prints how many the server
- *                               closes at once, and then how many it
- *                               closes later (handshake timeout) */
+ *   raw-conns IP PORT N LIMIT   opens N TCP connections that send
+ *                               nothing, waits for the server to close
+ *                               those after the first LIMIT (refused),
+ *                               then the first LIMIT (handshake
+ *                               timeout) */
 #include <config.h>
 
 #include <arpa/inet.h>
@@ -564,20 +565,40 @@ cmd_fd_flood(int argc, char *argv[])
 
 /* raw-conns */
 
+/* Waits for the end of stream on 'fd' until 'deadline'.  Returns true if
+ * it came. */
+static bool
+wait_eof(int fd, long long int deadline)
+{
+    for (;;) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        long long int remaining = deadline - time_msec();
+        char c;
+
+        if (remaining <= 0 || poll(&pfd, 1, remaining) <= 0) {
+            return false;
+        }
+        if (read(fd, &c, 1) <= 0) {
+            return true;
+        }
+    }
+}
+
 static int
 cmd_raw_conns(int argc, char *argv[])
 {
-    struct sockaddr_in sin;
-    unsigned int n, i, port;
-    size_t n_now = 0, n_later = 0;
+    unsigned int n, limit, i, port;
+    size_t n_over = 0, n_under = 0;
     long long int deadline;
+    struct sockaddr_in sin;
     int *fds;
 
     memset(&sin, 0, sizeof sin);
     sin.sin_family = AF_INET;
-    if (argc != 4 || inet_pton(AF_INET, argv[1], &sin.sin_addr) != 1
-        || !str_to_uint(argv[2], 10, &port) || !str_to_uint(argv[3], 10, &n)) {
-        nfvs_fatal(0, "usage: raw-conns IP PORT N");
+    if (argc != 5 || inet_pton(AF_INET, argv[1], &sin.sin_addr) != 1
+        || !str_to_uint(argv[2], 10, &port) || !str_to_uint(argv[3], 10, &n)
+        || !str_to_uint(argv[4], 10, &limit) || limit > n) {
+        nfvs_fatal(0, "usage: raw-conns IP PORT N LIMIT");
     }
     sin.sin_port = htons(port);
 
@@ -590,35 +611,18 @@ cmd_raw_conns(int argc, char *argv[])
         }
     }
 
-    /* Closed at once: EOF comes without waiting for any timeout; then
-     * the others, when the handshake timeout passes. */
     deadline = time_msec() + TIMEOUT_MS;
-    for (i = 0; i < n; i++) {
-        struct pollfd pfd = { .fd = fds[i], .events = POLLIN };
-        char c;
-
-        if (poll(&pfd, 1, 200) > 0 && read(fds[i], &c, 1) <= 0) {
-            close(fds[i]);
-            fds[i] = -1;
-            n_now++;
-        }
+    for (i = limit; i < n; i++) {
+        n_over += wait_eof(fds[i], deadline);
     }
-    printf("closed at once: %zu\n", n_now);
+    printf("closed: %zu of %u over the limit\n", n_over, n - limit);
+    for (i = 0; i < limit; i++) {
+        n_under += wait_eof(fds[i], deadline);
+    }
+    printf("closed: %zu of %u within the limit\n", n_under, limit);
     for (i = 0; i < n; i++) {
-        struct pollfd pfd = { .fd = fds[i], .events = POLLIN };
-        long long int remaining = deadline - time_msec();
-        char c;
-
-        if (fds[i] < 0) {
-            continue;
-        }
-        if (remaining > 0 && poll(&pfd, 1, remaining) > 0
-            && read(fds[i], &c, 1) <= 0) {
-            n_later++;
-        }
         close(fds[i]);
     }
-    printf("closed later: %zu\n", n_later);
     free(fds);
     return 0;
 }
