@@ -2,12 +2,12 @@
 #include "rpc-server.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>

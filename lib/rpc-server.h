@@ -119,8 +119,8 @@ void rpc_server_register(struct rpc_server *, const char *method,
 /* Sets the size in bytes, excluding the newline, of the largest message
  * accepted on connections (default RPC_MAX_MESSAGE_SIZE_DEFAULT).  A
  * longer one gets an RPC_INVALID_REQUEST error "message too long (more
- * than N bytes)" with id null, and its connection is closed.  Applies to
- * connections accepted afterward. */
+ * than N bytes; see --max-message-size)" with id null, and its
+ * connection is closed.  Applies to connections accepted afterward. */
 void rpc_server_set_max_message_size(struct rpc_server *, size_t);
 
 /* Sets all the limits (see struct rpc_limits and "Bounds" above).  The

@@ -15,7 +15,8 @@
  * PIDFILE and exits with status 0.  It also exits (killed by SIGALRM)
  * after --lifetime seconds, 60 by default, 0 for never, so that a test
  * that fails to clean up leaves nothing running for long.  Prints
- * nothing unless something fails.
+ * nothing unless something fails, apart from the server's log lines
+ * about clients over a limit.
  *
  * Methods:
  *   echo       returns its params (null without).

@@ -736,7 +736,6 @@ main(int argc, char *argv[])
         }
     }
     vlog_set_syslog(opts.syslog);
-    raise_fd_limit();
     ofpacts_set_max_actions(opts.max_actions);
     ensure_dir(opts.rundir);
     configure_streams(&opts);
@@ -759,6 +758,7 @@ main(int argc, char *argv[])
     daemon_notify_status("loading config db %s", opts.dbfile);
     memset(&dp_cfg, 0, sizeof dp_cfg);
     dp_cfg.dp_type = pick_datapath(opts.datapath);
+    raise_fd_limit();           /* Before ports and clients take fds. */
     dp_cfg.n_handlers = opts.n_handlers;
     dp_cfg.max_idle = opts.max_idle;
     dp_cfg.flow_limit = opts.flow_limit;
