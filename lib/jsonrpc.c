@@ -3,8 +3,8 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include "dynamic-string.h"
 
 /* Replaces every byte of 's' outside printable ASCII by '?'.  Used only
