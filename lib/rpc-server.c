@@ -581,8 +581,12 @@ rpc_conn_wait_rest__(struct rpc_conn *conn)
                           limits->max_input));
         return;
     }
-    bufferevent_set_timeouts(conn->bev, &tv, NULL);
-    conn->timed = true;
+    /* The read event persists, so libevent restarts its timeout at each
+     * read: arming it once is enough. */
+    if (!conn->timed) {
+        bufferevent_set_timeouts(conn->bev, &tv, NULL);
+        conn->timed = true;
+    }
 }
 
 /* Serves the complete messages buffered on 'conn', until none is left,
