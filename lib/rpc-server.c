@@ -622,7 +622,7 @@ rpc_conn_process(struct rpc_conn *conn)
             if (!conn->eof) {
                 if (length) {
                     rpc_conn_wait_rest__(conn);
-                } else if (conn->timed) {
+                } else if (conn->timed && !conn->refusal) {
                     bufferevent_set_timeouts(conn->bev, NULL, NULL);
                     conn->timed = false;
                 }
@@ -696,7 +696,12 @@ rpc_conn_event_cb(struct bufferevent *bev, short events, void *conn_)
     struct rpc_conn *conn = conn_;
 
     if (events & BEV_EVENT_TIMEOUT && events & BEV_EVENT_READING
-        && !conn->closing) {
+        && !conn->closing && conn->refusal) {
+        /* A refused peer that stays silent: tell it why and close. */
+        rpc_conn_fail(conn, rpc_error_create(RPC_ERR_ACCESS, "%s",
+                                             conn->refusal));
+    } else if (events & BEV_EVENT_TIMEOUT && events & BEV_EVENT_READING
+               && !conn->closing) {
         unsigned int timeout = conn->server->limits.partial_timeout;
 
         VLOG_WARN_RL(&rl, "%s: closing a connection that sent nothing for "
@@ -748,6 +753,14 @@ rpc_listener_ready_cb(struct bufferevent *bev, const char *refusal,
     bufferevent_setcb(bev, rpc_conn_read_cb, rpc_conn_write_cb,
                       rpc_conn_event_cb, conn);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
+    if (refusal) {
+        /* A refused peer does not hold its socket longer than one that
+         * stalls mid-message. */
+        struct timeval tv = { .tv_sec = server->limits.partial_timeout };
+
+        bufferevent_set_timeouts(bev, &tv, NULL);
+        conn->timed = true;
+    }
 
     /* A TLS peer's first request may have come with its handshake. */
     if (evbuffer_get_length(bufferevent_get_input(bev))) {

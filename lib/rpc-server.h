@@ -134,7 +134,9 @@ void rpc_server_set_max_message_size(struct rpc_server *, size_t);
  * RPC_ERR_TOO_LARGE error with the request's id.  A connection whose
  * unfinished message brings the input of all connections over the limit,
  * or that holds one for 'partial_timeout' seconds without sending, gets
- * an RPC_ERR_BUSY error and is closed.  A connection over the listener's
+ * an RPC_ERR_BUSY error and is closed; a refused peer (see above) that
+ * sends nothing for that long gets its RPC_ERR_ACCESS error and is
+ * closed.  A connection over the listener's
  * limit or into the descriptor reserve is closed at once, after an
  * RPC_ERR_BUSY error on transports without handshake (unix), and
  * logged (rate-limited). */
