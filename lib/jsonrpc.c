@@ -123,6 +123,33 @@ rpc_encode(const json_t *msg, size_t *sizep)
     return ds_steal_cstr(&ds);
 }
 
+/* Returns the offset of the '"' that ends the JSON string whose contents
+ * start at 'data[i]', or 'size' if it does not end.  A quote is escaped
+ * when an odd number of backslashes precedes it.  memchr() makes this
+ * fast for long strings, the usual bulk of a large message. */
+static size_t
+skip_string__(const char *data, size_t i, size_t size)
+{
+    for (;;) {
+        const char *quote = memchr(data + i, '"', size - i);
+        size_t end, n_backslashes;
+
+        if (!quote) {
+            return size;
+        }
+        end = quote - data;
+        n_backslashes = 0;
+        while (end - n_backslashes > i
+               && data[end - n_backslashes - 1] == '\\') {
+            n_backslashes++;
+        }
+        if (!(n_backslashes % 2)) {
+            return end;
+        }
+        i = end + 1;
+    }
+}
+
 char *
 rpc_check_limits(const char *data, size_t size, size_t max_values,
                  size_t max_depth, size_t max_batch)
@@ -140,12 +167,7 @@ rpc_check_limits(const char *data, size_t size, size_t max_values,
             continue;
 
         case '"':
-            /* Skips the string; an escape hides the next byte. */
-            for (i++; i < size && data[i] != '"'; i++) {
-                if (data[i] == '\\') {
-                    i++;
-                }
-            }
+            i = skip_string__(data, i + 1, size);
             want_value = false;
             break;
 

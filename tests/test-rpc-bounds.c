@@ -204,6 +204,14 @@ cmd_unit(int argc NFVS_UNUSED, char *argv[] NFVS_UNUSED)
     /* Brackets, commas and escaped quotes in strings are text. */
     check_limits("{\"a\\\"[[,\":\"]],{\\\\\"}", 3, 1, 10, NULL);
     check_limits(" { \"a\" : [ 1 , 2 ] } ", 5, 2, 1, NULL);
+    /* An even run of backslashes does not escape the quote after it. */
+    check_limits("[\"x\\\\\",[[1]]]", 100, 3, 10, NULL);
+    check_limits("[\"x\\\\\",[[[1]]]]", 100, 3, 10,
+                 "message nests arrays and objects more than 3 deep (see "
+                 "--max-message-depth)");
+    check_limits("[\"x\\\\\\\"[[[[\",1]", 3, 1, 10, NULL);
+    /* An unterminated string ends the text. */
+    check_limits("[\"[[[[", 100, 1, 10, NULL);
 
     /* Depth. */
     check_limits("[[[[1]]]]", 100, 4, 10, NULL);
