@@ -17,7 +17,17 @@ struct ofpact_buf {
     uint8_t *data;              /* Records. */
     size_t size;                /* Bytes used. */
     size_t allocated;           /* Bytes allocated. */
+    size_t n_actions;           /* Records put, nested ones included. */
 };
+
+/* Most actions in one list; see ofpacts_set_max_actions(). */
+static size_t max_actions = OFPACTS_MAX_DEFAULT;
+
+void
+ofpacts_set_max_actions(size_t n)
+{
+    max_actions = n;
+}
 
 /* Appends a zeroed record of 'type' that is 'size' bytes before
  * rounding, and returns it.  The pointer is valid until the next put. */
@@ -36,6 +46,7 @@ ofpact_put(struct ofpact_buf *buf, enum ofpact_type type, size_t size)
     a->type = type;
     a->len = len;
     buf->size += len;
+    buf->n_actions++;
     return a;
 }
 
@@ -502,6 +513,11 @@ parse_ct(const struct ofp_token *tok, struct ofpact_buf *buf)
         buf->size = ct_ofs;
         return error;
     }
+    if (buf->size - ct_ofs > UINT16_MAX) {
+        buf->size = ct_ofs;
+        return tok_error(tok, "exec() actions take more than %d bytes",
+                         UINT16_MAX);
+    }
     ct = (struct ofpact_conntrack *) (buf->data + ct_ofs);
     ct->ofpact.len = buf->size - ct_ofs;
     return NULL;
@@ -671,6 +687,11 @@ parse_actions(const char *s, struct ofpact_buf *buf, bool inside_ct)
         } else {
             error = parse_action(&tok, buf, inside_ct, &drop);
         }
+        if (!error && buf->n_actions > max_actions) {
+            /* Stops at once, however long the rest of the list is. */
+            error = xasprintf("too many actions (more than %zu; see "
+                              "--max-actions)", max_actions);
+        }
         if (!error && buf->size > ofs) {
             last = (const struct ofpact *) (buf->data + ofs);
             if (last->type == OFPACT_GOTO_TABLE) {
@@ -690,7 +711,7 @@ parse_actions(const char *s, struct ofpact_buf *buf, bool inside_ct)
 char *
 ofpacts_parse(const char *s, void **ofpactsp, size_t *sizep)
 {
-    struct ofpact_buf buf = { NULL, 0, 0 };
+    struct ofpact_buf buf = { NULL, 0, 0, 0 };
     char *error = parse_actions(s, &buf, false);
 
     if (error || !buf.size) {

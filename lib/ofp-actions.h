@@ -20,7 +20,8 @@
  *   ct([commit][,zone=N|zone=F[A..B]][,table=T][,exec(...)]).
  *
  * Functions that can fail return a malloc'd error message, which the
- * caller frees, or NULL.  No global state: thread-safe. */
+ * caller frees, or NULL.  Thread-safe, apart from
+ * ofpacts_set_max_actions(). */
 #ifndef NFVS_OFP_ACTIONS_H
 #define NFVS_OFP_ACTIONS_H 1
 
@@ -190,8 +191,18 @@ ofpact_ct_actions_size(const struct ofpact_conntrack *ct)
 /* Parses 's', an action list in ovs-ofctl syntax, into a new buffer
  * stored in '*ofpactsp' (size in '*sizep'; the caller frees it; NULL and
  * 0 for an empty list).  On error returns a message of the form
- * "ACTION: what is wrong" and stores NULL and 0. */
+ * "ACTION: what is wrong" and stores NULL and 0.  A list of more actions
+ * than the limit (see below) is refused with "too many actions (more than
+ * N; see --max-actions)" as soon as the parser passes it. */
 char *ofpacts_parse(const char *s, void **ofpactsp, size_t *sizep);
+
+/* Most actions ofpacts_parse() accepts in one list by default, those
+ * inside ct(exec(...)) included. */
+#define OFPACTS_MAX_DEFAULT 4096
+
+/* Sets that limit to 'n' (positive).  The one piece of global state
+ * here: call it at startup, before any thread parses actions. */
+void ofpacts_set_max_actions(size_t n);
 
 /* Appends the actions as "ovs-ofctl dump-flows" prints them ("drop" for
  * an empty list). */

@@ -6,10 +6,15 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "hash.h"
 #include "hmap.h"
 #include "json-util.h"
@@ -17,6 +22,9 @@
 #include "list.h"
 #include "stream.h"
 #include "util.h"
+#include "vlog.h"
+
+VLOG_DEFINE_THIS_MODULE(rpc_server);
 
 /* Once a connection has this much unsent output, it is no longer read
  * from (nor are its buffered requests served) until the output drains
@@ -32,6 +40,9 @@
 /* How long a connection being closed may take to flush its last
  * response to a peer that does not read it. */
 #define RPC_CLOSE_TIMEOUT_SEC 10
+
+/* Most bytes of a name from a request that an error quotes. */
+#define RPC_QUOTE_MAX 64
 
 /* How long a listener rests after accept() fails for lack of resources
  * (EMFILE...), instead of spinning on a socket it cannot accept from. */
@@ -50,14 +61,19 @@ struct rpc_listener {
     struct pstream *pstream;        /* The listening socket. */
     struct evconnlistener *evl;     /* Accepts on 'pstream''s fd. */
     struct event *retry;            /* Re-enables 'evl' after an error. */
+    size_t n_conns;                 /* Ready connections accepted here. */
 };
 
 struct rpc_conn {
     struct nfvs_list node;          /* In rpc_server's 'conns'. */
     struct rpc_server *server;      /* Owner. */
+    struct rpc_listener *listener;  /* Accepted there. */
     struct bufferevent *bev;        /* The connection. */
     size_t max_size;                /* Largest message, in bytes. */
     size_t scanned;                 /* Input bytes known to hold no '\n'. */
+    size_t n_input;                 /* Input bytes counted in the server's
+                                     * 'n_input'. */
+    bool timed;                     /* Partial-message timeout armed? */
     bool paused;                    /* Not reading: output too large. */
     bool eof;                       /* Peer sent its last byte. */
     bool closing;                   /* Flushing output, then destroyed. */
@@ -72,10 +88,42 @@ struct rpc_server {
     struct nfvs_list listeners;     /* Contains "struct rpc_listener"s. */
     struct nfvs_list conns;         /* Contains "struct rpc_conn"s. */
     size_t n_conns;                 /* Length of 'conns'. */
-    size_t max_message_size;        /* For new connections. */
+    struct rpc_limits limits;       /* What peers may make us hold. */
+    size_t n_input;                 /* Input bytes of all connections. */
+    int fd_limit;                   /* RLIMIT_NOFILE soft limit. */
+    int spare_fd;                   /* Closed to accept-and-close when
+                                     * out of descriptors, or -1. */
 };
 
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+void
+rpc_limits_init(struct rpc_limits *limits)
+{
+    limits->max_message_size = RPC_MAX_MESSAGE_SIZE_DEFAULT;
+    limits->max_values = RPC_MAX_VALUES_DEFAULT;
+    limits->max_depth = RPC_MAX_DEPTH_DEFAULT;
+    limits->max_batch = RPC_MAX_BATCH_DEFAULT;
+    limits->max_answer_size = RPC_MAX_ANSWER_SIZE_DEFAULT;
+    limits->max_input = RPC_MAX_INPUT_DEFAULT;
+    limits->max_connections = RPC_MAX_CONNECTIONS_DEFAULT;
+    limits->partial_timeout = RPC_PARTIAL_TIMEOUT_DEFAULT;
+}
+
 static void rpc_conn_process(struct rpc_conn *);
+
+/* Returns the soft limit on descriptors of this process, as an int. */
+static int
+rpc_fd_limit__(void)
+{
+    struct rlimit rlim;
+
+    if (getrlimit(RLIMIT_NOFILE, &rlim) || rlim.rlim_cur == RLIM_INFINITY
+        || rlim.rlim_cur > INT_MAX) {
+        return INT_MAX;
+    }
+    return rlim.rlim_cur;
+}
 
 struct rpc_server *
 rpc_server_create(struct event_base *base)
@@ -87,7 +135,9 @@ rpc_server_create(struct event_base *base)
     hmap_init(&server->methods);
     nfvs_list_init(&server->listeners);
     nfvs_list_init(&server->conns);
-    server->max_message_size = RPC_MAX_MESSAGE_SIZE_DEFAULT;
+    rpc_limits_init(&server->limits);
+    server->fd_limit = rpc_fd_limit__();
+    server->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     return server;
 }
 
@@ -96,6 +146,8 @@ rpc_conn_destroy(struct rpc_conn *conn)
 {
     nfvs_list_remove(&conn->node);
     conn->server->n_conns--;
+    conn->server->n_input -= conn->n_input;
+    conn->listener->n_conns--;
     bufferevent_free(conn->bev);
     free(conn->refusal);
     free(conn);
@@ -134,6 +186,9 @@ rpc_server_destroy(struct rpc_server *server)
         free(method);
     }
     hmap_destroy(&server->methods);
+    if (server->spare_fd >= 0) {
+        close(server->spare_fd);
+    }
     free(server);
 }
 
@@ -176,13 +231,26 @@ rpc_server_find_method(const struct rpc_server *server, const char *name)
 void
 rpc_server_set_max_message_size(struct rpc_server *server, size_t size)
 {
-    server->max_message_size = size;
+    server->limits.max_message_size = size;
+}
+
+void
+rpc_server_set_limits(struct rpc_server *server,
+                      const struct rpc_limits *limits)
+{
+    server->limits = *limits;
 }
 
 size_t
 rpc_server_n_connections(const struct rpc_server *server)
 {
     return server->n_conns;
+}
+
+size_t
+rpc_server_n_input(const struct rpc_server *server)
+{
+    return server->n_input;
 }
 
 /* Handling one request. */
@@ -256,7 +324,8 @@ rpc_check_request__(json_t *request)
     json_object_foreach (request, key, value) {
         if (strcmp(key, "jsonrpc") && strcmp(key, "id")
             && strcmp(key, "method") && strcmp(key, "params")) {
-            return invalid_request__(id, "unknown member \"%s\"", key);
+            return invalid_request__(id, "unknown member \"%.*s\"",
+                                     RPC_QUOTE_MAX, key);
         }
     }
     return NULL;
@@ -283,7 +352,8 @@ rpc_server_handle_request(struct rpc_server *server, json_t *request)
         return (id
                 ? rpc_error_response_create(
                     id, rpc_error_create(RPC_METHOD_NOT_FOUND,
-                                         "unknown method \"%s\"", name))
+                                         "unknown method \"%.*s\"",
+                                         RPC_QUOTE_MAX, name))
                 : NULL);
     }
 
@@ -345,7 +415,8 @@ rpc_conn_send(struct rpc_conn *conn, json_t *msg)
     size_t size;
     char *s;
 
-    s = rpc_encode(msg, &size);
+    s = rpc_encode_answer(msg, conn->server->limits.max_answer_size,
+                          &size);
     json_decref(msg);
     if (!s) {
         msg = rpc_error_response_create(
@@ -400,6 +471,30 @@ is_blank__(const char *data, size_t size)
     return true;
 }
 
+/* Checks the message in the 'size' bytes at 'data' against the limits on
+ * values, depth and batch entries.  Returns false if it is within them;
+ * otherwise sends the error and returns true. */
+static bool
+rpc_conn_check_limits__(struct rpc_conn *conn, const char *data,
+                        size_t size)
+{
+    const struct rpc_limits *limits = &conn->server->limits;
+    char *msg;
+
+    msg = rpc_check_limits(data, size, limits->max_values,
+                           limits->max_depth, limits->max_batch);
+    if (!msg) {
+        return false;
+    }
+    VLOG_WARN_RL(&rl, "%s: refused a message of %zu bytes: %s",
+                 pstream_get_name(conn->listener->pstream), size, msg);
+    rpc_conn_send(conn, rpc_error_response_create(
+                      NULL, rpc_error_create(RPC_INVALID_REQUEST, "%s",
+                                             msg)));
+    free(msg);
+    return true;
+}
+
 /* Handles the message in the 'size' bytes at 'data'.  Returns false if
  * the message was not JSON, in which case it has already sent the error;
  * the caller must then close the connection. */
@@ -420,6 +515,9 @@ rpc_conn_handle_message(struct rpc_conn *conn, const char *data,
         return false;
     }
 
+    if (rpc_conn_check_limits__(conn, data, size)) {
+        return true;
+    }
     msg = json_loadb(data, size, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
                      &error);
     if (!msg && json_error_code(&error) == json_error_duplicate_key
@@ -482,6 +580,52 @@ rpc_conn_handle_message(struct rpc_conn *conn, const char *data,
     return true;
 }
 
+/* Brings the server's count of input bytes up to date with 'conn''s. */
+static void
+rpc_conn_count_input__(struct rpc_conn *conn)
+{
+    size_t n = evbuffer_get_length(bufferevent_get_input(conn->bev));
+
+    conn->server->n_input += n - conn->n_input;
+    conn->n_input = n;
+}
+
+/* Called when 'conn' holds an unfinished message and waits for the rest.
+ * Closes 'conn' with an error if the unfinished messages of all
+ * connections exceed their limit; otherwise makes sure that 'conn' is
+ * closed if it sends nothing for the partial-message timeout.  'conn'
+ * may be destroyed. */
+static void
+rpc_conn_wait_rest__(struct rpc_conn *conn)
+{
+    const struct rpc_limits *limits = &conn->server->limits;
+    struct evbuffer *input = bufferevent_get_input(conn->bev);
+    struct timeval tv = { .tv_sec = limits->partial_timeout };
+
+    rpc_conn_count_input__(conn);
+    if (conn->server->n_input > limits->max_input) {
+        VLOG_WARN_RL(&rl, "%s: closing a connection with an unfinished "
+                     "message of %zu bytes: unfinished messages of all "
+                     "connections hold more than %zu bytes",
+                     pstream_get_name(conn->listener->pstream),
+                     evbuffer_get_length(input), limits->max_input);
+        evbuffer_drain(input, evbuffer_get_length(input));
+        rpc_conn_count_input__(conn);
+        rpc_conn_fail(conn, rpc_error_create(
+                          RPC_ERR_BUSY, "server busy: unfinished messages "
+                          "of all clients hold more than %zu bytes (see "
+                          "--max-buffered-input); try again later",
+                          limits->max_input));
+        return;
+    }
+    /* The read event persists, so libevent restarts its timeout at each
+     * read: arming it once is enough. */
+    if (!conn->timed) {
+        bufferevent_set_timeouts(conn->bev, &tv, NULL);
+        conn->timed = true;
+    }
+}
+
 /* Serves the complete messages buffered on 'conn', until none is left,
  * its output is too large, or it is closed.  Call only as the last action
  * of a callback: 'conn' may be destroyed. */
@@ -499,6 +643,7 @@ rpc_conn_process(struct rpc_conn *conn)
         if (evbuffer_get_length(output) >= RPC_OUTPUT_HIGH_WATER) {
             conn->paused = true;
             bufferevent_disable(conn->bev, EV_READ);
+            rpc_conn_count_input__(conn);
             return;
         }
 
@@ -512,6 +657,12 @@ rpc_conn_process(struct rpc_conn *conn)
                 break;
             }
             if (!conn->eof) {
+                if (length) {
+                    rpc_conn_wait_rest__(conn);
+                } else if (conn->timed && !conn->refusal) {
+                    bufferevent_set_timeouts(conn->bev, NULL, NULL);
+                    conn->timed = false;
+                }
                 return;
             }
             /* The peer is gone or half-closed: take the unterminated tail
@@ -521,6 +672,7 @@ rpc_conn_process(struct rpc_conn *conn)
                     conn, (char *) evbuffer_pullup(input, length), length);
                 evbuffer_drain(input, length);
             }
+            rpc_conn_count_input__(conn);
             rpc_conn_start_close(conn);
             return;
         }
@@ -533,6 +685,7 @@ rpc_conn_process(struct rpc_conn *conn)
             eol.pos);
         evbuffer_drain(input, eol.pos + eol_size);
         conn->scanned = 0;
+        rpc_conn_count_input__(conn);
         if (!ok) {
             rpc_conn_start_close(conn);
             return;
@@ -542,10 +695,11 @@ rpc_conn_process(struct rpc_conn *conn)
     if (!conn->closing && !conn->paused) {
         /* Left the loop because a message is too long. */
         evbuffer_drain(input, evbuffer_get_length(input));
+        rpc_conn_count_input__(conn);
         rpc_conn_fail(conn, rpc_error_create(
                           RPC_INVALID_REQUEST,
-                          "message too long (more than %zu bytes)",
-                          conn->max_size));
+                          "message too long (more than %zu bytes; see "
+                          "--max-message-size)", conn->max_size));
     }
 }
 
@@ -578,7 +732,26 @@ rpc_conn_event_cb(struct bufferevent *bev, short events, void *conn_)
 {
     struct rpc_conn *conn = conn_;
 
-    if (events & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+    if (events & BEV_EVENT_TIMEOUT && events & BEV_EVENT_READING
+        && !conn->closing && conn->refusal) {
+        /* A refused peer that stays silent: tell it why and close. */
+        rpc_conn_fail(conn, rpc_error_create(RPC_ERR_ACCESS, "%s",
+                                             conn->refusal));
+    } else if (events & BEV_EVENT_TIMEOUT && events & BEV_EVENT_READING
+               && !conn->closing) {
+        unsigned int timeout = conn->server->limits.partial_timeout;
+
+        VLOG_WARN_RL(&rl, "%s: closing a connection that sent nothing for "
+                     "%u s in the middle of a message",
+                     pstream_get_name(conn->listener->pstream), timeout);
+        evbuffer_drain(bufferevent_get_input(bev),
+                       evbuffer_get_length(bufferevent_get_input(bev)));
+        rpc_conn_count_input__(conn);
+        rpc_conn_fail(conn, rpc_error_create(
+                          RPC_ERR_BUSY, "unfinished message: nothing "
+                          "received for %u s (see --partial-timeout)",
+                          timeout));
+    } else if (events & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
         rpc_conn_destroy(conn);
     } else if (events & BEV_EVENT_EOF) {
         conn->eof = true;
@@ -600,8 +773,10 @@ rpc_listener_ready_cb(struct bufferevent *bev, const char *refusal,
 
     conn = xzalloc(sizeof *conn);
     conn->server = server;
+    conn->listener = listener;
+    listener->n_conns++;
     conn->bev = bev;
-    conn->max_size = server->max_message_size;
+    conn->max_size = server->limits.max_message_size;
     conn->refusal = refusal ? xstrdup(refusal) : NULL;
     nfvs_list_push_back(&server->conns, &conn->node);
     server->n_conns++;
@@ -615,6 +790,14 @@ rpc_listener_ready_cb(struct bufferevent *bev, const char *refusal,
     bufferevent_setcb(bev, rpc_conn_read_cb, rpc_conn_write_cb,
                       rpc_conn_event_cb, conn);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
+    if (refusal) {
+        /* A refused peer does not hold its socket longer than one that
+         * stalls mid-message. */
+        struct timeval tv = { .tv_sec = server->limits.partial_timeout };
+
+        bufferevent_set_timeouts(bev, &tv, NULL);
+        conn->timed = true;
+    }
 
     /* A TLS peer's first request may have come with its handshake. */
     if (evbuffer_get_length(bufferevent_get_input(bev))) {
@@ -622,12 +805,61 @@ rpc_listener_ready_cb(struct bufferevent *bev, const char *refusal,
     }
 }
 
+/* Closes 'fd', just accepted on 'listener', for 'reason' (a short
+ * phrase), with a log line and, where the transport allows, an error
+ * telling the peer. */
+static void
+rpc_listener_reject__(struct rpc_listener *listener, int fd,
+                      const char *reason)
+{
+    json_t *response;
+    size_t size;
+    char *s;
+
+    VLOG_WARN_RL(&rl, "%s: refused a connection: %s",
+                 pstream_get_name(listener->pstream), reason);
+    response = rpc_error_response_create(
+        NULL, rpc_error_create(RPC_ERR_BUSY, "server busy: %s; try again "
+                               "later", reason));
+    s = rpc_encode(response, &size);
+    json_decref(response);
+    pstream_reject(listener->pstream, fd, s, size);
+    free(s);
+}
+
+/* Returns NULL if 'listener' may take connection 'fd', otherwise a
+ * malloc'd reason why not. */
+static char *
+rpc_listener_check__(const struct rpc_listener *listener, int fd)
+{
+    const struct rpc_server *server = listener->server;
+    size_t n = listener->n_conns + pstream_n_pending(listener->pstream);
+
+    if (n >= server->limits.max_connections) {
+        return xasprintf("%zu connections, the limit of this listener "
+                         "(see --max-connections)", n);
+    }
+    /* Descriptors are allocated lowest first, so every one below 'fd' is
+     * in use. */
+    if (fd >= server->fd_limit - RPC_FD_RESERVE) {
+        return xasprintf("descriptor %d, too near the limit of %d open "
+                         "files", fd, server->fd_limit);
+    }
+    return NULL;
+}
+
 static void
 rpc_listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
                        struct sockaddr *sa, int socklen, void *listener_)
 {
     struct rpc_listener *listener = listener_;
+    char *reason = rpc_listener_check__(listener, fd);
 
+    if (reason) {
+        rpc_listener_reject__(listener, fd, reason);
+        free(reason);
+        return;
+    }
     pstream_accept(listener->pstream, listener->server->base, fd,
                    rpc_listener_ready_cb, listener);
 }
@@ -645,7 +877,26 @@ rpc_listener_error_cb(struct evconnlistener *evl, void *listener_)
 {
     struct rpc_listener *listener = listener_;
     struct timeval tv = { .tv_usec = RPC_ACCEPT_RETRY_MSEC * 1000 };
+    struct rpc_server *server = listener->server;
+    int error = EVUTIL_SOCKET_ERROR();
 
+    /* Out of descriptors: the spare one makes room to accept the peer
+     * and close it at once, instead of leaving it waiting in the
+     * backlog. */
+    if ((error == EMFILE || error == ENFILE) && server->spare_fd >= 0) {
+        int fd;
+
+        close(server->spare_fd);
+        fd = accept4(pstream_get_fd(listener->pstream), NULL, NULL,
+                     SOCK_CLOEXEC);
+        if (fd >= 0) {
+            rpc_listener_reject__(listener, fd, "out of file descriptors");
+        }
+        server->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            return;
+        }
+    }
     evconnlistener_disable(evl);
     event_add(listener->retry, &tv);
 }

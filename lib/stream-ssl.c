@@ -29,10 +29,10 @@
 
 VLOG_DEFINE_THIS_MODULE(stream_ssl);
 
-/* A peer must finish its side of the server handshake within this time,
- * so that a peer that stalls mid-handshake only holds its own socket,
- * and not for long. */
-#define PSSL_HANDSHAKE_TIMEOUT_SEC 5
+/* A peer must finish its side of the server handshake within this time
+ * (stream_ssl_set_handshake_timeout()), so that a peer that stalls
+ * mid-handshake only holds its own socket, and not for long. */
+static unsigned int pssl_handshake_timeout = PSSL_HANDSHAKE_TIMEOUT_DEFAULT;
 
 /* With TLS 1.3 the server checks the client's certificate only after the
  * client has finished its handshake, so the client learns of a refusal
@@ -686,6 +686,7 @@ const struct stream_class ssl_stream_class = {
 struct pssl_pstream {
     struct pstream up;
     struct nfvs_list handshakes;    /* Contains "struct pssl_handshake"s. */
+    size_t n_handshakes;            /* Length of 'handshakes'. */
 };
 
 /* A connection whose server handshake is running. */
@@ -775,6 +776,7 @@ static void
 pssl_handshake_destroy(struct pssl_handshake *hs, bool free_bev)
 {
     nfvs_list_remove(&hs->node);
+    hs->ps->n_handshakes--;
     if (hs->timer) {
         event_free(hs->timer);
     }
@@ -869,8 +871,8 @@ pssl_handshake_timeout_cb(evutil_socket_t fd, short events, void *hs_)
 {
     struct pssl_handshake *hs = hs_;
 
-    VLOG_WARN_RL(&pssl_rl, "%s: TLS handshake with %s timed out after %d s",
-                 hs->ps->up.name, hs->peer, PSSL_HANDSHAKE_TIMEOUT_SEC);
+    VLOG_WARN_RL(&pssl_rl, "%s: TLS handshake with %s timed out after %u s",
+                 hs->ps->up.name, hs->peer, pssl_handshake_timeout);
     pssl_handshake_destroy(hs, true);
 }
 
@@ -878,7 +880,7 @@ static int
 pssl_accept(struct pstream *pstream, struct event_base *base, int fd,
             pstream_accept_func *cb, void *aux)
 {
-    struct timeval tv = { .tv_sec = PSSL_HANDSHAKE_TIMEOUT_SEC };
+    struct timeval tv = { .tv_sec = pssl_handshake_timeout };
     struct pssl_pstream *ps = pssl_pstream_cast(pstream);
     struct sockaddr_storage sa;
     socklen_t sa_len = sizeof sa;
@@ -912,6 +914,7 @@ pssl_accept(struct pstream *pstream, struct event_base *base, int fd,
                 ? xstrdup("(unknown)") : ssl_format_address__(&sa));
     hs->timer = evtimer_new(base, pssl_handshake_timeout_cb, hs);
     nfvs_list_push_back(&ps->handshakes, &hs->node);
+    ps->n_handshakes++;
     if (!hs->timer || evtimer_add(hs->timer, &tv)) {
         pssl_handshake_destroy(hs, true);
         return ENOMEM;
@@ -922,9 +925,26 @@ pssl_accept(struct pstream *pstream, struct event_base *base, int fd,
     return 0;
 }
 
+static size_t
+pssl_n_pending(const struct pstream *pstream)
+{
+    const struct pssl_pstream *ps;
+
+    ps = CONTAINER_OF(pstream, const struct pssl_pstream, up);
+    return ps->n_handshakes;
+}
+
+void
+stream_ssl_set_handshake_timeout(unsigned int seconds)
+{
+    pssl_handshake_timeout = seconds;
+}
+
 const struct pstream_class pssl_pstream_class = {
     .name = "pssl",
     .listen = pssl_listen,
     .close = pssl_close,
     .accept = pssl_accept,
+    .n_pending = pssl_n_pending,
+    /* .reject is NULL: plain text would only confuse a TLS peer. */
 };

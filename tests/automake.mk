@@ -53,7 +53,8 @@ tests_nfvstest_SOURCES += tests/test-mac-learning.c
 tests_nfvstest_SOURCES += tests/test-classifier.c
 tests_nfvstest_SOURCES += tests/test-classifier-random.c
 TESTSUITE_AT += tests/classifier.at
-tests_nfvstest_SOURCES += tests/test-rpc.c tests/test-rpc-server.c
+tests_nfvstest_SOURCES += tests/test-rpc.c tests/test-rpc-server.c \
+	tests/test-rpc-bounds.c
 TESTSUITE_AT += tests/rpc.at
 tests_nfvstest_SOURCES += tests/test-flow.c
 TESTSUITE_AT += tests/flow.at

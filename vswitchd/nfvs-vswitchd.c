@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include "bridge-rpc.h"
 #include "bridge.h"
@@ -20,6 +21,8 @@
 #include "dp-rpc.h"
 #include "dpif.h"
 #include "flow-rpc.h"
+#include "jsonrpc.h"
+#include "ofp-actions.h"
 #include "ofproto-dpif.h"
 #include "rpc-server.h"
 #include "stream-ssl.h"
@@ -47,6 +50,9 @@ struct options {
     char *ca_cert;              /* TLS: CA of peers, or NULL. */
     char *socket_group;         /* Group of the unix sockets. */
     bool socket_group_set;      /* --socket-group given explicitly? */
+    struct rpc_limits limits;   /* --max-message-size and the like. */
+    unsigned int handshake_timeout; /* --handshake-timeout, seconds. */
+    unsigned long long int max_actions; /* --max-actions. */
 };
 
 static void NFVS_NO_RETURN
@@ -89,10 +95,33 @@ usage(const struct options *opts)
            "  -h, --help          print this help and exit\n"
            "  -V, --version       print the version and exit\n"
            "\n"
+           "Limits on JSON-RPC clients (see docs/rpc.md):\n"
+           "  --max-message-size=BYTES    one message (default: %u)\n"
+           "  --max-message-values=N      JSON values in one message\n"
+           "                              (default: %u)\n"
+           "  --max-message-depth=N       nesting of arrays and objects\n"
+           "                              (default: %u)\n"
+           "  --max-batch-size=N          requests in one batch\n"
+           "                              (default: %u)\n"
+           "  --max-answer-size=BYTES     one answer (default: %u)\n"
+           "  --max-buffered-input=BYTES  unfinished messages of all\n"
+           "                              clients (default: %u)\n"
+           "  --max-connections=N         per remote (default: %u)\n"
+           "  --partial-timeout=SECS      close a client silent for SECS\n"
+           "                              in the middle of a message\n"
+           "                              (default: %u)\n"
+           "  --handshake-timeout=SECS    TLS handshake time (default: %u)\n"
+           "  --max-actions=N             actions in one flow (default: %u)\n"
+           "\n"
            "Environment: NFVS_RUNDIR, NFVS_DBDIR, NFVS_DATAPATH and\n"
            "NFVS_SOCKET_GROUP change the defaults.\n",
            nfvs_program_name(), nfvs_program_name(), opts->rundir,
-           opts->dbfile);
+           opts->dbfile, RPC_MAX_MESSAGE_SIZE_DEFAULT,
+           RPC_MAX_VALUES_DEFAULT, RPC_MAX_DEPTH_DEFAULT,
+           RPC_MAX_BATCH_DEFAULT, RPC_MAX_ANSWER_SIZE_DEFAULT,
+           RPC_MAX_INPUT_DEFAULT, RPC_MAX_CONNECTIONS_DEFAULT,
+           RPC_PARTIAL_TIMEOUT_DEFAULT, PSSL_HANDSHAKE_TIMEOUT_DEFAULT,
+           OFPACTS_MAX_DEFAULT);
     exit(0);
 }
 
@@ -102,6 +131,20 @@ env_or(const char *name, const char *dflt)
     const char *value = getenv(name);
 
     return value && value[0] ? value : dflt;
+}
+
+/* Parses 'arg', the argument of --'name', as a number from 1 to 'max'.
+ * Exits with a message if it is not one. */
+static unsigned long long int
+parse_limit(const char *name, const char *arg, unsigned long long int max)
+{
+    unsigned long long int value;
+
+    if (!str_to_ullong(arg, 10, &value) || value < 1 || value > max) {
+        nfvs_fatal(0, "--%s: \"%s\" is not a number from 1 to %llu", name,
+                   arg, max);
+    }
+    return value;
 }
 
 static void
@@ -123,6 +166,16 @@ parse_options(int argc, char *argv[], struct options *opts)
         OPT_CERTIFICATE,
         OPT_CA_CERT,
         OPT_SOCKET_GROUP,
+        OPT_MAX_MESSAGE_SIZE,
+        OPT_MAX_MESSAGE_VALUES,
+        OPT_MAX_MESSAGE_DEPTH,
+        OPT_MAX_BATCH_SIZE,
+        OPT_MAX_ANSWER_SIZE,
+        OPT_MAX_BUFFERED_INPUT,
+        OPT_MAX_CONNECTIONS,
+        OPT_PARTIAL_TIMEOUT,
+        OPT_HANDSHAKE_TIMEOUT,
+        OPT_MAX_ACTIONS,
     };
     static const struct option long_options[] = {
         {"rundir", required_argument, NULL, OPT_RUNDIR},
@@ -141,6 +194,20 @@ parse_options(int argc, char *argv[], struct options *opts)
         {"certificate", required_argument, NULL, OPT_CERTIFICATE},
         {"ca-cert", required_argument, NULL, OPT_CA_CERT},
         {"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
+        {"max-message-size", required_argument, NULL, OPT_MAX_MESSAGE_SIZE},
+        {"max-message-values", required_argument, NULL,
+         OPT_MAX_MESSAGE_VALUES},
+        {"max-message-depth", required_argument, NULL,
+         OPT_MAX_MESSAGE_DEPTH},
+        {"max-batch-size", required_argument, NULL, OPT_MAX_BATCH_SIZE},
+        {"max-answer-size", required_argument, NULL, OPT_MAX_ANSWER_SIZE},
+        {"max-buffered-input", required_argument, NULL,
+         OPT_MAX_BUFFERED_INPUT},
+        {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+        {"partial-timeout", required_argument, NULL, OPT_PARTIAL_TIMEOUT},
+        {"handshake-timeout", required_argument, NULL,
+         OPT_HANDSHAKE_TIMEOUT},
+        {"max-actions", required_argument, NULL, OPT_MAX_ACTIONS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -157,6 +224,9 @@ parse_options(int argc, char *argv[], struct options *opts)
     opts->max_idle = UDPIF_DEFAULT_MAX_IDLE;
     opts->flow_limit = DPIF_DEFAULT_FLOW_LIMIT;
     opts->socket_group = xstrdup(env_or("NFVS_SOCKET_GROUP", "nfvs"));
+    rpc_limits_init(&opts->limits);
+    opts->handshake_timeout = PSSL_HANDSHAKE_TIMEOUT_DEFAULT;
+    opts->max_actions = OFPACTS_MAX_DEFAULT;
 
     for (;;) {
         int c = getopt_long(argc, argv, "v::hV", long_options, NULL);
@@ -229,6 +299,45 @@ parse_options(int argc, char *argv[], struct options *opts)
             opts->socket_group = xstrdup(optarg);
             opts->socket_group_set = true;
             break;
+        case OPT_MAX_MESSAGE_SIZE:
+            opts->limits.max_message_size
+                = parse_limit("max-message-size", optarg, SIZE_MAX / 4);
+            break;
+        case OPT_MAX_MESSAGE_VALUES:
+            opts->limits.max_values
+                = parse_limit("max-message-values", optarg, SIZE_MAX);
+            break;
+        case OPT_MAX_MESSAGE_DEPTH:
+            opts->limits.max_depth
+                = parse_limit("max-message-depth", optarg, 1000);
+            break;
+        case OPT_MAX_BATCH_SIZE:
+            opts->limits.max_batch
+                = parse_limit("max-batch-size", optarg, SIZE_MAX);
+            break;
+        case OPT_MAX_ANSWER_SIZE:
+            opts->limits.max_answer_size
+                = parse_limit("max-answer-size", optarg, SIZE_MAX / 4);
+            break;
+        case OPT_MAX_BUFFERED_INPUT:
+            opts->limits.max_input
+                = parse_limit("max-buffered-input", optarg, SIZE_MAX / 4);
+            break;
+        case OPT_MAX_CONNECTIONS:
+            opts->limits.max_connections
+                = parse_limit("max-connections", optarg, INT_MAX);
+            break;
+        case OPT_PARTIAL_TIMEOUT:
+            opts->limits.partial_timeout
+                = parse_limit("partial-timeout", optarg, 86400);
+            break;
+        case OPT_HANDSHAKE_TIMEOUT:
+            opts->handshake_timeout
+                = parse_limit("handshake-timeout", optarg, 86400);
+            break;
+        case OPT_MAX_ACTIONS:
+            opts->max_actions = parse_limit("max-actions", optarg, 1000000);
+            break;
         case 'v':
             msg = vlog_set_levels_from_string(optarg ? optarg : "dbg");
             if (msg) {
@@ -272,6 +381,9 @@ parse_options(int argc, char *argv[], struct options *opts)
     if (!opts->dbfile) {
         opts->dbfile = xasprintf("%s/conf.json", dbdir);
     }
+    /* One message must fit in the input buffers. */
+    opts->limits.max_input = NFVS_MAX(opts->limits.max_input,
+                                      opts->limits.max_message_size);
     if (!opts->n_remotes) {
         opts->remotes = xmalloc(sizeof *opts->remotes);
         opts->remotes[opts->n_remotes++]
@@ -304,6 +416,38 @@ options_uninit(struct options *opts)
     free(opts->socket_group);
 }
 
+/* Raises the soft limit on open files to the hard limit, so that many
+ * clients, ports and threads fit (the default soft limit is often 1024),
+ * and logs the limit in effect. */
+static void
+raise_fd_limit(void)
+{
+    struct rlimit rlim;
+    rlim_t old;
+
+    if (getrlimit(RLIMIT_NOFILE, &rlim)) {
+        VLOG_WARN("getrlimit(RLIMIT_NOFILE): %s", nfvs_strerror(errno));
+        return;
+    }
+    old = rlim.rlim_cur;
+    if (old == rlim.rlim_max) {
+        VLOG_INFO("open file limit: %llu (soft and hard)",
+                  (unsigned long long int) old);
+        return;
+    }
+    rlim.rlim_cur = rlim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rlim)) {
+        VLOG_WARN("cannot raise the open file limit from %llu to %llu: %s",
+                  (unsigned long long int) old,
+                  (unsigned long long int) rlim.rlim_max,
+                  nfvs_strerror(errno));
+        return;
+    }
+    VLOG_INFO("raised the open file limit from %llu to %llu (the hard "
+              "limit)", (unsigned long long int) old,
+              (unsigned long long int) rlim.rlim_max);
+}
+
 /* Sets up the transports: TLS files and the unix sockets' group.  Exits
  * on a bad setting. */
 static void
@@ -316,6 +460,7 @@ configure_streams(const struct options *opts)
                              opts->ca_cert, &msg)) {
         nfvs_fatal(0, "%s", msg);
     }
+    stream_ssl_set_handshake_timeout(opts->handshake_timeout);
 
     /* Without a group "nfvs" (a development machine, a test), the sockets
      * keep root's group: only root and this daemon's user get in.  A group
@@ -591,6 +736,7 @@ main(int argc, char *argv[])
         }
     }
     vlog_set_syslog(opts.syslog);
+    ofpacts_set_max_actions(opts.max_actions);
     ensure_dir(opts.rundir);
     configure_streams(&opts);
 
@@ -612,6 +758,7 @@ main(int argc, char *argv[])
     daemon_notify_status("loading config db %s", opts.dbfile);
     memset(&dp_cfg, 0, sizeof dp_cfg);
     dp_cfg.dp_type = pick_datapath(opts.datapath);
+    raise_fd_limit();           /* Before ports and clients take fds. */
     dp_cfg.n_handlers = opts.n_handlers;
     dp_cfg.max_idle = opts.max_idle;
     dp_cfg.flow_limit = opts.flow_limit;
@@ -626,6 +773,7 @@ main(int argc, char *argv[])
         nfvs_fatal(0, "cannot create the event loop");
     }
     server = rpc_server_create(base);
+    rpc_server_set_limits(server, &opts.limits);
     bridge_rpc_register(server, bridges);
     flow_rpc_register(server, bridges);
     dp_rpc_register(server, bridges);
