@@ -30,7 +30,7 @@ struct ofproto_dpif {
     struct ofproto *ofproto;    /* Not owned. */
     struct udpif *udpif;        /* Handlers and revalidation, once
                                  * started. */
-    unsigned int n_handlers;    /* For the udpif. */
+    unsigned int n_handlers;    /* For the udpif: the pool's size. */
     unsigned int max_idle;
     struct hmap ports;          /* "struct dpif_netdev_port"s. */
     bool dummy;                 /* Dummy datapath: dummy ports, pcaps. */
@@ -151,8 +151,8 @@ ofproto_dpif_start(struct ofproto_dpif *od)
     if (!od->udpif) {
         od->udpif = udpif_create(od->dpif, od->ofproto, od->n_handlers);
         udpif_set_max_idle(od->udpif, od->max_idle);
-        VLOG_INFO("%s: %s datapath with %u handler(s)", dpif_name(od->dpif),
-                  dpif_type(od->dpif), NFVS_MAX(od->n_handlers, 1));
+        VLOG_INFO("%s: %s datapath started", dpif_name(od->dpif),
+                  dpif_type(od->dpif));
     }
 }
 

@@ -39,7 +39,7 @@ struct options {
     bool detach;                /* Run in the background? */
     bool syslog;                /* Log to syslog as well? */
     char *datapath;             /* Datapath type. */
-    unsigned int n_handlers;    /* Upcall handler threads per bridge. */
+    unsigned int n_handlers;    /* Upcall handler threads; 0: CPUs. */
     unsigned int max_idle;      /* Datapath flow idle time, ms. */
     unsigned int flow_limit;    /* Datapath flow limit. */
     char *private_key;          /* TLS: our key, or NULL. */
@@ -80,8 +80,8 @@ usage(const struct options *opts)
            "  --datapath=TYPE     datapath: auto, kernel (nfvs.ko),\n"
            "                      userspace or dummy (default: auto =\n"
            "                      kernel if nfvs.ko is loaded)\n"
-           "  --n-handlers=N      upcall handler threads per bridge\n"
-           "                      (default: 1)\n"
+           "  --n-handlers=N      upcall handler threads, shared by all\n"
+           "                      bridges (default: one per CPU)\n"
            "  --max-idle=MS       delete datapath flows idle for MS ms\n"
            "                      (default: 10000)\n"
            "  --flow-limit=N      at most N flows in each datapath\n"
@@ -153,7 +153,7 @@ parse_options(int argc, char *argv[], struct options *opts)
     opts->rundir = xstrdup(env_or("NFVS_RUNDIR", NFVS_RUNDIR_DEFAULT));
     dbdir = xstrdup(env_or("NFVS_DBDIR", NFVS_DBDIR_DEFAULT));
     opts->datapath = xstrdup(env_or("NFVS_DATAPATH", "auto"));
-    opts->n_handlers = 1;
+    opts->n_handlers = 0;
     opts->max_idle = UDPIF_DEFAULT_MAX_IDLE;
     opts->flow_limit = DPIF_DEFAULT_FLOW_LIMIT;
     opts->socket_group = xstrdup(env_or("NFVS_SOCKET_GROUP", "nfvs"));
