@@ -1414,9 +1414,10 @@ sample_upcall_rate(struct udpif *udpif, long long int now)
  * with misses cannot starve the others.  The revalidator makes a pass
  * over each udpif in turn every REVALIDATE_INTERVAL ms.
  *
- * The pool starts with the first udpif and stops with the last one.
- * udpif_create() and udpif_destroy() run on the main thread only, so
- * starting and stopping need no lock of their own.
+ * The pool starts with the first udpif_pool_ref() and stops with the
+ * last udpif_pool_unref().  Those, udpif_create() and udpif_destroy()
+ * run on the main thread only, so starting and stopping need no lock of
+ * their own.
  *
  * Locking: 'pool.mutex' protects the udpif index and list and each
  * udpif's pool members; it is a leaf lock except that the revalidator
@@ -1446,12 +1447,12 @@ static struct {
     struct hmap udpifs;         /* "struct udpif"s by 'pool_id'. */
     struct nfvs_list reval_list; /* The same, in revalidation order. */
     uint64_t next_id;           /* For the next udpif's 'pool_id'. */
-    size_t n_udpifs;            /* How many. */
     pthread_cond_t reval_cond;  /* Wakes the revalidator to quit. */
     pthread_cond_t busy_cond;   /* Signalled when 'reval_busy' clears. */
     bool exiting;               /* The revalidator must quit. */
 
-    /* Main thread only: set while the pool runs. */
+    /* Main thread only. */
+    unsigned int n_refs;        /* udpif_pool_ref()s not unref'd. */
     struct pool_handler *handlers;
     unsigned int n_handlers;
     pthread_t revalidator;
@@ -1559,13 +1560,14 @@ pool_revalidator_main(void *arg NFVS_UNUSED)
     return NULL;
 }
 
-/* Returns the number of handler threads to run for 'n_handlers' (0: one
- * per CPU). */
-static unsigned int
-pool_size(unsigned int n_handlers)
+unsigned int
+udpif_pool_size(unsigned int n_handlers)
 {
     long int n_cpus;
 
+    if (pool.n_handlers) {
+        return pool.n_handlers;
+    }
     if (!n_handlers) {
         n_cpus = sysconf(_SC_NPROCESSORS_ONLN);
         n_handlers = n_cpus > 0 ? n_cpus : 1;
@@ -1580,12 +1582,47 @@ thread_set_name(pthread_t thread, const char *name)
     (void) pthread_setname_np(thread, name);
 }
 
-/* Starts the pool with 'n' handler threads.  Main thread. */
+/* Stops and frees the first 'n_started' of the 'n' pool handlers (those
+ * whose threads run) and frees the resources of the others.  Main
+ * thread. */
 static void
+pool_handlers_destroy(unsigned int n_started, unsigned int n)
+{
+    static const uint64_t one = 1;
+    unsigned int i;
+
+    for (i = 0; i < n_started; i++) {
+        if (write(pool.handlers[i].wake_fd, &one, sizeof one) < 0) {
+            nfvs_fatal(errno, "cannot stop the handler threads");
+        }
+    }
+    for (i = 0; i < n; i++) {
+        struct pool_handler *h = &pool.handlers[i];
+
+        if (i < n_started) {
+            pthread_join(h->thread, NULL);
+        }
+        if (h->epfd >= 0) {
+            close(h->epfd);
+        }
+        if (h->wake_fd >= 0) {
+            close(h->wake_fd);
+        }
+        pthread_mutex_destroy(&h->mutex);
+    }
+    free(pool.handlers);
+    pool.handlers = NULL;
+    pool.n_handlers = 0;
+}
+
+/* Starts the pool with 'n' handler threads.  Returns 0 or a positive
+ * errno value (out of file descriptors or threads), leaving the pool
+ * stopped.  Main thread. */
+static int
 pool_start(unsigned int n)
 {
-    unsigned int i;
-    int error;
+    unsigned int i, n_started;
+    int error = 0;
 
     pool.exiting = false;
     pool.n_handlers = n;
@@ -1593,67 +1630,82 @@ pool_start(unsigned int n)
     for (i = 0; i < n; i++) {
         struct pool_handler *h = &pool.handlers[i];
         struct epoll_event ev;
-        char name[16];
 
         h->id = i;
+        pthread_mutex_init(&h->mutex, NULL);
         h->epfd = epoll_create1(EPOLL_CLOEXEC);
         h->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (h->epfd < 0 || h->wake_fd < 0) {
-            nfvs_fatal(errno, "cannot create a handler's file descriptors");
-        }
         memset(&ev, 0, sizeof ev);
         ev.events = EPOLLIN;
         ev.data.u64 = POOL_WAKE;
-        if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->wake_fd, &ev)) {
-            nfvs_fatal(errno, "epoll_ctl");
+        if (!error && (h->epfd < 0 || h->wake_fd < 0
+                       || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->wake_fd,
+                                    &ev))) {
+            error = errno;
         }
-        pthread_mutex_init(&h->mutex, NULL);
-        error = pthread_create(&h->thread, NULL, pool_handler_main, h);
-        if (error) {
-            nfvs_fatal(error, "cannot start a handler thread");
-        }
-        snprintf(name, sizeof name, "handler%u", i);
-        thread_set_name(h->thread, name);
     }
-    error = pthread_create(&pool.revalidator, NULL, pool_revalidator_main,
-                           NULL);
+    for (n_started = 0; !error && n_started < n; n_started++) {
+        struct pool_handler *h = &pool.handlers[n_started];
+        char name[24];
+
+        error = pthread_create(&h->thread, NULL, pool_handler_main, h);
+        if (!error) {
+            /* Thread names are at most 15 characters. */
+            snprintf(name, sizeof name, "handler%u", n_started);
+            name[15] = '\0';
+            thread_set_name(h->thread, name);
+        } else {
+            break;
+        }
+    }
+    if (!error) {
+        error = pthread_create(&pool.revalidator, NULL,
+                               pool_revalidator_main, NULL);
+    }
     if (error) {
-        nfvs_fatal(error, "cannot start the revalidator thread");
+        VLOG_ERR("cannot start %u upcall handler threads and a "
+                 "revalidator: %s", n, nfvs_strerror(error));
+        pool_handlers_destroy(n_started, n);
+        return error;
     }
     thread_set_name(pool.revalidator, "revalidator");
     VLOG_INFO("started %u upcall handler thread(s) and a revalidator "
               "for all bridges", n);
+    return 0;
 }
 
 /* Stops the pool's threads.  Main thread, with no udpif left. */
 static void
 pool_stop(void)
 {
-    static const uint64_t one = 1;
-    unsigned int i;
-
     pthread_mutex_lock(&pool.mutex);
     pool.exiting = true;
     pthread_cond_signal(&pool.reval_cond);
     pthread_mutex_unlock(&pool.mutex);
     pthread_join(pool.revalidator, NULL);
+    pool_handlers_destroy(pool.n_handlers, pool.n_handlers);
+}
 
-    for (i = 0; i < pool.n_handlers; i++) {
-        if (write(pool.handlers[i].wake_fd, &one, sizeof one) < 0) {
-            nfvs_fatal(errno, "cannot stop the handler threads");
+int
+udpif_pool_ref(unsigned int n_handlers)
+{
+    if (!pool.n_refs) {
+        int error = pool_start(udpif_pool_size(n_handlers));
+
+        if (error) {
+            return error;
         }
     }
-    for (i = 0; i < pool.n_handlers; i++) {
-        struct pool_handler *h = &pool.handlers[i];
+    pool.n_refs++;
+    return 0;
+}
 
-        pthread_join(h->thread, NULL);
-        close(h->epfd);
-        close(h->wake_fd);
-        pthread_mutex_destroy(&h->mutex);
+void
+udpif_pool_unref(void)
+{
+    if (!--pool.n_refs) {
+        pool_stop();
     }
-    free(pool.handlers);
-    pool.handlers = NULL;
-    pool.n_handlers = 0;
 }
 
 /* Adds or removes (EPOLL_CTL_ADD or _DEL in 'op') the fd of each of
@@ -1681,38 +1733,40 @@ pool_watch(struct udpif *udpif, int op)
     }
 }
 
-/* Makes the pool serve 'udpif', starting the pool with 'n_handlers'
- * threads (0: one per CPU) if it is not running.  Main thread. */
+/* Makes the pool, which must be running, serve 'udpif'.  Main
+ * thread. */
 static void
-pool_add(struct udpif *udpif, unsigned int n_handlers)
+pool_add(struct udpif *udpif)
 {
+    uint32_t n;
     int error;
 
-    if (!pool.n_handlers) {
-        pool_start(pool_size(n_handlers));
-    }
-    error = dpif_handlers_set(udpif->dpif, pool.n_handlers);
-    if (error) {
-        nfvs_fatal(error, "%s: setting %u handlers failed",
-                   dpif_name(udpif->dpif), pool.n_handlers);
+    /* A datapath given another number of queues than the pool has
+     * threads would have queues that no thread serves. */
+    n = pool.n_handlers;
+    if (dpif_handler_get_fd(udpif->dpif, n - 1) < 0
+        || dpif_handler_get_fd(udpif->dpif, n) >= 0) {
+        error = dpif_handlers_set(udpif->dpif, n);
+        if (error) {
+            nfvs_fatal(error, "%s: setting up %"PRIu32" upcall queues "
+                       "failed", dpif_name(udpif->dpif), n);
+        }
     }
     pthread_mutex_lock(&pool.mutex);
     udpif->pool_id = pool.next_id++;
     hmap_insert(&pool.udpifs, &udpif->pool_node,
                 hash_uint64(udpif->pool_id, 0));
     nfvs_list_push_back(&pool.reval_list, &udpif->reval_node);
-    pool.n_udpifs++;
     pthread_mutex_unlock(&pool.mutex);
     pool_watch(udpif, EPOLL_CTL_ADD);
 }
 
 /* Makes the pool forget 'udpif': when this returns, no pool thread is
- * using it or will.  The last one stops the pool.  Main thread. */
+ * using it or will.  Main thread. */
 static void
 pool_remove(struct udpif *udpif)
 {
     unsigned int i;
-    bool last;
 
     pthread_mutex_lock(&pool.mutex);
     hmap_remove(&pool.udpifs, &udpif->pool_node);
@@ -1720,7 +1774,6 @@ pool_remove(struct udpif *udpif)
         pthread_cond_wait(&pool.busy_cond, &pool.mutex);
     }
     nfvs_list_remove(&udpif->reval_node);
-    last = !--pool.n_udpifs;
     pthread_mutex_unlock(&pool.mutex);
 
     pool_watch(udpif, EPOLL_CTL_DEL);
@@ -1731,14 +1784,10 @@ pool_remove(struct udpif *udpif)
         pthread_mutex_unlock(&pool.handlers[i].mutex);
     }
     dpif_handlers_set(udpif->dpif, 0);
-    if (last) {
-        pool_stop();
-    }
 }
 
 struct udpif *
-udpif_create(struct dpif *dpif, struct ofproto *ofproto,
-             unsigned int n_handlers)
+udpif_create(struct dpif *dpif, struct ofproto *ofproto)
 {
     struct udpif *udpif = xzalloc(sizeof *udpif);
 
@@ -1758,7 +1807,7 @@ udpif_create(struct dpif *dpif, struct ofproto *ofproto,
     flow_table_set_change_cb(ofproto_get_tables(ofproto), on_tables_changed,
                              udpif);
     ofproto_set_ct_event_cb(ofproto, udpif_ct_event, udpif);
-    pool_add(udpif, n_handlers);
+    pool_add(udpif);
     dpif_register_upcall_cb(dpif, handle_upcall_inline, udpif);
     return udpif;
 }

@@ -59,9 +59,9 @@
  * record fed to the tracker, so that its window checks see what the
  * fast path forwarded.
  *
- * Thread-safety: udpif_create(), udpif_destroy(), udpif_revalidate()
- * and the setters are for the main thread; the pool's threads start
- * with the first udpif and stop when the last one is destroyed.
+ * Thread-safety: the udpif_pool_*() functions, udpif_create(),
+ * udpif_destroy(), udpif_revalidate() and the setters are for the main
+ * thread.
  * udpif_get_stats() may be called from any thread. */
 #ifndef NFVS_UDPIF_H
 #define NFVS_UDPIF_H 1
@@ -77,16 +77,30 @@ struct udpif;
 #define UDPIF_DUMP_INTERVAL 500         /* ms. */
 #define UDPIF_PRESSURE_IDLE 500         /* ms, near the flow limit. */
 
+/* Returns the number of handler threads of the pool: those it runs, or
+ * if it is not running, those udpif_pool_ref() with 'n_handlers' would
+ * start it with (0: one per CPU; at most 64).  Main thread. */
+unsigned int udpif_pool_size(unsigned int n_handlers);
+
+/* Takes a reference to the pool, starting it with
+ * udpif_pool_size(n_handlers) handler threads if it is not running.
+ * Returns 0 or a positive errno value (out of file descriptors or
+ * threads; then no reference is taken).  Each bridge holds one while it
+ * has a datapath.  Main thread. */
+int udpif_pool_ref(unsigned int n_handlers);
+/* Drops a reference; the last one stops the pool's threads. */
+void udpif_pool_unref(void);
+
 /* Creates a udpif for 'dpif' and 'ofproto' (neither owned; both must
- * outlive it) and has the pool serve it.  If the pool is not running
- * (this is the only udpif) it starts with 'n_handlers' handler threads
- * (0: one per CPU; at most 64), otherwise 'n_handlers' is ignored.
- * Registers itself as the flow table's change callback. */
-struct udpif *udpif_create(struct dpif *, struct ofproto *,
-                           unsigned int n_handlers);
+ * outlive it) and has the pool serve it.  The caller must hold a pool
+ * reference and must have given 'dpif' udpif_pool_size() handler queues
+ * (dpif_handlers_set(), which may fail for lack of file descriptors),
+ * which then belong to the udpif.  Registers itself as the flow table's
+ * change callback. */
+struct udpif *udpif_create(struct dpif *, struct ofproto *);
 /* Takes 'udpif' out of the pool (when this returns no pool thread uses
- * it; the last one stops the pool) and forgets the records (the
- * datapath's flows stay).  NULL is a no-op. */
+ * it) and forgets the records (the datapath's flows stay).  NULL is a
+ * no-op. */
 void udpif_destroy(struct udpif *);
 
 /* Flows idle for longer than 'ms' are deleted by udpif_revalidate(). */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "bridge-rpc.h"
@@ -359,6 +360,39 @@ configure_streams(const struct options *opts)
         VLOG_WARN("group \"%s\" does not exist: the control sockets keep "
                   "group %ld (use --socket-group)", opts->socket_group,
                   (long int) getegid());
+    }
+}
+
+/* Raises the soft limit on open files (often 1024) as far as the hard
+ * limit allows, if it is below what the daemon may need within
+ * --max-bridges and --max-ports: each bridge holds an upcall queue per
+ * handler thread and a few other files, each port one or two. */
+static void
+raise_fd_limit(const struct options *opts)
+{
+    unsigned long long int need, old;
+    struct rlimit rl;
+
+    need = ((unsigned long long int) opts->max_bridges
+            * (udpif_pool_size(opts->n_handlers) + 4)
+            + 2ULL * opts->max_ports + 64);
+    if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need) {
+        return;
+    }
+    old = rl.rlim_cur;
+    rl.rlim_cur = (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need
+                   ? rl.rlim_max : need);
+    if (rl.rlim_cur > old && !setrlimit(RLIMIT_NOFILE, &rl)) {
+        VLOG_INFO("raised the open files limit from %llu to %llu", old,
+                  (unsigned long long int) rl.rlim_cur);
+    } else {
+        rl.rlim_cur = old;
+    }
+    if (rl.rlim_cur < need) {
+        VLOG_INFO("the open files limit (%llu) is below the %llu that "
+                  "--max-bridges and --max-ports may need: adding bridges "
+                  "or ports may fail before those limits",
+                  (unsigned long long int) rl.rlim_cur, need);
     }
 }
 
@@ -709,6 +743,7 @@ main(int argc, char *argv[])
         }
     }
 
+    raise_fd_limit(&opts);
     daemon_notify_status("loading config db %s", opts.dbfile);
     memset(&dp_cfg, 0, sizeof dp_cfg);
     dp_cfg.dp_type = pick_datapath(opts.datapath);
