@@ -1451,10 +1451,11 @@ static struct {
     pthread_cond_t busy_cond;   /* Signalled when 'reval_busy' clears. */
     bool exiting;               /* The revalidator must quit. */
 
-    /* Main thread only. */
+    /* Written by the main thread only, and stable while the pool
+     * runs. */
     unsigned int n_refs;        /* udpif_pool_ref()s not unref'd. */
-    struct pool_handler *handlers;
-    unsigned int n_handlers;
+    struct pool_handler *handlers; /* The handler threads... */
+    unsigned int n_handlers;    /* ...how many (0: not running). */
     pthread_t revalidator;
 } pool = {
     .mutex = PTHREAD_MUTEX_INITIALIZER,
