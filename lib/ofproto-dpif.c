@@ -30,7 +30,8 @@ struct ofproto_dpif {
     struct ofproto *ofproto;    /* Not owned. */
     struct udpif *udpif;        /* Handlers and revalidation, once
                                  * started. */
-    unsigned int n_handlers;    /* For the udpif. */
+    unsigned int n_handlers;    /* Upcall queues: the pool's size. */
+    bool pool_ref;              /* Holds a udpif_pool_ref(). */
     unsigned int max_idle;
     struct hmap ports;          /* "struct dpif_netdev_port"s. */
     bool dummy;                 /* Dummy datapath: dummy ports, pcaps. */
@@ -139,7 +140,26 @@ ofproto_dpif_create(struct ofproto *ofproto,
             return error;
         }
     }
-    od->n_handlers = cfg->n_handlers;
+    /* The handler pool (see udpif.h) and its queues in the datapath,
+     * set up here, where failing (out of file descriptors or threads)
+     * can still refuse the bridge.  Misses wait in the queues until
+     * ofproto_dpif_start(). */
+    error = udpif_pool_ref(cfg->n_handlers);
+    if (error) {
+        *errp = xasprintf("%s: cannot start the upcall handler threads: "
+                          "%s", name, nfvs_strerror(error));
+        ofproto_dpif_destroy(od);
+        return error;
+    }
+    od->pool_ref = true;
+    od->n_handlers = udpif_pool_size(cfg->n_handlers);
+    error = dpif_handlers_set(dpif, od->n_handlers);
+    if (error) {
+        *errp = xasprintf("%s: cannot set up %u upcall queues: %s", name,
+                          od->n_handlers, nfvs_strerror(error));
+        ofproto_dpif_destroy(od);
+        return error;
+    }
     od->max_idle = cfg->max_idle;
     *odp = od;
     return 0;
@@ -149,10 +169,10 @@ void
 ofproto_dpif_start(struct ofproto_dpif *od)
 {
     if (!od->udpif) {
-        od->udpif = udpif_create(od->dpif, od->ofproto, od->n_handlers);
+        od->udpif = udpif_create(od->dpif, od->ofproto);
         udpif_set_max_idle(od->udpif, od->max_idle);
-        VLOG_INFO("%s: %s datapath with %u handler(s)", dpif_name(od->dpif),
-                  dpif_type(od->dpif), NFVS_MAX(od->n_handlers, 1));
+        VLOG_INFO("%s: %s datapath started", dpif_name(od->dpif),
+                  dpif_type(od->dpif));
     }
 }
 
@@ -178,6 +198,9 @@ ofproto_dpif_destroy__(struct ofproto_dpif *od, bool delete)
         dpif_delete(od->dpif);
     }
     dpif_close(od->dpif);
+    if (od->pool_ref) {
+        udpif_pool_unref();
+    }
     free(od->pcap_dir);
     free(od);
 }

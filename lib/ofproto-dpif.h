@@ -32,7 +32,8 @@ struct ofproto_dpif;
 
 struct ofproto_dpif_config {
     const char *dp_type;        /* "system", "userspace" or "dummy". */
-    unsigned int n_handlers;    /* Handler threads per bridge. */
+    unsigned int n_handlers;    /* Handler threads shared by all bridges;
+                                 * 0: one per CPU (see udpif_create()). */
     unsigned int max_idle;      /* ms. */
     unsigned int flow_limit;    /* Datapath flows; 0: the default. */
     const char *pcap_dir;       /* Where dummy ports write PORT.pcap. */

@@ -12,6 +12,79 @@
 
 VLOG_DEFINE_THIS_MODULE(bridge_rpc);
 
+static unsigned int max_bridges = BRIDGE_RPC_DEFAULT_MAX_BRIDGES;
+static unsigned int max_ports = BRIDGE_RPC_DEFAULT_MAX_PORTS;
+
+void
+bridge_rpc_set_limits(unsigned int max_bridges_, unsigned int max_ports_)
+{
+    max_bridges = max_bridges_;
+    max_ports = max_ports_;
+}
+
+/* Returns the number of ports of all bridges in 'bs', not counting the
+ * bridges' local ports. */
+static size_t
+count_ports(const struct bridge_set *bs)
+{
+    struct bridge **bridges;
+    size_t i, n, total = 0;
+
+    bridges = bridge_set_sorted(bs, &n);
+    for (i = 0; i < n; i++) {
+        struct port **ports;
+        size_t j, n_ports;
+
+        ports = bridge_ports_sorted(bridges[i], &n_ports);
+        for (j = 0; j < n_ports; j++) {
+            total += ports[j]->ofport != OFPP_LOCAL;
+        }
+        free(ports);
+    }
+    free(bridges);
+    return total;
+}
+
+/* Returns an error for a bridge.add of 'name' that would create a bridge
+ * beyond the limit, NULL otherwise. */
+static json_t *
+check_bridge_limit(const struct bridge_set *bs, const char *name)
+{
+    struct bridge **bridges;
+    size_t n;
+
+    if (bridge_find(bs, name)) {
+        return NULL;
+    }
+    bridges = bridge_set_sorted(bs, &n);
+    free(bridges);
+    if (n < max_bridges) {
+        return NULL;
+    }
+    return rpc_error_create(RPC_ERR_INVALID, "cannot create bridge %s: "
+                            "the switch has as many bridges as "
+                            "--max-bridges allows (%u)", name, max_bridges);
+}
+
+/* Returns an error for a port.add of 'name' that would create a port
+ * beyond the limit, NULL otherwise. */
+static json_t *
+check_port_limit(const struct bridge_set *bs, const char *name)
+{
+    size_t n;
+
+    if (bridge_find_port(bs, name)) {
+        return NULL;
+    }
+    n = count_ports(bs);
+    if (n < max_ports) {
+        return NULL;
+    }
+    return rpc_error_create(RPC_ERR_INVALID, "cannot add port %s: the "
+                            "switch has as many ports as --max-ports "
+                            "allows (%u)", name, max_ports);
+}
+
 /* Turns a bridge-layer failure into a JSON-RPC error.  Takes ownership of
  * 'msg'. */
 static json_t *
@@ -56,6 +129,12 @@ bridge_add_or_del(json_t *params, json_t **errorp, struct bridge_set *bs,
     if (!rpc_params_unpack(params, errorp, "{s:s, s?:b}",
                            "name", &name, flag, &flag_value)) {
         return NULL;
+    }
+    if (change == bridge_add) {
+        *errorp = check_bridge_limit(bs, name);
+        if (*errorp) {
+            return NULL;
+        }
     }
     error = change(bs, name, flag_value, &msg);
     if (error) {
@@ -119,6 +198,10 @@ rpc_port_add(json_t *params, json_t **errorp, void *bs_)
         *errorp = rpc_error_create(RPC_INVALID_PARAMS,
                                    "ofport %lld is out of range 1 to %d",
                                    (long long int) ofport, OFPP_MAX - 1);
+        return NULL;
+    }
+    *errorp = check_port_limit(bs, name);
+    if (*errorp) {
         return NULL;
     }
     error = bridge_add_port(bs, br_name, name, type, ofport, may_exist,
