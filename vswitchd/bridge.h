@@ -65,6 +65,9 @@ int bridge_set_open(const char *dbfile,
                     struct bridge_set **bsp, char **errp);
 void bridge_set_close(struct bridge_set *);
 
+/* The config db of 'bs', for the event loop to run its commits. */
+struct db *bridge_set_get_db(const struct bridge_set *);
+
 struct bridge *bridge_find(const struct bridge_set *, const char *name);
 struct port *bridge_find_port(const struct bridge_set *, const char *name);
 
