@@ -596,6 +596,7 @@ db_swap_log__(struct db *db, const char *data, size_t size)
     close(db->log_fd);
     db->log_fd = fd;
     db->log_size = db->synced_size = size;
+    remove_stale_temp_files(db->dir_fd, db->dir, db->log_base);
 
 out:
     free(tmp_name);
@@ -663,7 +664,7 @@ db_compact__(struct db *db)
                 db_notify__(db, db->seqno, 0);
             }
             db->n_compactions++;
-            VLOG_INFO("%s: compacted (%zu bytes, log now %"PRIu64" bytes)",
+            VLOG_DBG("%s: compacted (%zu bytes, log now %"PRIu64" bytes)",
                       db->path, new_size, db->log_size);
         }
     }
