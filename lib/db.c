@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include "json-util.h"
 #include "util.h"
@@ -74,6 +75,34 @@ write_fully(int fd, const char *s, size_t size)
     }
     return 0;
 }
+
+/* Writes the 'n' buffers of 'iov' (modified) fully to 'fd'. */
+static int
+writev_fully(int fd, struct iovec *iov, int n)
+{
+    while (n > 0) {
+        ssize_t written = writev(fd, iov, n);
+
+        if (written < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return errno;
+        }
+        while (n > 0 && (size_t) written >= iov->iov_len) {
+            written -= iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (char *) iov->iov_base + written;
+            iov->iov_len -= written;
+        }
+    }
+    return 0;
+}
+
+#define CONST_CAST__(P) ((void *) (uintptr_t) (P))
 
 /* Splits 'path' into a malloc'd directory name in '*dirp' and a pointer
  * to its last component in '*basep'. */
@@ -865,14 +894,31 @@ db_append(struct db *db, const json_t *edits, uint64_t *seqnop)
     if (!text) {
         return EINVAL;
     }
+    error = db_append_text(db, text, strlen(text), seqnop);
+    free(text);
+    return error;
+}
 
+int
+db_append_text(struct db *db, const char *text, size_t size,
+               uint64_t *seqnop)
+{
+    int error;
+
+    *seqnop = 0;
+    if (!size || memchr(text, '\n', size)) {
+        return EINVAL;
+    }
     pthread_mutex_lock(&db->mutex);
     error = db->error;
     if (!error) {
-        size_t len = strlen(text);
+        struct iovec iov[2];
 
-        text[len] = '\n';       /* Replaces the NUL; not a string now. */
-        error = write_fully(db->log_fd, text, len + 1);
+        iov[0].iov_base = CONST_CAST__(text);
+        iov[0].iov_len = size;
+        iov[1].iov_base = "\n";
+        iov[1].iov_len = 1;
+        error = writev_fully(db->log_fd, iov, 2);
         if (error) {
             /* Take back what part of the record got in, so the next one
              * starts a line of its own; if that fails, the log cannot be
@@ -881,13 +927,12 @@ db_append(struct db *db, const json_t *edits, uint64_t *seqnop)
                 db->error = error;
             }
         } else {
-            db->log_size += len + 1;
+            db->log_size += size + 1;
             *seqnop = ++db->seqno;
             pthread_cond_broadcast(&db->cond);
         }
     }
     pthread_mutex_unlock(&db->mutex);
-    free(text);
     return error;
 }
 

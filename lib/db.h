@@ -83,6 +83,13 @@ void db_close(struct db *db);
  * nothing of the record is then in the log. */
 int db_append(struct db *db, const json_t *edits, uint64_t *seqnop);
 
+/* Like db_append(), for a record already encoded: 'text' holds 'size'
+ * bytes of compact JSON (no newline) that the caller vouches is a record
+ * as db_append() takes; it is not checked (loading would refuse a bad
+ * one).  For big records, where building and dumping a json_t costs. */
+int db_append_text(struct db *db, const char *text, size_t size,
+                   uint64_t *seqnop);
+
 /* Synchronously makes 'doc' the whole content of the db: writes it as the
  * snapshot and empties the log, in an order that is crash-safe.  Repairs
  * a db whose log failed.  Returns 0 or a positive errno value; on failure

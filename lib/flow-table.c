@@ -219,6 +219,7 @@ rule_destroy(struct rule *rule)
 {
     if (rule) {
         free(rule->ofpacts);
+        free(rule->journal_key);
         free(rule);
     }
 }

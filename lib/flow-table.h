@@ -87,6 +87,11 @@ struct rule {
 
     size_t expiry_idx;          /* Private: index in expiry heap or
                                  * SIZE_MAX. */
+
+    /* For the journal (flow_table_set_journal()) to cache what it derives
+     * from the rule, e.g. its text; NULL at first, freed with the rule.
+     * The journal must clear it when the rule changes. */
+    char *journal_key;
 };
 
 static inline struct rule *

@@ -463,16 +463,23 @@ db_del(json_t *path)
  * durable by the db's commit thread; the RPC server holds the answer
  * until then.  If the db has no snapshot yet, uses an old format or
  * failed earlier, rewrites it whole from memory instead (synchronously).
+ * 'edits' may be NULL when a rewrite is known to be needed.
  * Returns 0, or EIO with a message in '*errp' if the db refused the
  * record (a full disk: ENOSPC, a file size limit: EFBIG, ...); the
  * caller then undoes its change. */
+static bool
+bridge_set_needs_rewrite(const struct bridge_set *bs)
+{
+    return bs->db_rewrite || db_get_error(bs->db);
+}
+
 static int
 bridge_set_commit(struct bridge_set *bs, json_t *edits, char **errp)
 {
     uint64_t seqno;
     int error;
 
-    if (bs->db_rewrite || db_get_error(bs->db)) {
+    if (bridge_set_needs_rewrite(bs)) {
         json_t *doc = bridge_set_to_json(bs);
 
         error = db_replace(bs->db, doc);
@@ -512,48 +519,130 @@ rule_to_line(const struct rule *rule, uint64_t cookie, const void *ofpacts,
     return ds_steal_cstr(&s);
 }
 
+/* Appends 's' to 'out' as a JSON string. */
+static void
+put_json_string(struct ds *out, const char *s)
+{
+    ds_put_char(out, '"');
+    for (; *s; s++) {
+        unsigned char c = *s;
+
+        if (c == '"' || c == '\\') {
+            ds_put_char(out, '\\');
+            ds_put_char(out, c);
+        } else if (c < 0x20) {
+            ds_put_format(out, "\\u%04x", c);
+        } else {
+            ds_put_char(out, c);
+        }
+    }
+    ds_put_char(out, '"');
+}
+
+/* Appends to 'out' the edit that sets ('set') or deletes the flow 'line'
+ * of bridge 'br_name', preceded by a comma unless it is the first. */
+static void
+put_flow_edit(struct ds *out, bool set, const char *br_name,
+              const char *line)
+{
+    ds_put_cstr(out, out->length > 1 ? ",[" : "[");
+    ds_put_cstr(out, set ? "\"set\",[\"bridges\"," : "\"del\",[\"bridges\",");
+    put_json_string(out, br_name);
+    ds_put_cstr(out, ",\"flows\",");
+    put_json_string(out, line);
+    ds_put_cstr(out, set ? "],true]" : "]]");
+}
+
 /* The flow tables' journal: turns each committed flow change of bridge
  * 'br_' into db edits and commits them as one record, or vetoes the
- * change if the db refuses it. */
+ * change if the db refuses it.  A record of many flows is written as
+ * text directly; each rule caches its line in 'journal_key', so that
+ * removing it later costs no formatting. */
 static int
 bridge_journal_cb(const struct flow_table_change *changes, size_t n,
                   void *br_)
 {
     struct bridge *br = br_;
-    json_t *edits;
+    struct ds text;
+    char **new_keys;
+    uint64_t seqno;
     size_t i;
+    int error;
 
     if (!journal_bs) {
+        for (i = 0; i < n; i++) {
+            if (changes[i].type == FLOW_TABLE_MODIFIED) {
+                free(changes[i].rule->journal_key);
+                changes[i].rule->journal_key = NULL;
+            }
+        }
         return 0;
     }
-    edits = json_array();
+
+    ds_init(&text);
+    ds_put_char(&text, '[');
+    new_keys = xcalloc(n, sizeof *new_keys);
     for (i = 0; i < n; i++) {
         const struct flow_table_change *c = &changes[i];
-        const struct rule *rule = c->rule;
-        char *line;
+        struct rule *rule = c->rule;
 
         if (c->type != FLOW_TABLE_ADDED) {
-            line = (c->type == FLOW_TABLE_MODIFIED
-                    ? rule_to_line(rule, c->old_cookie, c->old_ofpacts,
-                                   c->old_ofpacts_size)
-                    : rule_to_line(rule, rule->cookie, rule->ofpacts,
-                                   rule->ofpacts_size));
-            json_array_append_new(edits, db_del(db_path(3, br->name,
-                                                        "flows", line)));
-            free(line);
+            if (rule->journal_key && c->type == FLOW_TABLE_REMOVED) {
+                put_flow_edit(&text, false, br->name, rule->journal_key);
+            } else {
+                char *line = (c->type == FLOW_TABLE_MODIFIED
+                              ? rule_to_line(rule, c->old_cookie,
+                                             c->old_ofpacts,
+                                             c->old_ofpacts_size)
+                              : rule_to_line(rule, rule->cookie,
+                                             rule->ofpacts,
+                                             rule->ofpacts_size));
+
+                if (c->type == FLOW_TABLE_MODIFIED && rule->journal_key) {
+                    put_flow_edit(&text, false, br->name,
+                                  rule->journal_key);
+                } else {
+                    put_flow_edit(&text, false, br->name, line);
+                }
+                free(line);
+            }
         }
         if (c->type != FLOW_TABLE_REMOVED) {
-            line = rule_to_line(rule, rule->cookie, rule->ofpacts,
-                                rule->ofpacts_size);
-            json_array_append_new(edits, db_set(db_path(3, br->name,
-                                                        "flows", line),
-                                                json_true()));
-            free(line);
+            new_keys[i] = rule_to_line(rule, rule->cookie, rule->ofpacts,
+                                       rule->ofpacts_size);
+            put_flow_edit(&text, true, br->name, new_keys[i]);
         }
     }
+    ds_put_char(&text, ']');
+
     free(journal_msg);
     journal_msg = NULL;
-    return bridge_set_commit(journal_bs, edits, &journal_msg);
+    if (bridge_set_needs_rewrite(journal_bs)) {
+        error = bridge_set_commit(journal_bs, NULL, &journal_msg);
+    } else {
+        error = db_append_text(journal_bs->db, ds_cstr(&text), text.length,
+                               &seqno);
+        if (error) {
+            journal_msg = xasprintf("cannot save config db %s: %s",
+                                    journal_bs->dbfile,
+                                    nfvs_strerror(error));
+            VLOG_ERR("%s", journal_msg);
+            error = EIO;
+        }
+    }
+    ds_destroy(&text);
+
+    /* Cache the new lines only now: a refused change is rolled back. */
+    for (i = 0; i < n; i++) {
+        if (new_keys[i] && !error) {
+            free(changes[i].rule->journal_key);
+            changes[i].rule->journal_key = new_keys[i];
+        } else {
+            free(new_keys[i]);
+        }
+    }
+    free(new_keys);
+    return error;
 }
 
 /* Runs 'flow_mods' on 'br''s tables with the journal on; turns a journal
