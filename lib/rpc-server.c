@@ -721,7 +721,11 @@ rpc_conn_run_batch(struct rpc_conn *conn)
                              conn->batch_id);
     }
     if (conn->batch_index < n) {
-        event_active(conn->resume, EV_TIMEOUT, 0);
+        /* A timer, not event_active(): an event made active now would
+         * run in this same turn, before the sockets are polled again. */
+        static const struct timeval zero = { 0, 0 };
+
+        event_add(conn->resume, &zero);
         return false;
     }
     json_decref(conn->batch);
