@@ -520,7 +520,8 @@ static int
 test_db_main(int argc, char *argv[])
 {
     if (argc < 2) {
-        nfvs_fatal(0, "usage: test-db load|save|crash|append|crash-log ARG...");
+        nfvs_fatal(0, "usage: test-db load|save|crash|append|crash-log "
+                   "ARG...");
     }
     if (!strcmp(argv[1], "load")) {
         return do_load(argc - 2, argv + 2);
