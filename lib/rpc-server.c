@@ -112,6 +112,7 @@ static bool current_deferred;       /* rpc_server_defer() was called. */
 static void rpc_conn_process(struct rpc_conn *);
 static bool rpc_conn_flush(struct rpc_conn *);
 static void rpc_conn_send(struct rpc_conn *, json_t *msg);
+static void rpc_conn_schedule(struct rpc_conn *);
 
 struct rpc_server *
 rpc_server_create(struct event_base *base)
@@ -397,6 +398,7 @@ rpc_conn_run_request(struct rpc_conn *conn, json_t *request, int batch)
     answer->conn = conn;
     answer->batch = batch;
     answer->before = rpc_server_seqno__(server);
+    answer->deferred = true;        /* Not ready while its handler runs. */
     nfvs_list_push_back(&conn->answers, &answer->node);
     answer->response = rpc_server_handle_request(server, request, answer,
                                                  &deferred);
@@ -428,6 +430,17 @@ rpc_answer_is_ready(const struct rpc_server *server,
     return !answer->deferred && answer->after <= server->durable;
 }
 
+/* Makes 'conn' send what became ready and serve what it has buffered
+ * from the event loop, soon: not from the caller's stack, which may be a
+ * handler in the middle of a message of 'conn'. */
+static void
+rpc_conn_schedule(struct rpc_conn *conn)
+{
+    static const struct timeval zero = { 0, 0 };
+
+    event_add(conn->resume, &zero);
+}
+
 /* Sends the answers at the head of 'conn''s queue that are ready.  Returns
  * false if 'conn' was destroyed (it was closing and is done). */
 static bool
@@ -452,7 +465,11 @@ rpc_conn_flush(struct rpc_conn *conn)
             struct rpc_answer *a, *next;
             json_t *responses;
 
-            /* A batch goes out whole, once all of it is ready. */
+            /* A batch goes out whole, once all of it has run and is
+             * ready. */
+            if (conn->batch && head->batch == conn->batch_id) {
+                return true;
+            }
             NFVS_LIST_FOR_EACH (a, node, &conn->answers) {
                 if (a->batch_end) {
                     break;
@@ -505,12 +522,12 @@ void
 rpc_server_commit_done(struct rpc_server *server, uint64_t seqno,
                        int error)
 {
-    struct rpc_conn *conn, *next_conn;
+    struct rpc_conn *conn;
 
     if (seqno <= server->durable) {
         return;
     }
-    NFVS_LIST_FOR_EACH_SAFE (conn, next_conn, node, &server->conns) {
+    NFVS_LIST_FOR_EACH (conn, node, &server->conns) {
         struct rpc_answer *a;
 
         if (error) {
@@ -529,10 +546,8 @@ rpc_server_commit_done(struct rpc_server *server, uint64_t seqno,
         }
     }
     server->durable = seqno;
-    NFVS_LIST_FOR_EACH_SAFE (conn, next_conn, node, &server->conns) {
-        if (rpc_conn_flush(conn)) {
-            rpc_conn_process(conn);
-        }
+    NFVS_LIST_FOR_EACH (conn, node, &server->conns) {
+        rpc_conn_schedule(conn);
     }
 }
 
@@ -570,9 +585,7 @@ rpc_call_complete(struct rpc_call *call, json_t *result, json_t *error)
                 RPC_INTERNAL_ERROR, "method \"%s\" returned neither a "
                 "result nor an error", answer->method));
     }
-    if (rpc_conn_flush(conn)) {
-        rpc_conn_process(conn);
-    }
+    rpc_conn_schedule(conn);
 }
 
 /* Connections. */
@@ -723,9 +736,7 @@ rpc_conn_run_batch(struct rpc_conn *conn)
     if (conn->batch_index < n) {
         /* A timer, not event_active(): an event made active now would
          * run in this same turn, before the sockets are polled again. */
-        static const struct timeval zero = { 0, 0 };
-
-        event_add(conn->resume, &zero);
+        rpc_conn_schedule(conn);
         return false;
     }
     json_decref(conn->batch);
@@ -738,7 +749,11 @@ static void
 rpc_conn_resume_cb(evutil_socket_t fd NFVS_UNUSED, short events NFVS_UNUSED,
                    void *conn_)
 {
-    rpc_conn_process(conn_);
+    struct rpc_conn *conn = conn_;
+
+    if (rpc_conn_flush(conn) && !conn->closing) {
+        rpc_conn_process(conn);
+    }
 }
 
 /* Serves the complete messages buffered on 'conn', until none is left,

@@ -109,8 +109,9 @@ void rpc_server_commit_done(struct rpc_server *, uint64_t seqno,
  * with rpc_call_complete() with a new reference to the result or (result
  * NULL) a new error.  Later requests of the same connection keep being
  * run; their answers wait for this one.  The call stays valid until it is
- * completed, even if its connection closes meanwhile.  Complete it from
- * another event (a timer, an fd), not from within the handler. */
+ * completed, even if its connection closes meanwhile.  The answer goes
+ * out from the event loop, so it may be completed from anywhere on the
+ * server's thread, even from the handler itself. */
 struct rpc_call;
 struct rpc_call *rpc_server_defer(void);
 void rpc_call_complete(struct rpc_call *, json_t *result, json_t *error);
