@@ -443,6 +443,7 @@ do_crash_log(int argc, char *argv[])
     unsigned int n_compactions = 0;
     struct crash_log_state *state;
     long long int deadline;
+    json_t *doc;
     uint64_t on_disk = 0;
     char *path;
 
@@ -454,7 +455,9 @@ do_crash_log(int argc, char *argv[])
                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     CHECK(state != MAP_FAILED);
     memset(state, 0, sizeof *state);
-    CHECK(!db_save(path, json_pack("{s:i, s:{}}", "n", 0, "keys")));
+    doc = json_pack("{s:i, s:{}}", "n", 0, "keys");
+    CHECK(!db_save(path, doc));
+    json_decref(doc);
     srand(getpid());
 
     for (n = 0; n < max_iter && time_msec() < deadline; n++) {
