@@ -432,7 +432,7 @@ bridge_set_to_json(const struct bridge_set *bs)
 
 /* Returns a db path: "bridges", then the 'n' keys that follow. */
 static json_t *
-db_path(size_t n, ...)
+bridge_db_path(size_t n, ...)
 {
     json_t *path = json_pack("[s]", "bridges");
     va_list args;
@@ -447,13 +447,13 @@ db_path(size_t n, ...)
 }
 
 static json_t *
-db_set(json_t *path, json_t *value)
+bridge_db_set(json_t *path, json_t *value)
 {
     return json_pack("[s, o, o]", "set", path, value);
 }
 
 static json_t *
-db_del(json_t *path)
+bridge_db_del(json_t *path)
 {
     return json_pack("[s, o]", "del", path);
 }
@@ -498,6 +498,13 @@ bridge_set_commit(struct bridge_set *bs, json_t *edits, char **errp)
         return EIO;
     }
     return 0;
+}
+
+/* bridge_set_commit() of a record of the one edit 'edit' (consumed). */
+static int
+bridge_set_commit_edit(struct bridge_set *bs, json_t *edit, char **errp)
+{
+    return bridge_set_commit(bs, json_pack("[o]", edit), errp);
 }
 
 static char *
@@ -943,9 +950,8 @@ bridge_add(struct bridge_set *bs, const char *name, bool may_exist,
     }
 
     br = bridge_create(bs, name, true);
-    error = bridge_set_commit(bs, json_pack("[o]", db_set(db_path(1, name),
-                                                          bridge_to_json(br))),
-                              errp);
+    error = bridge_set_commit_edit(
+        bs, bridge_db_set(bridge_db_path(1, name), bridge_to_json(br)), errp);
     if (error) {
         bridge_destroy(bs, br, true);
         return error;
@@ -976,8 +982,8 @@ bridge_del(struct bridge_set *bs, const char *name, bool if_exists,
     /* Deleting is simple to undo by reloading what was there. */
     saved = bridge_set_to_json(bs);
     bridge_destroy(bs, br, true);
-    error = bridge_set_commit(bs, json_pack("[o]", db_del(db_path(1, name))),
-                              errp);
+    error = bridge_set_commit_edit(bs, bridge_db_del(bridge_db_path(1, name)),
+                                   errp);
     if (error) {
         char *ignore = NULL;
 
@@ -1092,11 +1098,9 @@ bridge_add_port(struct bridge_set *bs, const char *br_name,
     }
 
     port = port_create(bs, br, name, type, ofport);
-    error = bridge_set_commit(bs, json_pack("[o]", db_set(
-                                                db_path(3, br->name, "ports",
-                                                        name),
-                                                port_to_json(port))),
-                              errp);
+    error = bridge_set_commit_edit(
+        bs, bridge_db_set(bridge_db_path(3, br->name, "ports", name),
+                          port_to_json(port)), errp);
     if (error) {
         port_destroy(bs, port);
         return error;
@@ -1143,10 +1147,8 @@ bridge_del_port(struct bridge_set *bs, const char *br_name,
     ofport = port->ofport;
     type = xstrdup(port->type);
     port_destroy(bs, port);
-    error = bridge_set_commit(bs, json_pack("[o]", db_del(
-                                                db_path(3, br->name, "ports",
-                                                        name))),
-                              errp);
+    error = bridge_set_commit_edit(
+        bs, bridge_db_del(bridge_db_path(3, br->name, "ports", name)), errp);
     if (error) {
         port_create(bs, br, name, type, ofport);
     } else {
@@ -1221,11 +1223,9 @@ bridge_set_port_vlans(struct bridge_set *bs, const char *br_name,
     port->trunks = new_trunks;
     port->n_trunks = n;
     bridge_sync_ports(port->bridge);
-    error = bridge_set_commit(bs, json_pack("[o]", db_set(
-                                                db_path(3, br_name, "ports",
-                                                        name),
-                                                port_to_json(port))),
-                              errp);
+    error = bridge_set_commit_edit(
+        bs, bridge_db_set(bridge_db_path(3, br_name, "ports", name),
+                          port_to_json(port)), errp);
     if (error) {
         port->tag = old_tag;
         port->trunks = old_trunks;
