@@ -1,7 +1,9 @@
 #include <config.h>
 #include "rpc-server.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -48,6 +50,26 @@ VLOG_DEFINE_THIS_MODULE(rpc_server);
  * (EMFILE...), instead of spinning on a socket it cannot accept from. */
 #define RPC_ACCEPT_RETRY_MSEC 100
 
+/* Requests of one batch run per turn of the event loop, so that a huge
+ * batch does not keep every other client waiting. */
+#define RPC_BATCH_SLICE 1000
+
+/* The answer to one request, queued on its connection until it may be
+ * sent: its handler has answered (see rpc_server_defer()) and what the
+ * server's seqno function counted up to when it did is durable. */
+struct rpc_answer {
+    struct nfvs_list node;          /* In rpc_conn's 'answers'. */
+    struct rpc_conn *conn;          /* NULL: connection gone. */
+    json_t *id;                     /* Request's id; NULL: notification. */
+    json_t *response;               /* Response, or NULL if none yet. */
+    char *method;                   /* Method name (deferred calls). */
+    bool deferred;                  /* Handler has not answered yet. */
+    bool batch_end;                 /* Marks the end of a batch. */
+    int batch;                      /* 0: not in a batch; else members of
+                                     * one batch share a number. */
+    uint64_t before, after;         /* Seqnos around the handler's run. */
+};
+
 struct rpc_method {
     struct hmap_node node;          /* In rpc_server's 'methods'. */
     char *name;                     /* "noun.verb". */
@@ -80,6 +102,11 @@ struct rpc_conn {
     char *refusal;                  /* Non-null: the peer is not allowed;
                                      * its first message gets this error,
                                      * then the connection closes. */
+    struct nfvs_list answers;       /* "struct rpc_answer"s, in order. */
+    json_t *batch;                  /* Batch being run, or NULL. */
+    size_t batch_index;             /* Next member of 'batch' to run. */
+    int batch_id;                   /* Number of the last batch. */
+    struct event *resume;           /* Runs more of 'batch'. */
 };
 
 struct rpc_server {
@@ -93,7 +120,14 @@ struct rpc_server {
     int fd_limit;                   /* RLIMIT_NOFILE soft limit. */
     int spare_fd;                   /* Closed to accept-and-close when
                                      * out of descriptors, or -1. */
+    rpc_seqno_func *seqno_cb;       /* NULL: answers are durable at once. */
+    void *seqno_aux;
+    uint64_t durable;               /* Seqnos done (durable or failed). */
 };
+
+/* While a handler runs: its answer, for rpc_server_defer(). */
+static struct rpc_answer *current_answer;
+static bool current_deferred;       /* rpc_server_defer() was called. */
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
@@ -111,6 +145,9 @@ rpc_limits_init(struct rpc_limits *limits)
 }
 
 static void rpc_conn_process(struct rpc_conn *);
+static bool rpc_conn_flush(struct rpc_conn *);
+static void rpc_conn_send(struct rpc_conn *, json_t *msg);
+static void rpc_conn_schedule(struct rpc_conn *);
 
 /* Returns the soft limit on descriptors of this process, as an int. */
 static int
@@ -142,8 +179,30 @@ rpc_server_create(struct event_base *base)
 }
 
 static void
+rpc_answer_free(struct rpc_answer *answer)
+{
+    json_decref(answer->id);
+    json_decref(answer->response);
+    free(answer->method);
+    free(answer);
+}
+
+static void
 rpc_conn_destroy(struct rpc_conn *conn)
 {
+    struct rpc_answer *answer, *next;
+
+    NFVS_LIST_FOR_EACH_SAFE (answer, next, node, &conn->answers) {
+        nfvs_list_remove(&answer->node);
+        if (answer->deferred) {
+            /* Its handler still holds it; freed when it answers. */
+            answer->conn = NULL;
+        } else {
+            rpc_answer_free(answer);
+        }
+    }
+    json_decref(conn->batch);
+    event_free(conn->resume);
     nfvs_list_remove(&conn->node);
     conn->server->n_conns--;
     conn->server->n_input -= conn->n_input;
@@ -331,15 +390,24 @@ rpc_check_request__(json_t *request)
     return NULL;
 }
 
+static uint64_t
+rpc_server_seqno__(const struct rpc_server *server)
+{
+    return server->seqno_cb ? server->seqno_cb(server->seqno_aux) : 0;
+}
+
 /* Runs 'request' (any JSON value) and returns the response to send, or
- * NULL for none. */
+ * NULL for none.  Stores in '*deferredp' whether the handler deferred
+ * its answer (see rpc_server_defer()); 'answer' is then its handle. */
 static json_t *
-rpc_server_handle_request(struct rpc_server *server, json_t *request)
+rpc_server_handle_request(struct rpc_server *server, json_t *request,
+                          struct rpc_answer *answer, bool *deferredp)
 {
     const struct rpc_method *method;
     json_t *id, *result, *error;
     const char *name;
 
+    *deferredp = false;
     error = rpc_check_request__(request);
     if (error) {
         return error;
@@ -358,8 +426,18 @@ rpc_server_handle_request(struct rpc_server *server, json_t *request)
     }
 
     error = NULL;
+    current_answer = answer;
+    current_deferred = false;
     result = method->handler(json_object_get(request, "params"), &error,
                              method->aux);
+    current_answer = NULL;
+    if (current_deferred) {
+        json_decref(result);
+        json_decref(error);
+        answer->method = xstrdup(name);
+        *deferredp = true;
+        return NULL;
+    }
     if (!id) {
         json_decref(result);
         json_decref(error);
@@ -377,26 +455,207 @@ rpc_server_handle_request(struct rpc_server *server, json_t *request)
     return rpc_error_response_create(id, error);
 }
 
-/* Runs a batch, a non-empty array of requests, and returns the array of
- * responses to send, or NULL for none. */
-static json_t *
-rpc_server_handle_batch(struct rpc_server *server, json_t *batch)
+/* Runs 'request' on 'conn' and queues its answer, as a member of batch
+ * number 'batch' (0: none). */
+static void
+rpc_conn_run_request(struct rpc_conn *conn, json_t *request, int batch)
 {
-    json_t *responses = json_array();
-    json_t *request;
-    size_t i;
+    struct rpc_server *server = conn->server;
+    struct rpc_answer *answer = xzalloc(sizeof *answer);
+    json_t *id = json_object_get(request, "id");
+    bool deferred;
 
-    json_array_foreach (batch, i, request) {
-        json_t *response = rpc_server_handle_request(server, request);
-        if (response) {
-            json_array_append_new(responses, response);
+    answer->conn = conn;
+    answer->batch = batch;
+    answer->before = rpc_server_seqno__(server);
+    answer->deferred = true;        /* Not ready while its handler runs. */
+    nfvs_list_push_back(&conn->answers, &answer->node);
+    answer->response = rpc_server_handle_request(server, request, answer,
+                                                 &deferred);
+    answer->deferred = deferred;
+    answer->after = rpc_server_seqno__(server);
+    if (json_is_object(request) && id && (json_is_string(id)
+                                          || json_is_integer(id)
+                                          || json_is_null(id))) {
+        answer->id = json_incref(id);
+    }
+}
+
+/* Queues the end marker of batch 'batch' on 'conn'. */
+static void
+rpc_conn_end_batch(struct rpc_conn *conn, int batch)
+{
+    struct rpc_answer *answer = xzalloc(sizeof *answer);
+
+    answer->conn = conn;
+    answer->batch = batch;
+    answer->batch_end = true;
+    nfvs_list_push_back(&conn->answers, &answer->node);
+}
+
+static bool
+rpc_answer_is_ready(const struct rpc_server *server,
+                    const struct rpc_answer *answer)
+{
+    return !answer->deferred && answer->after <= server->durable;
+}
+
+/* Makes 'conn' send what became ready and serve what it has buffered
+ * from the event loop, soon: not from the caller's stack, which may be a
+ * handler in the middle of a message of 'conn'. */
+static void
+rpc_conn_schedule(struct rpc_conn *conn)
+{
+    static const struct timeval zero = { 0, 0 };
+
+    event_add(conn->resume, &zero);
+}
+
+/* Sends the answers at the head of 'conn''s queue that are ready.  Returns
+ * false if 'conn' was destroyed (it was closing and is done). */
+static bool
+rpc_conn_flush(struct rpc_conn *conn)
+{
+    struct rpc_server *server = conn->server;
+
+    while (!nfvs_list_is_empty(&conn->answers)) {
+        struct rpc_answer *head = CONTAINER_OF(conn->answers.next,
+                                               struct rpc_answer, node);
+
+        if (!head->batch) {
+            if (!rpc_answer_is_ready(server, head)) {
+                return true;
+            }
+            nfvs_list_remove(&head->node);
+            if (head->response) {
+                rpc_conn_send(conn, json_incref(head->response));
+            }
+            rpc_answer_free(head);
+        } else {
+            struct rpc_answer *a, *next;
+            json_t *responses;
+
+            /* A batch goes out whole, once all of it has run and is
+             * ready. */
+            if (conn->batch && head->batch == conn->batch_id) {
+                return true;
+            }
+            NFVS_LIST_FOR_EACH (a, node, &conn->answers) {
+                if (a->batch_end) {
+                    break;
+                }
+                if (!rpc_answer_is_ready(server, a)) {
+                    return true;
+                }
+            }
+            if (&a->node == &conn->answers) {
+                return true;    /* Still running. */
+            }
+            responses = json_array();
+            NFVS_LIST_FOR_EACH_SAFE (a, next, node, &conn->answers) {
+                bool end = a->batch_end;
+
+                nfvs_list_remove(&a->node);
+                if (a->response) {
+                    json_array_append(responses, a->response);
+                }
+                rpc_answer_free(a);
+                if (end) {
+                    break;
+                }
+            }
+            if (json_array_size(responses)) {
+                rpc_conn_send(conn, responses);
+            } else {
+                json_decref(responses);
+            }
         }
     }
-    if (!json_array_size(responses)) {
-        json_decref(responses);
-        return NULL;
+    if (conn->closing
+        && !evbuffer_get_length(bufferevent_get_output(conn->bev))) {
+        rpc_conn_destroy(conn);
+        return false;
     }
-    return responses;
+    return true;
+}
+
+void
+rpc_server_set_seqno_func(struct rpc_server *server, rpc_seqno_func *cb,
+                          void *aux)
+{
+    server->seqno_cb = cb;
+    server->seqno_aux = aux;
+    server->durable = cb ? cb(aux) : 0;
+}
+
+void
+rpc_server_commit_done(struct rpc_server *server, uint64_t seqno,
+                       int error)
+{
+    struct rpc_conn *conn;
+
+    if (seqno <= server->durable) {
+        return;
+    }
+    NFVS_LIST_FOR_EACH (conn, node, &server->conns) {
+        struct rpc_answer *a;
+
+        if (error) {
+            NFVS_LIST_FOR_EACH (a, node, &conn->answers) {
+                /* A change whose record is in the failed range. */
+                if (!a->deferred && a->id && a->after > a->before
+                    && a->after > server->durable && a->before < seqno) {
+                    json_decref(a->response);
+                    a->response = rpc_error_response_create(
+                        a->id, rpc_error_create(
+                            RPC_ERR_IO, "the change was applied but "
+                            "writing it to the config db failed: %s",
+                            nfvs_strerror(error)));
+                }
+            }
+        }
+    }
+    server->durable = seqno;
+    NFVS_LIST_FOR_EACH (conn, node, &server->conns) {
+        rpc_conn_schedule(conn);
+    }
+}
+
+struct rpc_call *
+rpc_server_defer(void)
+{
+    assert(current_answer);
+    current_deferred = true;
+    return (struct rpc_call *) current_answer;
+}
+
+void
+rpc_call_complete(struct rpc_call *call, json_t *result, json_t *error)
+{
+    struct rpc_answer *answer = (struct rpc_answer *) call;
+    struct rpc_conn *conn = answer->conn;
+
+    if (!conn) {
+        json_decref(result);
+        json_decref(error);
+        rpc_answer_free(answer);
+        return;
+    }
+    answer->deferred = false;
+    answer->after = rpc_server_seqno__(conn->server);
+    if (!answer->id) {
+        json_decref(result);
+        json_decref(error);
+    } else if (result) {
+        json_decref(error);
+        answer->response = rpc_response_create(answer->id, result);
+    } else {
+        answer->response = rpc_error_response_create(
+            answer->id, error ? error : rpc_error_create(
+                RPC_INTERNAL_ERROR, "method \"%s\" returned neither a "
+                "result nor an error", answer->method));
+    }
+    rpc_conn_schedule(conn);
 }
 
 /* Connections. */
@@ -438,7 +697,8 @@ rpc_conn_start_close(struct rpc_conn *conn)
 {
     struct timeval tv = { .tv_sec = RPC_CLOSE_TIMEOUT_SEC };
 
-    if (!evbuffer_get_length(bufferevent_get_output(conn->bev))) {
+    if (!evbuffer_get_length(bufferevent_get_output(conn->bev))
+        && nfvs_list_is_empty(&conn->answers)) {
         rpc_conn_destroy(conn);
         return true;
     }
@@ -449,12 +709,26 @@ rpc_conn_start_close(struct rpc_conn *conn)
     return false;
 }
 
+/* Queues 'response' (consumed) to be sent after the answers before it. */
+static void
+rpc_conn_queue(struct rpc_conn *conn, json_t *response)
+{
+    struct rpc_answer *answer = xzalloc(sizeof *answer);
+
+    answer->conn = conn;
+    answer->response = response;
+    nfvs_list_push_back(&conn->answers, &answer->node);
+}
+
 /* Sends an error with id null on 'conn' and closes it.  Returns as
  * rpc_conn_start_close(). */
 static bool
 rpc_conn_fail(struct rpc_conn *conn, json_t *error)
 {
-    rpc_conn_send(conn, rpc_error_response_create(NULL, error));
+    rpc_conn_queue(conn, rpc_error_response_create(NULL, error));
+    if (!rpc_conn_flush(conn)) {
+        return true;
+    }
     return rpc_conn_start_close(conn);
 }
 
@@ -488,9 +762,9 @@ rpc_conn_check_limits__(struct rpc_conn *conn, const char *data,
     }
     VLOG_WARN_RL(&rl, "%s: refused a message of %zu bytes: %s",
                  pstream_get_name(conn->listener->pstream), size, msg);
-    rpc_conn_send(conn, rpc_error_response_create(
-                      NULL, rpc_error_create(RPC_INVALID_REQUEST, "%s",
-                                             msg)));
+    rpc_conn_queue(conn, rpc_error_response_create(
+                       NULL, rpc_error_create(RPC_INVALID_REQUEST, "%s",
+                                              msg)));
     free(msg);
     return true;
 }
@@ -502,16 +776,16 @@ static bool
 rpc_conn_handle_message(struct rpc_conn *conn, const char *data,
                         size_t size)
 {
-    json_t *msg, *response;
     json_error_t error;
+    json_t *msg;
 
     if (is_blank__(data, size)) {
         return true;
     }
     if (conn->refusal) {
-        rpc_conn_send(conn, rpc_error_response_create(
-                          NULL, rpc_error_create(RPC_ERR_ACCESS, "%s",
-                                                 conn->refusal)));
+        rpc_conn_queue(conn, rpc_error_response_create(
+                           NULL, rpc_error_create(RPC_ERR_ACCESS, "%s",
+                                                  conn->refusal)));
         return false;
     }
 
@@ -547,7 +821,7 @@ rpc_conn_handle_message(struct rpc_conn *conn, const char *data,
                 continue;
             }
         }
-        rpc_conn_send(conn, rpc_error_response_create(
+        rpc_conn_queue(conn, rpc_error_response_create(
                           NULL, rpc_error_create(RPC_PARSE_ERROR,
                                                  "parse error at byte %d: "
                                                  "key %.*s%s given twice in "
@@ -557,7 +831,7 @@ rpc_conn_handle_message(struct rpc_conn *conn, const char *data,
                                                  ? "..." : "")));
         return false;
     } else if (!msg) {
-        rpc_conn_send(conn, rpc_error_response_create(
+        rpc_conn_queue(conn, rpc_error_response_create(
                           NULL, rpc_error_create(RPC_PARSE_ERROR,
                                                  "parse error at byte %d: "
                                                  "%s", error.position,
@@ -566,16 +840,16 @@ rpc_conn_handle_message(struct rpc_conn *conn, const char *data,
     }
 
     if (!json_is_array(msg)) {
-        response = rpc_server_handle_request(conn->server, msg);
+        rpc_conn_run_request(conn, msg, 0);
+        json_decref(msg);
     } else if (!json_array_size(msg)) {
-        response = invalid_request__(NULL, "empty batch");
+        rpc_conn_queue(conn, invalid_request__(NULL, "empty batch"));
+        json_decref(msg);
     } else {
-        response = rpc_server_handle_batch(conn->server, msg);
-    }
-    json_decref(msg);
-
-    if (response) {
-        rpc_conn_send(conn, response);
+        /* Run by rpc_conn_run_batch(), a slice at a time. */
+        conn->batch = msg;
+        conn->batch_index = 0;
+        conn->batch_id = conn->batch_id % INT_MAX + 1;
     }
     return true;
 }
@@ -626,6 +900,43 @@ rpc_conn_wait_rest__(struct rpc_conn *conn)
     }
 }
 
+/* Runs up to RPC_BATCH_SLICE more members of 'conn''s batch.  Returns
+ * true if the batch is done, false if more remains (then the rest runs
+ * from 'conn->resume', after other events had their turn). */
+static bool
+rpc_conn_run_batch(struct rpc_conn *conn)
+{
+    size_t n = json_array_size(conn->batch);
+    size_t end = NFVS_MIN(n, conn->batch_index + RPC_BATCH_SLICE);
+
+    for (; conn->batch_index < end; conn->batch_index++) {
+        rpc_conn_run_request(conn, json_array_get(conn->batch,
+                                                  conn->batch_index),
+                             conn->batch_id);
+    }
+    if (conn->batch_index < n) {
+        /* A timer, not event_active(): an event made active now would
+         * run in this same turn, before the sockets are polled again. */
+        rpc_conn_schedule(conn);
+        return false;
+    }
+    json_decref(conn->batch);
+    conn->batch = NULL;
+    rpc_conn_end_batch(conn, conn->batch_id);
+    return rpc_conn_flush(conn);
+}
+
+static void
+rpc_conn_resume_cb(evutil_socket_t fd NFVS_UNUSED, short events NFVS_UNUSED,
+                   void *conn_)
+{
+    struct rpc_conn *conn = conn_;
+
+    if (rpc_conn_flush(conn) && !conn->closing) {
+        rpc_conn_process(conn);
+    }
+}
+
 /* Serves the complete messages buffered on 'conn', until none is left,
  * its output is too large, or it is closed.  Call only as the last action
  * of a callback: 'conn' may be destroyed. */
@@ -645,6 +956,12 @@ rpc_conn_process(struct rpc_conn *conn)
             bufferevent_disable(conn->bev, EV_READ);
             rpc_conn_count_input__(conn);
             return;
+        }
+        if (conn->batch) {
+            if (!rpc_conn_run_batch(conn)) {
+                return;         /* More next turn (or destroyed). */
+            }
+            continue;
         }
 
         length = evbuffer_get_length(input);
@@ -668,9 +985,16 @@ rpc_conn_process(struct rpc_conn *conn)
             /* The peer is gone or half-closed: take the unterminated tail
              * as a last message, then close. */
             if (length) {
-                rpc_conn_handle_message(
+                ok = rpc_conn_handle_message(
                     conn, (char *) evbuffer_pullup(input, length), length);
                 evbuffer_drain(input, length);
+                conn->scanned = 0;
+                if (!rpc_conn_flush(conn)) {
+                    return;
+                }
+                if (ok) {
+                    continue;   /* Runs a batch, then closes. */
+                }
             }
             rpc_conn_count_input__(conn);
             rpc_conn_start_close(conn);
@@ -686,6 +1010,9 @@ rpc_conn_process(struct rpc_conn *conn)
         evbuffer_drain(input, eol.pos + eol_size);
         conn->scanned = 0;
         rpc_conn_count_input__(conn);
+        if (!rpc_conn_flush(conn)) {
+            return;
+        }
         if (!ok) {
             rpc_conn_start_close(conn);
             return;
@@ -715,7 +1042,8 @@ rpc_conn_write_cb(struct bufferevent *bev, void *conn_)
     struct rpc_conn *conn = conn_;
 
     if (conn->closing) {
-        if (!evbuffer_get_length(bufferevent_get_output(bev))) {
+        if (!evbuffer_get_length(bufferevent_get_output(bev))
+            && nfvs_list_is_empty(&conn->answers)) {
             rpc_conn_destroy(conn);
         }
     } else if (conn->paused) {
@@ -778,6 +1106,11 @@ rpc_listener_ready_cb(struct bufferevent *bev, const char *refusal,
     conn->bev = bev;
     conn->max_size = server->limits.max_message_size;
     conn->refusal = refusal ? xstrdup(refusal) : NULL;
+    nfvs_list_init(&conn->answers);
+    conn->resume = event_new(server->base, -1, 0, rpc_conn_resume_cb, conn);
+    if (!conn->resume) {
+        nfvs_fatal(0, "cannot create libevent event");
+    }
     nfvs_list_push_back(&server->conns, &conn->node);
     server->n_conns++;
 

@@ -46,7 +46,9 @@
  * not even an error (except for malformed ones).  A non-empty array is a
  * batch, answered by an array of the responses in order (nothing at all
  * if every member was a notification); an empty array is an invalid
- * request.  Blank lines are ignored.
+ * request.  Blank lines are ignored.  A batch runs RPC_BATCH_SLICE
+ * requests per turn of the event loop, so other connections are served
+ * between slices; its answer is sent when all of it has run.
  *
  * Thread-safety: call everything, and expect handlers to be called, on
  * the thread that runs the event_base. */
@@ -56,6 +58,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct rpc_server;
@@ -146,6 +149,37 @@ size_t rpc_server_n_connections(const struct rpc_server *);
 /* Returns the bytes of input the server holds for all its connections:
  * unfinished messages, as limited by 'max_input'. */
 size_t rpc_server_n_input(const struct rpc_server *);
+
+/* Durable answers.  A server whose answers must wait until the changes
+ * they report are durable gets a function that returns the sequence
+ * number of the last change made (e.g. the last record appended to the
+ * config db), and is told with rpc_server_commit_done() when changes are
+ * durable.  Each answer is then held until every change counted when its
+ * handler returned is durable; answers on one connection still go out in
+ * order, and the connection keeps being served meanwhile (so pipelined
+ * changes share a commit).  If a commit fails, each held answer to a
+ * request whose handler made a change in the failed range becomes an
+ * RPC_ERR_IO error instead. */
+typedef uint64_t rpc_seqno_func(void *aux);
+void rpc_server_set_seqno_func(struct rpc_server *, rpc_seqno_func *,
+                               void *aux);
+/* Every change up to 'seqno' is durable (error 0) or failed (positive
+ * errno 'error'). */
+void rpc_server_commit_done(struct rpc_server *, uint64_t seqno,
+                            int error);
+
+/* Deferred answers.  A handler that cannot answer at once (it works in
+ * slices over several turns of the event loop) calls rpc_server_defer(),
+ * returns NULL without an error, and later, on the same thread, answers
+ * with rpc_call_complete() with a new reference to the result or (result
+ * NULL) a new error.  Later requests of the same connection keep being
+ * run; their answers wait for this one.  The call stays valid until it is
+ * completed, even if its connection closes meanwhile.  The answer goes
+ * out from the event loop, so it may be completed from anywhere on the
+ * server's thread, even from the handler itself. */
+struct rpc_call;
+struct rpc_call *rpc_server_defer(void);
+void rpc_call_complete(struct rpc_call *, json_t *result, json_t *error);
 
 /* For handlers: unpacks 'params' with jansson's json_unpack() 'format'
  * and its variable arguments in strict mode, so that a missing member, a

@@ -27,7 +27,12 @@
  *   bump       increments a counter -> its new value (use as notification).
  *   counter    -> the counter.
  *   conns      -> the number of open connections.
- *   input      -> the bytes of unfinished messages held. */
+ *   input      -> the bytes of unfinished messages held.
+ *   change     makes a "change" -> its number; answered once committed.
+ *   commit     {"error"?:ERRNO} -> true; every change so far is durable,
+ *              or failed with ERRNO (their answers become errors).
+ *   later      {"ms":INT} -> its params, answered (deferred) after that
+ *              many milliseconds without blocking the server. */
 #include <config.h>
 #include "rpc-server.h"
 
@@ -46,7 +51,16 @@
 
 struct test_server {
     struct rpc_server *rpc;         /* The server under test. */
+    struct event_base *base;        /* Its event loop. */
     long long int counter;          /* Bumped by "bump". */
+    uint64_t seqno;                 /* Changes made by "change". */
+};
+
+/* A call answered later by "later", from a timer. */
+struct later_call {
+    struct rpc_call *call;          /* The deferred call. */
+    struct event *timer;            /* Answers it. */
+    json_t *result;                 /* What to answer. */
 };
 
 static json_t *
@@ -147,6 +161,71 @@ do_input(json_t *params, json_t **errorp, void *aux)
     return json_integer(rpc_server_n_input(ts->rpc));
 }
 
+/* Durability, as a config db would give it: "change" makes a change
+ * (its answer waits until it is durable), "commit" makes every change so
+ * far durable, or failed with errno "error". */
+static uint64_t
+test_seqno(void *ts_)
+{
+    struct test_server *ts = ts_;
+
+    return ts->seqno;
+}
+
+static json_t *
+do_change(json_t *params, json_t **errorp, void *ts_)
+{
+    struct test_server *ts = ts_;
+
+    return json_integer(++ts->seqno);
+}
+
+static json_t *
+do_commit(json_t *params, json_t **errorp, void *ts_)
+{
+    struct test_server *ts = ts_;
+    int error = 0;
+
+    if (!rpc_params_unpack(params, errorp, "{s?:i}", "error", &error)) {
+        return NULL;
+    }
+    rpc_server_commit_done(ts->rpc, ts->seqno, error);
+    return json_true();
+}
+
+static void
+later_cb(evutil_socket_t fd, short events, void *later_)
+{
+    struct later_call *later = later_;
+
+    rpc_call_complete(later->call, later->result, NULL);
+    event_free(later->timer);
+    free(later);
+}
+
+/* "later": answers its params after "ms" milliseconds, without holding
+ * the event loop meanwhile. */
+static json_t *
+do_later(json_t *params, json_t **errorp, void *ts_)
+{
+    struct test_server *ts = ts_;
+    struct later_call *later;
+    struct timeval tv;
+    json_int_t ms;
+
+    if (!rpc_params_unpack(params, errorp, "{s:I}", "ms", &ms)) {
+        return NULL;
+    }
+    later = xzalloc(sizeof *later);
+    later->call = rpc_server_defer();
+    later->result = json_incref(params);
+    later->timer = evtimer_new(ts->base, later_cb, later);
+    tv.tv_sec = ms / 1000;
+    tv.tv_usec = ms % 1000 * 1000;
+    evtimer_add(later->timer, &tv);
+    return NULL;
+}
+
 static void
 signal_cb(evutil_socket_t sig, short events, void *base)
 {
@@ -241,8 +320,10 @@ test_rpc_server_main(int argc, char *argv[])
 
     base = event_base_new();
     memset(&ts, 0, sizeof ts);
+    ts.base = base;
     ts.rpc = rpc_server_create(base);
     rpc_server_set_limits(ts.rpc, &limits);
+    rpc_server_set_seqno_func(ts.rpc, test_seqno, &ts);
     if (max_size) {
         rpc_server_set_max_message_size(ts.rpc, max_size);
     }
@@ -255,6 +336,9 @@ test_rpc_server_main(int argc, char *argv[])
     rpc_server_register(ts.rpc, "counter", do_counter, &ts);
     rpc_server_register(ts.rpc, "conns", do_conns, &ts);
     rpc_server_register(ts.rpc, "input", do_input, &ts);
+    rpc_server_register(ts.rpc, "change", do_change, &ts);
+    rpc_server_register(ts.rpc, "commit", do_commit, &ts);
+    rpc_server_register(ts.rpc, "later", do_later, &ts);
 
     error = rpc_server_add_remote(ts.rpc, argv[optind], NULL, &err);
     if (error) {

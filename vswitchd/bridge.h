@@ -1,17 +1,20 @@
 /* vswitchd/bridge.h: the daemon's bridges and ports, and their config db.
  *
  * A 'struct bridge_set' is every bridge the daemon runs.  Each change is
- * validated, applied, and written to the config db before it returns; a
- * change whose db write fails is undone, so the db and the running
- * switch never disagree.
+ * validated, applied, and appended to the config db's log (lib/db.h)
+ * before it returns; a change whose record the db refuses (a full disk)
+ * is undone and fails with EIO, so the db and the running switch never
+ * disagree.  The record becomes durable later, in the db's commit thread;
+ * the RPC server holds the answer until then (rpc_server_commit_done()).
  *
  * Like Open vSwitch, every bridge has a local port of its own name and
  * type "internal" with OpenFlow port number LOCAL (65534), and a port
  * name is unique across all bridges.
  *
  * Functions return 0 or a positive errno value (EEXIST, ENOENT, EINVAL,
- * ENOSPC, or the db's error) and, on error, a malloc'd message that names
- * the object in '*errp' (caller frees), e.g. "no bridge named br9".
+ * ENOSPC for a full bridge, or EIO when the db failed) and, on error, a
+ * malloc'd message that names the object in '*errp' (caller frees), e.g.
+ * "no bridge named br9".
  *
  * Thread-safety: main thread only. */
 #ifndef VSWITCHD_BRIDGE_H
@@ -65,6 +68,9 @@ int bridge_set_open(const char *dbfile,
                     struct bridge_set **bsp, char **errp);
 void bridge_set_close(struct bridge_set *);
 
+/* The config db of 'bs', for the event loop to run its commits. */
+struct db *bridge_set_get_db(const struct bridge_set *);
+
 struct bridge *bridge_find(const struct bridge_set *, const char *name);
 struct port *bridge_find_port(const struct bridge_set *, const char *name);
 
@@ -113,8 +119,8 @@ int bridge_replace_flows(struct bridge_set *, const char *br_name,
                          const struct flow_mod_spec *specs, size_t n,
                          size_t *n_changesp, char **errp);
 
-/* Runs flow timeouts and MAC aging of every bridge at 'now' and saves the
- * config db if a flow expired.  Returns the earliest time (ms) it should
+/* Runs flow timeouts and MAC aging of every bridge at 'now' and records
+ * expired flows in the config db.  Returns the earliest time (ms) it should
  * run again. */
 long long int bridge_set_run_timeouts(struct bridge_set *,
                                       long long int now);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "bridge-rpc.h"
 #include "bridge.h"
+#include "db.h"
 #include "ct-rpc.h"
 #include "daemon.h"
 #include "dp-rpc.h"
@@ -806,6 +807,27 @@ pick_datapath(const char *choice)
     return type;
 }
 
+/* The config db's commits, reported to the RPC server so that it sends
+ * the answers that waited for them. */
+static void
+on_db_commit(uint64_t seqno, int error, void *server)
+{
+    rpc_server_commit_done(server, seqno, error);
+}
+
+static void
+on_db_ready(evutil_socket_t fd NFVS_UNUSED, short events NFVS_UNUSED,
+            void *db)
+{
+    db_run(db);
+}
+
+static uint64_t
+db_seqno(void *db)
+{
+    return db_last_seqno(db);
+}
+
 /* Creates 'dir' (and not its parents) unless it exists. */
 static void
 ensure_dir(const char *dir)
@@ -818,7 +840,7 @@ ensure_dir(const char *dir)
 int
 main(int argc, char *argv[])
 {
-    struct event *exit_event, *sighup;
+    struct event *exit_event, *sighup, *db_event;
     struct timeout_ctx timeouts;
     struct notify_ctx notify;
     struct ofproto_dpif_config dp_cfg;
@@ -826,6 +848,7 @@ main(int argc, char *argv[])
     struct rpc_server *server;
     struct bridge_set *bridges;
     struct event_base *base;
+    struct db *db;
     struct options opts;
     char *msg = NULL;
     size_t i;
@@ -888,6 +911,12 @@ main(int argc, char *argv[])
     }
     server = rpc_server_create(base);
     rpc_server_set_limits(server, &opts.limits);
+    db = bridge_set_get_db(bridges);
+    rpc_server_set_seqno_func(server, db_seqno, db);
+    db_set_commit_cb(db, on_db_commit, server);
+    db_event = event_new(base, db_get_fd(db), EV_READ | EV_PERSIST,
+                         on_db_ready, db);
+    event_add(db_event, NULL);
     bridge_rpc_register(server, bridges);
     bridge_rpc_set_limits(opts.max_bridges, opts.max_ports);
     flow_rpc_register(server, bridges);
@@ -937,6 +966,8 @@ main(int argc, char *argv[])
     event_free(dp_run.timer);
     notify_uninit(&notify);
     rpc_server_destroy(server);
+    event_free(db_event);
+    db_set_commit_cb(db, NULL, NULL);
     bridge_set_close(bridges);
     event_base_free(base);
     if (opts.pidfile) {
