@@ -10,8 +10,9 @@
  * server listens on, followed by a newline and a "version" request of
  * our own, and the event loop runs until that request is answered or the
  * server closes the connection (after a parse error, for one).  Besides
- * the sanitizers' checks, it aborts when a response line is not a JSON
- * object or array, or when a closed connection is still counted. */
+ * the sanitizers' checks, it aborts when a line the server sends is not
+ * a JSON-RPC response or a non-empty array of them, or when a closed
+ * connection is still counted. */
 #include <config.h>
 #include <errno.h>
 #include <event2/event.h>
@@ -128,6 +129,25 @@ bridges_create(void)
     return bs;
 }
 
+/* Returns true if 'msg' is a JSON-RPC 2.0 response: "jsonrpc":"2.0", an
+ * "id", and exactly one of "result" and "error", the latter with an
+ * integer "code" and a string "message". */
+static bool
+is_response(const json_t *msg)
+{
+    const json_t *error = json_object_get(msg, "error");
+    const char *version;
+
+    version = json_string_value(json_object_get(msg, "jsonrpc"));
+    return (json_is_object(msg)
+            && version && !strcmp(version, "2.0")
+            && json_object_get(msg, "id")
+            && !json_object_get(msg, "result") == !!error
+            && (!error
+                || (json_is_integer(json_object_get(error, "code"))
+                    && json_is_string(json_object_get(error, "message")))));
+}
+
 /* Checks the complete lines at the start of 'in', removes them, and
  * returns true if one was the answer to our last request. */
 static bool
@@ -138,21 +158,28 @@ take_responses(struct ds *in)
 
     ds_cstr(in);
     line = in->string;
-
     while ((nl = strchr(line, '\n'))) {
         json_error_t error;
-        json_t *msg;
+        json_t *msg, *member;
+        bool ok;
+        size_t i;
 
         msg = json_loadb(line, nl - line, 0, &error);
-        if (!msg) {
-            fprintf(stderr, "response is not a JSON object or array: "
-                    "%.*s\n", (int) (nl - line), line);
-            abort();
-        }
+        ok = msg && (json_is_object(msg) || json_array_size(msg));
         if (json_is_object(msg)) {
             const char *id = json_string_value(json_object_get(msg, "id"));
 
             done |= id && !strcmp(id, END_ID);
+            ok = is_response(msg);
+        } else if (ok) {
+            json_array_foreach (msg, i, member) {
+                ok = ok && is_response(member);
+            }
+        }
+        if (!ok) {
+            fprintf(stderr, "not a JSON-RPC response or batch of them: "
+                    "%.*s\n", (int) (nl - line), line);
+            abort();
         }
         json_decref(msg);
         line = nl + 1;
