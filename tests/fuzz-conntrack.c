@@ -18,9 +18,10 @@
  * revalidation does; expired connections are run out as time advances.
  * The tracker is small (64 connections, 4 in zone 3) so that limits are
  * reached.  Besides the sanitizers' checks, it aborts when a result lacks
- * +trk or has +inv without a reason, when the counts of the table, its
- * zones, its statistics and its dump disagree, or when connections
- * outlive every timeout. */
+ * +trk or has +inv without a reason, when the lookup misses the
+ * established connection of a TCP or UDP packet, when the counts of the
+ * table, its zones, its statistics and its dump disagree, or when
+ * connections outlive every timeout. */
 #include <config.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -64,6 +65,25 @@ check_result(const struct conntrack_result *r, uint16_t zone)
     CHECK(r->ct_state & CS_TRACKED);
     CHECK(!(r->ct_state & CS_INVALID) == (r->invalid == CT_INV_NONE));
     CHECK(r->ct_zone == zone);
+}
+
+/* Checks that the read-only lookup of a TCP or UDP packet, made before
+ * the packet was run without commit, found the established connection
+ * that running it found, in the same direction: revalidation relies on
+ * it to keep the packet's cached flow. */
+static void
+check_lookup(const struct flow *flow, const struct conntrack_action *action,
+             const struct conntrack_result *lookup,
+             const struct conntrack_result *r)
+{
+    if (!action->commit
+        && (flow->nw_proto == IPPROTO_TCP || flow->nw_proto == IPPROTO_UDP)
+        && r->conn_id
+        && (r->ct_state & CS_ESTABLISHED)
+        && !(r->ct_state & (CS_INVALID | CS_RELATED))) {
+        CHECK(lookup->conn_id == r->conn_id);
+        CHECK(lookup->dir == r->dir);
+    }
 }
 
 /* Tells 'ct' what a datapath flow for the packet would have recorded, if
@@ -172,6 +192,7 @@ fuzz_conntrack_one(const uint8_t *data, size_t size)
         check_result(&lookup, action.zone);
         conntrack_execute_packet(ct, packet, &flow, &action, now, &r);
         check_result(&r, action.zone);
+        check_lookup(&flow, &action, &lookup, &r);
         if (ctl & 8) {
             action.commit = true;
             action.set_mark = true;
