@@ -11,8 +11,10 @@
  * (a flow's actions against its key, an execute request's on their own),
  * and a packet message's actions that pass are executed on its packet as
  * the userspace datapath does, re-extracting every packet they output.
- * Besides the sanitizers' checks, it aborts unless the key of a flow that
- * a key decodes to is canonical (see check_key()). */
+ * Besides the sanitizers' checks, it aborts unless a message that parses
+ * parses again, the same, once laid out by dpif-netlink-msg's own
+ * functions, and unless the key of a flow that a key decodes to is
+ * canonical (see check_key()). */
 #include <config.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -114,6 +116,29 @@ check_actions(const void *actions, size_t actions_size,
     }
 }
 
+/* Checks that laying out a parsed message and parsing that gives a
+ * message that lays out the same: the layout and the parser agree. */
+#define CHECK_RELAYOUT(TYPE, MSG)                                       \
+    do {                                                                \
+        struct nl_buf b1 = NL_BUF_INITIALIZER;                          \
+        struct nl_buf b2 = NL_BUF_INITIALIZER;                          \
+        struct TYPE m2;                                                 \
+                                                                        \
+        TYPE##_to_payload(MSG, &b1);                                    \
+        if (TYPE##_from_payload(b1.data, b1.size, &m2, &err)) {         \
+            fprintf(stderr, #TYPE " laid out does not parse: %s\n",     \
+                    err);                                               \
+            abort();                                                    \
+        }                                                               \
+        TYPE##_to_payload(&m2, &b2);                                    \
+        if (b1.size != b2.size || memcmp(b1.data, b2.data, b1.size)) {  \
+            fprintf(stderr, #TYPE " laid out parses differently\n");    \
+            abort();                                                    \
+        }                                                               \
+        nl_buf_uninit(&b2);                                             \
+        nl_buf_uninit(&b1);                                             \
+    } while (0)
+
 static int
 fuzz_odp_one(const uint8_t *data, size_t size)
 {
@@ -124,6 +149,7 @@ fuzz_odp_one(const uint8_t *data, size_t size)
     const char *err;
 
     if (!dpnl_packet_from_payload(data, size, &packet, &err)) {
+        CHECK_RELAYOUT(dpnl_packet, &packet);
         if (packet.key) {
             check_key(packet.key, packet.key_size);
         }
@@ -143,6 +169,7 @@ fuzz_odp_one(const uint8_t *data, size_t size)
         }
     }
     if (!dpnl_flow_from_payload(data, size, &flow, &err)) {
+        CHECK_RELAYOUT(dpnl_flow, &flow);
         if (flow.key) {
             check_key(flow.key, flow.key_size);
         }
@@ -151,8 +178,12 @@ fuzz_odp_one(const uint8_t *data, size_t size)
                           flow.key, flow.key_size, NULL, 0);
         }
     }
-    dpnl_vport_from_payload(data, size, &vport, &err);
-    dpnl_dp_from_payload(data, size, &dp, &err);
+    if (!dpnl_vport_from_payload(data, size, &vport, &err)) {
+        CHECK_RELAYOUT(dpnl_vport, &vport);
+    }
+    if (!dpnl_dp_from_payload(data, size, &dp, &err)) {
+        CHECK_RELAYOUT(dpnl_dp, &dp);
+    }
     return 0;
 }
 
