@@ -9,7 +9,12 @@
  * first steps of docs/rpc.md).  The input is written to a unix socket the
  * server listens on, followed by a newline and a "version" request of
  * our own, and the event loop runs until that request is answered or the
- * server closes the connection (after a parse error, for one).  Besides
+ * server closes the connection (after a parse error, for one).  A first
+ * byte of 1 to 7 is not sent but makes the writes 1, 2, 4... 64 bytes
+ * long, with the event loop run in between, so that messages arrive in
+ * pieces; a first byte of 8 sends the rest alone, then closes our side
+ * (the server handles an unterminated tail as a last message) and waits
+ * for the server to close.  Besides
  * the sanitizers' checks, it aborts when a line the server sends is not
  * a JSON-RPC response or a non-empty array of them, or when a closed
  * connection is still counted. */
@@ -41,6 +46,10 @@
  * path with inputs of a few kB. */
 #define FUZZ_RPC_MAX_MESSAGE_SIZE 3000
 
+#define MIN(A, B) ((A) < (B) ? (A) : (B))
+
+/* The id of our last request, as JSON and as jansson decodes it. */
+#define END_ID_JSON "fuzz-rpc-end\\u0001"
 #define END_ID "fuzz-rpc-end\x01"
 
 static struct event_base *base;
@@ -201,14 +210,14 @@ noop_cb(evutil_socket_t fd, short events, void *aux)
 static int
 fuzz_rpc_one(const uint8_t *data, size_t size)
 {
-    static const char end[] = "\n{\"jsonrpc\":\"2.0\",\"id\":\"" END_ID
+    static const char end[] = "\n{\"jsonrpc\":\"2.0\",\"id\":\"" END_ID_JSON
         "\",\"method\":\"version\"}\n";
     struct ds out = DS_EMPTY_INITIALIZER;
     struct ds in = DS_EMPTY_INITIALIZER;
     struct event *rev, *wev;
     struct bridge_set *bs;
-    size_t written = 0;
-    bool done = false, closed = false;
+    size_t written = 0, chunk = SIZE_MAX;
+    bool done = false, closed = false, half_close = false;
 
     if (!base) {
         setup();
@@ -219,8 +228,17 @@ fuzz_rpc_one(const uint8_t *data, size_t size)
         client_connect();
     }
 
+    if (size && data[0] >= 1 && data[0] <= 7) {
+        chunk = (size_t) 1 << (data[0] - 1);
+        data++, size--;
+    } else if (size && data[0] == 8) {
+        half_close = true;
+        data++, size--;
+    }
     ds_put_buffer(&out, (const char *) data, size);
-    ds_put_cstr(&out, end);
+    if (!half_close) {
+        ds_put_cstr(&out, end);
+    }
 
     rev = event_new(base, client_fd, EV_READ | EV_PERSIST, noop_cb, NULL);
     wev = event_new(base, client_fd, EV_WRITE | EV_PERSIST, noop_cb, NULL);
@@ -231,18 +249,24 @@ fuzz_rpc_one(const uint8_t *data, size_t size)
         ssize_t n;
 
         if (written < out.length) {
-            n = write(client_fd, out.string + written, out.length - written);
+            n = write(client_fd, out.string + written,
+                      MIN(chunk, out.length - written));
             if (n > 0) {
                 written += n;
-                if (written == out.length) {
-                    event_del(wev);
-                }
             } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
                 /* The server closed the connection (EPIPE, ECONNRESET):
                  * read what it answered before. */
                 written = out.length;
-                event_del(wev);
             }
+            if (written == out.length) {
+                event_del(wev);
+                if (half_close) {
+                    shutdown(client_fd, SHUT_WR);
+                }
+            }
+        } else if (!out.length && half_close) {
+            shutdown(client_fd, SHUT_WR);
+            half_close = false;
         }
 
         n = read(client_fd, buf, sizeof buf);
