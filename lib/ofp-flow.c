@@ -508,6 +508,11 @@ parse_match_token(struct flow_mod_spec *spec, const struct ofp_token *tok,
         if (p->nw_proto) {
             spec->match.flow.nw_proto = p->nw_proto;
             spec->match.wc.masks.nw_proto = 0xff;
+
+            /* Like nw_proto: a later dl_type must keep it an IP one. */
+            uses[*n_usesp].text = xstrdup(tok->text);
+            uses[*n_usesp].prereqs = MFP_IP_ANY;
+            ++*n_usesp;
         }
         return NULL;
     }
