@@ -14,10 +14,9 @@
  * long, with the event loop run in between, so that messages arrive in
  * pieces; a first byte of 8 sends the rest alone, then closes our side
  * (the server handles an unterminated tail as a last message) and waits
- * for the server to close.  Besides
- * the sanitizers' checks, it aborts when a line the server sends is not
- * a JSON-RPC response or a non-empty array of them, or when a closed
- * connection is still counted. */
+ * for the server to close.  Besides the sanitizers' checks, it aborts
+ * when a line the server sends is not a JSON-RPC response or a non-empty
+ * array of them, or when a closed connection is still counted. */
 #include <config.h>
 #include <errno.h>
 #include <event2/event.h>
@@ -60,13 +59,9 @@ static int client_fd = -1;
 static void
 remove_dir(void)
 {
-    char *pcap = xasprintf("%s/br0.pcap", dir);
-
     unlink(db_path);
-    unlink(pcap);
     unlink(sock_path);
     rmdir(dir);
-    free(pcap);
 }
 
 /* Creates the event loop, the server and its socket, once. */
