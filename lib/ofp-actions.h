@@ -164,10 +164,13 @@ ofpact_next(const struct ofpact *a)
     return (const struct ofpact *) ((const uint8_t *) a + a->len);
 }
 
+/* An empty list may be NULL: NULL plus 0 is undefined behaviour in C. */
 static inline const struct ofpact *
 ofpact_end(const void *ofpacts, size_t size)
 {
-    return (const struct ofpact *) ((const uint8_t *) ofpacts + size);
+    return (size
+            ? (const struct ofpact *) ((const uint8_t *) ofpacts + size)
+            : ofpacts);
 }
 
 /* Iterates POS over the actions in OFPACTS, SIZE bytes. */
