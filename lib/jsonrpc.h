@@ -29,6 +29,8 @@
 #define RPC_ERR_UNSUPPORTED   4 /* A valid request nfvs cannot do. */
 #define RPC_ERR_IO            5 /* Saving the config db failed. */
 #define RPC_ERR_ACCESS        6 /* The peer may not use the daemon. */
+#define RPC_ERR_DEVICE        8 /* A datapath or network device cannot be
+                                 * created or opened. */
 
 /* Largest message accepted by default, in bytes (32 MiB): large enough
  * for add-flows of a few hundred thousand flows. */

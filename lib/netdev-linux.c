@@ -324,8 +324,11 @@ open_tap(struct netdev_linux *dev, const char *name)
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
     snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
     if (ioctl(fd, TUNSETIFF, &ifr)) {
+        /* The caller reports it: a name taken by another device, or by
+         * another switch's tap, is a user's mistake, and a configured one
+         * is retried. */
         error = errno;
-        VLOG_ERR("%s: creating tap device failed (%s)", name,
+        VLOG_DBG("%s: creating tap device failed (%s)", name,
                  nfvs_strerror(error));
         goto out_close;
     }
