@@ -160,8 +160,8 @@ static char *
 device_error_hint(const char *name, int error)
 {
     if (error == EBUSY) {
-        return xasprintf(" (device %s is in use, perhaps by another "
-                         "nfvs-vswitchd)", name);
+        return xasprintf(" (device %s is in use by another program, "
+                         "perhaps another nfvs-vswitchd)", name);
     } else if ((error == EINVAL || error == EEXIST)
                && if_nametoindex(name)) {
         return xasprintf(" (a network device named %s exists already and "
