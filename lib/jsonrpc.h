@@ -31,6 +31,8 @@
 #define RPC_ERR_ACCESS        6 /* The peer may not use the daemon. */
 #define RPC_ERR_TOO_LARGE     7 /* The answer exceeds the size limit. */
 #define RPC_ERR_BUSY          8 /* Out of connections or buffer space. */
+#define RPC_ERR_DEVICE        9 /* A datapath or network device cannot be
+                                 * created or opened. */
 
 /* Largest message accepted by default, in bytes (32 MiB): large enough
  * for add-flows of a few hundred thousand flows. */

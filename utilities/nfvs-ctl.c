@@ -199,6 +199,11 @@ cmd_add_port(struct ctl_context *ctx, int argc, char *argv[])
     result = ctl_call(ctx, "port.add", params);
     if (ctx->format == FMT_JSON) {
         print_json(result);
+    } else if (json_is_string(json_object_get(result, "error"))) {
+        /* Added, but not up (a system port whose device is missing). */
+        fprintf(stderr, "nfvs-ctl: warning: port %s is not up yet: %s\n",
+                argv[2],
+                json_string_value(json_object_get(result, "error")));
     }
     json_decref(result);
     return 0;
@@ -287,6 +292,16 @@ print_ofport(uint32_t ofport)
     }
 }
 
+/* Prints 'error', if it is a string, as an "error:" line of "show"
+ * indented by 'indent': why a bridge or port is not up. */
+static void
+print_error(const char *indent, const json_t *error)
+{
+    if (json_is_string(error)) {
+        printf("%serror: \"%s\"\n", indent, json_string_value(error));
+    }
+}
+
 static int
 cmd_show(struct ctl_context *ctx, int argc, char *argv[])
 {
@@ -305,6 +320,7 @@ cmd_show(struct ctl_context *ctx, int argc, char *argv[])
     json_array_foreach (bridges, i, br) {
         printf("    Bridge %s\n",
                json_string_value(json_object_get(br, "name")));
+        print_error("        ", json_object_get(br, "error"));
         json_array_foreach (json_object_get(br, "ports"), j, port) {
             printf("        Port %s\n",
                    json_string_value(json_object_get(port, "name")));
@@ -329,6 +345,7 @@ cmd_show(struct ctl_context *ctx, int argc, char *argv[])
                 }
                 printf("]\n");
             }
+            print_error("            ", json_object_get(port, "error"));
         }
     }
     json_decref(result);

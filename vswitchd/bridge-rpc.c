@@ -95,8 +95,10 @@ error_from_errno(int error, char *msg)
 
     switch (error) {
     case ENOENT:
-    case ENODEV:
         code = RPC_ERR_NOT_FOUND;
+        break;
+    case ENODEV:
+        code = RPC_ERR_DEVICE;
         break;
     case EEXIST:
         code = RPC_ERR_EXISTS;
@@ -183,7 +185,9 @@ rpc_port_add(json_t *params, json_t **errorp, void *bs_)
     const char *br_name, *name, *type = NULL;
     json_int_t ofport = 0;
     int may_exist = 0;
+    struct port *port;
     uint32_t assigned;
+    json_t *result;
     char *msg = NULL;
     int error;
 
@@ -210,7 +214,12 @@ rpc_port_add(json_t *params, json_t **errorp, void *bs_)
         *errorp = error_from_errno(error, msg);
         return NULL;
     }
-    return json_pack("{s:I}", "ofport", (json_int_t) assigned);
+    result = json_pack("{s:I}", "ofport", (json_int_t) assigned);
+    port = bridge_find_port(bs, name);
+    if (port->error) {
+        json_object_set_new(result, "error", json_string(port->error));
+    }
+    return result;
 }
 
 static json_t *
@@ -281,6 +290,9 @@ port_to_json(const struct port *port)
             json_array_append_new(trunks, json_integer(port->trunks[i]));
         }
         json_object_set_new(json, "trunks", trunks);
+    }
+    if (port->error) {
+        json_object_set_new(json, "error", json_string(port->error));
     }
     return json;
 }
@@ -371,7 +383,7 @@ rpc_show(json_t *params, json_t **errorp, void *bs_)
     bridges = bridge_set_sorted(bs, &n);
     for (i = 0; i < n; i++) {
         struct port **ports;
-        json_t *jports;
+        json_t *jports, *jbr;
         size_t j, n_ports;
 
         jports = json_array();
@@ -380,9 +392,13 @@ rpc_show(json_t *params, json_t **errorp, void *bs_)
             json_array_append_new(jports, port_to_json(ports[j]));
         }
         free(ports);
-        json_array_append_new(list, json_pack("{s:s, s:o}",
-                                              "name", bridges[i]->name,
-                                              "ports", jports));
+        jbr = json_pack("{s:s}", "name", bridges[i]->name);
+        if (bridges[i]->error) {
+            json_object_set_new(jbr, "error",
+                                json_string(bridges[i]->error));
+        }
+        json_object_set_new(jbr, "ports", jports);
+        json_array_append_new(list, jbr);
     }
     free(bridges);
     return json_pack("{s:s, s:o}", "version", PACKAGE_VERSION,

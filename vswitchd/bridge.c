@@ -36,7 +36,11 @@ struct bridge_set {
     /* Datapath of each bridge; 'has_dp' false: none. */
     bool has_dp;
     struct ofproto_dpif_config dp_cfg;  /* Strings owned. */
+    long long int next_retry;   /* When to retry what is not up, in ms. */
 };
+
+/* How often bridges and ports that are not up are retried, in ms. */
+#define BRIDGE_RETRY_INTERVAL 1000
 
 /* How often bridge_set_run_datapaths() forwards on dummy datapaths, in
  * ms. */
@@ -127,7 +131,8 @@ static struct port **bridge_ports_sorted__(const struct bridge *, size_t *);
 
 /* Tells 'br''s ofproto about its ports.  Without a datapath the
  * datapath port numbers are the OpenFlow ones; a port that could not
- * join the datapath is left out. */
+ * join the datapath, and every port of a bridge whose datapath could not
+ * be created, is left out. */
 static void
 bridge_sync_ports(struct bridge *br)
 {
@@ -141,7 +146,9 @@ bridge_sync_ports(struct bridge *br)
     ports = bridge_ports_sorted__(br, &n);
     ofports = xcalloc(n, sizeof *ofports);
     for (i = j = 0; i < n; i++) {
-        uint32_t dp_port = br->dp ? ports[i]->dp_port : ports[i]->ofport;
+        uint32_t dp_port = (br->dp ? ports[i]->dp_port
+                            : br->error ? UINT32_MAX
+                            : ports[i]->ofport);
 
         if (dp_port == UINT32_MAX) {
             continue;
@@ -162,6 +169,69 @@ bridge_sync_ports(struct bridge *br)
     free(ports);
 }
 
+/* Returns a malloc'd hint at why creating or opening device 'name'
+ * failed with 'error', starting with a space, or an empty string. */
+static char *
+device_error_hint(const char *name, int error)
+{
+    if (error == EBUSY) {
+        return xasprintf(" (device %s is in use by another program, "
+                         "perhaps another nfvs-vswitchd)", name);
+    } else if ((error == EINVAL || error == EEXIST)
+               && if_nametoindex(name)) {
+        return xasprintf(" (a network device named %s exists already and "
+                         "is not one this switch can use)", name);
+    } else if (error == EPERM || error == EACCES) {
+        return xstrdup(" (creating and opening network devices needs "
+                       "CAP_NET_ADMIN)");
+    }
+    return xstrdup("");
+}
+
+/* Returns true if 'port' is a system port whose device does not exist:
+ * one that may appear later (a VM's tap), as Open vSwitch allows. */
+static bool
+port_is_missing_device(const struct port *port)
+{
+    return !strcmp(port->type, "system") && !if_nametoindex(port->name);
+}
+
+/* Adds 'port' to its bridge's datapath, if the bridge has one and the
+ * port is not in it yet, and sets or clears 'port->error'.  Returns 0 or
+ * a positive errno value with the reason, also in 'port->error'.  The
+ * caller syncs the bridge's ports (bridge_sync_ports()). */
+static int
+port_open(struct port *port)
+{
+    struct bridge *br = port->bridge;
+    char *msg = NULL;
+    int error;
+
+    if (!br->dp || port->dp_port != UINT32_MAX) {
+        return 0;
+    }
+    free(port->error);
+    port->error = NULL;
+    if (port_is_missing_device(port)) {
+        port->error = xasprintf("could not open network device %s (%s)",
+                                port->name, nfvs_strerror(ENODEV));
+        return ENODEV;
+    }
+    error = ofproto_dpif_port_add(br->dp, port->name, port->type,
+                                  &port->dp_port, &msg);
+    if (error) {
+        char *hint = device_error_hint(port->name, error);
+
+        port->dp_port = UINT32_MAX;
+        port->error = xasprintf("%s%s", msg, hint);
+        free(hint);
+        free(msg);
+    }
+    return error;
+}
+
+/* Creates port 'name' in 'br', out of the datapath: port_open() adds it
+ * there. */
 static struct port *
 port_create(struct bridge_set *bs, struct bridge *br, const char *name,
             const char *type, uint32_t ofport)
@@ -174,24 +244,15 @@ port_create(struct bridge_set *bs, struct bridge *br, const char *name,
     port->ofport = ofport;
     port->dp_port = UINT32_MAX;
     port->tag = -1;
-    if (br->dp) {
-        char *msg = NULL;
-
-        if (ofproto_dpif_port_add(br->dp, name, type, &port->dp_port,
-                                  &msg)) {
-            VLOG_ERR("bridge %s: %s", br->name, msg);
-            free(msg);
-            port->dp_port = UINT32_MAX;
-        }
-    }
     hmap_insert(&br->ports, &port->node, hash_string(name, 0));
     hmap_insert(&bs->all_ports, &port->all_node, hash_string(name, 0));
-    bridge_sync_ports(br);
     return port;
 }
 
+/* Destroys 'port'.  With 'undo' (a port whose addition is being undone)
+ * the pcap file that adding it created goes too. */
 static void
-port_destroy(struct bridge_set *bs, struct port *port)
+port_destroy(struct bridge_set *bs, struct port *port, bool undo)
 {
     if (port) {
         struct bridge *br = port->bridge;
@@ -199,11 +260,16 @@ port_destroy(struct bridge_set *bs, struct port *port)
         hmap_remove(&port->bridge->ports, &port->node);
         hmap_remove(&bs->all_ports, &port->all_node);
         if (br->dp && port->dp_port != UINT32_MAX) {
-            ofproto_dpif_port_del(br->dp, port->dp_port);
+            if (undo) {
+                ofproto_dpif_port_undo(br->dp, port->dp_port);
+            } else {
+                ofproto_dpif_port_del(br->dp, port->dp_port);
+            }
         }
         free(port->name);
         free(port->type);
         free(port->trunks);
+        free(port->error);
         free(port);
         bridge_sync_ports(br);
     }
@@ -242,10 +308,39 @@ bridge_add_flow_lines(struct bridge *br, char **lines, size_t n,
     return error;
 }
 
+/* Creates the datapath of 'br', if the set has datapaths and 'br' has
+ * none yet, and sets or clears 'br->error'.  Returns 0 or a positive
+ * errno value with the reason, also in 'br->error'.  Does not add the
+ * bridge's other ports. */
+static int
+bridge_open_dp(struct bridge_set *bs, struct bridge *br)
+{
+    char *msg = NULL;
+    int error;
+
+    if (!bs->has_dp || br->dp) {
+        return 0;
+    }
+    free(br->error);
+    br->error = NULL;
+    error = ofproto_dpif_create(br->ofproto, &bs->dp_cfg, &br->dp, &msg);
+    if (error) {
+        char *hint = device_error_hint(br->name, error);
+
+        br->error = xasprintf("%s%s", msg, hint);
+        free(hint);
+        free(msg);
+    }
+    return error;
+}
+
+/* Creates bridge 'name' with its local port, and tries to create its
+ * datapath (see bridge_open_dp()): the caller checks 'br->error'. */
 static struct bridge *
 bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
 {
     struct bridge *br = xzalloc(sizeof *br);
+    struct port *local;
 
     br->name = xstrdup(name);
     hmap_init(&br->ports);
@@ -253,15 +348,10 @@ bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
     br->ofproto = ofproto_create(name);
     flow_table_set_journal(ofproto_get_tables(br->ofproto),
                            bridge_journal_cb, br);
-    if (bs->has_dp) {
-        char *msg = NULL;
-
-        if (ofproto_dpif_create(br->ofproto, &bs->dp_cfg, &br->dp, &msg)) {
-            VLOG_ERR("bridge %s: %s", name, msg);
-            free(msg);
-        }
-    }
-    port_create(bs, br, name, "internal", OFPP_LOCAL);
+    bridge_open_dp(bs, br);
+    local = port_create(bs, br, name, "internal", OFPP_LOCAL);
+    port_open(local);           /* Its datapath's own port 0. */
+    bridge_sync_ports(br);
     if (default_flow) {
         char *line = BRIDGE_DEFAULT_FLOW;
         char *msg = NULL;
@@ -274,28 +364,41 @@ bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
     return br;
 }
 
-/* Destroys 'br'.  With 'delete_dp' its datapath goes too (del-br);
- * without, a kernel datapath stays with its ports and flows and keeps
- * forwarding until the daemon starts again (exit). */
+/* How bridge_destroy() leaves a bridge's datapath. */
+enum bridge_destroy_mode {
+    BRIDGE_KEEP_DP,             /* Exit: a kernel datapath stays with its
+                                 * ports and flows and keeps forwarding
+                                 * until the daemon starts again. */
+    BRIDGE_DELETE_DP,           /* del-br: the datapath goes too. */
+    BRIDGE_UNDO,                /* An add-br undone: the datapath goes,
+                                 * and the pcap files it created. */
+};
+
 static void
-bridge_destroy(struct bridge_set *bs, struct bridge *br, bool delete_dp)
+bridge_destroy(struct bridge_set *bs, struct bridge *br,
+               enum bridge_destroy_mode mode)
 {
     struct port *port, *next;
 
     if (!br) {
         return;
     }
-    if (!delete_dp) {
+    if (mode == BRIDGE_KEEP_DP) {
         ofproto_dpif_destroy(br->dp);
         br->dp = NULL;
     }
     HMAP_FOR_EACH_SAFE (port, next, node, &br->ports) {
-        port_destroy(bs, port);
+        port_destroy(bs, port, mode == BRIDGE_UNDO);
     }
     hmap_remove(&bs->bridges, &br->node);
     hmap_destroy(&br->ports);
-    ofproto_dpif_delete(br->dp);
+    if (mode == BRIDGE_UNDO) {
+        ofproto_dpif_undo(br->dp);
+    } else {
+        ofproto_dpif_delete(br->dp);
+    }
     ofproto_destroy(br->ofproto);
+    free(br->error);
     free(br->name);
     free(br);
 }
@@ -709,6 +812,11 @@ bridge_set_load_port(struct bridge_set *bs, struct bridge *br,
         return EINVAL;
     }
     port = port_create(bs, br, name, type, ofport);
+    if (port_open(port)) {
+        VLOG_WARN("bridge %s: port %s is not up: %s (retrying every "
+                  "second)", br->name, name, port->error);
+    }
+    bridge_sync_ports(br);
     port->tag = tag;
     json_array_foreach (trunks_json, i, value) {
         json_int_t vid = json_integer_value(value);
@@ -771,6 +879,10 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
             return EINVAL;
         }
         br = bridge_create(bs, br_name, !flows);
+        if (br->error) {
+            VLOG_WARN("bridge %s is not up: %s (retrying every second)",
+                      br_name, br->error);
+        }
         if (json_is_object(flows)) {
             const char *key;
 
@@ -849,7 +961,7 @@ bridge_set_clear(struct bridge_set *bs)
     struct bridge *br, *next;
 
     HMAP_FOR_EACH_SAFE (br, next, node, &bs->bridges) {
-        bridge_destroy(bs, br, false);
+        bridge_destroy(bs, br, BRIDGE_KEEP_DP);
     }
 }
 
@@ -950,10 +1062,15 @@ bridge_add(struct bridge_set *bs, const char *name, bool may_exist,
     }
 
     br = bridge_create(bs, name, true);
+    if (br->error) {
+        *errp = xasprintf("cannot create bridge %s: %s", name, br->error);
+        bridge_destroy(bs, br, BRIDGE_UNDO);
+        return ENODEV;
+    }
     error = bridge_set_commit_edit(
         bs, bridge_db_set(bridge_db_path(1, name), bridge_to_json(br)), errp);
     if (error) {
-        bridge_destroy(bs, br, true);
+        bridge_destroy(bs, br, BRIDGE_UNDO);
         return error;
     }
     if (br->dp) {
@@ -981,7 +1098,7 @@ bridge_del(struct bridge_set *bs, const char *name, bool if_exists,
 
     /* Deleting is simple to undo by reloading what was there. */
     saved = bridge_set_to_json(bs);
-    bridge_destroy(bs, br, true);
+    bridge_destroy(bs, br, BRIDGE_DELETE_DP);
     error = bridge_set_commit_edit(bs, bridge_db_del(bridge_db_path(1, name)),
                                    errp);
     if (error) {
@@ -1006,17 +1123,6 @@ bridge_pick_ofport(const struct bridge *br)
         if (!bridge_find_ofport(br, ofport)) {
             return ofport;
         }
-    }
-    return 0;
-}
-
-static int
-check_system_device(const char *name, char **errp)
-{
-    if (!if_nametoindex(name)) {
-        *errp = xasprintf("cannot add port %s: no network device named %s "
-                          "(use type=internal to create one)", name, name);
-        return ENODEV;
     }
     return 0;
 }
@@ -1090,23 +1196,30 @@ bridge_add_port(struct bridge_set *bs, const char *br_name,
             return ENOSPC;
         }
     }
-    if (!strcmp(type, "system")) {
-        error = check_system_device(name, errp);
-        if (error) {
-            return error;
-        }
-    }
 
     port = port_create(bs, br, name, type, ofport);
+    if (port_open(port) && !port_is_missing_device(port)) {
+        *errp = xasprintf("cannot add port %s to bridge %s: %s", name,
+                          br->name, port->error);
+        port_destroy(bs, port, true);
+        return ENODEV;
+    }
+    bridge_sync_ports(br);
     error = bridge_set_commit_edit(
         bs, bridge_db_set(bridge_db_path(3, br->name, "ports", name),
                           port_to_json(port)), errp);
     if (error) {
-        port_destroy(bs, port);
+        port_destroy(bs, port, true);
         return error;
     }
-    VLOG_INFO("bridge %s: added port %s (type %s, ofport %"PRIu32")",
-              br->name, name, type, ofport);
+    if (port->error) {
+        VLOG_WARN("bridge %s: added port %s (type %s, ofport %"PRIu32"), "
+                  "not up: %s (retrying every second)", br->name, name,
+                  type, ofport, port->error);
+    } else {
+        VLOG_INFO("bridge %s: added port %s (type %s, ofport %"PRIu32")",
+                  br->name, name, type, ofport);
+    }
     *ofportp = ofport;
     return 0;
 }
@@ -1146,11 +1259,12 @@ bridge_del_port(struct bridge_set *bs, const char *br_name,
     br = port->bridge;
     ofport = port->ofport;
     type = xstrdup(port->type);
-    port_destroy(bs, port);
+    port_destroy(bs, port, false);
     error = bridge_set_commit_edit(
         bs, bridge_db_del(bridge_db_path(3, br->name, "ports", name)), errp);
     if (error) {
-        port_create(bs, br, name, type, ofport);
+        port_open(port_create(bs, br, name, type, ofport));
+        bridge_sync_ports(br);
     } else {
         VLOG_INFO("bridge %s: deleted port %s", br->name, name);
     }
@@ -1390,58 +1504,100 @@ bridge_set_run_timeouts(struct bridge_set *bs, long long int now)
     return NFVS_MAX(next, now + 10);
 }
 
-/* Tries again to add to 'br''s datapath each system port of 'br' that is
- * not in it because its device did not exist when the port was loaded
- * from the config db, if that device exists now, as Open vSwitch does
- * for an interface that appears after the daemon started. */
+/* Tries again to add to 'br''s datapath each port of 'br' that is not in
+ * it: a port from the config db that could not be added when the daemon
+ * started, or a system port whose device did not exist, as Open vSwitch
+ * does for an interface that appears after the daemon started.  A system
+ * port is tried only once its device exists.  Logs each change of a
+ * port's error. */
 static void
 bridge_retry_ports(struct bridge *br)
 {
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
     bool joined = false;
     struct port *port;
 
     HMAP_FOR_EACH (port, node, &br->ports) {
-        char *msg = NULL;
+        char *old_error;
 
-        if (port->dp_port != UINT32_MAX || strcmp(port->type, "system")
-            || !if_nametoindex(port->name)) {
+        if (!port->error) {
             continue;
         }
-        if (ofproto_dpif_port_add(br->dp, port->name, port->type,
-                                  &port->dp_port, &msg)) {
-            VLOG_WARN_RL(&rl, "bridge %s: %s", br->name, msg);
-            port->dp_port = UINT32_MAX;
-        } else {
-            VLOG_INFO("bridge %s: port %s joined the datapath (its device "
-                      "appeared)", br->name, port->name);
+        old_error = port->error;
+        port->error = NULL;
+        port_open(port);
+        if (!port->error) {
+            VLOG_INFO("bridge %s: port %s joined the datapath: it is up",
+                      br->name, port->name);
             joined = true;
+        } else if (strcmp(port->error, old_error)) {
+            VLOG_WARN("bridge %s: port %s is not up: %s (retrying every "
+                      "second)", br->name, port->name, port->error);
         }
-        free(msg);
+        free(old_error);
     }
     if (joined) {
         bridge_sync_ports(br);
     }
 }
 
+/* Tries again to create the datapath of 'br', whose creation failed, and
+ * on success adds its ports and starts it. */
+static void
+bridge_retry(struct bridge_set *bs, struct bridge *br)
+{
+    char *old_error = br->error;
+    struct port *port;
+
+    br->error = NULL;
+    if (bridge_open_dp(bs, br)) {
+        if (strcmp(br->error, old_error)) {
+            VLOG_WARN("bridge %s is not up: %s (retrying every second)",
+                      br->name, br->error);
+        }
+        free(old_error);
+        return;
+    }
+    free(old_error);
+    VLOG_INFO("bridge %s is up: its datapath was created", br->name);
+    HMAP_FOR_EACH (port, node, &br->ports) {
+        if (port_open(port)) {
+            VLOG_WARN("bridge %s: port %s is not up: %s (retrying every "
+                      "second)", br->name, port->name, port->error);
+        }
+    }
+    bridge_sync_ports(br);
+    ofproto_dpif_prune_ports(br->dp);
+    ofproto_dpif_start(br->dp);
+}
+
 long long int
 bridge_set_run_datapaths(struct bridge_set *bs, long long int now)
 {
+    bool retry = now >= bs->next_retry;
     bool dummy = false;
     struct bridge *br;
 
+    if (retry) {
+        bs->next_retry = now + BRIDGE_RETRY_INTERVAL;
+    }
     /* Revalidation runs in each datapath's own revalidator thread; only
      * dummy datapaths need the main thread, to move their packets. */
     HMAP_FOR_EACH (br, node, &bs->bridges) {
+        if (retry && br->error) {
+            bridge_retry(bs, br);
+        }
         if (!br->dp) {
             continue;
+        }
+        if (retry) {
+            bridge_retry_ports(br);
         }
         if (!strcmp(ofproto_dpif_type(br->dp), "dummy")) {
             ofproto_dpif_run(br->dp);
             dummy = true;
-        } else {
-            bridge_retry_ports(br);
         }
     }
-    return now + (dummy ? BRIDGE_DUMMY_RUN_INTERVAL : 1000);
+    return NFVS_MIN(bs->next_retry,
+                    now + (dummy ? BRIDGE_DUMMY_RUN_INTERVAL
+                           : BRIDGE_RETRY_INTERVAL));
 }

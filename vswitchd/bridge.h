@@ -12,9 +12,18 @@
  * name is unique across all bridges.
  *
  * Functions return 0 or a positive errno value (EEXIST, ENOENT, EINVAL,
- * ENOSPC for a full bridge, or EIO when the db failed) and, on error, a
- * malloc'd message that names the object in '*errp' (caller frees), e.g.
- * "no bridge named br9".
+ * ENOSPC for a full bridge, EIO when the db failed, or ENODEV for a
+ * datapath or device that cannot be created or opened, whose message gives
+ * the system's error) and, on error, a malloc'd message that names the
+ * object in '*errp' (caller frees), e.g. "no bridge named br9".  A
+ * change that fails changes nothing: not the running switch, not the db,
+ * and no file or device is left behind.
+ *
+ * A bridge or port from the config db that cannot come up when the daemon
+ * starts (its datapath or device cannot be created, a system port's
+ * device does not exist) stays configured with its reason in 'error' and
+ * is retried every second, as is a system port added while its device
+ * does not exist (as in Open vSwitch).
  *
  * Thread-safety: main thread only. */
 #ifndef VSWITCHD_BRIDGE_H
@@ -40,6 +49,8 @@ struct port {
     uint32_t ofport;            /* OpenFlow port number. */
     uint32_t dp_port;           /* Datapath port number, or UINT32_MAX
                                  * if it could not join the datapath. */
+    char *error;                /* Why it is not in the datapath (retried
+                                 * every second), or NULL. */
 
     /* VLAN mode, for the NORMAL action, as in Open vSwitch: with a 'tag'
      * the port is an access port of that VLAN; otherwise it is a trunk of
@@ -55,6 +66,8 @@ struct bridge {
     struct hmap ports;          /* "struct port"s, by name. */
     struct ofproto *ofproto;    /* Flow tables, MAC table, xlate view. */
     struct ofproto_dpif *dp;    /* Its datapath, or NULL if none. */
+    char *error;                /* Why its datapath could not be created
+                                 * (retried every second), or NULL. */
 };
 
 /* Opens the config db at 'dbfile' (created on first change when missing)
@@ -88,7 +101,10 @@ int bridge_del(struct bridge_set *, const char *name, bool if_exists,
 /* Adds port 'name' of 'type' (NULL means "system") to bridge 'br_name'.
  * 'ofport' 0 picks the lowest free number.  With 'may_exist', a port that
  * exists already with the same bridge (and, when given, type and ofport)
- * is not an error.  Stores the port's number in '*ofportp'. */
+ * is not an error.  Stores the port's number in '*ofportp'.  A port that
+ * cannot join the datapath fails, except a system port whose device does
+ * not exist (yet): that one is added with its 'error' set and joins once
+ * the device appears. */
 int bridge_add_port(struct bridge_set *, const char *br_name,
                     const char *name, const char *type, uint32_t ofport,
                     bool may_exist, uint32_t *ofportp, char **errp);
@@ -126,8 +142,8 @@ long long int bridge_set_run_timeouts(struct bridge_set *,
                                       long long int now);
 
 /* Runs the datapaths at 'now': forwards on dummy datapaths (the others
- * have their own threads), and adds to its datapath each system port
- * whose device was missing when it was loaded, once the device exists.
+ * have their own threads), and, every second, retries each bridge and
+ * port that is not up (see 'error'), clearing its error once it is.
  * Returns the earliest time (ms) it should run again. */
 long long int bridge_set_run_datapaths(struct bridge_set *,
                                        long long int now);
