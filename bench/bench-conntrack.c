@@ -7,7 +7,8 @@
  *   - setup: ns for a committed SYN (a new connection), and for the whole
  *     handshake (SYN commit, SYN/ACK, ACK) per connection;
  *   - lookup: ns per conntrack_execute() of an in-window ACK of a random
- *     established connection (lookup, window check, timeout refresh);
+ *     established connection (checksum, lookup, window check, timeout
+ *     refresh);
  *   - offload check: ns per conntrack_can_offload() by id;
  *   - memory: RSS growth divided by the number of connections (the
  *     largest size only is meaningful: small tables are noise). */
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "csum.h"
 #include "flow.h"
 #include "packets.h"
 #include "util.h"
@@ -62,12 +64,15 @@ put32(uint8_t *p, uint32_t x)
 }
 
 /* Connection 'i' goes from 10.x.y.z:40000 (x.y.z from 'i') to
- * 11.0.0.1:80; 'reply' builds the reverse direction. */
+ * 11.0.0.1:80; 'reply' builds the reverse direction.  The checksum is
+ * right: the tracker verifies it. */
 static void
 make_segment(uint32_t i, bool reply, uint16_t flags, uint32_t seq,
              uint32_t ack, struct flow *flow, uint8_t tcp[TCP_HEADER_LEN])
 {
     nfvs_be32 a = htonl(0x0a000000 | i), b = htonl(0x0b000001);
+    uint32_t partial;
+    nfvs_be16 c;
 
     flow->nw_src = reply ? b : a;
     flow->nw_dst = reply ? a : b;
@@ -77,6 +82,13 @@ make_segment(uint32_t i, bool reply, uint16_t flags, uint32_t seq,
     put32(&tcp[8], ack);
     put16(&tcp[12], (5 << 12) | flags);
     put16(&tcp[14], 65535);
+    put32(&tcp[16], 0);
+    partial = csum_add32(0, flow->nw_src);
+    partial = csum_add32(partial, flow->nw_dst);
+    partial = csum_add16(partial, htons(IPPROTO_TCP));
+    partial = csum_add16(partial, htons(TCP_HEADER_LEN));
+    c = csum_finish(csum_continue(partial, tcp, TCP_HEADER_LEN));
+    memcpy(&tcp[16], &c, sizeof c);
 }
 
 static void

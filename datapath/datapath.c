@@ -142,10 +142,16 @@ static int upcall_send(struct datapath *dp, struct sk_buff *skb,
 	struct nfvs_header *hdr;
 	struct sk_buff *msg;
 	struct nlattr *nla;
+	bool csum_valid;
 	size_t size;
 	u8 *data;
 	int err;
 
+	/* What Linux's conntrack would not check again: a checksum the
+	 * device verified, or one it was to complete (done here).
+	 */
+	csum_valid = skb->ip_summed == CHECKSUM_UNNECESSARY ||
+		     skb->ip_summed == CHECKSUM_PARTIAL;
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		return -ENOMEM;
 	if (nla_attr_size(len) > U16_MAX || skb->len < ETH_HLEN)
@@ -153,6 +159,7 @@ static int upcall_send(struct datapath *dp, struct sk_buff *skb,
 
 	size = NLMSG_ALIGN(sizeof(*hdr)) + nla_total_size(len) +
 	       nla_total_size(NFVS_KEY_ATTRS_MAX_SIZE) + nla_total_size(4) +
+	       nla_total_size(0) +
 	       (up->userdata ? nla_total_size(nla_len(up->userdata)) : 0);
 	msg = genlmsg_new(size, GFP_ATOMIC);
 	if (!msg)
@@ -163,6 +170,8 @@ static int upcall_send(struct datapath *dp, struct sk_buff *skb,
 	hdr->dp_ifindex = READ_ONCE(dp->ifindex);
 	if (nfvs_key_to_nlattr(msg, NFVS_PACKET_ATTR_KEY, key) ||
 	    nla_put_u32(msg, NFVS_PACKET_ATTR_HASH, hash))
+		goto err_size;
+	if (csum_valid && nla_put_flag(msg, NFVS_PACKET_ATTR_CSUM_VALID))
 		goto err_size;
 	if (up->userdata &&
 	    nla_put(msg, NFVS_PACKET_ATTR_USERDATA, nla_len(up->userdata),

@@ -1003,6 +1003,7 @@ static const struct nla_policy packet_policy[NFVS_PACKET_ATTR_MAX + 1] = {
 	[NFVS_PACKET_ATTR_ACTIONS] = NLA_POLICY_NESTED(nfvs_action_policy),
 	[NFVS_PACKET_ATTR_USERDATA] = { .type = NLA_REJECT },
 	[NFVS_PACKET_ATTR_HASH] = { .type = NLA_REJECT },
+	[NFVS_PACKET_ATTR_CSUM_VALID] = { .type = NLA_REJECT },
 };
 
 /* Runs actions on a packet from userspace.  The packet's key is built

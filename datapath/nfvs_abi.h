@@ -311,6 +311,7 @@ enum nfvs_packet_attr {
 	NFVS_PACKET_ATTR_ACTIONS,	/* nested enum nfvs_action_attr */
 	NFVS_PACKET_ATTR_USERDATA,	/* from the userspace action */
 	NFVS_PACKET_ATTR_HASH,		/* __u32 flow hash (handler choice) */
+	NFVS_PACKET_ATTR_CSUM_VALID,	/* flag: L4 checksum needs no check */
 	__NFVS_PACKET_ATTR_MAX
 };
 

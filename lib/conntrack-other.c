@@ -76,13 +76,23 @@ ct_other_extract(struct conn_key *key, const uint8_t *l4, size_t l4_size,
 
     *kind = CT_L4_NORMAL;
     switch (key->proto) {
-    case IPPROTO_UDP:
+    case IPPROTO_UDP: {
+        size_t udp_len;
+
         if (l4_size < UDP_HEADER_LEN) {
+            return CT_INV_MALFORMED;
+        }
+        /* A length field past the datagram or below the header is
+         * malformed (Linux: "truncated/malformed packet"); a shorter one
+         * leaves trailing bytes, as in Linux, under the checksum. */
+        udp_len = (l4[4] << 8) | l4[5];
+        if (udp_len < UDP_HEADER_LEN || udp_len > l4_size) {
             return CT_INV_MALFORMED;
         }
         memcpy(&key->src_port, &l4[0], 2);
         memcpy(&key->dst_port, &l4[2], 2);
         return CT_INV_NONE;
+    }
 
     case IPPROTO_ICMP:
     case IPPROTO_ICMPV6:
@@ -203,13 +213,15 @@ ct_icmp_error_key(const struct conn_key *outer, const uint8_t *l4,
         return false;
     }
 
-    /* The error carries at least 8 bytes of the L4 header (RFC 792). */
-    if (size < 8) {
-        return false;
-    }
+    /* RFC 792 has an error carry 8 bytes of the L4 header, but like
+     * Linux nfvs reads only what the key needs: the ports of TCP and UDP,
+     * the ICMP header of an echo, nothing of other protocols. */
     switch (proto) {
     case IPPROTO_TCP:
     case IPPROTO_UDP:
+        if (size < 4) {
+            return false;
+        }
         memcpy(&inner->src_port, &p[0], 2);
         memcpy(&inner->dst_port, &p[2], 2);
         return true;
@@ -217,7 +229,8 @@ ct_icmp_error_key(const struct conn_key *outer, const uint8_t *l4,
     case IPPROTO_ICMPV6:
         /* Only errors about echo packets: never an error about an
          * error. */
-        return ((proto == IPPROTO_ICMPV6) == inner->is_ipv6
+        return (size >= ICMP_HEADER_LEN
+                && (proto == IPPROTO_ICMPV6) == inner->is_ipv6
                 && icmp_echo_ports(inner, p, &is_reply));
     default:
         return true;

@@ -173,9 +173,11 @@ enum conntrack_invalid ct_other_extract(struct conn_key *key,
                                         enum ct_l4_kind *kind);
 
 /* Fills 'inner' with the key of the packet embedded in the ICMP or ICMPv6
- * error at 'l4', whose outer key is 'outer' (zone and addresses).
- * Returns false if it is malformed or not addressed to the embedded
- * packet's sender. */
+ * error at 'l4', whose outer key is 'outer' (zone and addresses): its IP
+ * header and as much of its L4 header as the key needs (4 bytes of TCP or
+ * UDP, 8 of ICMP, none of other protocols).  Returns false if it is
+ * malformed, too short or not addressed to the embedded packet's
+ * sender. */
 bool ct_icmp_error_key(const struct conn_key *outer, const uint8_t *l4,
                        size_t l4_size, struct conn_key *inner);
 

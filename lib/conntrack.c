@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "conntrack-private.h"
+#include "csum.h"
 #include "dp-packet.h"
 #include "dynamic-string.h"
 #include "flow.h"
@@ -48,6 +49,7 @@ struct conntrack {
     long long timeouts[CT_N_TIMEOUTS]; /* In ms. */
     struct nfvs_list wheel[CT_WHEEL_SLOTS]; /* "struct conn"s. */
     long long wheel_tick;       /* Last tick conntrack_run() visited. */
+    bool check_csum;            /* Verify L4 checksums. */
     struct conntrack_stats stats; /* Counters (n_* by state kept live). */
 };
 
@@ -97,6 +99,7 @@ conntrack_invalid_to_string(enum conntrack_invalid reason)
         [CT_INV_RST] = "rst",
         [CT_INV_ICMP] = "icmp",
         [CT_INV_LIMIT] = "limit",
+        [CT_INV_CSUM] = "csum",
     };
     return (unsigned int) reason < CT_N_INVALID ? names[reason] : "?";
 }
@@ -123,6 +126,7 @@ conntrack_create(const struct conntrack_config *config)
     ct->hash_basis = hash_pointer(ct, 0x5bd1e995);
     ct->next_id = 1;
     ct->max_conns = CT_DEFAULT_MAX_CONNS;
+    ct->check_csum = true;
     if (config) {
         if (config->max_conns) {
             ct->max_conns = config->max_conns;
@@ -691,13 +695,70 @@ execute_again(struct conntrack *ct, const struct conntrack_action *action,
     return true;
 }
 
-void
-conntrack_execute(struct conntrack *ct, const struct flow *flow,
-                  const void *l4_, size_t l4_size,
-                  const struct conntrack_action *action, long long now,
-                  struct conntrack_result *result)
+/* Checksums. */
+
+/* The addresses of a packet's pseudo-header: 4 bytes each for IPv4, 16
+ * for IPv6, in network byte order. */
+struct ct_csum_addrs {
+    const void *src;            /* Source address. */
+    const void *dst;            /* Destination address. */
+};
+
+/* True if Linux verifies the checksum of the L4 header at 'l4' of a
+ * packet of 'key', whose header checks passed as far as the checksum:
+ * TCP; UDP unless its checksum field is zero ("no checksum", over IPv4
+ * and IPv6 alike); ICMP over IPv4 and ICMPv6 over IPv6. */
+static bool
+csum_is_checked(const struct conn_key *key, const uint8_t *l4)
 {
-    const uint8_t *l4 = l4_;
+    switch (key->proto) {
+    case IPPROTO_TCP:
+        return true;
+    case IPPROTO_UDP:
+        return l4[6] || l4[7];
+    case IPPROTO_ICMP:
+        return !key->is_ipv6;
+    case IPPROTO_ICMPV6:
+        return key->is_ipv6;
+    default:
+        return false;
+    }
+}
+
+/* True if the 'l4_size' bytes at 'l4' of a packet of 'key' sum up right,
+ * with the pseudo-header of 'addrs' for every protocol but ICMP (RFC 768,
+ * RFC 793, RFC 8200 8.1; the length is that of the L4 bytes, as Linux
+ * takes it from the IP header). */
+static bool
+csum_is_ok(const struct conn_key *key, const struct ct_csum_addrs *addrs,
+           const uint8_t *l4, size_t l4_size)
+{
+    uint32_t partial = 0;
+
+    if (key->proto != IPPROTO_ICMP) {
+        size_t addr_size = key->is_ipv6 ? 16 : 4;
+
+        partial = csum_continue(partial, addrs->src, addr_size);
+        partial = csum_continue(partial, addrs->dst, addr_size);
+        if (key->is_ipv6) {
+            partial = csum_add32(partial, htonl(l4_size));
+        } else {
+            partial = csum_add16(partial, htons(l4_size));
+        }
+        partial = csum_add16(partial, htons(key->proto));
+    }
+    return !csum_finish(csum_continue(partial, l4, l4_size));
+}
+
+/* Executes as conntrack_execute() does, verifying the L4 checksum with
+ * 'csum_addrs' unless it is NULL. */
+static void
+conntrack_execute__(struct conntrack *ct, const struct flow *flow,
+                    const uint8_t *l4, size_t l4_size,
+                    const struct ct_csum_addrs *csum_addrs,
+                    const struct conntrack_action *action, long long now,
+                    struct conntrack_result *result)
+{
     enum ct_l4_kind kind = CT_L4_NORMAL;
     enum conntrack_invalid reason;
     struct ct_update update;
@@ -727,6 +788,14 @@ conntrack_execute(struct conntrack *ct, const struct flow *flow,
             }
         } else {
             reason = ct_other_extract(&key, l4, l4_size, &kind);
+        }
+        /* As Linux, the checksum comes after the header's size checks,
+         * before its flags or type: a packet the end host drops creates
+         * and advances nothing. */
+        if ((!reason || reason == CT_INV_TCP_FLAGS || reason == CT_INV_ICMP)
+            && csum_addrs && ct->check_csum && csum_is_checked(&key, l4)
+            && !csum_is_ok(&key, csum_addrs, l4, l4_size)) {
+            reason = CT_INV_CSUM;
         }
     }
     if (reason) {
@@ -821,6 +890,34 @@ conntrack_execute(struct conntrack *ct, const struct flow *flow,
     result_conn(result, conn, CT_DIR_ORIG);
 }
 
+/* Stores in '*addrs' the addresses of 'flow', a packet of IPv4 or IPv6
+ * (else it does not matter). */
+static void
+csum_addrs_from_flow(const struct flow *flow, struct ct_csum_addrs *addrs)
+{
+    if (flow->dl_type == htons(ETH_TYPE_IPV6)) {
+        addrs->src = &flow->ipv6_src;
+        addrs->dst = &flow->ipv6_dst;
+    } else {
+        addrs->src = &flow->nw_src;
+        addrs->dst = &flow->nw_dst;
+    }
+}
+
+void
+conntrack_execute(struct conntrack *ct, const struct flow *flow,
+                  const void *l4, size_t l4_size,
+                  const struct conntrack_action *action, long long now,
+                  struct conntrack_result *result)
+{
+    struct ct_csum_addrs addrs;
+
+    csum_addrs_from_flow(flow, &addrs);
+    conntrack_execute__(ct, flow, l4, l4_size,
+                        action->csum_trusted ? NULL : &addrs, action, now,
+                        result);
+}
+
 void
 conntrack_execute_packet(struct conntrack *ct, const struct dp_packet *packet,
                          const struct flow *flow,
@@ -828,9 +925,41 @@ conntrack_execute_packet(struct conntrack *ct, const struct dp_packet *packet,
                          long long now, struct conntrack_result *result)
 {
     size_t size = dp_packet_l4_size(packet);
+    const uint8_t *l3 = dp_packet_l3(packet);
+    const uint8_t *l4 = size ? dp_packet_l4(packet) : NULL;
+    const struct ct_csum_addrs *check = NULL;
+    struct ct_csum_addrs addrs;
 
-    conntrack_execute(ct, flow, size ? dp_packet_l4(packet) : NULL, size,
-                      action, now, result);
+    if (!action->csum_trusted
+        && !(packet->ol_flags & (DP_PACKET_OL_CSUM_VALID
+                                 | DP_PACKET_OL_CSUM_PARTIAL))) {
+        /* The packet's own addresses: the checksum is the one it arrived
+         * with, whatever the pipeline did to 'flow' before ct(). */
+        csum_addrs_from_flow(flow, &addrs);
+        if (l3 && l4 && flow->dl_type == htons(ETH_TYPE_IP)
+            && l4 - l3 >= IP_HEADER_LEN && IP_VER(l3[0]) == IP_VERSION) {
+            addrs.src = l3 + 12;
+            addrs.dst = l3 + 16;
+        } else if (l3 && l4 && flow->dl_type == htons(ETH_TYPE_IPV6)
+                   && l4 - l3 >= IPV6_HEADER_LEN && l3[0] >> 4 == 6) {
+            addrs.src = l3 + 8;
+            addrs.dst = l3 + 24;
+        }
+        check = &addrs;
+    }
+    conntrack_execute__(ct, flow, l4, size, check, action, now, result);
+}
+
+void
+conntrack_set_checksum(struct conntrack *ct, bool check)
+{
+    ct->check_csum = check;
+}
+
+bool
+conntrack_get_checksum(const struct conntrack *ct)
+{
+    return ct->check_csum;
 }
 
 /* Timeouts. */

@@ -17,6 +17,15 @@
  *     SYN, and every segment is checked against the peers' windows.
  *     docs/conntrack.md lists every deliberate difference.
  *
+ *   - Checksums.  As Linux with nf_conntrack_checksum=1 checks them in
+ *     PRE_ROUTING, a TCP, UDP, ICMP or ICMPv6 packet whose checksum is
+ *     wrong is invalid and neither creates nor advances a connection
+ *     (a UDP checksum of zero means "none" and passes), unless the
+ *     caller vouches for it: conntrack_execute_packet() trusts a packet
+ *     whose device verified its checksum or left it to be completed
+ *     (offload), and conntrack_action.csum_trusted does the same for
+ *     conntrack_execute().  conntrack_set_checksum() turns the check off.
+ *
  *   - Only a "commit" stores a new connection, as with OVS's
  *     ct(commit): an uncommitted first packet is reported +new and leaves
  *     nothing behind.  Packets of stored connections update the state
@@ -75,6 +84,7 @@ enum conntrack_invalid {
     CT_INV_ICMP,                /* ICMP error about no tracked connection,
                                  * or an untracked ICMP type. */
     CT_INV_LIMIT,               /* Commit refused: table or zone full. */
+    CT_INV_CSUM,                /* Bad TCP, UDP, ICMP or ICMPv6 checksum. */
     CT_N_INVALID
 };
 
@@ -146,6 +156,9 @@ struct conntrack_action {
     uint32_t mark_mask;         /* ...where 1 in this mask. */
     const struct conntrack_result *prev; /* Earlier result for this packet
                                           * (any zone), or NULL. */
+    bool csum_trusted;          /* The packet's L4 checksum was verified
+                                 * already or is left to offload: do not
+                                 * check it. */
 };
 
 /* What conntrack_execute() found. */
@@ -165,14 +178,20 @@ struct conntrack_result {
  * payload are the 'l4_size' bytes at 'l4' (only as far as the IP length
  * says: no Ethernet padding), according to 'action', at time 'now' (ms).
  * Updates the connection, stores a new one if 'action->commit', and fills
- * in '*result'.  Never reads outside 'l4'. */
+ * in '*result'.  Never reads outside 'l4'.  The L4 checksum is verified
+ * under the pseudo-header of the addresses in 'flow' and 'l4_size'. */
 void conntrack_execute(struct conntrack *ct, const struct flow *flow,
                        const void *l4, size_t l4_size,
                        const struct conntrack_action *action,
                        long long now, struct conntrack_result *result);
 
 /* Like conntrack_execute(), for 'packet' as parsed into 'flow' by
- * flow_extract_set_offsets() (so that its L4 offset is set). */
+ * flow_extract_set_offsets() (so that its L4 offset is set).  The L4
+ * checksum is verified under the addresses of the packet's own IP header
+ * (the pipeline may have changed those of 'flow'), unless the packet's
+ * offload state says it was verified (DP_PACKET_OL_CSUM_VALID) or is to
+ * be completed on output (DP_PACKET_OL_CSUM_PARTIAL), or
+ * 'action->csum_trusted'. */
 void conntrack_execute_packet(struct conntrack *ct,
                               const struct dp_packet *packet,
                               const struct flow *flow,
@@ -185,6 +204,12 @@ void conntrack_execute_packet(struct conntrack *ct,
  * number of expired connections plus the wheel slots passed, not the
  * table size. */
 size_t conntrack_run(struct conntrack *ct, long long now);
+
+/* Turns checksum verification (see above) on or off, as Linux's
+ * nf_conntrack_checksum sysctl does; it starts on.  Applies from the next
+ * packet. */
+void conntrack_set_checksum(struct conntrack *ct, bool check);
+bool conntrack_get_checksum(const struct conntrack *ct);
 
 /* Returns the time (ms) at which conntrack_run() next has work, or
  * LLONG_MAX if the table is empty.  The time may be early, never late. */

@@ -307,6 +307,9 @@ dpnl_packet_to_payload(const struct dpnl_packet *p, struct nl_buf *out)
     if (p->has_hash) {
         nl_put_u32(out, NFVS_PACKET_ATTR_HASH, p->hash);
     }
+    if (p->csum_valid) {
+        nl_put_flag(out, NFVS_PACKET_ATTR_CSUM_VALID);
+    }
 }
 
 int
@@ -319,6 +322,7 @@ dpnl_packet_from_payload(const void *payload, size_t size,
         [NFVS_PACKET_ATTR_ACTIONS] = ANY_SIZE,
         [NFVS_PACKET_ATTR_USERDATA] = ANY_SIZE,
         [NFVS_PACKET_ATTR_HASH] = EXACT(uint32_t),
+        [NFVS_PACKET_ATTR_CSUM_VALID] = { true, 0, 0 },
     };
     const struct nlattr *tb[ARRAY_SIZE(policy)];
 
@@ -348,6 +352,7 @@ dpnl_packet_from_payload(const void *payload, size_t size,
         p->has_hash = true;
         p->hash = nl_attr_get_u32(tb[NFVS_PACKET_ATTR_HASH]);
     }
+    p->csum_valid = tb[NFVS_PACKET_ATTR_CSUM_VALID] != NULL;
     return 0;
 }
 

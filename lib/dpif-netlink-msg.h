@@ -80,6 +80,7 @@ struct dpnl_packet {
     size_t userdata_size;
     bool has_hash;                      /* NFVS_PACKET_ATTR_HASH... */
     uint32_t hash;
+    bool csum_valid;                    /* NFVS_PACKET_ATTR_CSUM_VALID. */
 };
 
 /* Append the payload for a request (or, for tests, a reply) to 'out'. */

@@ -835,6 +835,11 @@ upcall_from_msg(const struct nl_msg_view *view, struct dpif_upcall *upcall)
         return false;
     }
     upcall->packet = dp_packet_clone_data(p.packet, p.packet_size);
+    if (p.csum_valid) {
+        /* The kernel verified or completed the L4 checksum: conntrack
+         * need not check it again. */
+        upcall->packet->ol_flags |= DP_PACKET_OL_CSUM_VALID;
+    }
     upcall->key = xmemdup(p.key, p.key_size);
     upcall->key_size = p.key_size;
     if (p.userdata) {

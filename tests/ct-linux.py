@@ -134,11 +134,24 @@ def tcp_segment(words):
 
 def is_packet(line):
     """True for a packet line this script can send: TCP, UDP or ICMP, not
-    in a zone, not cut short, not a fragment."""
+    in a zone, not cut short, not a fragment, its checksum not trusted
+    unchecked."""
     words = line.split()
     return (bool(words) and words[0] in ("tcp", "udp", "icmp", "icmp6")
             and not any(w.startswith(("zone=", "trunc="))
-                        or w in ("frag", "twice") for w in words))
+                        or w in ("frag", "twice", "csum-trusted")
+                        for w in words))
+
+
+def spoil_checksum(l4, ofs, words):
+    """Applies a csum=bad (a wrong checksum, never zero) or csum=0 option
+    of 'words' to the checksum field at 'ofs' of 'l4'."""
+    for w in words:
+        if w in ("csum=bad", "csum=0"):
+            c = struct.unpack("!H", l4[ofs:ofs + 2])[0]
+            c = 0 if w == "csum=0" else (c ^ 1 or 2)
+            return l4[:ofs] + struct.pack("!H", c) + l4[ofs + 2:]
+    return l4
 
 
 def build(line, ident):
@@ -155,6 +168,7 @@ def build(line, ident):
         l4 = struct.pack("!HHIIHHHH", sport, dport, seq, ack,
                          doff << 12 | flags, win, 0, 0)
         l4 = with_checksum(src, dst, 6, l4 + opts + bytes(length), 16)
+        l4 = spoil_checksum(l4, 16, words)
         proto = 6
     elif words[0] == "udp":
         length = 0
@@ -163,6 +177,7 @@ def build(line, ident):
                 length = int(a[4:])
         l4 = struct.pack("!HHHH", sport, dport, 8 + length, 0)
         l4 = with_checksum(src, dst, 17, l4 + bytes(length), 6)
+        l4 = spoil_checksum(l4, 6, words)
         proto = 17
     else:
         v6 = len(src) == 16
@@ -191,6 +206,10 @@ def build(line, ident):
                 il4 = struct.pack("!BBHHH", 128 if v6 else 8, 0, 0, iport1, 1)
             else:
                 il4 = struct.pack("!HHII", iport1, iport2, 1, 0)
+            for a in words[6:]:
+                if a.startswith("quote="):
+                    # Only the first bytes of the L4 header are quoted.
+                    il4 = il4[:int(a[6:])]
             _, ipkt = ip_packet(isrc, idst, iproto, il4, 0)
             # The state shown is the one of the connection it is about.
             related = (iproto, isrc, idst, iport1, iport2)
@@ -204,6 +223,7 @@ def build(line, ident):
             l4 = with_checksum(src, dst, 58, l4, 2)
         else:
             l4 = l4[:2] + struct.pack("!H", checksum(l4)) + l4[4:]
+        l4 = spoil_checksum(l4, 2, words)
     ethertype, pkt = ip_packet(src, dst, proto, l4, ident)
     if words[0].startswith("icmp") and words[4] in ("unreach", "ttl"):
         return ethertype, pkt, related
@@ -448,7 +468,8 @@ def random_tcp(rng):
     """A random TCP exchange between A and B: a handshake (sometimes
     skipped, repeated or simultaneous), data both ways, closes and
     resets, with sequence and ack numbers mostly right and sometimes a
-    little or far off."""
+    little or far off, now and then a bad checksum, and ICMP errors
+    quoting 8 or only 4 bytes of the TCP header."""
     if rng.random() < 0.2:
         ha, hb = "fd00::1", "fd00::2"
         a, b = "[%s]:%d" % (ha, rng.randrange(1024, 65535)), "[%s]:80" % hb
@@ -471,6 +492,8 @@ def random_tcp(rng):
             ack_ = seq[to] if k is None else k
         if "A" not in flags and rng.random() < 0.7:
             ack_ = 0
+        if rng.random() < 0.03:
+            opts += " csum=bad"
         lines.append("tcp %s > %s %s seq=%d ack=%d win=%d len=%d%s" % (
             frm, to, flags, s % (1 << 32), ack_ % (1 << 32), win[frm],
             length, opts))
@@ -512,9 +535,10 @@ def random_tcp(rng):
             # An ICMP error about the connection, from either end.
             frm_h, to_h = (ha, hb) if frm == a else (hb, ha)
             br = "[%s]" if icmp == "icmp6" else "%s"
-            lines.append("%s %s > %s unreach tcp,%s,%s,%s,%s" % (
+            lines.append("%s %s > %s unreach tcp,%s,%s,%s,%s%s" % (
                 icmp, br % frm_h, br % to_h, to_h, to.rsplit(":", 1)[1],
-                frm_h, frm.rsplit(":", 1)[1]))
+                frm_h, frm.rsplit(":", 1)[1],
+                rng.choice(["", " quote=4"])))
             continue
         if r < 0.07:
             # The client starts over on the same ports.

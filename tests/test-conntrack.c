@@ -2,11 +2,14 @@
 #include "conntrack.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "csum.h"
 #include "dp-packet.h"
+#include "dp-packet-offload.h"
 #include "dynamic-string.h"
 #include "flow.h"
 #include "nfvstest.h"
@@ -26,18 +29,28 @@
  *                                   FLAGS: letters of SAFRPU, or "."
  *   udp SRC:PORT > DST:PORT [len=N] OPTS
  *   icmp SRC > DST echo|reply [id=N] OPTS
- *   icmp SRC > DST unreach|ttl PROTO,ISRC,IPORT,IDST,IPORT OPTS
- *                                   an error carrying an IP header and 8
- *                                   bytes of PROTO (tcp, udp, icmp: IPORT
- *                                   is the echo id of a request)
+ *   icmp SRC > DST unreach|ttl PROTO,ISRC,IPORT,IDST,IPORT [quote=N] OPTS
+ *                                   an error carrying an IP header and N
+ *                                   (default 8) bytes of PROTO (tcp, udp,
+ *                                   icmp: IPORT is the echo id of a
+ *                                   request)
  *   icmp6 ...                       the same over IPv6 ([addr] in SRC)
  *   proto N SRC > DST OPTS          another IP protocol
  *   random N                        N random packets (random bytes, sizes,
  *                                   flags, protocols, few addresses), each
  *                                   checked for a coherent ct_state
- *   frame-syn SRC:PORT > DST:PORT   a whole Ethernet frame (TCP SYN, seq 0,
+ *   frame-syn SRC:PORT > DST:PORT [csum=bad] [ol=valid|partial]
+ *       [flow-dst=ADDR]             a whole Ethernet frame (TCP SYN, seq 0,
  *                                   10 bytes of padding) committed through
- *                                   conntrack_execute_packet()
+ *                                   conntrack_execute_packet(): with a
+ *                                   wrong checksum, with the offload state
+ *                                   of a device that verified it or left
+ *                                   it partial (the field then holds the
+ *                                   pseudo-header sum), with the parsed
+ *                                   flow's destination changed after
+ *                                   parsing (as by a set_field before
+ *                                   ct())
+ *   checksum on|off                 conntrack_set_checksum()
  *   run                             conntrack_run() -> "expired N"
  *   flush [zone=N] [TUPLE]          -> "flushed N"
  *   dump [zone=N]                   conntrack_dump(), one line each
@@ -48,7 +61,9 @@
  *
  * OPTS: zone=N, commit, mark=V[/M], frag, trunc=N (cut the L4 bytes),
  * twice (first without commit or mark, then again as given with the first
- * result as 'prev'; prints both).
+ * result as 'prev'; prints both), csum=bad (a wrong L4 checksum), csum=0
+ * (a zero checksum field), csum-trusted (conntrack_action.csum_trusted).
+ * The L4 checksum is otherwise right, for the bytes left after trunc=.
  * IPv6 addresses go in brackets ("[fd00::1]:80").  A packet prints its
  * ct_state, then the connection's TCP state ("ok" for other protocols,
  * "-" with no stored connection), then mark=N if any; an invalid one
@@ -157,10 +172,11 @@ parse_secs(const char *s)
     return (long long) (strtod(s, NULL) * 1000 + 0.5);
 }
 
-/* Builds an IP header plus 8 bytes of L4 from "PROTO,SRC,PORT,DST,PORT"
- * into 'p' (room for 48 + 8 bytes); returns its size. */
+/* Builds an IP header plus 'quote' (at most 8) bytes of L4 from
+ * "PROTO,SRC,PORT,DST,PORT" into 'p' (room for 48 + 8 bytes); returns its
+ * size. */
 static size_t
-build_inner(const char *spec, bool is_ipv6, uint8_t *p)
+build_inner(const char *spec, bool is_ipv6, size_t quote, uint8_t *p)
 {
     char proto[16], src[64], dst[64];
     unsigned int sport, dport;
@@ -201,7 +217,42 @@ build_inner(const char *spec, bool is_ipv6, uint8_t *p)
         p[ip_len] = is_ipv6 ? ICMP6_ECHO_REQUEST : ICMP4_ECHO_REQUEST;
         put16(p + ip_len + 4, sport);
     }
-    return ip_len + 8;
+    memset(p + ip_len + quote, 0, 8 - quote);
+    return ip_len + quote;
+}
+
+/* Stores the right L4 checksum of the 'l4_size' bytes at 'l4', a packet
+ * of 'flow', in its checksum field, which must be in those bytes. */
+static void
+set_l4_csum(const struct flow *flow, uint8_t *l4, size_t l4_size)
+{
+    bool v6 = flow->dl_type == htons(ETH_TYPE_IPV6);
+    size_t ofs = (flow->nw_proto == IPPROTO_TCP ? 16
+                  : flow->nw_proto == IPPROTO_UDP ? 6 : 2);
+    uint32_t partial = 0;
+    nfvs_be16 c;
+
+    if (ofs + 2 > l4_size) {
+        return;
+    }
+    memset(&l4[ofs], 0, 2);
+    if (flow->nw_proto != IPPROTO_ICMP) {
+        if (v6) {
+            partial = csum_continue(partial, &flow->ipv6_src, 16);
+            partial = csum_continue(partial, &flow->ipv6_dst, 16);
+            partial = csum_add32(partial, htonl(l4_size));
+        } else {
+            partial = csum_add32(partial, flow->nw_src);
+            partial = csum_add32(partial, flow->nw_dst);
+            partial = csum_add16(partial, htons(l4_size));
+        }
+        partial = csum_add16(partial, htons(flow->nw_proto));
+    }
+    c = csum_finish(csum_continue(partial, l4, l4_size));
+    if (!c && flow->nw_proto == IPPROTO_UDP) {
+        c = htons(0xffff);
+    }
+    memcpy(&l4[ofs], &c, 2);
 }
 
 static const char *
@@ -259,6 +310,7 @@ do_packet(int argc, char *argv[])
 {
     struct conntrack_action action = { .zone = 0 };
     struct conntrack_result result, first;
+    const char *csum_opt = NULL;
     bool twice = false;
     const char *proto = argv[0];
     bool is_icmp = !strcmp(proto, "icmp") || !strcmp(proto, "icmp6");
@@ -371,8 +423,11 @@ do_packet(int argc, char *argv[])
         }
         put16(&l4[0], ntohs(sport));
         put16(&l4[2], ntohs(dport));
+        if (len > sizeof l4 - UDP_HEADER_LEN) {
+            nfvs_fatal(0, "len too large");
+        }
         put16(&l4[4], UDP_HEADER_LEN + len);
-        l4_size = UDP_HEADER_LEN + NFVS_MIN(len, 1000);
+        l4_size = UDP_HEADER_LEN + len;
     } else if (is_icmp) {
         bool v6 = proto[4] == '6';
         const char *type;
@@ -396,13 +451,23 @@ do_packet(int argc, char *argv[])
             }
             l4_size += 56;
         } else if (!strcmp(type, "unreach") || !strcmp(type, "ttl")) {
+            const char *spec;
+            size_t quote = 8;
+
             l4[0] = (type[0] == 'u'
                      ? (v6 ? ICMP6_DST_UNREACH : ICMP4_DST_UNREACH)
                      : (v6 ? 3 : ICMP4_TIME_EXCEEDED));
             if (i >= argc) {
                 nfvs_fatal(0, "icmp %s: missing inner packet", type);
             }
-            l4_size += build_inner(argv[i++], v6, &l4[ICMP_HEADER_LEN]);
+            spec = argv[i++];
+            if (i < argc && !strncmp(argv[i], "quote=", 6)) {
+                quote = parse_u32(argv[i++] + 6);
+                if (quote > 8) {
+                    nfvs_fatal(0, "quote=%zu: at most 8", quote);
+                }
+            }
+            l4_size += build_inner(spec, v6, quote, &l4[ICMP_HEADER_LEN]);
         } else {
             l4[0] = atoi(type);
         }
@@ -432,20 +497,40 @@ do_packet(int argc, char *argv[])
             twice = true;
         } else if (!strcmp(a, "frag")) {
             flow.nw_frag = FLOW_NW_FRAG_ANY;
+        } else if (!strcmp(a, "csum=bad") || !strcmp(a, "csum=0")) {
+            csum_opt = a + 5;
+        } else if (!strcmp(a, "csum-trusted")) {
+            action.csum_trusted = true;
         } else {
             nfvs_fatal(0, "%s: unknown option", a);
         }
     }
-    if (twice) {
-        struct conntrack_action plain = { .zone = action.zone };
+    l4_size = NFVS_MIN(l4_size, trunc);
+    if (flow.nw_proto == IPPROTO_TCP || flow.nw_proto == IPPROTO_UDP
+        || is_icmp) {
+        size_t ofs = (flow.nw_proto == IPPROTO_TCP ? 16
+                      : flow.nw_proto == IPPROTO_UDP ? 6 : 2);
 
-        conntrack_execute(ct, &flow, l4, NFVS_MIN(l4_size, trunc), &plain,
-                          now, &first);
+        set_l4_csum(&flow, l4, l4_size);
+        if (csum_opt && ofs + 2 <= l4_size) {
+            uint16_t c = (l4[ofs] << 8) | l4[ofs + 1];
+
+            /* Wrong: neither the right value nor zero. */
+            c = *csum_opt == '0' ? 0 : c ^ 1 ? c ^ 1 : 2;
+            put16(&l4[ofs], c);
+        }
+    }
+    if (twice) {
+        struct conntrack_action plain = {
+            .zone = action.zone,
+            .csum_trusted = action.csum_trusted,
+        };
+
+        conntrack_execute(ct, &flow, l4, l4_size, &plain, now, &first);
         print_result(&first);
         action.prev = &first;
     }
-    conntrack_execute(ct, &flow, l4, NFVS_MIN(l4_size, trunc), &action, now,
-                      &result);
+    conntrack_execute(ct, &flow, l4, l4_size, &action, now, &result);
     CHECK(result.ct_zone == action.zone);
     print_result(&result);
 }
@@ -457,9 +542,25 @@ do_frame_syn(int argc, char *argv[])
     struct conntrack_result result;
     struct dp_packet *packet;
     struct flow flow, parsed;
+    const char *flow_dst = NULL;
+    bool bad = false;
+    const char *ol = NULL;
+    uint8_t *tcp;
+    int i;
 
-    if (argc != 4 || strcmp(argv[2], ">")) {
-        nfvs_fatal(0, "usage: frame-syn SRC:PORT > DST:PORT");
+    if (argc < 4 || strcmp(argv[2], ">")) {
+        nfvs_fatal(0, "usage: frame-syn SRC:PORT > DST:PORT [OPTION...]");
+    }
+    for (i = 4; i < argc; i++) {
+        if (!strcmp(argv[i], "csum=bad")) {
+            bad = true;
+        } else if (!strncmp(argv[i], "ol=", 3)) {
+            ol = argv[i] + 3;
+        } else if (!strncmp(argv[i], "flow-dst=", 9)) {
+            flow_dst = argv[i] + 9;
+        } else {
+            nfvs_fatal(0, "%s: unknown frame-syn option", argv[i]);
+        }
     }
     memset(&flow, 0, sizeof flow);
     parse_endpoint(argv[1], true, &flow, true, &flow.tp_src);
@@ -471,6 +572,32 @@ do_frame_syn(int argc, char *argv[])
     flow_compose(&flow, packet);
     dp_packet_put_zeros(packet, 10);
     flow_extract_set_offsets(packet, 1, &parsed);
+    tcp = dp_packet_l4(packet);
+    if (bad) {
+        tcp[17] ^= 1;
+    }
+    if (ol && !strcmp(ol, "valid")) {
+        packet->ol_flags |= DP_PACKET_OL_CSUM_VALID;
+    } else if (ol && !strcmp(ol, "partial")) {
+        /* What a device leaves: the folded pseudo-header sum, not
+         * complemented, in the field. */
+        size_t l4_size = dp_packet_l4_size(packet);
+        uint32_t pseudo;
+
+        if (parsed.dl_type == htons(ETH_TYPE_IPV6)) {
+            pseudo = packet_csum_pseudoheader6(dp_packet_l3(packet),
+                                               IPPROTO_TCP, l4_size);
+        } else {
+            pseudo = packet_csum_pseudoheader(dp_packet_l3(packet));
+        }
+        put16(&tcp[16], ~ntohs(csum_finish(pseudo)));
+        dp_packet_ol_set_csum_partial(packet, packet->l4_ofs, 16);
+    } else if (ol) {
+        nfvs_fatal(0, "ol=%s: valid or partial", ol);
+    }
+    if (flow_dst) {
+        parse_endpoint(flow_dst, false, &parsed, false, NULL);
+    }
     conntrack_execute_packet(ct, packet, &parsed, &action, now, &result);
     print_result(&result);
     dp_packet_destroy(packet);
@@ -757,6 +884,9 @@ test_conntrack_main(int argc NFVS_UNUSED, char *argv_[] NFVS_UNUSED)
             do_update(n, argv);
         } else if (!strcmp(argv[0], "random") && n == 2) {
             do_random(parse_u32(argv[1]));
+        } else if (!strcmp(argv[0], "checksum") && n == 2) {
+            conntrack_set_checksum(ct, !strcmp(argv[1], "on"));
+            printf("checksum %s\n", conntrack_get_checksum(ct) ? "on" : "off");
         } else if (!strcmp(argv[0], "frame-syn")) {
             do_frame_syn(n, argv);
         } else if (!strcmp(argv[0], "timeouts")) {

@@ -221,6 +221,35 @@ put_upcall(struct nl_buf *out, int family, uint32_t port, uint32_t hash,
     nl_buf_uninit(&payload);
 }
 
+/* The checksum flag of an upcall goes both ways and is a flag: a payload
+ * on it is refused. */
+static void
+test_csum_valid_flag(void)
+{
+    struct nl_buf payload = NL_BUF_INITIALIZER;
+    struct dpnl_packet p;
+    uint8_t frame[60];
+
+    memset(frame, 0, sizeof frame);
+    memset(&p, 0, sizeof p);
+    p.packet = frame;
+    p.packet_size = sizeof frame;
+    p.csum_valid = true;
+    dpnl_packet_to_payload(&p, &payload);
+    CHECK(!dpnl_packet_from_payload(payload.data, payload.size, &p, NULL));
+    CHECK(p.csum_valid && p.packet_size == sizeof frame);
+    nl_buf_uninit(&payload);
+
+    memset(&p, 0, sizeof p);
+    p.packet = frame;
+    p.packet_size = sizeof frame;
+    dpnl_packet_to_payload(&p, &payload);
+    nl_put_u32(&payload, NFVS_PACKET_ATTR_CSUM_VALID, 1);
+    CHECK(dpnl_packet_from_payload(payload.data, payload.size, &p, NULL)
+          == EINVAL);
+    nl_buf_uninit(&payload);
+}
+
 static void
 test_framing(void)
 {
@@ -240,6 +269,8 @@ test_framing(void)
                                     NULL));
     CHECK(p.dp_ifindex == 4 && p.packet_size == 61);
     CHECK(p.has_hash && p.hash == 0xabcd && !p.has_actions);
+    CHECK(!p.csum_valid);
+    test_csum_valid_flag();
 
     /* Truncated at every length: rejected, never read past the end. */
     for (size = 0; size < msg.size; size++) {

@@ -863,6 +863,20 @@ cmd_ct_set_limit(struct ctl_context *ctx, int argc, char *argv[])
     return ctl_call_quiet(ctx, "ct.set_limit", params);
 }
 
+static int
+cmd_ct_set_checksum(struct ctl_context *ctx, int argc NFVS_UNUSED,
+                    char *argv[])
+{
+    bool check = !strcmp(argv[2], "on");
+
+    if (!check && strcmp(argv[2], "off")) {
+        nfvs_fatal(0, "%s: want on or off", argv[2]);
+    }
+    return ctl_call_quiet(ctx, "ct.set_checksum",
+                          json_pack("{s:s, s:b}", "bridge", argv[1],
+                                    "check", check));
+}
+
 static const struct ctl_command commands[] = {
     {"show", 0, 0, "", cmd_show},
     {"add-br", 1, 1, "BRIDGE", cmd_add_br},
@@ -891,6 +905,7 @@ static const struct ctl_command commands[] = {
     {"ct-timeouts", 1, 1, "BRIDGE", cmd_ct_timeouts},
     {"ct-set-timeout", 3, 3, "BRIDGE NAME SECONDS", cmd_ct_set_timeout},
     {"ct-set-limit", 2, 3, "BRIDGE [zone=N] LIMIT", cmd_ct_set_limit},
+    {"ct-set-checksum", 2, 2, "BRIDGE on|off", cmd_ct_set_checksum},
     {"set-log", 1, 3, "MODULE [DESTINATION] LEVEL", cmd_set_log},
     {"list-log", 0, 0, "", cmd_list_log},
     {"version", 0, 0, "", cmd_version},

@@ -357,6 +357,27 @@ rpc_ct_set_timeout(json_t *params, json_t **errorp, void *bs)
 }
 
 static json_t *
+rpc_ct_set_checksum(json_t *params, json_t **errorp, void *bs)
+{
+    const char *br_name;
+    struct bridge *br;
+    int check;
+
+    if (!rpc_params_unpack(params, errorp, "{s:s, s:b}", "bridge",
+                           &br_name, "check", &check)) {
+        return NULL;
+    }
+    br = bridge_rpc_find(bs, br_name, errorp);
+    if (!br) {
+        return NULL;
+    }
+    ofproto_ct_lock(br->ofproto);
+    conntrack_set_checksum(ofproto_get_conntrack(br->ofproto), check);
+    ofproto_ct_unlock(br->ofproto);
+    return json_object();
+}
+
+static json_t *
 rpc_ct_set_limit(json_t *params, json_t **errorp, void *bs)
 {
     json_t *zone_arg = NULL;
@@ -399,4 +420,5 @@ ct_rpc_register(struct rpc_server *server, struct bridge_set *bs)
     rpc_server_register(server, "ct.timeouts", rpc_ct_timeouts, bs);
     rpc_server_register(server, "ct.set_timeout", rpc_ct_set_timeout, bs);
     rpc_server_register(server, "ct.set_limit", rpc_ct_set_limit, bs);
+    rpc_server_register(server, "ct.set_checksum", rpc_ct_set_checksum, bs);
 }

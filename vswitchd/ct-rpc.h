@@ -1,9 +1,10 @@
 /* vswitchd/ct-rpc.h: JSON-RPC methods for the bridges' connection
- * trackers: ct.dump, ct.flush, ct.stats, ct.timeouts, ct.set_timeout and
- * ct.set_limit.
+ * trackers: ct.dump, ct.flush, ct.stats, ct.timeouts, ct.set_timeout,
+ * ct.set_limit and ct.set_checksum.
  *
- * The methods and their params are documented in docs/rpc.md.  Timeouts
- * and limits are runtime settings: they are not saved in the config db.
+ * The methods and their params are documented in docs/rpc.md.  Timeouts,
+ * limits and the checksum setting are runtime settings: they are not
+ * saved in the config db.
  * Thread-safety: main thread only. */
 #ifndef VSWITCHD_CT_RPC_H
 #define VSWITCHD_CT_RPC_H 1
