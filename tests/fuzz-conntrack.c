@@ -11,7 +11,10 @@
  *              days); bit 7: feed back to the tracker, as the
  *              revalidator does, what a datapath flow saw of the packet
  *              if its connection may be offloaded
- *     2 bytes  frame length N, big-endian (cut to what is left)
+ *     2 bytes  bit 15: the datapath vouches for the L4 checksum (as
+ *              for CHECKSUM_UNNECESSARY; otherwise it is verified);
+ *              bits 0-14: frame length N, big-endian (cut to what is
+ *              left)
  *     N bytes  Ethernet frame
  * Every frame is parsed with flow_extract_set_offsets() and run through
  * conntrack_execute_packet() as xlate does, and looked up read-only as
@@ -166,7 +169,8 @@ fuzz_conntrack_one(const uint8_t *data, size_t size)
 
     while (size >= 3) {
         uint8_t ctl = data[0];
-        size_t len = data[1] << 8 | data[2];
+        bool csum_trusted = (data[1] & 0x80) != 0;
+        size_t len = (data[1] & 0x7f) << 8 | data[2];
         struct conntrack_action action;
         struct conntrack_result r, r2, lookup;
         struct dp_packet *packet;
@@ -188,6 +192,7 @@ fuzz_conntrack_one(const uint8_t *data, size_t size)
         memset(&action, 0, sizeof action);
         action.zone = ctl & 3;
         action.commit = (ctl & 4) != 0;
+        action.csum_trusted = csum_trusted;
         conntrack_lookup(ct, &flow, action.zone, now, &lookup);
         check_result(&lookup, action.zone);
         conntrack_execute_packet(ct, packet, &flow, &action, now, &r);
