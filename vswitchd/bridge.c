@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -242,12 +243,16 @@ bridge_add_flow_lines(struct bridge *br, char **lines, size_t n,
     return error;
 }
 
+/* Serial number of the next bridge created (see struct bridge). */
+static uint64_t bridge_next_serial = 1;
+
 static struct bridge *
 bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
 {
     struct bridge *br = xzalloc(sizeof *br);
 
     br->name = xstrdup(name);
+    br->serial = bridge_next_serial++;
     hmap_init(&br->ports);
     hmap_insert(&bs->bridges, &br->node, hash_string(name, 0));
     br->ofproto = ofproto_create(name);
@@ -1270,7 +1275,7 @@ rule_is_as_specified(const struct rule *rule,
                            spec->ofpacts_size)));
 }
 
-/* A flow that bridge_replace_flows() keeps, in a hash by identity. */
+/* A flow that a replace keeps, in a hash by identity. */
 struct replace_entry {
     struct hmap_node node;              /* By replace_hash(). */
     const struct flow_mod_spec *spec;   /* The wanted flow. */
@@ -1282,17 +1287,114 @@ replace_hash(int table_id, int priority, const struct match *match)
     return match_hash(match, hash_int(table_id << 16 | priority, 0));
 }
 
+/* The comparison of a replace, made in steps.  It is valid for the
+ * tables of bridge number 'serial' as of 'version': any change to them
+ * meanwhile restarts it. */
+struct bridge_replace {
+    const struct flow_mod_spec *specs;  /* The wanted flows (not owned). */
+    size_t n;                   /* Number of 'specs'. */
+    size_t next;                /* First spec not compared yet. */
+    struct replace_entry *entries;  /* One per spec, for 'wanted'. */
+    struct hmap wanted;         /* 'entries[0..next)' by identity. */
+    size_t *adds;               /* Specs to add (new or changed). */
+    size_t n_adds;              /* Number of 'adds'. */
+    size_t n_found;             /* Distinct wanted flows installed. */
+    uint64_t serial;            /* Bridge compared against, 0: none. */
+    uint64_t version;           /* Its flow_table_version() then. */
+};
+
+struct bridge_replace *
+bridge_replace_create(const struct flow_mod_spec *specs, size_t n)
+{
+    struct bridge_replace *r = xzalloc(sizeof *r);
+
+    r->specs = specs;
+    r->n = n;
+    r->entries = xcalloc(n ? n : 1, sizeof *r->entries);
+    r->adds = xcalloc(n ? n : 1, sizeof *r->adds);
+    hmap_init(&r->wanted);
+    return r;
+}
+
+void
+bridge_replace_destroy(struct bridge_replace *r)
+{
+    if (r) {
+        hmap_destroy(&r->wanted);
+        free(r->entries);
+        free(r->adds);
+        free(r);
+    }
+}
+
+/* Compares specs with 'br''s flows until all are compared (returns true)
+ * or time_msec() reaches 'deadline' (returns false).  Starts over if the
+ * tables changed since the last step. */
+static bool
+bridge_replace_compare(struct bridge_replace *r, struct bridge *br,
+                       long long int deadline)
+{
+    const struct flow_table *tables = ofproto_get_tables(br->ofproto);
+
+    if (r->serial != br->serial
+        || r->version != flow_table_version(tables)) {
+        hmap_clear(&r->wanted);
+        r->next = r->n_adds = r->n_found = 0;
+        r->serial = br->serial;
+        r->version = flow_table_version(tables);
+    }
+    for (; r->next < r->n; r->next++) {
+        const struct flow_mod_spec *spec = &r->specs[r->next];
+        uint32_t hash = replace_hash(spec->table_id, spec->priority,
+                                     &spec->match);
+        const struct replace_entry *e;
+        const struct rule *rule;
+        bool dup = false;
+
+        if (!(r->next % 256) && r->next && time_msec() >= deadline) {
+            return false;
+        }
+        HMAP_FOR_EACH_WITH_HASH (e, node, hash, &r->wanted) {
+            if (e->spec->table_id == spec->table_id
+                && e->spec->priority == spec->priority
+                && match_equal(&e->spec->match, &spec->match)) {
+                dup = true;
+                break;
+            }
+        }
+        r->entries[r->next].spec = spec;
+        hmap_insert(&r->wanted, &r->entries[r->next].node, hash);
+
+        rule = flow_table_find_exactly(tables, spec->table_id, &spec->match,
+                                       spec->priority);
+        if (rule && !dup) {
+            r->n_found++;
+        }
+        if (!rule || !rule_is_as_specified(rule, spec)) {
+            r->adds[r->n_adds++] = r->next;
+        }
+    }
+    return true;
+}
+
+bool
+bridge_replace_step(struct bridge_set *bs, const char *br_name,
+                    struct bridge_replace *r, long long int deadline)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+
+    return !br || bridge_replace_compare(r, br, deadline);
+}
+
 int
-bridge_replace_flows(struct bridge_set *bs, const char *br_name,
-                     const struct flow_mod_spec *specs, size_t n,
-                     size_t *n_changesp, char **errp)
+bridge_replace_finish(struct bridge_set *bs, const char *br_name,
+                      struct bridge_replace *r, size_t *n_changesp,
+                      char **errp)
 {
     struct bridge *br = bridge_find(bs, br_name);
     struct flow_mod_spec *mods;
     struct flow_table *tables;
-    size_t i, n_mods = 0;
-    struct replace_entry *entries;
-    struct hmap wanted;
+    size_t i, n_installed, n_mods = 0;
     int table, error;
 
     *n_changesp = 0;
@@ -1300,30 +1402,21 @@ bridge_replace_flows(struct bridge_set *bs, const char *br_name,
         *errp = xasprintf("no bridge named %s", br_name);
         return ENOENT;
     }
+    bridge_replace_compare(r, br, LLONG_MAX);
     tables = ofproto_get_tables(br->ofproto);
+    n_installed = flow_table_count(tables, FLOW_TABLE_ALL);
 
     /* Adds for new and changed flows; strict deletes for flows the new
      * set lacks.  The specs are shallow copies: 'specs' keeps owning the
-     * actions. */
-    mods = xcalloc(n + flow_table_count(tables, FLOW_TABLE_ALL),
+     * actions.  When every installed flow is wanted, nothing is deleted
+     * and the installed flows need no walk. */
+    mods = xcalloc(r->n_adds + (n_installed - r->n_found) + 1,
                    sizeof *mods);
-    entries = xcalloc(n ? n : 1, sizeof *entries);
-    hmap_init(&wanted);
-    for (i = 0; i < n; i++) {
-        entries[i].spec = &specs[i];
-        hmap_insert(&wanted, &entries[i].node,
-                    replace_hash(specs[i].table_id, specs[i].priority,
-                                 &specs[i].match));
+    for (i = 0; i < r->n_adds; i++) {
+        mods[n_mods++] = r->specs[r->adds[i]];
     }
-    for (i = 0; i < n; i++) {
-        const struct rule *rule = flow_table_find_exactly(
-            tables, specs[i].table_id, &specs[i].match, specs[i].priority);
-
-        if (!rule || !rule_is_as_specified(rule, &specs[i])) {
-            mods[n_mods++] = specs[i];
-        }
-    }
-    for (table = 0; table < FLOW_TABLE_N_TABLES; table++) {
+    for (table = 0; r->n_found < n_installed && table < FLOW_TABLE_N_TABLES;
+         table++) {
         const struct classifier *cls = flow_table_classifier(tables, table);
         struct cls_cursor cursor;
         struct cls_rule *cr;
@@ -1336,7 +1429,7 @@ bridge_replace_flows(struct bridge_set *bs, const char *br_name,
             HMAP_FOR_EACH_WITH_HASH (e, node,
                                      replace_hash(table, cr->priority,
                                                   &cr->match),
-                                     &wanted) {
+                                     &r->wanted) {
                 if (e->spec->table_id == table
                     && e->spec->priority == cr->priority
                     && match_equal(&e->spec->match, &cr->match)) {
@@ -1363,9 +1456,20 @@ bridge_replace_flows(struct bridge_set *bs, const char *br_name,
     if (!error) {
         *n_changesp = n_mods;
     }
-    hmap_destroy(&wanted);
-    free(entries);
     free(mods);
+    return error;
+}
+
+int
+bridge_replace_flows(struct bridge_set *bs, const char *br_name,
+                     const struct flow_mod_spec *specs, size_t n,
+                     size_t *n_changesp, char **errp)
+{
+    struct bridge_replace *r = bridge_replace_create(specs, n);
+    int error;
+
+    error = bridge_replace_finish(bs, br_name, r, n_changesp, errp);
+    bridge_replace_destroy(r);
     return error;
 }
 
