@@ -246,6 +246,9 @@ bridge_add_flow_lines(struct bridge *br, char **lines, size_t n,
 /* Serial number of the next bridge created (see struct bridge). */
 static uint64_t bridge_next_serial = 1;
 
+/* The replace being applied, whose db lines the journal takes. */
+static struct bridge_replace *journal_replace;
+
 static struct bridge *
 bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
 {
@@ -565,6 +568,8 @@ put_flow_edit(struct ds *out, bool set, const char *br_name,
     ds_put_cstr(out, set ? "],true]" : "]]");
 }
 
+static char *bridge_replace_take_line(const struct rule *);
+
 /* The flow tables' journal: turns each committed flow change of bridge
  * 'br_' into db edits and commits them as one record, or vetoes the
  * change if the db refuses it.  A record of many flows is written as
@@ -620,8 +625,13 @@ bridge_journal_cb(const struct flow_table_change *changes, size_t n,
             }
         }
         if (c->type != FLOW_TABLE_REMOVED) {
-            new_keys[i] = rule_to_line(rule, rule->cookie, rule->ofpacts,
-                                       rule->ofpacts_size);
+            new_keys[i] = (c->type == FLOW_TABLE_ADDED
+                           ? bridge_replace_take_line(rule) : NULL);
+            if (!new_keys[i]) {
+                new_keys[i] = rule_to_line(rule, rule->cookie,
+                                           rule->ofpacts,
+                                           rule->ofpacts_size);
+            }
             put_flow_edit(&text, true, br->name, new_keys[i]);
         }
     }
@@ -1279,6 +1289,7 @@ rule_is_as_specified(const struct rule *rule,
 struct replace_entry {
     struct hmap_node node;              /* By replace_hash(). */
     const struct flow_mod_spec *spec;   /* The wanted flow. */
+    char *line;                 /* Its db line if it is to be added. */
 };
 
 static uint32_t
@@ -1303,6 +1314,67 @@ struct bridge_replace {
     uint64_t version;           /* Its flow_table_version() then. */
 };
 
+static void
+bridge_replace_free_lines(struct bridge_replace *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->next; i++) {
+        free(r->entries[i].line);
+        r->entries[i].line = NULL;
+    }
+}
+
+/* Returns the db line of 'spec' (an add) as rule_to_line() would give it
+ * for the rule it adds. */
+static char *
+spec_to_line(const struct flow_mod_spec *spec)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct ofp_flow_desc desc;
+
+    desc.table_id = spec->table_id;
+    desc.cookie = spec->cookie;
+    desc.priority = spec->priority;
+    desc.idle_timeout = spec->idle_timeout;
+    desc.hard_timeout = spec->hard_timeout;
+    desc.match = &spec->match;
+    desc.ofpacts = spec->ofpacts;
+    desc.ofpacts_size = spec->ofpacts_size;
+    ofp_flow_format(&desc, NULL, &s);
+    return ds_steal_cstr(&s);
+}
+
+/* For the journal: if a replace is being applied and formatted the line
+ * of a wanted flow that is exactly 'rule', returns that line (the caller
+ * owns it), otherwise NULL. */
+static char *
+bridge_replace_take_line(const struct rule *rule)
+{
+    struct replace_entry *e;
+
+    if (!journal_replace) {
+        return NULL;
+    }
+    HMAP_FOR_EACH_WITH_HASH (e, node,
+                             replace_hash(rule->table_id,
+                                          rule_priority(rule),
+                                          &rule->cr.match),
+                             &journal_replace->wanted) {
+        if (e->line
+            && e->spec->table_id == rule->table_id
+            && e->spec->priority == rule_priority(rule)
+            && match_equal(&e->spec->match, &rule->cr.match)
+            && rule_is_as_specified(rule, e->spec)) {
+            char *line = e->line;
+
+            e->line = NULL;
+            return line;
+        }
+    }
+    return NULL;
+}
+
 struct bridge_replace *
 bridge_replace_create(const struct flow_mod_spec *specs, size_t n)
 {
@@ -1320,6 +1392,7 @@ void
 bridge_replace_destroy(struct bridge_replace *r)
 {
     if (r) {
+        bridge_replace_free_lines(r);
         hmap_destroy(&r->wanted);
         free(r->entries);
         free(r->adds);
@@ -1338,6 +1411,7 @@ bridge_replace_compare(struct bridge_replace *r, struct bridge *br,
 
     if (r->serial != br->serial
         || r->version != flow_table_version(tables)) {
+        bridge_replace_free_lines(r);
         hmap_clear(&r->wanted);
         r->next = r->n_adds = r->n_found = 0;
         r->serial = br->serial;
@@ -1363,6 +1437,7 @@ bridge_replace_compare(struct bridge_replace *r, struct bridge *br,
             }
         }
         r->entries[r->next].spec = spec;
+        r->entries[r->next].line = NULL;
         hmap_insert(&r->wanted, &r->entries[r->next].node, hash);
 
         rule = flow_table_find_exactly(tables, spec->table_id, &spec->match,
@@ -1372,6 +1447,7 @@ bridge_replace_compare(struct bridge_replace *r, struct bridge *br,
         }
         if (!rule || !rule_is_as_specified(rule, spec)) {
             r->adds[r->n_adds++] = r->next;
+            r->entries[r->next].line = spec_to_line(spec);
         }
     }
     return true;
@@ -1450,9 +1526,11 @@ bridge_replace_finish(struct bridge_set *bs, const char *br_name,
         }
     }
 
+    journal_replace = r;
     error = (n_mods
              ? bridge_journaled_flow_mods(bs, br, mods, n_mods, errp)
              : 0);
+    journal_replace = NULL;
     if (!error) {
         *n_changesp = n_mods;
     }
