@@ -1312,6 +1312,7 @@ struct bridge_replace {
     size_t n_found;             /* Distinct wanted flows installed. */
     uint64_t serial;            /* Bridge compared against, 0: none. */
     uint64_t version;           /* Its flow_table_version() then. */
+    bool replace;               /* False: flow mods, only lines made. */
 };
 
 static void
@@ -1376,10 +1377,12 @@ bridge_replace_take_line(const struct rule *rule)
 }
 
 struct bridge_replace *
-bridge_replace_create(const struct flow_mod_spec *specs, size_t n)
+bridge_replace_create(const struct flow_mod_spec *specs, size_t n,
+                      bool replace)
 {
     struct bridge_replace *r = xzalloc(sizeof *r);
 
+    r->replace = replace;
     r->specs = specs;
     r->n = n;
     r->entries = xcalloc(n ? n : 1, sizeof *r->entries);
@@ -1400,6 +1403,30 @@ bridge_replace_destroy(struct bridge_replace *r)
     }
 }
 
+/* For flow mods: formats the db line of each add, until all are done
+ * (returns true) or time_msec() reaches 'deadline' (returns false). */
+static bool
+bridge_replace_format(struct bridge_replace *r, long long int deadline)
+{
+    for (; r->next < r->n; r->next++) {
+        const struct flow_mod_spec *spec = &r->specs[r->next];
+        struct replace_entry *e = &r->entries[r->next];
+
+        if (!(r->next % 256) && r->next && time_msec() >= deadline) {
+            return false;
+        }
+        e->spec = spec;
+        e->line = NULL;
+        if (spec->command == FLOW_MOD_ADD) {
+            e->line = spec_to_line(spec);
+            hmap_insert(&r->wanted, &e->node,
+                        replace_hash(spec->table_id, spec->priority,
+                                     &spec->match));
+        }
+    }
+    return true;
+}
+
 /* Compares specs with 'br''s flows until all are compared (returns true)
  * or time_msec() reaches 'deadline' (returns false).  Starts over if the
  * tables changed since the last step. */
@@ -1409,6 +1436,9 @@ bridge_replace_compare(struct bridge_replace *r, struct bridge *br,
 {
     const struct flow_table *tables = ofproto_get_tables(br->ofproto);
 
+    if (!r->replace) {
+        return bridge_replace_format(r, deadline);
+    }
     if (r->serial != br->serial
         || r->version != flow_table_version(tables)) {
         bridge_replace_free_lines(r);
@@ -1479,6 +1509,15 @@ bridge_replace_finish(struct bridge_set *bs, const char *br_name,
         return ENOENT;
     }
     bridge_replace_compare(r, br, LLONG_MAX);
+    if (!r->replace) {
+        journal_replace = r;
+        error = bridge_journaled_flow_mods(bs, br, r->specs, r->n, errp);
+        journal_replace = NULL;
+        if (!error) {
+            *n_changesp = r->n;
+        }
+        return error;
+    }
     tables = ofproto_get_tables(br->ofproto);
     n_installed = flow_table_count(tables, FLOW_TABLE_ALL);
 
@@ -1543,7 +1582,7 @@ bridge_replace_flows(struct bridge_set *bs, const char *br_name,
                      const struct flow_mod_spec *specs, size_t n,
                      size_t *n_changesp, char **errp)
 {
-    struct bridge_replace *r = bridge_replace_create(specs, n);
+    struct bridge_replace *r = bridge_replace_create(specs, n, true);
     int error;
 
     error = bridge_replace_finish(bs, br_name, r, n_changesp, errp);

@@ -129,9 +129,14 @@ int bridge_replace_flows(struct bridge_set *, const char *br_name,
  * completes the comparison if needed and applies the differences as
  * bridge_replace_flows() does, as one batch, and
  * bridge_replace_destroy().  A step for a bridge that no longer exists
- * returns true; finish then fails with ENOENT. */
+ * returns true; finish then fails with ENOENT.
+ *
+ * With 'replace' false, 'specs' are flow mods to apply as
+ * bridge_flow_mods() does (finish stores their number in '*n_changesp');
+ * the steps then only format the config db lines of their adds, which
+ * otherwise the apply step would. */
 struct bridge_replace *bridge_replace_create(const struct flow_mod_spec *,
-                                             size_t n);
+                                             size_t n, bool replace);
 bool bridge_replace_step(struct bridge_set *, const char *br_name,
                          struct bridge_replace *, long long int deadline);
 int bridge_replace_finish(struct bridge_set *, const char *br_name,

@@ -37,8 +37,9 @@ bridge_error(int error, char *msg)
  * Parsing and comparing 200,000 flows takes seconds.  A flow change of at
  * least FLOW_RPC_SLICE_MIN flows therefore defers its answer and becomes
  * a job: a zero-delay timer parses its lines (and, for a replace,
- * compares them with the installed flows) for FLOW_RPC_SLICE_MSEC at a
- * time, so that the event loop serves other clients between slices, then
+ * compares them with the installed flows) and formats the config db lines
+ * of the flows it adds for FLOW_RPC_SLICE_MSEC at a time, so that the
+ * event loop serves other clients between slices, then
  * applies the change as one batch, as a small change is applied.  A flow
  * change for a bridge that has a job waiting becomes a job too, whatever
  * its size, so that changes of a bridge apply in the order they came.
@@ -62,7 +63,7 @@ struct flow_job {
     struct flow_mod_spec *specs;    /* Parsed flows, 'n' of them. */
     size_t n;                   /* Lines in 'flows'. */
     size_t n_parsed;            /* Lines parsed so far. */
-    struct bridge_replace *cmp; /* For a replace, once parsed. */
+    struct bridge_replace *cmp; /* Once parsed. */
 };
 
 /* Parses lines '*next' onward of 'flows', a JSON array of 'n' flow lines,
@@ -203,6 +204,7 @@ flow_rpc_run(evutil_socket_t fd NFVS_UNUSED, short what NFVS_UNUSED,
     struct flow_rpc *fr = fr_;
     json_t *result = NULL, *error = NULL;
     struct flow_job *job;
+    size_t n_changes;
     char *msg = NULL;
     int retval;
 
@@ -220,31 +222,20 @@ flow_rpc_run(evutil_socket_t fd NFVS_UNUSED, short what NFVS_UNUSED,
             return;
         }
     }
-    if (job->replace) {
-        if (!job->cmp) {
-            job->cmp = bridge_replace_create(job->specs, job->n);
-        }
-        if (!bridge_replace_step(fr->bs, job->br_name, job->cmp,
-                                 deadline)) {
-            flow_rpc_schedule(fr);
-            return;
-        }
+    if (!job->cmp) {
+        job->cmp = bridge_replace_create(job->specs, job->n, job->replace);
+    }
+    if (!bridge_replace_step(fr->bs, job->br_name, job->cmp, deadline)) {
+        flow_rpc_schedule(fr);
+        return;
     }
 
-    if (job->replace) {
-        size_t n_changes;
-
-        retval = bridge_replace_finish(fr->bs, job->br_name, job->cmp,
-                                       &n_changes, &msg);
-        if (!retval) {
-            result = json_pack("{s:I}", "n_changes", (json_int_t) n_changes);
-        }
-    } else {
-        retval = bridge_flow_mods(fr->bs, job->br_name, job->specs, job->n,
-                                  &msg);
-        if (!retval) {
-            result = json_pack("{s:I}", "n_flows", (json_int_t) job->n);
-        }
+    retval = bridge_replace_finish(fr->bs, job->br_name, job->cmp,
+                                   &n_changes, &msg);
+    if (!retval) {
+        result = (job->replace
+                  ? json_pack("{s:I}", "n_changes", (json_int_t) n_changes)
+                  : json_pack("{s:I}", "n_flows", (json_int_t) job->n));
     }
     if (retval) {
         error = bridge_error(retval, msg);
