@@ -55,6 +55,7 @@ static struct event_base *base;
 static struct rpc_server *server;
 static char *dir, *sock_path, *db_path, *db_log_path;
 static int client_fd = -1;
+static struct flow_rpc *flow_rpc;   /* This input's flow methods. */
 
 static void
 remove_dir(void)
@@ -130,7 +131,7 @@ bridges_create(void)
         nfvs_fatal(0, "%s", msg);
     }
     bridge_rpc_register(server, bs);
-    flow_rpc_register(server, bs);
+    flow_rpc = flow_rpc_register(server, base, bs);
     dp_rpc_register(server, bs);
     ct_rpc_register(server, bs);
     return bs;
@@ -292,6 +293,8 @@ fuzz_rpc_one(const uint8_t *data, size_t size)
         }
     }
 
+    flow_rpc_destroy(flow_rpc);
+    flow_rpc = NULL;
     bridge_set_close(bs);
     ds_destroy(&in);
     ds_destroy(&out);

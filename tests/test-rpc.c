@@ -14,6 +14,10 @@
  *   flood REMOTE PID            a peer that sends and never reads
  *   concurrent REMOTE N_CLIENTS N_REQUESTS
  *   pipeline REMOTE N           N requests in flight at once
+ *   stall REMOTE METHOD FILE    one call with the params in FILE while a
+ *                               second connection calls "version" in a
+ *                               loop; prints the call's outcome and the
+ *                               slowest "version" round trip in ms
  *   timeout REMOTE              a call that takes too long
  *   silent-timeout PATH         a server that accepts and never answers */
 #include <config.h>
@@ -733,6 +737,101 @@ cmd_silent_timeout(int argc, char *argv[])
     return 0;
 }
 
+/* stall */
+
+struct stall_pinger {
+    struct rpc_client *client;  /* Second connection. */
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    bool stop;                  /* Set by the main thread when done. */
+    long long int n_pings;      /* Round trips so far. */
+    long long int slowest;      /* Slowest round trip, in ms. */
+};
+
+static void *
+stall_pinger_main(void *p_)
+{
+    struct stall_pinger *p = p_;
+
+    for (;;) {
+        long long int start = time_msec(), elapsed;
+        json_t *result;
+
+        pthread_mutex_lock(&p->mutex);
+        if (p->stop) {
+            pthread_mutex_unlock(&p->mutex);
+            return NULL;
+        }
+        pthread_mutex_unlock(&p->mutex);
+
+        result = must_call(p->client, "version", NULL);
+        json_decref(result);
+        elapsed = time_msec() - start;
+
+        pthread_mutex_lock(&p->mutex);
+        p->n_pings++;
+        p->slowest = NFVS_MAX(p->slowest, elapsed);
+        pthread_cond_signal(&p->cond);
+        pthread_mutex_unlock(&p->mutex);
+    }
+}
+
+static int
+cmd_stall(int argc, char *argv[])
+{
+    struct stall_pinger p = { .stop = false };
+    struct rpc_client *client;
+    json_t *params, *result, *error;
+    json_error_t jerror;
+    pthread_t thread;
+    int retval;
+
+    if (argc != 4) {
+        nfvs_fatal(0, "usage: stall REMOTE METHOD FILE");
+    }
+    params = json_load_file(argv[3], 0, &jerror);
+    if (!params) {
+        nfvs_fatal(0, "%s: %s", argv[3], jerror.text);
+    }
+    client = open_client(argv[1], 600 * 1000);
+    p.client = open_client(argv[1], 600 * 1000);
+    pthread_mutex_init(&p.mutex, NULL);
+    pthread_cond_init(&p.cond, NULL);
+    if (pthread_create(&thread, NULL, stall_pinger_main, &p)) {
+        nfvs_fatal(0, "pthread_create failed");
+    }
+
+    /* Call only once the pinger is going. */
+    pthread_mutex_lock(&p.mutex);
+    while (!p.n_pings) {
+        pthread_cond_wait(&p.cond, &p.mutex);
+    }
+    pthread_mutex_unlock(&p.mutex);
+
+    retval = rpc_client_call(client, argv[2], params, &result, &error);
+
+    pthread_mutex_lock(&p.mutex);
+    p.stop = true;
+    pthread_mutex_unlock(&p.mutex);
+    pthread_join(thread, NULL);
+
+    if (retval) {
+        printf("failed: %s\n", nfvs_strerror(retval));
+    } else if (result) {
+        print_json("result: ", result);
+    } else {
+        print_json("error: ", error);
+    }
+    printf("slowest ping: %lld ms\n", p.slowest);
+    json_decref(result);
+    json_decref(error);
+    rpc_client_close(p.client);
+    rpc_client_close(client);
+    pthread_mutex_destroy(&p.mutex);
+    pthread_cond_destroy(&p.cond);
+    return 0;
+}
+
 static int
 test_rpc_main(int argc, char *argv[])
 {
@@ -748,6 +847,7 @@ test_rpc_main(int argc, char *argv[])
         { "flood", cmd_flood },
         { "concurrent", cmd_concurrent },
         { "pipeline", cmd_pipeline },
+        { "stall", cmd_stall },
         { "timeout", cmd_timeout },
         { "silent-timeout", cmd_silent_timeout },
     };

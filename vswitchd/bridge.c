@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -308,6 +309,12 @@ bridge_add_flow_lines(struct bridge *br, char **lines, size_t n,
     return error;
 }
 
+/* Serial number of the next bridge created (see struct bridge). */
+static uint64_t bridge_next_serial = 1;
+
+/* The replace being applied, whose db lines the journal takes. */
+static struct bridge_replace *journal_replace;
+
 /* Creates the datapath of 'br', if the set has datapaths and 'br' has
  * none yet, and sets or clears 'br->error'.  Returns 0 or a positive
  * errno value with the reason, also in 'br->error'.  Does not add the
@@ -343,6 +350,7 @@ bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
     struct port *local;
 
     br->name = xstrdup(name);
+    br->serial = bridge_next_serial++;
     hmap_init(&br->ports);
     hmap_insert(&bs->bridges, &br->node, hash_string(name, 0));
     br->ofproto = ofproto_create(name);
@@ -663,6 +671,8 @@ put_flow_edit(struct ds *out, bool set, const char *br_name,
     ds_put_cstr(out, set ? "],true]" : "]]");
 }
 
+static char *bridge_replace_take_line(const struct rule *);
+
 /* The flow tables' journal: turns each committed flow change of bridge
  * 'br_' into db edits and commits them as one record, or vetoes the
  * change if the db refuses it.  A record of many flows is written as
@@ -718,8 +728,13 @@ bridge_journal_cb(const struct flow_table_change *changes, size_t n,
             }
         }
         if (c->type != FLOW_TABLE_REMOVED) {
-            new_keys[i] = rule_to_line(rule, rule->cookie, rule->ofpacts,
-                                       rule->ofpacts_size);
+            new_keys[i] = (c->type == FLOW_TABLE_ADDED
+                           ? bridge_replace_take_line(rule) : NULL);
+            if (!new_keys[i]) {
+                new_keys[i] = rule_to_line(rule, rule->cookie,
+                                           rule->ofpacts,
+                                           rule->ofpacts_size);
+            }
             put_flow_edit(&text, true, br->name, new_keys[i]);
         }
     }
@@ -1384,10 +1399,11 @@ rule_is_as_specified(const struct rule *rule,
                            spec->ofpacts_size)));
 }
 
-/* A flow that bridge_replace_flows() keeps, in a hash by identity. */
+/* A flow that a replace keeps, in a hash by identity. */
 struct replace_entry {
     struct hmap_node node;              /* By replace_hash(). */
     const struct flow_mod_spec *spec;   /* The wanted flow. */
+    char *line;                 /* Its db line if it is to be added. */
 };
 
 static uint32_t
@@ -1396,17 +1412,209 @@ replace_hash(int table_id, int priority, const struct match *match)
     return match_hash(match, hash_int(table_id << 16 | priority, 0));
 }
 
+/* The comparison of a replace, made in steps.  It is valid for the
+ * tables of bridge number 'serial' as of 'version': any change to them
+ * meanwhile restarts it. */
+struct bridge_replace {
+    const struct flow_mod_spec *specs;  /* The wanted flows (not owned). */
+    size_t n;                   /* Number of 'specs'. */
+    size_t next;                /* First spec not compared yet. */
+    struct replace_entry *entries;  /* One per spec, for 'wanted'. */
+    struct hmap wanted;         /* 'entries[0..next)' by identity. */
+    size_t *adds;               /* Specs to add (new or changed). */
+    size_t n_adds;              /* Number of 'adds'. */
+    size_t n_found;             /* Distinct wanted flows installed. */
+    uint64_t serial;            /* Bridge compared against, 0: none. */
+    uint64_t version;           /* Its flow_table_version() then. */
+    bool replace;               /* False: flow mods, only lines made. */
+};
+
+static void
+bridge_replace_free_lines(struct bridge_replace *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->next; i++) {
+        free(r->entries[i].line);
+        r->entries[i].line = NULL;
+    }
+}
+
+/* Returns the db line of 'spec' (an add) as rule_to_line() would give it
+ * for the rule it adds. */
+static char *
+spec_to_line(const struct flow_mod_spec *spec)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct ofp_flow_desc desc;
+
+    desc.table_id = spec->table_id;
+    desc.cookie = spec->cookie;
+    desc.priority = spec->priority;
+    desc.idle_timeout = spec->idle_timeout;
+    desc.hard_timeout = spec->hard_timeout;
+    desc.match = &spec->match;
+    desc.ofpacts = spec->ofpacts;
+    desc.ofpacts_size = spec->ofpacts_size;
+    ofp_flow_format(&desc, NULL, &s);
+    return ds_steal_cstr(&s);
+}
+
+/* For the journal: if a replace is being applied and formatted the line
+ * of a wanted flow that is exactly 'rule', returns that line (the caller
+ * owns it), otherwise NULL. */
+static char *
+bridge_replace_take_line(const struct rule *rule)
+{
+    struct replace_entry *e;
+
+    if (!journal_replace) {
+        return NULL;
+    }
+    HMAP_FOR_EACH_WITH_HASH (e, node,
+                             replace_hash(rule->table_id,
+                                          rule_priority(rule),
+                                          &rule->cr.match),
+                             &journal_replace->wanted) {
+        if (e->line
+            && e->spec->table_id == rule->table_id
+            && e->spec->priority == rule_priority(rule)
+            && match_equal(&e->spec->match, &rule->cr.match)
+            && rule_is_as_specified(rule, e->spec)) {
+            char *line = e->line;
+
+            e->line = NULL;
+            return line;
+        }
+    }
+    return NULL;
+}
+
+struct bridge_replace *
+bridge_replace_create(const struct flow_mod_spec *specs, size_t n,
+                      bool replace)
+{
+    struct bridge_replace *r = xzalloc(sizeof *r);
+
+    r->replace = replace;
+    r->specs = specs;
+    r->n = n;
+    r->entries = xcalloc(n ? n : 1, sizeof *r->entries);
+    r->adds = xcalloc(n ? n : 1, sizeof *r->adds);
+    hmap_init(&r->wanted);
+    return r;
+}
+
+void
+bridge_replace_destroy(struct bridge_replace *r)
+{
+    if (r) {
+        bridge_replace_free_lines(r);
+        hmap_destroy(&r->wanted);
+        free(r->entries);
+        free(r->adds);
+        free(r);
+    }
+}
+
+/* For flow mods: formats the db line of each add, until all are done
+ * (returns true) or time_msec() reaches 'deadline' (returns false). */
+static bool
+bridge_replace_format(struct bridge_replace *r, long long int deadline)
+{
+    for (; r->next < r->n; r->next++) {
+        const struct flow_mod_spec *spec = &r->specs[r->next];
+        struct replace_entry *e = &r->entries[r->next];
+
+        if (!(r->next % 256) && r->next && time_msec() >= deadline) {
+            return false;
+        }
+        e->spec = spec;
+        e->line = NULL;
+        if (spec->command == FLOW_MOD_ADD) {
+            e->line = spec_to_line(spec);
+            hmap_insert(&r->wanted, &e->node,
+                        replace_hash(spec->table_id, spec->priority,
+                                     &spec->match));
+        }
+    }
+    return true;
+}
+
+/* Compares specs with 'br''s flows until all are compared (returns true)
+ * or time_msec() reaches 'deadline' (returns false).  Starts over if the
+ * tables changed since the last step. */
+static bool
+bridge_replace_compare(struct bridge_replace *r, struct bridge *br,
+                       long long int deadline)
+{
+    const struct flow_table *tables = ofproto_get_tables(br->ofproto);
+
+    if (!r->replace) {
+        return bridge_replace_format(r, deadline);
+    }
+    if (r->serial != br->serial
+        || r->version != flow_table_version(tables)) {
+        bridge_replace_free_lines(r);
+        hmap_clear(&r->wanted);
+        r->next = r->n_adds = r->n_found = 0;
+        r->serial = br->serial;
+        r->version = flow_table_version(tables);
+    }
+    for (; r->next < r->n; r->next++) {
+        const struct flow_mod_spec *spec = &r->specs[r->next];
+        uint32_t hash = replace_hash(spec->table_id, spec->priority,
+                                     &spec->match);
+        const struct replace_entry *e;
+        const struct rule *rule;
+        bool dup = false;
+
+        if (!(r->next % 256) && r->next && time_msec() >= deadline) {
+            return false;
+        }
+        HMAP_FOR_EACH_WITH_HASH (e, node, hash, &r->wanted) {
+            if (e->spec->table_id == spec->table_id
+                && e->spec->priority == spec->priority
+                && match_equal(&e->spec->match, &spec->match)) {
+                dup = true;
+                break;
+            }
+        }
+        r->entries[r->next].spec = spec;
+        r->entries[r->next].line = NULL;
+        hmap_insert(&r->wanted, &r->entries[r->next].node, hash);
+
+        rule = flow_table_find_exactly(tables, spec->table_id, &spec->match,
+                                       spec->priority);
+        if (rule && !dup) {
+            r->n_found++;
+        }
+        if (!rule || !rule_is_as_specified(rule, spec)) {
+            r->adds[r->n_adds++] = r->next;
+            r->entries[r->next].line = spec_to_line(spec);
+        }
+    }
+    return true;
+}
+
+bool
+bridge_replace_step(struct bridge_set *bs, const char *br_name,
+                    struct bridge_replace *r, long long int deadline)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+
+    return !br || bridge_replace_compare(r, br, deadline);
+}
+
 int
-bridge_replace_flows(struct bridge_set *bs, const char *br_name,
-                     const struct flow_mod_spec *specs, size_t n,
-                     size_t *n_changesp, char **errp)
+bridge_replace_finish(struct bridge_set *bs, const char *br_name,
+                      struct bridge_replace *r, size_t *n_changesp,
+                      char **errp)
 {
     struct bridge *br = bridge_find(bs, br_name);
     struct flow_mod_spec *mods;
     struct flow_table *tables;
-    size_t i, n_mods = 0;
-    struct replace_entry *entries;
-    struct hmap wanted;
+    size_t i, n_installed, n_mods = 0;
     int table, error;
 
     *n_changesp = 0;
@@ -1414,30 +1622,30 @@ bridge_replace_flows(struct bridge_set *bs, const char *br_name,
         *errp = xasprintf("no bridge named %s", br_name);
         return ENOENT;
     }
+    bridge_replace_compare(r, br, LLONG_MAX);
+    if (!r->replace) {
+        journal_replace = r;
+        error = bridge_journaled_flow_mods(bs, br, r->specs, r->n, errp);
+        journal_replace = NULL;
+        if (!error) {
+            *n_changesp = r->n;
+        }
+        return error;
+    }
     tables = ofproto_get_tables(br->ofproto);
+    n_installed = flow_table_count(tables, FLOW_TABLE_ALL);
 
     /* Adds for new and changed flows; strict deletes for flows the new
      * set lacks.  The specs are shallow copies: 'specs' keeps owning the
-     * actions. */
-    mods = xcalloc(n + flow_table_count(tables, FLOW_TABLE_ALL),
+     * actions.  When every installed flow is wanted, nothing is deleted
+     * and the installed flows need no walk. */
+    mods = xcalloc(r->n_adds + (n_installed - r->n_found) + 1,
                    sizeof *mods);
-    entries = xcalloc(n ? n : 1, sizeof *entries);
-    hmap_init(&wanted);
-    for (i = 0; i < n; i++) {
-        entries[i].spec = &specs[i];
-        hmap_insert(&wanted, &entries[i].node,
-                    replace_hash(specs[i].table_id, specs[i].priority,
-                                 &specs[i].match));
+    for (i = 0; i < r->n_adds; i++) {
+        mods[n_mods++] = r->specs[r->adds[i]];
     }
-    for (i = 0; i < n; i++) {
-        const struct rule *rule = flow_table_find_exactly(
-            tables, specs[i].table_id, &specs[i].match, specs[i].priority);
-
-        if (!rule || !rule_is_as_specified(rule, &specs[i])) {
-            mods[n_mods++] = specs[i];
-        }
-    }
-    for (table = 0; table < FLOW_TABLE_N_TABLES; table++) {
+    for (table = 0; r->n_found < n_installed && table < FLOW_TABLE_N_TABLES;
+         table++) {
         const struct classifier *cls = flow_table_classifier(tables, table);
         struct cls_cursor cursor;
         struct cls_rule *cr;
@@ -1450,7 +1658,7 @@ bridge_replace_flows(struct bridge_set *bs, const char *br_name,
             HMAP_FOR_EACH_WITH_HASH (e, node,
                                      replace_hash(table, cr->priority,
                                                   &cr->match),
-                                     &wanted) {
+                                     &r->wanted) {
                 if (e->spec->table_id == table
                     && e->spec->priority == cr->priority
                     && match_equal(&e->spec->match, &cr->match)) {
@@ -1471,15 +1679,28 @@ bridge_replace_flows(struct bridge_set *bs, const char *br_name,
         }
     }
 
+    journal_replace = r;
     error = (n_mods
              ? bridge_journaled_flow_mods(bs, br, mods, n_mods, errp)
              : 0);
+    journal_replace = NULL;
     if (!error) {
         *n_changesp = n_mods;
     }
-    hmap_destroy(&wanted);
-    free(entries);
     free(mods);
+    return error;
+}
+
+int
+bridge_replace_flows(struct bridge_set *bs, const char *br_name,
+                     const struct flow_mod_spec *specs, size_t n,
+                     size_t *n_changesp, char **errp)
+{
+    struct bridge_replace *r = bridge_replace_create(specs, n, true);
+    int error;
+
+    error = bridge_replace_finish(bs, br_name, r, n_changesp, errp);
+    bridge_replace_destroy(r);
     return error;
 }
 

@@ -66,6 +66,7 @@ struct bridge {
     struct hmap ports;          /* "struct port"s, by name. */
     struct ofproto *ofproto;    /* Flow tables, MAC table, xlate view. */
     struct ofproto_dpif *dp;    /* Its datapath, or NULL if none. */
+    uint64_t serial;            /* Unique among bridges of the process. */
     char *error;                /* Why its datapath could not be created
                                  * (retried every second), or NULL. */
 };
@@ -134,6 +135,30 @@ int bridge_flow_mods(struct bridge_set *, const char *br_name,
 int bridge_replace_flows(struct bridge_set *, const char *br_name,
                          const struct flow_mod_spec *specs, size_t n,
                          size_t *n_changesp, char **errp);
+
+/* A replace of flows made in steps, so that the main loop keeps serving
+ * others meanwhile: bridge_replace_create() with the wanted flows (not
+ * owned; they must outlive the replace), bridge_replace_step() until it
+ * returns true, each step comparing them with the bridge's flows until
+ * time_msec() reaches 'deadline' (a change to the bridge's flows between
+ * steps restarts the comparison), then bridge_replace_finish(), which
+ * completes the comparison if needed and applies the differences as
+ * bridge_replace_flows() does, as one batch, and
+ * bridge_replace_destroy().  A step for a bridge that no longer exists
+ * returns true; finish then fails with ENOENT.
+ *
+ * With 'replace' false, 'specs' are flow mods to apply as
+ * bridge_flow_mods() does (finish stores their number in '*n_changesp');
+ * the steps then only format the config db lines of their adds, which
+ * otherwise the apply step would. */
+struct bridge_replace *bridge_replace_create(const struct flow_mod_spec *,
+                                             size_t n, bool replace);
+bool bridge_replace_step(struct bridge_set *, const char *br_name,
+                         struct bridge_replace *, long long int deadline);
+int bridge_replace_finish(struct bridge_set *, const char *br_name,
+                          struct bridge_replace *, size_t *n_changesp,
+                          char **errp);
+void bridge_replace_destroy(struct bridge_replace *);  /* NULL: no-op. */
 
 /* Runs flow timeouts and MAC aging of every bridge at 'now' and records
  * expired flows in the config db.  Returns the earliest time (ms) it should

@@ -2,6 +2,8 @@
 #include "flow-rpc.h"
 
 #include <errno.h>
+#include <event2/event.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bridge-rpc.h"
@@ -9,6 +11,7 @@
 #include "dynamic-string.h"
 #include "flow-table.h"
 #include "jsonrpc.h"
+#include "list.h"
 #include "odp-util.h"
 #include "ofp-flow.h"
 #include "ofproto.h"
@@ -29,38 +32,91 @@ bridge_error(int error, char *msg)
     return e;
 }
 
+/* Large flow changes.
+ *
+ * Parsing and comparing 200,000 flows takes seconds.  A flow change of at
+ * least FLOW_RPC_SLICE_MIN flows therefore defers its answer and becomes
+ * a job: a zero-delay timer parses its lines (and, for a replace,
+ * compares them with the installed flows) and formats the config db lines
+ * of the flows it adds for FLOW_RPC_SLICE_MSEC at a time, so that the
+ * event loop serves other clients between slices, then
+ * applies the change as one batch, as a small change is applied.  A flow
+ * change for a bridge that has a job waiting becomes a job too, whatever
+ * its size, so that changes of a bridge apply in the order they came.
+ * Jobs run one at a time, in order. */
+#define FLOW_RPC_SLICE_MIN 1024
+#define FLOW_RPC_SLICE_MSEC 20
+
+struct flow_rpc {
+    struct bridge_set *bs;
+    struct event *timer;        /* Runs the first job's next slice. */
+    struct nfvs_list jobs;      /* "struct flow_job"s, in order. */
+};
+
+struct flow_job {
+    struct nfvs_list node;      /* In 'flow_rpc->jobs'. */
+    struct rpc_call *call;      /* Deferred answer. */
+    char *br_name;              /* Bridge changed. */
+    bool replace;               /* flow.replace, else flow.add/mod/del. */
+    enum flow_mod_command command;  /* For parsing. */
+    json_t *flows;              /* Lines (a reference). */
+    struct flow_mod_spec *specs;    /* Parsed flows, 'n' of them. */
+    size_t n;                   /* Lines in 'flows'. */
+    size_t n_parsed;            /* Lines parsed so far. */
+    struct bridge_replace *cmp; /* Once parsed. */
+};
+
+/* Parses lines '*next' onward of 'flows', a JSON array of 'n' flow lines,
+ * for 'command' into 'specs' (room for 'n'), until all are parsed or
+ * time_msec() reaches 'deadline', advancing '*next'.  On error, stores
+ * it in '*errorp' and returns false; the specs parsed stay for the
+ * caller to uninit.  Errors name the flow by its position when there are
+ * several. */
+static bool
+parse_flows__(json_t *flows, enum flow_mod_command command,
+              struct flow_mod_spec *specs, size_t n, size_t *next,
+              long long int deadline, json_t **errorp)
+{
+    for (; *next < n; (*next)++) {
+        size_t i = *next;
+        const char *line = json_string_value(json_array_get(flows, i));
+        char *msg;
+
+        if (!(i % 64) && deadline != LLONG_MAX && time_msec() >= deadline) {
+            break;
+        }
+        if (!line) {
+            *errorp = rpc_error_create(RPC_INVALID_PARAMS, "flows[%zu] is "
+                                       "not a string", i);
+            return false;
+        } else if ((msg = flow_mod_spec_parse(&specs[i], line, command))) {
+            *errorp = (n > 1
+                       ? rpc_error_create(RPC_ERR_INVALID, "flow %zu: %s",
+                                          i + 1, msg)
+                       : rpc_error_create(RPC_ERR_INVALID, "%s", msg));
+            free(msg);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Parses 'flows', a JSON array of flow lines, for 'command'.  Returns the
  * specs (caller uninits each and frees the array) and their number in
- * '*n', or NULL with an error in '*errorp'.  Errors name the flow by its
- * position when there are several. */
+ * '*n', or NULL with an error in '*errorp'. */
 static struct flow_mod_spec *
 parse_flows(json_t *flows, enum flow_mod_command command, size_t *n,
             json_t **errorp)
 {
     struct flow_mod_spec *specs;
-    json_t *value;
-    size_t i;
+    size_t next = 0;
 
     *n = json_array_size(flows);
     specs = xcalloc(*n ? *n : 1, sizeof *specs);
-    json_array_foreach (flows, i, value) {
-        const char *line = json_string_value(value);
-        char *msg;
-
-        if (!line) {
-            *errorp = rpc_error_create(RPC_INVALID_PARAMS, "flows[%zu] is "
-                                       "not a string", i);
-        } else if ((msg = flow_mod_spec_parse(&specs[i], line, command))) {
-            *errorp = (*n > 1
-                       ? rpc_error_create(RPC_ERR_INVALID, "flow %zu: %s",
-                                          i + 1, msg)
-                       : rpc_error_create(RPC_ERR_INVALID, "%s", msg));
-            free(msg);
-        } else {
-            continue;
-        }
-        while (i-- > 0) {
-            flow_mod_spec_uninit(&specs[i]);
+    if (!parse_flows__(flows, command, specs, *n, &next, LLONG_MAX,
+                       errorp)) {
+        while (next-- > 0) {
+            flow_mod_spec_uninit(&specs[next]);
         }
         free(specs);
         return NULL;
@@ -79,9 +135,122 @@ free_specs(struct flow_mod_spec *specs, size_t n)
     free(specs);
 }
 
+static void
+flow_job_destroy(struct flow_job *job)
+{
+    size_t i;
+
+    bridge_replace_destroy(job->cmp);
+    for (i = 0; i < job->n_parsed; i++) {
+        flow_mod_spec_uninit(&job->specs[i]);
+    }
+    free(job->specs);
+    json_decref(job->flows);
+    free(job->br_name);
+    free(job);
+}
+
+/* True if a job for bridge 'br_name' is waiting. */
+static bool
+flow_rpc_has_job(const struct flow_rpc *fr, const char *br_name)
+{
+    const struct flow_job *job;
+
+    NFVS_LIST_FOR_EACH (job, node, &fr->jobs) {
+        if (!strcmp(job->br_name, br_name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+flow_rpc_schedule(struct flow_rpc *fr)
+{
+    static const struct timeval zero = { 0, 0 };
+
+    if (!nfvs_list_is_empty(&fr->jobs)) {
+        event_add(fr->timer, &zero);
+    }
+}
+
+/* Defers the current request's answer and queues a job for it: to parse
+ * 'flows' (takes a new reference) for 'command', then apply them to
+ * 'br_name' as flow mods or ('replace') as a replace. */
+static void
+flow_rpc_queue(struct flow_rpc *fr, const char *br_name, json_t *flows,
+               enum flow_mod_command command, bool replace)
+{
+    struct flow_job *job = xzalloc(sizeof *job);
+
+    job->call = rpc_server_defer();
+    job->br_name = xstrdup(br_name);
+    job->replace = replace;
+    job->command = command;
+    job->flows = json_incref(flows);
+    job->n = json_array_size(flows);
+    job->specs = xcalloc(job->n ? job->n : 1, sizeof *job->specs);
+    nfvs_list_push_back(&fr->jobs, &job->node);
+    flow_rpc_schedule(fr);
+}
+
+/* Runs one slice of the first job; answers and drops the job when it is
+ * done. */
+static void
+flow_rpc_run(evutil_socket_t fd NFVS_UNUSED, short what NFVS_UNUSED,
+             void *fr_)
+{
+    long long int deadline = time_msec() + FLOW_RPC_SLICE_MSEC;
+    struct flow_rpc *fr = fr_;
+    json_t *result = NULL, *error = NULL;
+    struct flow_job *job;
+    size_t n_changes;
+    char *msg = NULL;
+    int retval;
+
+    if (nfvs_list_is_empty(&fr->jobs)) {
+        return;
+    }
+    job = CONTAINER_OF(fr->jobs.next, struct flow_job, node);
+    if (job->n_parsed < job->n) {
+        if (!parse_flows__(job->flows, job->command, job->specs, job->n,
+                           &job->n_parsed, deadline, &error)) {
+            goto done;
+        }
+        if (job->n_parsed < job->n) {
+            flow_rpc_schedule(fr);
+            return;
+        }
+    }
+    if (!job->cmp) {
+        job->cmp = bridge_replace_create(job->specs, job->n, job->replace);
+    }
+    if (!bridge_replace_step(fr->bs, job->br_name, job->cmp, deadline)) {
+        flow_rpc_schedule(fr);
+        return;
+    }
+
+    retval = bridge_replace_finish(fr->bs, job->br_name, job->cmp,
+                                   &n_changes, &msg);
+    if (!retval) {
+        result = (job->replace
+                  ? json_pack("{s:I}", "n_changes", (json_int_t) n_changes)
+                  : json_pack("{s:I}", "n_flows", (json_int_t) job->n));
+    }
+    if (retval) {
+        error = bridge_error(retval, msg);
+    }
+
+done:
+    rpc_call_complete(job->call, result, error);
+    nfvs_list_remove(&job->node);
+    flow_job_destroy(job);
+    flow_rpc_schedule(fr);
+}
+
 /* flow.add, flow.mod and flow.del share everything but the command. */
 static json_t *
-flow_mods(json_t *params, json_t **errorp, struct bridge_set *bs,
+flow_mods(json_t *params, json_t **errorp, struct flow_rpc *fr,
           enum flow_mod_command loose, enum flow_mod_command strict_cmd)
 {
     json_t *flows = NULL, *all;
@@ -114,12 +283,19 @@ flow_mods(json_t *params, json_t **errorp, struct bridge_set *bs,
         all = json_incref(flows);
     }
 
+    if (json_array_size(all) >= FLOW_RPC_SLICE_MIN
+        || flow_rpc_has_job(fr, br_name)) {
+        flow_rpc_queue(fr, br_name, all, strict ? strict_cmd : loose,
+                       false);
+        json_decref(all);
+        return NULL;
+    }
     specs = parse_flows(all, strict ? strict_cmd : loose, &n, errorp);
     json_decref(all);
     if (!specs) {
         return NULL;
     }
-    error = bridge_flow_mods(bs, br_name, specs, n, &msg);
+    error = bridge_flow_mods(fr->bs, br_name, specs, n, &msg);
     free_specs(specs, n);
     if (error) {
         *errorp = bridge_error(error, msg);
@@ -129,29 +305,29 @@ flow_mods(json_t *params, json_t **errorp, struct bridge_set *bs,
 }
 
 static json_t *
-rpc_flow_add(json_t *params, json_t **errorp, void *bs)
+rpc_flow_add(json_t *params, json_t **errorp, void *fr)
 {
-    return flow_mods(params, errorp, bs, FLOW_MOD_ADD, FLOW_MOD_ADD);
+    return flow_mods(params, errorp, fr, FLOW_MOD_ADD, FLOW_MOD_ADD);
 }
 
 static json_t *
-rpc_flow_mod(json_t *params, json_t **errorp, void *bs)
+rpc_flow_mod(json_t *params, json_t **errorp, void *fr)
 {
-    return flow_mods(params, errorp, bs, FLOW_MOD_MODIFY,
+    return flow_mods(params, errorp, fr, FLOW_MOD_MODIFY,
                      FLOW_MOD_MODIFY_STRICT);
 }
 
 static json_t *
-rpc_flow_del(json_t *params, json_t **errorp, void *bs)
+rpc_flow_del(json_t *params, json_t **errorp, void *fr)
 {
-    return flow_mods(params, errorp, bs, FLOW_MOD_DELETE,
+    return flow_mods(params, errorp, fr, FLOW_MOD_DELETE,
                      FLOW_MOD_DELETE_STRICT);
 }
 
 static json_t *
-rpc_flow_replace(json_t *params, json_t **errorp, void *bs_)
+rpc_flow_replace(json_t *params, json_t **errorp, void *fr_)
 {
-    struct bridge_set *bs = bs_;
+    struct flow_rpc *fr = fr_;
     struct flow_mod_spec *specs;
     const char *br_name;
     size_t n, n_changes;
@@ -168,11 +344,16 @@ rpc_flow_replace(json_t *params, json_t **errorp, void *bs_)
                                    "flows must be an array of strings");
         return NULL;
     }
+    if (json_array_size(flows) >= FLOW_RPC_SLICE_MIN
+        || flow_rpc_has_job(fr, br_name)) {
+        flow_rpc_queue(fr, br_name, flows, FLOW_MOD_ADD, true);
+        return NULL;
+    }
     specs = parse_flows(flows, FLOW_MOD_ADD, &n, errorp);
     if (!specs) {
         return NULL;
     }
-    error = bridge_replace_flows(bs, br_name, specs, n, &n_changes, &msg);
+    error = bridge_replace_flows(fr->bs, br_name, specs, n, &n_changes, &msg);
     free_specs(specs, n);
     if (error) {
         *errorp = bridge_error(error, msg);
@@ -271,13 +452,40 @@ rpc_trace(json_t *params, json_t **errorp, void *bs_)
     return result;
 }
 
-void
-flow_rpc_register(struct rpc_server *server, struct bridge_set *bs)
+struct flow_rpc *
+flow_rpc_register(struct rpc_server *server, struct event_base *base,
+                  struct bridge_set *bs)
 {
-    rpc_server_register(server, "flow.add", rpc_flow_add, bs);
-    rpc_server_register(server, "flow.mod", rpc_flow_mod, bs);
-    rpc_server_register(server, "flow.del", rpc_flow_del, bs);
-    rpc_server_register(server, "flow.replace", rpc_flow_replace, bs);
+    struct flow_rpc *fr = xzalloc(sizeof *fr);
+
+    fr->bs = bs;
+    fr->timer = evtimer_new(base, flow_rpc_run, fr);
+    nfvs_list_init(&fr->jobs);
+    rpc_server_register(server, "flow.add", rpc_flow_add, fr);
+    rpc_server_register(server, "flow.mod", rpc_flow_mod, fr);
+    rpc_server_register(server, "flow.del", rpc_flow_del, fr);
+    rpc_server_register(server, "flow.replace", rpc_flow_replace, fr);
     rpc_server_register(server, "flow.dump", rpc_flow_dump, bs);
     rpc_server_register(server, "trace", rpc_trace, bs);
+    return fr;
+}
+
+void
+flow_rpc_destroy(struct flow_rpc *fr)
+{
+    struct flow_job *job, *next;
+
+    if (!fr) {
+        return;
+    }
+    NFVS_LIST_FOR_EACH_SAFE (job, next, node, &fr->jobs) {
+        rpc_call_complete(job->call, NULL,
+                          rpc_error_create(RPC_ERR_IO, "the daemon is "
+                                           "stopping; flows of bridge %s "
+                                           "unchanged", job->br_name));
+        nfvs_list_remove(&job->node);
+        flow_job_destroy(job);
+    }
+    event_free(fr->timer);
+    free(fr);
 }

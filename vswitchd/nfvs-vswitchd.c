@@ -846,6 +846,7 @@ main(int argc, char *argv[])
     struct ofproto_dpif_config dp_cfg;
     struct dp_run_ctx dp_run;
     struct rpc_server *server;
+    struct flow_rpc *flow_rpc;
     struct bridge_set *bridges;
     struct event_base *base;
     struct db *db;
@@ -919,7 +920,7 @@ main(int argc, char *argv[])
     event_add(db_event, NULL);
     bridge_rpc_register(server, bridges);
     bridge_rpc_set_limits(opts.max_bridges, opts.max_ports);
-    flow_rpc_register(server, bridges);
+    flow_rpc = flow_rpc_register(server, base, bridges);
     dp_rpc_register(server, bridges);
     ct_rpc_register(server, bridges);
     daemon_notify_status("opening remotes");
@@ -965,6 +966,7 @@ main(int argc, char *argv[])
     event_free(timeouts.timer);
     event_free(dp_run.timer);
     notify_uninit(&notify);
+    flow_rpc_destroy(flow_rpc);
     rpc_server_destroy(server);
     event_free(db_event);
     db_set_commit_cb(db, NULL, NULL);
