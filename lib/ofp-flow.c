@@ -806,6 +806,26 @@ flow_mod_spec_uninit(struct flow_mod_spec *spec)
     spec->ofpacts_size = 0;
 }
 
+bool
+flow_mod_spec_equal(const struct flow_mod_spec *a,
+                    const struct flow_mod_spec *b)
+{
+    return (a->command == b->command
+            && a->table_id == b->table_id
+            && a->priority == b->priority
+            && a->cookie == b->cookie
+            && a->cookie_mask == b->cookie_mask
+            && a->modify_cookie == b->modify_cookie
+            && a->new_cookie == b->new_cookie
+            && a->idle_timeout == b->idle_timeout
+            && a->hard_timeout == b->hard_timeout
+            && a->out_port == b->out_port
+            && a->has_actions == b->has_actions
+            && match_equal(&a->match, &b->match)
+            && ofpacts_equal(a->ofpacts, a->ofpacts_size,
+                             b->ofpacts, b->ofpacts_size));
+}
+
 void
 flow_mod_spec_format(const struct flow_mod_spec *spec, struct ds *s)
 {

@@ -57,6 +57,11 @@ char *flow_mod_spec_parse(struct flow_mod_spec *spec, const char *s,
                           enum flow_mod_command command);
 void flow_mod_spec_uninit(struct flow_mod_spec *);
 
+/* Returns true if 'a' and 'b' say the same: command, table, priority,
+ * cookies, timeouts, out_port, match and actions. */
+bool flow_mod_spec_equal(const struct flow_mod_spec *a,
+                         const struct flow_mod_spec *b);
+
 /* Appends 'spec' in parseable normalized form: for an add, the line
  * "ovs-ofctl dump-flows --no-stats" would print; for modify and delete,
  * the table, cookie and out_port filters that were given, then the

@@ -19,25 +19,6 @@
 #include "ofp-flow.h"
 #include "util.h"
 
-static bool
-specs_equal(const struct flow_mod_spec *a, const struct flow_mod_spec *b)
-{
-    return (a->command == b->command
-            && a->table_id == b->table_id
-            && a->priority == b->priority
-            && a->cookie == b->cookie
-            && a->cookie_mask == b->cookie_mask
-            && a->modify_cookie == b->modify_cookie
-            && a->new_cookie == b->new_cookie
-            && a->idle_timeout == b->idle_timeout
-            && a->hard_timeout == b->hard_timeout
-            && a->out_port == b->out_port
-            && a->has_actions == b->has_actions
-            && match_equal(&a->match, &b->match)
-            && ofpacts_equal(a->ofpacts, a->ofpacts_size,
-                             b->ofpacts, b->ofpacts_size));
-}
-
 /* Parses 'line' for 'command' and, if it parses, checks the round trip
  * through its printed form. */
 static void
@@ -62,7 +43,8 @@ check_line(const char *line, enum flow_mod_command command)
         abort();
     }
     flow_mod_spec_format(&spec2, &s2);
-    if (!specs_equal(&spec, &spec2) || strcmp(ds_cstr(&s), ds_cstr(&s2))) {
+    if (!flow_mod_spec_equal(&spec, &spec2)
+        || strcmp(ds_cstr(&s), ds_cstr(&s2))) {
         fprintf(stderr, "\"%s\" printed as \"%s\", which parses to a "
                 "different flow mod printed as \"%s\"\n",
                 line, ds_cstr(&s), ds_cstr(&s2));

@@ -34,3 +34,26 @@ main(int argc, char *argv[])
     }
     nfvs_fatal(0, "unknown test \"%s\" (use --help)", argv[1]);
 }
+
+long long int
+nfvstest_proc_status_kb(const char *pid, const char *field)
+{
+    char *path = xasprintf("/proc/%s/status", pid);
+    FILE *f = fopen(path, "r");
+    size_t field_len = strlen(field);
+    long long int kb = -1;
+    char line[256];
+
+    free(path);
+    if (!f) {
+        return -1;
+    }
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, field, field_len) && line[field_len] == ':'
+            && sscanf(line + field_len + 1, "%lld kB", &kb) == 1) {
+            break;
+        }
+    }
+    fclose(f);
+    return kb;
+}

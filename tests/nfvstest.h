@@ -29,6 +29,10 @@ void nfvstest_register(struct nfvstest *);
         nfvstest_register(&nfvstest_##FUNC);                            \
     }
 
+/* Returns the value in kB of 'field' (e.g. "VmRSS", "VmHWM") in
+ * /proc/'pid'/status, or -1 if it cannot be read. */
+long long int nfvstest_proc_status_kb(const char *pid, const char *field);
+
 /* Checks 'COND'; on failure prints where and aborts the test program. */
 #define CHECK(COND)                                                     \
     do {                                                                \

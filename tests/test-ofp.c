@@ -35,24 +35,6 @@ parse_command(const char *s, enum flow_mod_command *commandp)
     return false;
 }
 
-static bool
-specs_equal(const struct flow_mod_spec *a, const struct flow_mod_spec *b)
-{
-    return (a->table_id == b->table_id
-            && a->priority == b->priority
-            && a->cookie == b->cookie
-            && a->cookie_mask == b->cookie_mask
-            && a->modify_cookie == b->modify_cookie
-            && a->new_cookie == b->new_cookie
-            && a->idle_timeout == b->idle_timeout
-            && a->hard_timeout == b->hard_timeout
-            && a->out_port == b->out_port
-            && a->has_actions == b->has_actions
-            && match_equal(&a->match, &b->match)
-            && ofpacts_equal(a->ofpacts, a->ofpacts_size,
-                             b->ofpacts, b->ofpacts_size));
-}
-
 /* Parses 'line', prints it normalized (or the error), and checks that the
  * normalized form parses back to the same thing and prints the same.
  * Returns false on a round-trip failure. */
@@ -81,7 +63,7 @@ parse_and_print(const char *line, enum flow_mod_command command)
         ok = false;
     } else {
         flow_mod_spec_format(&spec2, &s2);
-        if (!specs_equal(&spec, &spec2) || strcmp(ds_cstr(&s),
+        if (!flow_mod_spec_equal(&spec, &spec2) || strcmp(ds_cstr(&s),
                                                   ds_cstr(&s2))) {
             printf("round trip: mismatch: %s\n", ds_cstr(&s2));
             ok = false;

@@ -111,32 +111,10 @@ check_echo(struct rpc_client *client, const char *who)
     }
 }
 
-/* Returns the peak RSS (VmHWM) of process 'pid' in kB, or -1. */
-static long long int
-get_peak_rss_kb(const char *pid)
-{
-    char *path = xasprintf("/proc/%s/status", pid);
-    FILE *f = fopen(path, "r");
-    long long int rss = -1;
-    char line[256];
-
-    free(path);
-    if (!f) {
-        return -1;
-    }
-    while (fgets(line, sizeof line, f)) {
-        if (sscanf(line, "VmHWM: %lld kB", &rss) == 1) {
-            break;
-        }
-    }
-    fclose(f);
-    return rss;
-}
-
 static void
 check_peak_rss(const char *pid, const char *mb_s)
 {
-    long long int rss = get_peak_rss_kb(pid);
+    long long int rss = nfvstest_proc_status_kb(pid, "VmHWM");
     long long int mb;
 
     if (!str_to_llong(mb_s, 10, &mb)) {

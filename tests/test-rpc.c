@@ -451,28 +451,6 @@ cmd_big_message(int argc, char *argv[])
 
 /* flood */
 
-/* Returns the VmRSS of process 'pid' in kB, or -1. */
-static long long int
-get_rss_kb(const char *pid)
-{
-    char *path = xasprintf("/proc/%s/status", pid);
-    FILE *f = fopen(path, "r");
-    long long int rss = -1;
-    char line[256];
-
-    free(path);
-    if (!f) {
-        return -1;
-    }
-    while (fgets(line, sizeof line, f)) {
-        if (sscanf(line, "VmRSS: %lld kB", &rss) == 1) {
-            break;
-        }
-    }
-    fclose(f);
-    return rss;
-}
-
 static int
 cmd_flood(int argc, char *argv[])
 {
@@ -512,7 +490,7 @@ cmd_flood(int argc, char *argv[])
     json_decref(result);
     rpc_client_close(other);
 
-    rss = get_rss_kb(argv[2]);
+    rss = nfvstest_proc_status_kb(argv[2], "VmRSS");
     if (rss > 0 && rss < 100 * 1024) {
         printf("server memory: below 100 MB\n");
     } else {
