@@ -1,7 +1,7 @@
 /* nfvs-bench-rpc: JSON-RPC latency and throughput against a server.
  *
  * usage: nfvs-bench-rpc [--count=N] [--pipelined=M] [--window=W]
- *                       [--timeout=MS] REMOTE METHOD [PARAMS]
+ *                       [--timeout=MS] [--ping] REMOTE METHOD [PARAMS]
  *
  * Phase 1 makes N (default 10000) sequential calls of METHOD and reports
  * the median, 99th percentile and maximum round-trip times.  Phase 2
@@ -12,11 +12,20 @@
  *     nfvs-bench-rpc SOCK port.add '{"bridge":"br0","name":"p{n}"}'
  *     nfvs-bench-rpc SOCK port.del '{"bridge":"br0","name":"p{n}"}'
  * adds, then deletes, distinct ports.  Error responses are counted and
- * the first one is printed; they do not stop the run. */
+ * the first one is printed; they do not stop the run.  PARAMS "@FILE"
+ * reads the params from FILE (for calls too large for a command line).
+ *
+ * With --ping, a second connection calls "version" over and over while
+ * both phases run, and the slowest of those round trips is reported: how
+ * long the calls being measured keep the server from answering anybody
+ * else (its longest event loop stall), e.g.
+ *     nfvs-bench-rpc --count=1 --pipelined=0 --ping SOCK flow.replace @F
+ * times one replace of the flows in F and the stall it causes. */
 #include <config.h>
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +43,47 @@ struct bench {
     json_t *fixed_params;           /* Parsed 'params' without "{n}". */
     long long int n_errors;         /* Error responses so far. */
 };
+
+/* The --ping thread. */
+struct pinger {
+    const char *remote;             /* Server to call. */
+    int timeout_ms;                 /* For its client. */
+    volatile int stop;              /* Set when the phases are over. */
+    long long int n_calls;          /* Round trips completed. */
+    long long int max_nsec;         /* Slowest one. */
+};
+
+static long long int time_nsec(void);
+
+static void *
+pinger_main(void *p_)
+{
+    struct pinger *p = p_;
+    struct rpc_client *client;
+    int error;
+
+    error = rpc_client_open(p->remote, p->timeout_ms, &client, NULL);
+    if (error) {
+        nfvs_fatal(error, "%s: connect failed", p->remote);
+    }
+    while (!p->stop) {
+        long long int start = time_nsec(), elapsed;
+        json_t *result, *rpc_error;
+
+        error = rpc_client_call(client, "version", NULL, &result,
+                                &rpc_error);
+        if (error) {
+            nfvs_fatal(error, "version: call failed");
+        }
+        elapsed = time_nsec() - start;
+        p->max_nsec = NFVS_MAX(p->max_nsec, elapsed);
+        p->n_calls++;
+        json_decref(result);
+        json_decref(rpc_error);
+    }
+    rpc_client_close(client);
+    return NULL;
+}
 
 static long long int
 time_nsec(void)
@@ -191,11 +241,15 @@ main(int argc, char *argv[])
         { "pipelined", required_argument, NULL, 'p' },
         { "window", required_argument, NULL, 'w' },
         { "timeout", required_argument, NULL, 't' },
+        { "ping", no_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     long long int count = 10000, pipelined = 100000;
     int window = 64, timeout_ms = 10000;
+    struct pinger pinger;
+    pthread_t ping_thread;
+    bool ping = false;
     struct bench b;
     int error;
     int c;
@@ -209,8 +263,13 @@ main(int argc, char *argv[])
             || (c == 't' && str_to_int(optarg, 10, &timeout_ms))) {
             continue;
         }
+        if (c == 'P') {
+            ping = true;
+            continue;
+        }
         printf("usage: %s [--count=N] [--pipelined=M] [--window=W] "
-               "[--timeout=MS] REMOTE METHOD [PARAMS]\n", argv[0]);
+               "[--timeout=MS] [--ping] REMOTE METHOD [PARAMS]\n",
+               argv[0]);
         return c == 'h' ? 0 : 1;
     }
     if (argc - optind != 2 && argc - optind != 3) {
@@ -220,6 +279,18 @@ main(int argc, char *argv[])
     memset(&b, 0, sizeof b);
     b.method = argv[optind + 1];
     b.params = argc - optind > 2 ? argv[optind + 2] : NULL;
+    if (b.params && b.params[0] == '@') {
+        json_error_t jerror;
+        json_t *json;
+
+        json = json_load_file(b.params + 1, JSON_DECODE_ANY, &jerror);
+        if (!json) {
+            nfvs_fatal(0, "%s:%d: %s", b.params + 1, jerror.line,
+                       jerror.text);
+        }
+        b.params = json_dumps(json, JSON_COMPACT);
+        json_decref(json);
+    }
     b.has_index = b.params && strstr(b.params, "{n}");
     if (b.params && !b.has_index) {
         json_error_t jerror;
@@ -234,6 +305,20 @@ main(int argc, char *argv[])
     if (error) {
         nfvs_fatal(error, "%s: connect failed", argv[optind]);
     }
+    if (ping) {
+        memset(&pinger, 0, sizeof pinger);
+        pinger.remote = argv[optind];
+        pinger.timeout_ms = timeout_ms;
+        error = pthread_create(&ping_thread, NULL, pinger_main, &pinger);
+        if (error) {
+            nfvs_fatal(error, "cannot start the ping thread");
+        }
+        while (!pinger.n_calls) {
+            struct timespec ts = { .tv_nsec = 1000000 };
+
+            nanosleep(&ts, NULL);
+        }
+    }
     if (count) {
         bench_latency(&b, count);
     }
@@ -241,6 +326,12 @@ main(int argc, char *argv[])
         bench_throughput(&b, count, pipelined, window);
     }
     printf("errors: %lld\n", b.n_errors);
+    if (ping) {
+        pinger.stop = 1;
+        pthread_join(ping_thread, NULL);
+        printf("ping: %lld calls of version meanwhile, slowest %.1f ms\n",
+               pinger.n_calls, pinger.max_nsec / 1e6);
+    }
 
     json_decref(b.fixed_params);
     rpc_client_close(b.client);

@@ -50,7 +50,9 @@ classifier_destroy(struct classifier *cls)
     HMAP_FOR_EACH_POP (st, node, &cls->subtables_by_mask) {
         struct cls_rule *head;
 
-        HMAP_FOR_EACH_POP (head, node, &st->rules) {
+        /* Not HMAP_FOR_EACH_POP: each pop would scan the emptied buckets
+         * again from the start, quadratic in the rules of a subtable. */
+        HMAP_FOR_EACH (head, node, &st->rules) {
             struct cls_rule *r;
 
             for (r = head; r; r = r->next) {

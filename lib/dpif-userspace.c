@@ -583,18 +583,21 @@ dpif_userspace_flow_dump_destroy(struct dpif_flow_dump *dump_)
 
 /* Handlers and upcalls. */
 
-static void
+/* Returns 0 or a positive errno value (EMFILE: out of file
+ * descriptors), leaving 'h' unusable. */
+static int
 handler_init(struct dp_handler *h)
 {
-    pthread_mutex_init(&h->mutex, NULL);
     h->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (h->fd < 0) {
-        nfvs_fatal(errno, "eventfd");
+        return errno;
     }
+    pthread_mutex_init(&h->mutex, NULL);
     hmap_init(&h->subqs);
     nfvs_list_init(&h->rr);
     hmap_init(&h->dedupe);
     h->n_queued = 0;
+    return 0;
 }
 
 static void
@@ -802,28 +805,44 @@ dpif_userspace_handler_get_fd(const struct dpif *dpif, uint32_t handler_id)
     return fd;
 }
 
+/* Replaces the handler queues by 'n_handlers' empty ones.  On failure
+ * (out of file descriptors) returns a positive errno value and leaves
+ * the queues as they were. */
 static int
 dpif_userspace_handlers_set__(struct dp_userspace *dp, uint32_t n_handlers)
 {
-    uint32_t i;
+    struct dp_handler *handlers, *old;
+    uint32_t i, n_old;
+    int error;
 
     if (n_handlers > MAX_HANDLERS) {
         return EINVAL;
     }
+    handlers = n_handlers ? xcalloc(n_handlers, sizeof *handlers) : NULL;
+    for (i = 0; i < n_handlers; i++) {
+        error = handler_init(&handlers[i]);
+        if (error) {
+            while (i-- > 0) {
+                handler_uninit(&handlers[i]);
+            }
+            free(handlers);
+            return error;
+        }
+    }
+
     pthread_mutex_lock(&dp->config_mutex);
     pthread_rwlock_wrlock(&dp->cfg_lock);
-    for (i = 0; i < dp->n_handlers; i++) {
-        handler_uninit(&dp->handlers[i]);
-    }
-    free(dp->handlers);
-    dp->handlers = n_handlers ? xcalloc(n_handlers, sizeof *dp->handlers)
-                              : NULL;
-    for (i = 0; i < n_handlers; i++) {
-        handler_init(&dp->handlers[i]);
-    }
+    old = dp->handlers;
+    n_old = dp->n_handlers;
+    dp->handlers = handlers;
     dp->n_handlers = n_handlers;
     pthread_rwlock_unlock(&dp->cfg_lock);
     pthread_mutex_unlock(&dp->config_mutex);
+
+    for (i = 0; i < n_old; i++) {
+        handler_uninit(&old[i]);
+    }
+    free(old);
     return 0;
 }
 

@@ -64,6 +64,8 @@ struct flow_table {
 
     flow_table_change_func *change_cb;  /* May be NULL. */
     void *change_aux;
+    flow_table_journal_func *journal_cb; /* May be NULL. */
+    void *journal_aux;
     flow_table_output_func *output_cb;  /* May be NULL. */
     void *output_aux;
     flow_table_clock_func *clock_cb;    /* NULL: time_msec(). */
@@ -217,6 +219,7 @@ rule_destroy(struct rule *rule)
 {
     if (rule) {
         free(rule->ofpacts);
+        free(rule->journal_key);
         free(rule);
     }
 }
@@ -313,6 +316,14 @@ flow_table_set_change_cb(struct flow_table *ft, flow_table_change_func *cb,
 {
     ft->change_cb = cb;
     ft->change_aux = aux;
+}
+
+void
+flow_table_set_journal(struct flow_table *ft, flow_table_journal_func *cb,
+                       void *aux)
+{
+    ft->journal_cb = cb;
+    ft->journal_aux = aux;
 }
 
 void
@@ -682,17 +693,14 @@ ft_rollback(struct flow_table *ft)
     }
 }
 
-/* After a successful apply, outside the lock: reports the undo log as
- * changes, then frees removed rules and replaced actions. */
-static void
-ft_finish(struct flow_table *ft, uint64_t version)
+/* Returns the undo log as a malloc'd array of changes (caller frees),
+ * their number in '*np'. */
+static struct flow_table_change *
+ft_changes(const struct flow_table *ft, size_t *np)
 {
     struct flow_table_change *changes;
     size_t n = 0, i;
 
-    if (!ft->n_undo) {
-        return;
-    }
     changes = xmalloc(2 * ft->n_undo * sizeof *changes);
     for (i = 0; i < ft->n_undo; i++) {
         const struct ft_undo *u = &ft->undo[i];
@@ -721,9 +729,44 @@ ft_finish(struct flow_table *ft, uint64_t version)
             c->type = FLOW_TABLE_MODIFIED;
             c->old_ofpacts = u->ofpacts;
             c->old_ofpacts_size = u->ofpacts_size;
+            c->old_cookie = u->cookie;
             break;
         }
     }
+    *np = n;
+    return changes;
+}
+
+/* Under the write lock, after a successful apply: lets the journal see
+ * (and, returning an error, veto) the changes.  Returns its verdict. */
+static int
+ft_journal(struct flow_table *ft)
+{
+    struct flow_table_change *changes;
+    size_t n;
+    int error;
+
+    if (!ft->journal_cb || !ft->n_undo) {
+        return 0;
+    }
+    changes = ft_changes(ft, &n);
+    error = ft->journal_cb(changes, n, ft->journal_aux);
+    free(changes);
+    return error;
+}
+
+/* After a successful apply, outside the lock: reports the undo log as
+ * changes, then frees removed rules and replaced actions. */
+static void
+ft_finish(struct flow_table *ft, uint64_t version)
+{
+    struct flow_table_change *changes;
+    size_t n, i;
+
+    if (!ft->n_undo) {
+        return;
+    }
+    changes = ft_changes(ft, &n);
     if (ft->change_cb) {
         ft->change_cb(changes, n, version, ft->change_aux);
     }
@@ -874,6 +917,9 @@ flow_table_commit(struct flow_table *ft)
     for (i = 0; i < ft->n_ops && !error; i++) {
         error = ft_apply(ft, &ft->ops[i], now);
     }
+    if (!error) {
+        error = ft_journal(ft);
+    }
     if (error) {
         ft_rollback(ft);
     }
@@ -949,6 +995,9 @@ flow_table_expire(struct flow_table *ft, long long int now,
             heap_sift_down(ft, 0);
         }
     }
+    /* Expiry is not undone even if the journal fails: the rules are past
+     * their deadline.  The journal reports its own failures. */
+    (void) ft_journal(ft);
     version = ft_unlock_write(ft);
 
     if (cb) {

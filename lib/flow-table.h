@@ -87,6 +87,11 @@ struct rule {
 
     size_t expiry_idx;          /* Private: index in expiry heap or
                                  * SIZE_MAX. */
+
+    /* For the journal (flow_table_set_journal()) to cache what it derives
+     * from the rule, e.g. its text; NULL at first, freed with the rule.
+     * The journal must clear it when the rule changes. */
+    char *journal_key;
 };
 
 static inline struct rule *
@@ -204,6 +209,7 @@ struct flow_table_change {
     struct rule *rule;                  /* The rule concerned. */
     const void *old_ofpacts;            /* MODIFIED: previous actions. */
     size_t old_ofpacts_size;            /* MODIFIED: their size. */
+    uint64_t old_cookie;                /* MODIFIED: previous cookie. */
 };
 
 /* Called on the main thread after each commit (or expiry) that changed
@@ -215,6 +221,15 @@ struct flow_table_change {
 typedef void flow_table_change_func(const struct flow_table_change *changes,
                                     size_t n_changes, uint64_t version,
                                     void *aux);
+
+/* Called on the main thread with the write lock held, after a commit (or
+ * expiry) applied changes and before anybody can see them, with the
+ * changes as the change callback gets them.  Returning a positive errno
+ * value makes the commit roll back and fail with it (an expiry is logged
+ * and kept).  Meant for persisting changes: the journal must not take the
+ * table's lock nor change the tables. */
+typedef int flow_table_journal_func(const struct flow_table_change *changes,
+                                    size_t n_changes, void *aux);
 
 /* Called by flow_table_expire() for each expired rule, before the change
  * callback sees it; the rule is freed afterward. */
@@ -235,6 +250,8 @@ void flow_table_destroy(struct flow_table *);   /* NULL is a no-op. */
 /* Configuration, main thread, no batch open. */
 void flow_table_set_change_cb(struct flow_table *,
                               flow_table_change_func *, void *aux);
+void flow_table_set_journal(struct flow_table *,
+                            flow_table_journal_func *, void *aux);
 void flow_table_set_output_checker(struct flow_table *,
                                    flow_table_output_func *, void *aux);
 /* Replaces time_msec(), for tests. */

@@ -383,6 +383,15 @@ is_vlan_subfield(const struct mf_field *mf)
 }
 
 void
+mf_get_bits(const struct mf_field *mf, struct flow *bits)
+{
+    union mf_value ones;
+
+    memset(&ones, 0xff, sizeof ones);
+    set_bits(mf_info_cast(mf), &ones, &ones, false, bits);
+}
+
+void
 mf_set_flow_value_masked(const struct mf_field *mf,
                          const union mf_value *value,
                          const union mf_value *mask, struct flow *flow)
@@ -975,8 +984,8 @@ parse_flags(const char *s, const char *(*bit_to_string)(uint32_t),
             }
             flags |= bit;
             s += len;
-            if (*s == '|') {
-                s++;
+            if (*s == '|' && !*++s) {
+                return xasprintf("missing %s flag after '|'", field);
             }
         }
         mask = UINT32_MAX;
@@ -1049,7 +1058,9 @@ mf_parse(const struct mf_field *mf, const char *s, union mf_value *value,
     uint32_t port;
     char *error = NULL;
 
-    if (!strcmp(s, "*")) {
+    if (!*s) {
+        return xasprintf("%s needs a value", mf->name);
+    } else if (!strcmp(s, "*")) {
         memset(value, 0, sizeof *value);
         memset(mask, 0, sizeof *mask);
         return NULL;
@@ -1405,7 +1416,10 @@ mf_parse_subfield(const char *s, struct mf_subfield *sf)
     unsigned int start, end;
     int n = 0;
 
-    if (!mf) {
+    if (!name_len) {
+        free(name);
+        return xstrdup("missing field name");
+    } else if (!mf) {
         char *error = xasprintf("unknown field \"%s\"", name);
 
         free(name);

@@ -149,7 +149,8 @@ const struct mf_field *mf_from_name(const char *name,
                                     enum mf_prereqs *match_prereqsp);
 
 /* Parses 's' as a value (and optional "/mask") of 'mf'.  "*" means
- * wildcard.  Checks that the mask is allowed and the value in range. */
+ * wildcard; an empty 's' is an error.  Checks that the mask is allowed
+ * and the value in range. */
 char *mf_parse(const struct mf_field *mf, const char *s,
                union mf_value *value, union mf_value *mask);
 
@@ -177,6 +178,11 @@ void mf_get_value(const struct mf_field *, const struct flow *,
 void mf_set_flow_value_masked(const struct mf_field *,
                               const union mf_value *value,
                               const union mf_value *mask, struct flow *);
+
+/* Sets to 1 in 'bits' every bit of 'struct flow' that holds the field
+ * and leaves the other bits alone.  Fields stored in the same place
+ * ("ip_src" and "arp_spa", "vlan_tci" and "dl_vlan") share bits. */
+void mf_get_bits(const struct mf_field *, struct flow *bits);
 
 /* Makes 'match' match 'value' under 'mask' in this field (replacing what
  * it matched on that field before); an all-zero mask wildcards it. */

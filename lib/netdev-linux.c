@@ -171,6 +171,10 @@ rx_slots_uninit(struct netdev_linux *dev)
     }
 }
 
+/* Opening a port is retried every second while it fails (see
+ * vswitchd/bridge.h). */
+static struct vlog_rate_limit open_rl = VLOG_RATE_LIMIT_INIT(5, 60);
+
 /* Opens an AF_PACKET socket on 'dev''s device with the options this
  * module relies on, bound so that it sees every protocol. */
 static int
@@ -187,28 +191,28 @@ open_packet_socket(struct netdev_linux *dev, const char *name)
     fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         error = errno;
-        VLOG_ERR("%s: creating AF_PACKET socket failed (%s)", name,
-                 nfvs_strerror(error));
+        VLOG_ERR_RL(&open_rl, "%s: creating AF_PACKET socket failed (%s)",
+                    name, nfvs_strerror(error));
         return error;
     }
 
     if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one)) {
         error = errno;
-        VLOG_ERR("%s: PACKET_VNET_HDR failed (%s)", name,
-                 nfvs_strerror(error));
+        VLOG_ERR_RL(&open_rl, "%s: PACKET_VNET_HDR failed (%s)", name,
+                    nfvs_strerror(error));
         goto out_close;
     }
     if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one)) {
         error = errno;
-        VLOG_ERR("%s: PACKET_AUXDATA failed (%s)", name,
-                 nfvs_strerror(error));
+        VLOG_ERR_RL(&open_rl, "%s: PACKET_AUXDATA failed (%s)", name,
+                    nfvs_strerror(error));
         goto out_close;
     }
     if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
                    sizeof one)) {
         error = errno;
-        VLOG_ERR("%s: PACKET_IGNORE_OUTGOING failed (%s): the kernel is "
-                 "older than 4.20", name, nfvs_strerror(error));
+        VLOG_ERR_RL(&open_rl, "%s: PACKET_IGNORE_OUTGOING failed (%s): the "
+                    "kernel is older than 4.20", name, nfvs_strerror(error));
         goto out_close;
     }
     /* A larger buffer absorbs bursts while the datapath is busy.  Only
@@ -223,8 +227,8 @@ open_packet_socket(struct netdev_linux *dev, const char *name)
     sll.sll_ifindex = dev->ifindex;
     if (bind(fd, (struct sockaddr *) &sll, sizeof sll)) {
         error = errno;
-        VLOG_ERR("%s: binding AF_PACKET socket failed (%s)", name,
-                 nfvs_strerror(error));
+        VLOG_ERR_RL(&open_rl, "%s: binding AF_PACKET socket failed (%s)",
+                    name, nfvs_strerror(error));
         goto out_close;
     }
 
@@ -235,8 +239,8 @@ open_packet_socket(struct netdev_linux *dev, const char *name)
     if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq,
                    sizeof mreq)) {
         error = errno;
-        VLOG_ERR("%s: enabling promiscuous mode failed (%s)", name,
-                 nfvs_strerror(error));
+        VLOG_ERR_RL(&open_rl, "%s: enabling promiscuous mode failed (%s)",
+                    name, nfvs_strerror(error));
         goto out_close;
     }
 
@@ -324,8 +328,11 @@ open_tap(struct netdev_linux *dev, const char *name)
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
     snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
     if (ioctl(fd, TUNSETIFF, &ifr)) {
+        /* The caller reports it: a name taken by another device, or by
+         * another switch's tap, is a user's mistake, and a configured one
+         * is retried. */
         error = errno;
-        VLOG_ERR("%s: creating tap device failed (%s)", name,
+        VLOG_DBG("%s: creating tap device failed (%s)", name,
                  nfvs_strerror(error));
         goto out_close;
     }

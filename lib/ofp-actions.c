@@ -17,7 +17,17 @@ struct ofpact_buf {
     uint8_t *data;              /* Records. */
     size_t size;                /* Bytes used. */
     size_t allocated;           /* Bytes allocated. */
+    size_t n_actions;           /* Records put, nested ones included. */
 };
+
+/* Most actions in one list; see ofpacts_set_max_actions(). */
+static size_t max_actions = OFPACTS_MAX_DEFAULT;
+
+void
+ofpacts_set_max_actions(size_t n)
+{
+    max_actions = n;
+}
 
 /* Appends a zeroed record of 'type' that is 'size' bytes before
  * rounding, and returns it.  The pointer is valid until the next put. */
@@ -36,6 +46,7 @@ ofpact_put(struct ofpact_buf *buf, enum ofpact_type type, size_t size)
     a->type = type;
     a->len = len;
     buf->size += len;
+    buf->n_actions++;
     return a;
 }
 
@@ -151,7 +162,7 @@ parse_controller(const struct ofp_token *tok, struct ofpact_buf *buf)
     if (!strncmp(arg, "max_len=", 8)) {
         arg += 8;
     }
-    if (*arg) {
+    if (!ofp_token_is_bare(tok)) {
         error = ofp_parse_u16(arg, "max_len", &max_len);
         if (error) {
             return tok_wrap(tok, error);
@@ -252,6 +263,28 @@ parse_ipv4(const struct ofp_token *tok, enum ofpact_type type,
     return NULL;
 }
 
+/* Splits the argument of 'tok', "A->B", at the arrow: stores a copy of
+ * A in '*leftp' (the caller frees it) and a pointer to B, within
+ * 'tok->value', in '*rightp'.  'left' and 'right' say what A and B are,
+ * for the error when one is missing. */
+static char *
+split_arrow(const struct ofp_token *tok, const char *left,
+            const char *right, char **leftp, const char **rightp)
+{
+    const char *arrow = strstr(tok->value, "->");
+
+    if (!arrow) {
+        return tok_error(tok, "missing \"->\"");
+    } else if (arrow == tok->value) {
+        return tok_error(tok, "missing %s before \"->\"", left);
+    } else if (!arrow[2]) {
+        return tok_error(tok, "missing %s after \"->\"", right);
+    }
+    *leftp = xmemdup0(tok->value, arrow - tok->value);
+    *rightp = arrow + 2;
+    return NULL;
+}
+
 /* Checks whether setting field 'mf' is allowed where the action is. */
 static char *
 check_settable(const struct ofp_token *tok, const struct mf_field *mf,
@@ -272,26 +305,25 @@ static char *
 parse_set_field(const struct ofp_token *tok, struct ofpact_buf *buf,
                 bool inside_ct)
 {
-    const char *arrow = strstr(tok->value, "->");
     const struct mf_field *mf;
     struct ofpact_set_field *sf;
     union mf_value value, mask;
+    const char *field_s;
     char *value_s;
     char *error;
     size_t i;
 
-    if (!arrow) {
-        return tok_error(tok, "missing \"->\"");
-    }
-    mf = mf_from_name(arrow + 2, NULL);
-    if (!mf) {
-        return tok_error(tok, "unknown field \"%s\"", arrow + 2);
-    }
-    error = check_settable(tok, mf, inside_ct);
+    error = split_arrow(tok, "value", "field", &value_s, &field_s);
     if (error) {
         return error;
     }
-    value_s = xmemdup0(tok->value, arrow - tok->value);
+    mf = mf_from_name(field_s, NULL);
+    error = (!mf ? tok_error(tok, "unknown field \"%s\"", field_s)
+             : check_settable(tok, mf, inside_ct));
+    if (error) {
+        free(value_s);
+        return error;
+    }
     error = mf_parse(mf, value_s, &value, &mask);
     free(value_s);
     if (error) {
@@ -313,32 +345,34 @@ static char *
 parse_load(const struct ofp_token *tok, struct ofpact_buf *buf,
            bool inside_ct)
 {
-    const char *arrow = strstr(tok->value, "->");
     const struct mf_field *mf;
     struct ofpact_set_field *sf;
     struct mf_subfield dst;
+    const char *dst_s;
     uint8_t bytes[8];
     uint64_t value;
     char *value_s;
     char *error;
     int i;
 
-    if (!arrow) {
-        return tok_error(tok, "missing \"->\"");
-    }
-    error = mf_parse_subfield(arrow + 2, &dst);
+    error = split_arrow(tok, "value", "field", &value_s, &dst_s);
     if (error) {
+        return error;
+    }
+    error = mf_parse_subfield(dst_s, &dst);
+    if (error) {
+        free(value_s);
         return tok_wrap(tok, error);
     }
     mf = mf_from_id(dst.field);
     error = check_settable(tok, mf, inside_ct);
+    if (!error && dst.n_bits > 64) {
+        error = tok_error(tok, "destination is wider than 64 bits");
+    }
     if (error) {
+        free(value_s);
         return error;
     }
-    if (dst.n_bits > 64) {
-        return tok_error(tok, "destination is wider than 64 bits");
-    }
-    value_s = xmemdup0(tok->value, arrow - tok->value);
     error = ofp_parse_u64(value_s, "value", &value);
     free(value_s);
     if (error) {
@@ -369,20 +403,21 @@ static char *
 parse_move(const struct ofp_token *tok, struct ofpact_buf *buf,
            bool inside_ct)
 {
-    const char *arrow = strstr(tok->value, "->");
     struct mf_subfield src, dst;
     struct ofpact_reg_move *move;
+    const char *dst_s;
     char *src_s;
     char *error;
 
-    if (!arrow) {
-        return tok_error(tok, "missing \"->\"");
+    error = split_arrow(tok, "source field", "destination field", &src_s,
+                        &dst_s);
+    if (error) {
+        return error;
     }
-    src_s = xmemdup0(tok->value, arrow - tok->value);
     error = mf_parse_subfield(src_s, &src);
     free(src_s);
     if (!error) {
-        error = mf_parse_subfield(arrow + 2, &dst);
+        error = mf_parse_subfield(dst_s, &dst);
     }
     if (error) {
         return tok_wrap(tok, error);
@@ -411,6 +446,7 @@ parse_ct(const struct ofp_token *tok, struct ofpact_buf *buf)
     size_t ct_ofs = buf->size;
     struct ofpact_conntrack *ct;
     const char *s = tok->value;
+    bool have_commit = false, have_table = false, have_zone = false;
     struct ofp_token arg;
     bool have_exec = false;
     char *error = NULL;
@@ -421,9 +457,19 @@ parse_ct(const struct ofp_token *tok, struct ofpact_buf *buf)
         ct = (struct ofpact_conntrack *) (buf->data + ct_ofs);
         if (have_exec) {
             error = tok_error(tok, "exec() must be the last ct argument");
-        } else if (!strcmp(arg.key, "commit") && !*arg.value) {
-            ct->flags |= NX_CT_F_COMMIT;
+        } else if ((!strcmp(arg.key, "commit") && have_commit)
+                   || (!strcmp(arg.key, "table") && have_table)
+                   || (!strcmp(arg.key, "zone") && have_zone)) {
+            error = tok_error(tok, "%s given twice", arg.key);
+        } else if (!strcmp(arg.key, "commit")) {
+            have_commit = true;
+            if (ofp_token_is_bare(&arg)) {
+                ct->flags |= NX_CT_F_COMMIT;
+            } else {
+                error = tok_error(tok, "commit takes no value");
+            }
         } else if (!strcmp(arg.key, "table")) {
+            have_table = true;
             error = ofp_parse_u8(arg.value, "table", &ct->recirc_table);
             if (!error && ct->recirc_table == NX_CT_RECIRC_NONE) {
                 error = xstrdup("table 255 is not valid");
@@ -432,7 +478,10 @@ parse_ct(const struct ofp_token *tok, struct ofpact_buf *buf)
                 error = tok_wrap(tok, error);
             }
         } else if (!strcmp(arg.key, "zone")) {
-            if (*arg.value >= '0' && *arg.value <= '9') {
+            have_zone = true;
+            if (!*arg.value) {
+                error = xstrdup("zone needs a value");
+            } else if (*arg.value >= '0' && *arg.value <= '9') {
                 error = ofp_parse_u16(arg.value, "zone", &ct->zone_imm);
                 memset(&ct->zone_src, 0, sizeof ct->zone_src);
             } else {
@@ -448,7 +497,12 @@ parse_ct(const struct ofp_token *tok, struct ofpact_buf *buf)
             }
         } else if (!strcmp(arg.key, "exec")) {
             have_exec = true;
-            error = parse_actions(arg.value, buf, true);
+            if (arg.text[strlen(arg.key)] != '(') {
+                error = tok_error(tok, "exec needs its actions in "
+                                  "parentheses, as exec(...)");
+            } else {
+                error = parse_actions(arg.value, buf, true);
+            }
         } else {
             error = tok_error(tok, "unsupported ct argument \"%s\"",
                               arg.text);
@@ -459,9 +513,37 @@ parse_ct(const struct ofp_token *tok, struct ofpact_buf *buf)
         buf->size = ct_ofs;
         return error;
     }
+    if (buf->size - ct_ofs > UINT16_MAX) {
+        buf->size = ct_ofs;
+        return tok_error(tok, "exec() actions take more than %d bytes",
+                         UINT16_MAX);
+    }
     ct = (struct ofpact_conntrack *) (buf->data + ct_ofs);
     ct->ofpact.len = buf->size - ct_ofs;
     return NULL;
+}
+
+/* Actions that need an argument, and actions that take none. */
+static const char *const arg_actions[] = {
+    "output", "resubmit", "goto_table", "mod_vlan_vid", "mod_vlan_pcp",
+    "push_vlan", "mod_dl_src", "mod_dl_dst", "mod_nw_src", "mod_nw_dst",
+    "mod_nw_tos", "mod_tp_src", "mod_tp_dst", "set_field", "load", "move",
+};
+static const char *const bare_actions[] = {
+    "drop", "strip_vlan", "pop_vlan", "dec_ttl",
+};
+
+static bool
+is_one_of(const char *key, const char *const names[], size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (!strcasecmp(key, names[i])) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Parses one action token.  Sets '*is_drop' for "drop". */
@@ -473,6 +555,7 @@ parse_action(const struct ofp_token *tok, struct ofpact_buf *buf,
     const char *arg = tok->value;
     struct ofpact_vlan_vid *vid;
     uint32_t port;
+    uint64_t u64;
     uint16_t u16;
     uint8_t u8;
     char *error;
@@ -480,6 +563,14 @@ parse_action(const struct ofp_token *tok, struct ofpact_buf *buf,
     if (inside_ct && strcasecmp(key, "set_field")
         && strcasecmp(key, "load")) {
         return tok_error(tok, "not allowed inside ct(exec(...))");
+    }
+    if (!*arg && is_one_of(key, arg_actions, ARRAY_SIZE(arg_actions))) {
+        return tok_error(tok, "%s needs an argument", key);
+    } else if (!ofp_token_is_bare(tok)
+               && (is_one_of(key, bare_actions, ARRAY_SIZE(bare_actions))
+                   || (strcasecmp(key, "controller")
+                       && mf_parse_port(key, &port)))) {
+        return tok_error(tok, "%s takes no argument", key);
     }
 
     if (!strcasecmp(key, "set_field")) {
@@ -492,18 +583,21 @@ parse_action(const struct ofp_token *tok, struct ofpact_buf *buf,
         return parse_output_port(tok, arg, buf);
     } else if (!strcasecmp(key, "controller")) {
         return parse_controller(tok, buf);
-    } else if (!strcasecmp(key, "drop") && !*arg) {
+    } else if (!strcasecmp(key, "drop")) {
         *is_drop = true;
         return NULL;
     } else if (!strcasecmp(key, "resubmit")) {
         return parse_resubmit(tok, buf);
     } else if (!strcasecmp(key, "goto_table")) {
-        error = ofp_parse_u8(arg, "table", &u8);
+        error = ofp_parse_u64(arg, "table", &u64);
         if (error) {
             return tok_wrap(tok, error);
+        } else if (u64 > 254) {
+            return tok_error(tok, "table %"PRIu64" is out of range (0 to "
+                             "254)", u64);
         }
         OFPACT_PUT(buf, OFPACT_GOTO_TABLE, ofpact_goto_table)->table_id
-            = u8;
+            = u64;
         return NULL;
     } else if (!strcasecmp(key, "mod_vlan_vid")) {
         error = parse_u16_action(tok, "VLAN VID", &u16);
@@ -522,8 +616,8 @@ parse_action(const struct ofp_token *tok, struct ofpact_buf *buf,
                 = u8;
         }
         return error;
-    } else if ((!strcasecmp(key, "strip_vlan") || !strcasecmp(key, "pop_vlan"))
-               && !*arg) {
+    } else if (!strcasecmp(key, "strip_vlan")
+               || !strcasecmp(key, "pop_vlan")) {
         OFPACT_PUT(buf, OFPACT_STRIP_VLAN, ofpact_strip_vlan)->pop_vlan
             = !strcasecmp(key, "pop_vlan");
         return NULL;
@@ -564,13 +658,12 @@ parse_action(const struct ofp_token *tok, struct ofpact_buf *buf,
                        ofpact_l4_port)->port = u16;
         }
         return error;
-    } else if (!strcasecmp(key, "dec_ttl") && !*arg) {
+    } else if (!strcasecmp(key, "dec_ttl")) {
         OFPACT_PUT(buf, OFPACT_DEC_TTL, ofpact_null);
         return NULL;
     } else if (!strcasecmp(key, "ct")) {
         return parse_ct(tok, buf);
-    } else if (!*arg && tok->text[strlen(key)] == '\0'
-               && mf_parse_port(key, &port)) {
+    } else if (ofp_token_is_bare(tok) && mf_parse_port(key, &port)) {
         return parse_output_port(tok, key, buf);
     }
     return tok_error(tok, "unknown action \"%s\"", key);
@@ -594,6 +687,11 @@ parse_actions(const char *s, struct ofpact_buf *buf, bool inside_ct)
         } else {
             error = parse_action(&tok, buf, inside_ct, &drop);
         }
+        if (!error && buf->n_actions > max_actions) {
+            /* Stops at once, however long the rest of the list is. */
+            error = xasprintf("too many actions (more than %zu; see "
+                              "--max-actions)", max_actions);
+        }
         if (!error && buf->size > ofs) {
             last = (const struct ofpact *) (buf->data + ofs);
             if (last->type == OFPACT_GOTO_TABLE) {
@@ -613,7 +711,7 @@ parse_actions(const char *s, struct ofpact_buf *buf, bool inside_ct)
 char *
 ofpacts_parse(const char *s, void **ofpactsp, size_t *sizep)
 {
-    struct ofpact_buf buf = { NULL, 0, 0 };
+    struct ofpact_buf buf = { NULL, 0, 0, 0 };
     char *error = parse_actions(s, &buf, false);
 
     if (error || !buf.size) {
@@ -918,6 +1016,31 @@ ofpacts_check(const void *ofpacts, size_t size, const struct match *match)
 
         if (error) {
             return error;
+        }
+    }
+    return NULL;
+}
+
+char *
+ofpacts_check_table(const void *ofpacts, size_t size, uint8_t table_id)
+{
+    const struct ofpact *a;
+
+    OFPACT_FOR_EACH (a, ofpacts, size) {
+        const struct ofpact_goto_table *go;
+
+        if (a->type != OFPACT_GOTO_TABLE) {
+            continue;
+        }
+        go = (const struct ofpact_goto_table *) a;
+        if (table_id == 255) {
+            return action_error(a, "goto_table needs the flow's table "
+                                "(table=N): it may only go to a later "
+                                "table");
+        } else if (go->table_id <= table_id) {
+            return action_error(a, "goto_table may only go to a later "
+                                "table than the flow's (table %"PRIu8")",
+                                table_id);
         }
     }
     return NULL;

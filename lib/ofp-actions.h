@@ -20,7 +20,8 @@
  *   ct([commit][,zone=N|zone=F[A..B]][,table=T][,exec(...)]).
  *
  * Functions that can fail return a malloc'd error message, which the
- * caller frees, or NULL.  No global state: thread-safe. */
+ * caller frees, or NULL.  Thread-safe, apart from
+ * ofpacts_set_max_actions(). */
 #ifndef NFVS_OFP_ACTIONS_H
 #define NFVS_OFP_ACTIONS_H 1
 
@@ -163,10 +164,13 @@ ofpact_next(const struct ofpact *a)
     return (const struct ofpact *) ((const uint8_t *) a + a->len);
 }
 
+/* An empty list may be NULL: NULL plus 0 is undefined behaviour in C. */
 static inline const struct ofpact *
 ofpact_end(const void *ofpacts, size_t size)
 {
-    return (const struct ofpact *) ((const uint8_t *) ofpacts + size);
+    return (size
+            ? (const struct ofpact *) ((const uint8_t *) ofpacts + size)
+            : ofpacts);
 }
 
 /* Iterates POS over the actions in OFPACTS, SIZE bytes. */
@@ -190,8 +194,18 @@ ofpact_ct_actions_size(const struct ofpact_conntrack *ct)
 /* Parses 's', an action list in ovs-ofctl syntax, into a new buffer
  * stored in '*ofpactsp' (size in '*sizep'; the caller frees it; NULL and
  * 0 for an empty list).  On error returns a message of the form
- * "ACTION: what is wrong" and stores NULL and 0. */
+ * "ACTION: what is wrong" and stores NULL and 0.  A list of more actions
+ * than the limit (see below) is refused with "too many actions (more than
+ * N; see --max-actions)" as soon as the parser passes it. */
 char *ofpacts_parse(const char *s, void **ofpactsp, size_t *sizep);
+
+/* Most actions ofpacts_parse() accepts in one list by default, those
+ * inside ct(exec(...)) included. */
+#define OFPACTS_MAX_DEFAULT 4096
+
+/* Sets that limit to 'n' (positive).  The one piece of global state
+ * here: call it at startup, before any thread parses actions. */
+void ofpacts_set_max_actions(size_t n);
 
 /* Appends the actions as "ovs-ofctl dump-flows" prints them ("drop" for
  * an empty list). */
@@ -202,6 +216,14 @@ void ofpacts_format(const void *ofpacts, size_t size, struct ds *);
  * prerequisites, ct needs ip or ipv6. */
 char *ofpacts_check(const void *ofpacts, size_t size,
                     const struct match *);
+
+/* Checks that every goto_table goes to a later table than 'table_id',
+ * the table of the flow the actions belong to (resubmit may go back;
+ * goto_table may not, as in OpenFlow).  'table_id' 255 means "every
+ * table" (a modify that names none), where no goto_table can be
+ * checked, so any is refused. */
+char *ofpacts_check_table(const void *ofpacts, size_t size,
+                          uint8_t table_id);
 
 /* Returns an error naming the first action that nfvs parses but cannot
  * execute (controller), or NULL. */

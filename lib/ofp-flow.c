@@ -385,6 +385,35 @@ struct field_use {
     enum mf_prereqs prereqs;    /* What it needs. */
 };
 
+/* A match token already read, kept to refuse a field given twice. */
+struct given {
+    char *text;                 /* The token, for error messages. */
+    const struct mf_field *mf;  /* Its field, or NULL for a shorthand. */
+    struct flow bits;           /* The bits of 'struct flow' it sets. */
+};
+
+/* Flow options that may each be given once. */
+enum keyword {
+    KW_TABLE,
+    KW_PRIORITY,
+    KW_COOKIE,                  /* cookie=V (to set). */
+    KW_COOKIE_MASK,             /* cookie=V/M (to select). */
+    KW_IDLE_TIMEOUT,
+    KW_HARD_TIMEOUT,
+    KW_OUT_PORT,
+    N_KEYWORDS
+};
+
+/* What flow_mod_spec_parse() keeps while it reads the match part. */
+struct match_parser {
+    struct field_use *uses;     /* Fields whose prerequisites to check. */
+    size_t n_uses;              /* Number of 'uses'. */
+    struct given *given;        /* Fields and shorthands read so far. */
+    size_t n_given, allocated;  /* In use and allocated in 'given'. */
+    struct flow taken;          /* Union of the 'bits' in 'given'. */
+    char *keywords[N_KEYWORDS]; /* Flow option tokens read, or NULL. */
+};
+
 static char *
 token_error(const struct ofp_token *tok, char *error)
 {
@@ -443,19 +472,36 @@ parse_cookie(struct flow_mod_spec *spec, const struct ofp_token *tok)
  * of the non-field keywords, with '*errorp' set on error. */
 static bool
 parse_keyword(struct flow_mod_spec *spec, const struct ofp_token *tok,
-              bool *table_given, char **errorp)
+              struct match_parser *mp, char **errorp)
 {
     const char *key = tok->key;
     bool is_add = spec->command == FLOW_MOD_ADD;
+    enum keyword kw;
     char *error = NULL;
 
     *errorp = NULL;
+    kw = (!strcmp(key, "table") ? KW_TABLE
+          : !strcmp(key, "priority") ? KW_PRIORITY
+          : !strcmp(key, "cookie") ? (strchr(tok->value, '/')
+                                      ? KW_COOKIE_MASK : KW_COOKIE)
+          : !strcmp(key, "idle_timeout") ? KW_IDLE_TIMEOUT
+          : !strcmp(key, "hard_timeout") ? KW_HARD_TIMEOUT
+          : !strcmp(key, "out_port") ? KW_OUT_PORT
+          : N_KEYWORDS);
+    if (kw != N_KEYWORDS) {
+        if (mp->keywords[kw]) {
+            *errorp = xasprintf("%s: given twice (first as %s)", tok->text,
+                                mp->keywords[kw]);
+            return true;
+        }
+        mp->keywords[kw] = xstrdup(tok->text);
+    }
+
     if (!strcmp(key, "table")) {
         error = ofp_parse_u8(tok->value, "table", &spec->table_id);
         if (!error && is_add && spec->table_id == 255) {
             error = xstrdup("table 255 is not valid for adding a flow");
         }
-        *table_given = true;
     } else if (!strcmp(key, "priority")) {
         error = ofp_parse_u16(tok->value, "priority", &spec->priority);
     } else if (!strcmp(key, "cookie")) {
@@ -473,6 +519,8 @@ parse_keyword(struct flow_mod_spec *spec, const struct ofp_token *tok,
         if (is_add) {
             error = xstrdup("out_port is only allowed when modifying or "
                             "deleting flows");
+        } else if (!*tok->value) {
+            error = xstrdup("out_port needs a value");
         } else if (!mf_parse_port(tok->value, &spec->out_port)) {
             error = xasprintf("invalid port \"%s\"", tok->value);
         }
@@ -489,45 +537,149 @@ parse_keyword(struct flow_mod_spec *spec, const struct ofp_token *tok,
     return true;
 }
 
+static bool
+bits_overlap(const struct flow *a, const struct flow *b)
+{
+    const uint64_t *x = flow_u64s(a);
+    const uint64_t *y = flow_u64s(b);
+    size_t i;
+
+    for (i = 0; i < FLOW_U64S; i++) {
+        if (x[i] & y[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* True if matches 'a' and 'b' have the same values and masks in the bits
+ * that are 1 in both 'bits1' and 'bits2'. */
+static bool
+matches_agree(const struct match *a, const struct match *b,
+              const struct flow *bits1, const struct flow *bits2)
+{
+    const uint64_t *av = flow_u64s(&a->flow);
+    const uint64_t *am = flow_u64s(&a->wc.masks);
+    const uint64_t *bv = flow_u64s(&b->flow);
+    const uint64_t *bm = flow_u64s(&b->wc.masks);
+    const uint64_t *x = flow_u64s(bits1);
+    const uint64_t *y = flow_u64s(bits2);
+    size_t i;
+
+    for (i = 0; i < FLOW_U64S; i++) {
+        uint64_t both = x[i] & y[i];
+
+        if ((av[i] ^ bv[i]) & both || (am[i] ^ bm[i]) & both) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Applies match token 'tok' (field 'mf', or shorthand if 'mf' is NULL),
+ * whose effect on the match is 'new' and which sets 'bits', to 'spec'.
+ * Refuses it if it sets bits that an earlier field set, or contradicts
+ * an earlier shorthand or what a shorthand implies: a shorthand may only
+ * restate compatibly what another token says ("ip,dl_type=0x0800",
+ * "ip,tcp"). */
+static char *
+match_add(struct flow_mod_spec *spec, struct match_parser *mp,
+          const struct ofp_token *tok, const struct mf_field *mf,
+          const struct match *new, const struct flow *bits)
+{
+    const uint64_t *b = flow_u64s(bits);
+    uint64_t *taken = (uint64_t *) &mp->taken;
+    struct given *g;
+    bool adds;
+    size_t i;
+
+    for (i = 0; i < mp->n_given; i++) {
+        g = &mp->given[i];
+        if (!bits_overlap(&g->bits, bits)) {
+            continue;
+        } else if (mf && g->mf) {
+            return (g->mf == mf
+                    ? xasprintf("%s: field given twice (first as %s)",
+                                tok->text, g->text)
+                    : xasprintf("%s: overlaps %s", tok->text, g->text));
+        } else if (!matches_agree(&spec->match, new, &g->bits, bits)) {
+            return xasprintf("%s: contradicts %s", tok->text, g->text);
+        }
+    }
+    spec->match = *new;
+
+    /* Fields given do not overlap one another, and a shorthand is kept
+     * only if it sets bits no earlier token did, so 'given' stays short
+     * however long the line. */
+    adds = false;
+    for (i = 0; i < FLOW_U64S; i++) {
+        adds |= (b[i] & ~taken[i]) != 0;
+        taken[i] |= b[i];
+    }
+    if (!mf && !adds) {
+        return NULL;
+    }
+    if (mp->n_given >= mp->allocated) {
+        mp->allocated = mp->allocated ? 2 * mp->allocated : 8;
+        mp->given = xrealloc(mp->given, mp->allocated * sizeof *mp->given);
+    }
+    g = &mp->given[mp->n_given++];
+    g->text = xstrdup(tok->text);
+    g->mf = mf;
+    g->bits = *bits;
+    return NULL;
+}
+
 static char *
 parse_match_token(struct flow_mod_spec *spec, const struct ofp_token *tok,
-                  struct field_use *uses, size_t *n_usesp)
+                  struct match_parser *mp)
 {
     const struct protocol *p = protocol_from_name(tok->key);
     const struct mf_field *mf;
     enum mf_prereqs prereqs;
     union mf_value value, mask;
+    struct match new;
+    struct flow bits;
     char *error;
 
+    new = spec->match;
+    memset(&bits, 0, sizeof bits);
     if (p) {
-        if (*tok->value || tok->text[strlen(tok->key)]) {
+        if (!ofp_token_is_bare(tok)) {
             return xasprintf("%s: %s takes no value", tok->text, tok->key);
         }
-        spec->match.flow.dl_type = htons(p->dl_type);
-        spec->match.wc.masks.dl_type = htons(0xffff);
+        new.flow.dl_type = htons(p->dl_type);
+        new.wc.masks.dl_type = bits.dl_type = htons(0xffff);
         if (p->nw_proto) {
-            spec->match.flow.nw_proto = p->nw_proto;
-            spec->match.wc.masks.nw_proto = 0xff;
+            new.flow.nw_proto = p->nw_proto;
+            new.wc.masks.nw_proto = bits.nw_proto = 0xff;
         }
-        return NULL;
+        return match_add(spec, mp, tok, NULL, &new, &bits);
     }
 
     mf = mf_from_name(tok->key, &prereqs);
     if (!mf) {
         return xasprintf("%s: unknown field \"%s\"", tok->text, tok->key);
+    } else if (!*tok->value) {
+        return xasprintf("%s: %s needs a value", tok->text, tok->key);
     }
-    /* As in OVS, a field without a value matches anything. */
-    error = mf_parse(mf, *tok->value ? tok->value : "*", &value, &mask);
+    error = mf_parse(mf, tok->value, &value, &mask);
     if (error) {
         return token_error(tok, error);
     }
-    mf_set_match(mf, &value, &mask, &spec->match);
-    if (!mf_is_all_zeros(mf, &mask) && prereqs != MFP_NONE) {
-        uses[*n_usesp].text = xstrdup(tok->text);
-        uses[*n_usesp].prereqs = prereqs;
-        ++*n_usesp;
+    mf_set_match(mf, &value, &mask, &new);
+    mf_get_bits(mf, &bits);
+    if (mf->id == MFF_DL_VLAN && value.be16 == htons(0xffff)) {
+        /* "No VLAN header" is a match on the whole TCI. */
+        mf_get_bits(mf_from_id(MFF_VLAN_TCI), &bits);
     }
-    return NULL;
+    error = match_add(spec, mp, tok, mf, &new, &bits);
+    if (!error && !mf_is_all_zeros(mf, &mask) && prereqs != MFP_NONE) {
+        mp->uses[mp->n_uses].text = xstrdup(tok->text);
+        mp->uses[mp->n_uses].prereqs = prereqs;
+        mp->n_uses++;
+    }
+    return error;
 }
 
 /* Finds "actions=" (or "action=") at a token boundary in 's'.  Returns a
@@ -560,13 +712,12 @@ flow_mod_spec_parse(struct flow_mod_spec *spec, const char *s,
 {
     const char *actions_s = NULL;
     const char *actions_kw;
-    struct field_use *uses;
-    size_t n_uses = 0, i;
-    bool table_given = false;
+    struct match_parser mp;
     struct ofp_token tok;
     char *error = NULL;
     char *match_s;
     const char *p;
+    size_t i;
 
     memset(spec, 0, sizeof *spec);
     spec->command = command;
@@ -578,32 +729,40 @@ flow_mod_spec_parse(struct flow_mod_spec *spec, const char *s,
     match_s = actions_kw ? xmemdup0(s, actions_kw - s) : xstrdup(s);
     spec->has_actions = actions_kw != NULL;
 
-    uses = xcalloc(strlen(match_s) / 2 + 1, sizeof *uses);
+    memset(&mp, 0, sizeof mp);
+    mp.uses = xcalloc(strlen(match_s) / 2 + 1, sizeof *mp.uses);
     p = match_s;
     while (!error && ofp_next_token(&p, &tok, &error)) {
-        if (!parse_keyword(spec, &tok, &table_given, &error)) {
-            error = parse_match_token(spec, &tok, uses, &n_uses);
+        if (!parse_keyword(spec, &tok, &mp, &error)) {
+            error = parse_match_token(spec, &tok, &mp);
         }
         ofp_token_uninit(&tok);
     }
-    for (i = 0; !error && i < n_uses; i++) {
-        if (!mf_are_prereqs_ok(uses[i].prereqs, &spec->match)) {
-            error = xasprintf("%s: field requires %s", uses[i].text,
-                              mf_prereqs_to_string(uses[i].prereqs));
+    for (i = 0; !error && i < mp.n_uses; i++) {
+        if (!mf_are_prereqs_ok(mp.uses[i].prereqs, &spec->match)) {
+            error = xasprintf("%s: field requires %s", mp.uses[i].text,
+                              mf_prereqs_to_string(mp.uses[i].prereqs));
         }
     }
-    for (i = 0; i < n_uses; i++) {
-        free(uses[i].text);
+    for (i = 0; i < mp.n_uses; i++) {
+        free(mp.uses[i].text);
     }
-    free(uses);
+    free(mp.uses);
+    for (i = 0; i < mp.n_given; i++) {
+        free(mp.given[i].text);
+    }
+    free(mp.given);
+    if (!mp.keywords[KW_TABLE]) {
+        spec->table_id = command == FLOW_MOD_ADD ? 0 : 255;
+    }
+    for (i = 0; i < N_KEYWORDS; i++) {
+        free(mp.keywords[i]);
+    }
     free(match_s);
     if (error) {
         goto error;
     }
 
-    if (!table_given) {
-        spec->table_id = command == FLOW_MOD_ADD ? 0 : 255;
-    }
     if (is_delete(command)) {
         if (spec->has_actions) {
             error = xstrdup("actions: not allowed when deleting flows");
@@ -620,6 +779,10 @@ flow_mod_spec_parse(struct flow_mod_spec *spec, const char *s,
     if (!error) {
         error = ofpacts_check(spec->ofpacts, spec->ofpacts_size,
                               &spec->match);
+    }
+    if (!error) {
+        error = ofpacts_check_table(spec->ofpacts, spec->ofpacts_size,
+                                    spec->table_id);
     }
     if (error) {
         char *msg = xasprintf("actions=%s", error);

@@ -91,6 +91,12 @@ unbalanced:
     return false;
 }
 
+bool
+ofp_token_is_bare(const struct ofp_token *tok)
+{
+    return tok->text[strlen(tok->key)] == '\0';
+}
+
 void
 ofp_token_uninit(struct ofp_token *tok)
 {
@@ -107,7 +113,9 @@ parse_uint(const char *str, const char *name, uint64_t max,
     char *tail;
 
     errno = 0;
-    if (!*str || *str == '-' || *str == '+' || *str == ' ') {
+    if (!*str) {
+        return xasprintf("%s needs a value", name);
+    } else if (*str == '-' || *str == '+' || *str == ' ') {
         return xasprintf("invalid %s \"%s\"", name, str);
     }
     value = strtoull(str, &tail, 0);

@@ -27,6 +27,10 @@ struct ofp_token {
 bool ofp_next_token(const char **sp, struct ofp_token *tok, char **errorp);
 void ofp_token_uninit(struct ofp_token *);
 
+/* True if 'tok' is a word alone, with no ':', '=' or '(' after its key:
+ * "drop" is bare, "drop:" and "drop()" are not. */
+bool ofp_token_is_bare(const struct ofp_token *);
+
 /* Integer parsers for 'str' (decimal, or hexadecimal with "0x"), named
  * 'name' in error messages. */
 char *ofp_parse_u8(const char *str, const char *name, uint8_t *valuep);

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "dp-packet.h"
 #include "dpif.h"
 #include "dynamic-string.h"
@@ -23,6 +24,8 @@ struct dpif_netdev_port {
     struct hmap_node node;      /* In 'ofproto_dpif->ports', by dp_port. */
     uint32_t dp_port;           /* Datapath port number. */
     struct netdev *netdev;      /* Our reference. */
+    char *new_pcap;             /* The pcap file that adding the port
+                                 * created, or NULL. */
 };
 
 struct ofproto_dpif {
@@ -30,40 +33,70 @@ struct ofproto_dpif {
     struct ofproto *ofproto;    /* Not owned. */
     struct udpif *udpif;        /* Handlers and revalidation, once
                                  * started. */
-    unsigned int n_handlers;    /* For the udpif. */
+    unsigned int n_handlers;    /* Upcall queues: the pool's size. */
+    bool pool_ref;              /* Holds a udpif_pool_ref(). */
     unsigned int max_idle;
     struct hmap ports;          /* "struct dpif_netdev_port"s. */
     bool dummy;                 /* Dummy datapath: dummy ports, pcaps. */
     char *pcap_dir;             /* For dummy ports' pcap files. */
 };
 
-/* Sets up the pcap file of dummy 'netdev'. */
+/* Sets up the pcap file of dummy 'netdev'.  If that created the file,
+ * stores its malloc'd path in '*new_pcapp' (caller frees), otherwise
+ * NULL. */
 static int
-set_pcap(struct ofproto_dpif *od, struct netdev *netdev, char **errp)
+set_pcap(struct ofproto_dpif *od, struct netdev *netdev, char **new_pcapp,
+         char **errp)
 {
+    bool existed;
     char *path;
     int error;
 
+    *new_pcapp = NULL;
     if (strcmp(netdev_get_type(netdev), "dummy") || !od->pcap_dir) {
         return 0;
     }
     path = xasprintf("%s/%s.pcap", od->pcap_dir, netdev_get_name(netdev));
+    existed = !access(path, F_OK);
     error = netdev_dummy_set_pcap(netdev, path);
     if (error) {
         *errp = xasprintf("%s: cannot open pcap file: %s", path,
                           nfvs_strerror(error));
+        if (!existed) {
+            unlink(path);
+        }
+        free(path);
+    } else if (!existed) {
+        *new_pcapp = path;
+    } else {
+        free(path);
     }
-    free(path);
     return error;
 }
 
+/* Stops writing dummy 'netdev''s pcap file and removes 'new_pcap', if
+ * nonnull: undoes set_pcap() for a port whose addition failed or was
+ * undone.  Frees 'new_pcap'. */
 static void
-port_insert(struct ofproto_dpif *od, uint32_t dp_port, struct netdev *netdev)
+unset_pcap(struct netdev *netdev, char *new_pcap)
+{
+    if (new_pcap) {
+        netdev_dummy_set_pcap(netdev, NULL);
+        unlink(new_pcap);
+        free(new_pcap);
+    }
+}
+
+/* Takes ownership of 'netdev' and 'new_pcap'. */
+static void
+port_insert(struct ofproto_dpif *od, uint32_t dp_port, struct netdev *netdev,
+            char *new_pcap)
 {
     struct dpif_netdev_port *port = xzalloc(sizeof *port);
 
     port->dp_port = dp_port;
     port->netdev = netdev;
+    port->new_pcap = new_pcap;
     hmap_insert(&od->ports, &port->node, hash_int(dp_port, 0));
 }
 
@@ -88,7 +121,9 @@ ofproto_dpif_create(struct ofproto *ofproto,
     const char *name = ofproto_get_name(ofproto);
     struct ofproto_dpif *od;
     struct netdev *local;
+    bool created = false;
     struct dpif *dpif;
+    char *new_pcap;
     int error;
 
     *odp = NULL;
@@ -100,6 +135,7 @@ ofproto_dpif_create(struct ofproto *ofproto,
                   cfg->dp_type);
     } else if (error == ENODEV) {
         error = dpif_open(name, cfg->dp_type, true, &dpif);
+        created = !error;
     }
     if (error) {
         *errp = xasprintf("cannot create %s datapath %s: %s", cfg->dp_type,
@@ -120,44 +156,72 @@ ofproto_dpif_create(struct ofproto *ofproto,
                                                      "internal")),
                         &local);
     if (!error) {
-        port_insert(od, NFVS_VPORT_LOCAL, local);
-        error = set_pcap(od, local, errp);
+        error = set_pcap(od, local, &new_pcap, errp);
+        port_insert(od, NFVS_VPORT_LOCAL, local, new_pcap);
     } else {
         *errp = xasprintf("%s: cannot open the local port: %s", name,
                           nfvs_strerror(error));
     }
     if (error) {
-        ofproto_dpif_destroy(od);
-        return error;
+        goto out_close;
     }
     if (cfg->flow_limit) {
         error = dpif_set_flow_limit(dpif, cfg->flow_limit);
         if (error) {
             *errp = xasprintf("%s: cannot set the flow limit: %s", name,
                               nfvs_strerror(error));
-            ofproto_dpif_destroy(od);
-            return error;
+            goto out_close;
         }
     }
-    od->n_handlers = cfg->n_handlers;
+    /* The handler pool (see udpif.h) and its queues in the datapath,
+     * set up here, where failing (out of file descriptors or threads)
+     * can still refuse the bridge.  Misses wait in the queues until
+     * ofproto_dpif_start(). */
+    error = udpif_pool_ref(cfg->n_handlers);
+    if (error) {
+        *errp = xasprintf("%s: cannot start the upcall handler threads: "
+                          "%s", name, nfvs_strerror(error));
+        ofproto_dpif_destroy(od);
+        return error;
+    }
+    od->pool_ref = true;
+    od->n_handlers = udpif_pool_size(cfg->n_handlers);
+    error = dpif_handlers_set(dpif, od->n_handlers);
+    if (error) {
+        *errp = xasprintf("%s: cannot set up %u upcall queues: %s", name,
+                          od->n_handlers, nfvs_strerror(error));
+        ofproto_dpif_destroy(od);
+        return error;
+    }
     od->max_idle = cfg->max_idle;
     *odp = od;
     return 0;
+
+out_close:
+    /* A datapath that outlived the daemon stays as it is. */
+    if (created) {
+        ofproto_dpif_undo(od);
+    } else {
+        ofproto_dpif_destroy(od);
+    }
+    return error;
 }
 
 void
 ofproto_dpif_start(struct ofproto_dpif *od)
 {
     if (!od->udpif) {
-        od->udpif = udpif_create(od->dpif, od->ofproto, od->n_handlers);
+        od->udpif = udpif_create(od->dpif, od->ofproto);
         udpif_set_max_idle(od->udpif, od->max_idle);
-        VLOG_INFO("%s: %s datapath with %u handler(s)", dpif_name(od->dpif),
-                  dpif_type(od->dpif), NFVS_MAX(od->n_handlers, 1));
+        VLOG_INFO("%s: %s datapath started", dpif_name(od->dpif),
+                  dpif_type(od->dpif));
     }
 }
 
+/* Closes 'od'; with 'delete' deletes its datapath and ports too, and
+ * with 'undo' also the pcap files that creating them created. */
 static void
-ofproto_dpif_destroy__(struct ofproto_dpif *od, bool delete)
+ofproto_dpif_destroy__(struct ofproto_dpif *od, bool delete, bool undo)
 {
     struct dpif_netdev_port *port, *next;
 
@@ -170,6 +234,11 @@ ofproto_dpif_destroy__(struct ofproto_dpif *od, bool delete)
             dpif_port_del(od->dpif, port->dp_port);
         }
         hmap_remove(&od->ports, &port->node);
+        if (undo) {
+            unset_pcap(port->netdev, port->new_pcap);
+        } else {
+            free(port->new_pcap);
+        }
         netdev_close(port->netdev);
         free(port);
     }
@@ -178,6 +247,9 @@ ofproto_dpif_destroy__(struct ofproto_dpif *od, bool delete)
         dpif_delete(od->dpif);
     }
     dpif_close(od->dpif);
+    if (od->pool_ref) {
+        udpif_pool_unref();
+    }
     free(od->pcap_dir);
     free(od);
 }
@@ -185,13 +257,19 @@ ofproto_dpif_destroy__(struct ofproto_dpif *od, bool delete)
 void
 ofproto_dpif_destroy(struct ofproto_dpif *od)
 {
-    ofproto_dpif_destroy__(od, false);
+    ofproto_dpif_destroy__(od, false, false);
 }
 
 void
 ofproto_dpif_delete(struct ofproto_dpif *od)
 {
-    ofproto_dpif_destroy__(od, true);
+    ofproto_dpif_destroy__(od, true, false);
+}
+
+void
+ofproto_dpif_undo(struct ofproto_dpif *od)
+{
+    ofproto_dpif_destroy__(od, true, true);
 }
 
 void
@@ -223,6 +301,7 @@ ofproto_dpif_port_add(struct ofproto_dpif *od, const char *name,
     struct dpif_port existing;
     struct netdev *netdev;
     uint32_t dp_port = DPIF_PORT_ANY;
+    char *new_pcap;
     int error;
 
     if (!strcmp(name, dpif_name(od->dpif))) {
@@ -239,7 +318,7 @@ ofproto_dpif_port_add(struct ofproto_dpif *od, const char *name,
                           nfvs_strerror(error));
         return error;
     }
-    error = set_pcap(od, netdev, errp);
+    error = set_pcap(od, netdev, &new_pcap, errp);
     if (error) {
         netdev_close(netdev);
         return error;
@@ -253,7 +332,7 @@ ofproto_dpif_port_add(struct ofproto_dpif *od, const char *name,
             VLOG_INFO("%s: port %s is in the datapath already as port "
                       "%"PRIu32", keeping it", dpif_name(od->dpif), name,
                       dp_port);
-            port_insert(od, dp_port, netdev);
+            port_insert(od, dp_port, netdev, new_pcap);
             *dp_portp = dp_port;
             return 0;
         }
@@ -264,25 +343,45 @@ ofproto_dpif_port_add(struct ofproto_dpif *od, const char *name,
     if (error) {
         *errp = xasprintf("cannot add port %s to datapath %s: %s", name,
                           dpif_name(od->dpif), nfvs_strerror(error));
+        unset_pcap(netdev, new_pcap);
         netdev_close(netdev);
         return error;
     }
-    port_insert(od, dp_port, netdev);
+    port_insert(od, dp_port, netdev, new_pcap);
     *dp_portp = dp_port;
     return 0;
 }
 
-void
-ofproto_dpif_port_del(struct ofproto_dpif *od, uint32_t dp_port)
+/* Deletes 'dp_port'; with 'undo' also the pcap file adding it created. */
+static void
+ofproto_dpif_port_del__(struct ofproto_dpif *od, uint32_t dp_port,
+                        bool undo)
 {
     struct dpif_netdev_port *port = port_find(od, dp_port);
 
     if (port && dp_port != NFVS_VPORT_LOCAL) {
         dpif_port_del(od->dpif, dp_port);
         hmap_remove(&od->ports, &port->node);
+        if (undo) {
+            unset_pcap(port->netdev, port->new_pcap);
+        } else {
+            free(port->new_pcap);
+        }
         netdev_close(port->netdev);
         free(port);
     }
+}
+
+void
+ofproto_dpif_port_del(struct ofproto_dpif *od, uint32_t dp_port)
+{
+    ofproto_dpif_port_del__(od, dp_port, false);
+}
+
+void
+ofproto_dpif_port_undo(struct ofproto_dpif *od, uint32_t dp_port)
+{
+    ofproto_dpif_port_del__(od, dp_port, true);
 }
 
 void

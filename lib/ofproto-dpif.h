@@ -32,7 +32,8 @@ struct ofproto_dpif;
 
 struct ofproto_dpif_config {
     const char *dp_type;        /* "system", "userspace" or "dummy". */
-    unsigned int n_handlers;    /* Handler threads per bridge. */
+    unsigned int n_handlers;    /* Handler threads shared by all bridges;
+                                 * 0: one per CPU (see udpif_create()). */
     unsigned int max_idle;      /* ms. */
     unsigned int flow_limit;    /* Datapath flows; 0: the default. */
     const char *pcap_dir;       /* Where dummy ports write PORT.pcap. */
@@ -60,6 +61,10 @@ void ofproto_dpif_destroy(struct ofproto_dpif *);
 /* The same, deleting the datapath's ports and the datapath itself first
  * (del-br).  NULL is a no-op. */
 void ofproto_dpif_delete(struct ofproto_dpif *);
+/* The same, and removes the pcap files that creating the datapath and
+ * adding its ports created: undoes a bridge that must leave no trace.
+ * NULL is a no-op. */
+void ofproto_dpif_undo(struct ofproto_dpif *);
 
 /* Deletes every datapath port that no ofproto_dpif_port_add() claimed:
  * after a restart, the ports removed from the configuration while the
@@ -73,6 +78,10 @@ int ofproto_dpif_port_add(struct ofproto_dpif *, const char *name,
                           const char *type, uint32_t *dp_portp,
                           char **errp);
 void ofproto_dpif_port_del(struct ofproto_dpif *, uint32_t dp_port);
+/* Deletes 'dp_port' and removes the pcap file, if any, that adding it
+ * created: undoes a port addition.  A failed ofproto_dpif_port_add()
+ * leaves nothing behind by itself. */
+void ofproto_dpif_port_undo(struct ofproto_dpif *, uint32_t dp_port);
 
 /* The bridge's ports changed (numbers, VLAN modes): re-translate every
  * installed flow now. */

@@ -257,21 +257,24 @@ rpc_client_call(struct rpc_client *client, const char *method,
                 json_t *params, json_t **resultp, json_t **errorp)
 {
     long long int deadline = rpc_client_deadline(client);
+    int error, send_error;
     long long int id;
-    int error;
 
     *resultp = *errorp = NULL;
-    error = rpc_client_send__(client, method, params, &id, deadline);
-    if (error) {
-        return error;
+    send_error = rpc_client_send__(client, method, params, &id, deadline);
+    if (send_error && send_error != EPIPE && send_error != ECONNRESET) {
+        return send_error;
     }
 
+    /* A daemon that refuses a request (too long, say) answers with an
+     * error and closes the connection, maybe before the whole request
+     * was sent: then its error is the answer, if it came. */
     for (;;) {
         json_t *response, *response_id;
 
         error = rpc_client_recv__(client, &response, deadline);
         if (error) {
-            return error;
+            return send_error ? send_error : error;
         }
         if (!rpc_client_check_response__(response, &response_id)) {
             json_decref(response);
@@ -285,7 +288,7 @@ rpc_client_call(struct rpc_client *client, const char *method,
             continue;
         }
         if (json_is_integer(response_id)
-            && json_integer_value(response_id) == id) {
+            && json_integer_value(response_id) == id && !send_error) {
             *resultp = json_incref(json_object_get(response, "result"));
             *errorp = json_incref(json_object_get(response, "error"));
         } else if (json_is_null(response_id)

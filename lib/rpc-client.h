@@ -43,7 +43,10 @@ int rpc_client_recv(struct rpc_client *, json_t **responsep);
  * requests sent by rpc_client_send() and not yet received are discarded
  * by the next rpc_client_call().  A response with id null and an error
  * (what the server sends before closing a connection it cannot read
- * further) answers the pending call.
+ * further) answers the pending call, even when the server closed the
+ * connection before the whole request was sent (a request over the
+ * server's size limit): the call then returns 0 with that error rather
+ * than EPIPE.
  *
  * rpc_client_send() returns 0 or a positive errno value.
  * rpc_client_recv() returns 0 and stores in '*responsep' the next

@@ -1,15 +1,22 @@
 #include <config.h>
 #include "rpc-server.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "hash.h"
 #include "hmap.h"
 #include "json-util.h"
@@ -17,6 +24,9 @@
 #include "list.h"
 #include "stream.h"
 #include "util.h"
+#include "vlog.h"
+
+VLOG_DEFINE_THIS_MODULE(rpc_server);
 
 /* Once a connection has this much unsent output, it is no longer read
  * from (nor are its buffered requests served) until the output drains
@@ -33,9 +43,32 @@
  * response to a peer that does not read it. */
 #define RPC_CLOSE_TIMEOUT_SEC 10
 
+/* Most bytes of a name from a request that an error quotes. */
+#define RPC_QUOTE_MAX 64
+
 /* How long a listener rests after accept() fails for lack of resources
  * (EMFILE...), instead of spinning on a socket it cannot accept from. */
 #define RPC_ACCEPT_RETRY_MSEC 100
+
+/* Requests of one batch run per turn of the event loop, so that a huge
+ * batch does not keep every other client waiting. */
+#define RPC_BATCH_SLICE 1000
+
+/* The answer to one request, queued on its connection until it may be
+ * sent: its handler has answered (see rpc_server_defer()) and what the
+ * server's seqno function counted up to when it did is durable. */
+struct rpc_answer {
+    struct nfvs_list node;          /* In rpc_conn's 'answers'. */
+    struct rpc_conn *conn;          /* NULL: connection gone. */
+    json_t *id;                     /* Request's id; NULL: notification. */
+    json_t *response;               /* Response, or NULL if none yet. */
+    char *method;                   /* Method name (deferred calls). */
+    bool deferred;                  /* Handler has not answered yet. */
+    bool batch_end;                 /* Marks the end of a batch. */
+    int batch;                      /* 0: not in a batch; else members of
+                                     * one batch share a number. */
+    uint64_t before, after;         /* Seqnos around the handler's run. */
+};
 
 struct rpc_method {
     struct hmap_node node;          /* In rpc_server's 'methods'. */
@@ -50,20 +83,30 @@ struct rpc_listener {
     struct pstream *pstream;        /* The listening socket. */
     struct evconnlistener *evl;     /* Accepts on 'pstream''s fd. */
     struct event *retry;            /* Re-enables 'evl' after an error. */
+    size_t n_conns;                 /* Ready connections accepted here. */
 };
 
 struct rpc_conn {
     struct nfvs_list node;          /* In rpc_server's 'conns'. */
     struct rpc_server *server;      /* Owner. */
+    struct rpc_listener *listener;  /* Accepted there. */
     struct bufferevent *bev;        /* The connection. */
     size_t max_size;                /* Largest message, in bytes. */
     size_t scanned;                 /* Input bytes known to hold no '\n'. */
+    size_t n_input;                 /* Input bytes counted in the server's
+                                     * 'n_input'. */
+    bool timed;                     /* Partial-message timeout armed? */
     bool paused;                    /* Not reading: output too large. */
     bool eof;                       /* Peer sent its last byte. */
     bool closing;                   /* Flushing output, then destroyed. */
     char *refusal;                  /* Non-null: the peer is not allowed;
                                      * its first message gets this error,
                                      * then the connection closes. */
+    struct nfvs_list answers;       /* "struct rpc_answer"s, in order. */
+    json_t *batch;                  /* Batch being run, or NULL. */
+    size_t batch_index;             /* Next member of 'batch' to run. */
+    int batch_id;                   /* Number of the last batch. */
+    struct event *resume;           /* Runs more of 'batch'. */
 };
 
 struct rpc_server {
@@ -72,10 +115,52 @@ struct rpc_server {
     struct nfvs_list listeners;     /* Contains "struct rpc_listener"s. */
     struct nfvs_list conns;         /* Contains "struct rpc_conn"s. */
     size_t n_conns;                 /* Length of 'conns'. */
-    size_t max_message_size;        /* For new connections. */
+    struct rpc_limits limits;       /* What peers may make us hold. */
+    size_t n_input;                 /* Input bytes of all connections. */
+    int fd_limit;                   /* RLIMIT_NOFILE soft limit. */
+    int spare_fd;                   /* Closed to accept-and-close when
+                                     * out of descriptors, or -1. */
+    rpc_seqno_func *seqno_cb;       /* NULL: answers are durable at once. */
+    void *seqno_aux;
+    uint64_t durable;               /* Seqnos done (durable or failed). */
 };
 
+/* While a handler runs: its answer, for rpc_server_defer(). */
+static struct rpc_answer *current_answer;
+static bool current_deferred;       /* rpc_server_defer() was called. */
+
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+void
+rpc_limits_init(struct rpc_limits *limits)
+{
+    limits->max_message_size = RPC_MAX_MESSAGE_SIZE_DEFAULT;
+    limits->max_values = RPC_MAX_VALUES_DEFAULT;
+    limits->max_depth = RPC_MAX_DEPTH_DEFAULT;
+    limits->max_batch = RPC_MAX_BATCH_DEFAULT;
+    limits->max_answer_size = RPC_MAX_ANSWER_SIZE_DEFAULT;
+    limits->max_input = RPC_MAX_INPUT_DEFAULT;
+    limits->max_connections = RPC_MAX_CONNECTIONS_DEFAULT;
+    limits->partial_timeout = RPC_PARTIAL_TIMEOUT_DEFAULT;
+}
+
 static void rpc_conn_process(struct rpc_conn *);
+static bool rpc_conn_flush(struct rpc_conn *);
+static void rpc_conn_send(struct rpc_conn *, json_t *msg);
+static void rpc_conn_schedule(struct rpc_conn *);
+
+/* Returns the soft limit on descriptors of this process, as an int. */
+static int
+rpc_fd_limit__(void)
+{
+    struct rlimit rlim;
+
+    if (getrlimit(RLIMIT_NOFILE, &rlim) || rlim.rlim_cur == RLIM_INFINITY
+        || rlim.rlim_cur > INT_MAX) {
+        return INT_MAX;
+    }
+    return rlim.rlim_cur;
+}
 
 struct rpc_server *
 rpc_server_create(struct event_base *base)
@@ -87,15 +172,41 @@ rpc_server_create(struct event_base *base)
     hmap_init(&server->methods);
     nfvs_list_init(&server->listeners);
     nfvs_list_init(&server->conns);
-    server->max_message_size = RPC_MAX_MESSAGE_SIZE_DEFAULT;
+    rpc_limits_init(&server->limits);
+    server->fd_limit = rpc_fd_limit__();
+    server->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     return server;
+}
+
+static void
+rpc_answer_free(struct rpc_answer *answer)
+{
+    json_decref(answer->id);
+    json_decref(answer->response);
+    free(answer->method);
+    free(answer);
 }
 
 static void
 rpc_conn_destroy(struct rpc_conn *conn)
 {
+    struct rpc_answer *answer, *next;
+
+    NFVS_LIST_FOR_EACH_SAFE (answer, next, node, &conn->answers) {
+        nfvs_list_remove(&answer->node);
+        if (answer->deferred) {
+            /* Its handler still holds it; freed when it answers. */
+            answer->conn = NULL;
+        } else {
+            rpc_answer_free(answer);
+        }
+    }
+    json_decref(conn->batch);
+    event_free(conn->resume);
     nfvs_list_remove(&conn->node);
     conn->server->n_conns--;
+    conn->server->n_input -= conn->n_input;
+    conn->listener->n_conns--;
     bufferevent_free(conn->bev);
     free(conn->refusal);
     free(conn);
@@ -134,6 +245,9 @@ rpc_server_destroy(struct rpc_server *server)
         free(method);
     }
     hmap_destroy(&server->methods);
+    if (server->spare_fd >= 0) {
+        close(server->spare_fd);
+    }
     free(server);
 }
 
@@ -176,13 +290,26 @@ rpc_server_find_method(const struct rpc_server *server, const char *name)
 void
 rpc_server_set_max_message_size(struct rpc_server *server, size_t size)
 {
-    server->max_message_size = size;
+    server->limits.max_message_size = size;
+}
+
+void
+rpc_server_set_limits(struct rpc_server *server,
+                      const struct rpc_limits *limits)
+{
+    server->limits = *limits;
 }
 
 size_t
 rpc_server_n_connections(const struct rpc_server *server)
 {
     return server->n_conns;
+}
+
+size_t
+rpc_server_n_input(const struct rpc_server *server)
+{
+    return server->n_input;
 }
 
 /* Handling one request. */
@@ -256,21 +383,31 @@ rpc_check_request__(json_t *request)
     json_object_foreach (request, key, value) {
         if (strcmp(key, "jsonrpc") && strcmp(key, "id")
             && strcmp(key, "method") && strcmp(key, "params")) {
-            return invalid_request__(id, "unknown member \"%s\"", key);
+            return invalid_request__(id, "unknown member \"%.*s\"",
+                                     RPC_QUOTE_MAX, key);
         }
     }
     return NULL;
 }
 
+static uint64_t
+rpc_server_seqno__(const struct rpc_server *server)
+{
+    return server->seqno_cb ? server->seqno_cb(server->seqno_aux) : 0;
+}
+
 /* Runs 'request' (any JSON value) and returns the response to send, or
- * NULL for none. */
+ * NULL for none.  Stores in '*deferredp' whether the handler deferred
+ * its answer (see rpc_server_defer()); 'answer' is then its handle. */
 static json_t *
-rpc_server_handle_request(struct rpc_server *server, json_t *request)
+rpc_server_handle_request(struct rpc_server *server, json_t *request,
+                          struct rpc_answer *answer, bool *deferredp)
 {
     const struct rpc_method *method;
     json_t *id, *result, *error;
     const char *name;
 
+    *deferredp = false;
     error = rpc_check_request__(request);
     if (error) {
         return error;
@@ -283,13 +420,24 @@ rpc_server_handle_request(struct rpc_server *server, json_t *request)
         return (id
                 ? rpc_error_response_create(
                     id, rpc_error_create(RPC_METHOD_NOT_FOUND,
-                                         "unknown method \"%s\"", name))
+                                         "unknown method \"%.*s\"",
+                                         RPC_QUOTE_MAX, name))
                 : NULL);
     }
 
     error = NULL;
+    current_answer = answer;
+    current_deferred = false;
     result = method->handler(json_object_get(request, "params"), &error,
                              method->aux);
+    current_answer = NULL;
+    if (current_deferred) {
+        json_decref(result);
+        json_decref(error);
+        answer->method = xstrdup(name);
+        *deferredp = true;
+        return NULL;
+    }
     if (!id) {
         json_decref(result);
         json_decref(error);
@@ -307,26 +455,207 @@ rpc_server_handle_request(struct rpc_server *server, json_t *request)
     return rpc_error_response_create(id, error);
 }
 
-/* Runs a batch, a non-empty array of requests, and returns the array of
- * responses to send, or NULL for none. */
-static json_t *
-rpc_server_handle_batch(struct rpc_server *server, json_t *batch)
+/* Runs 'request' on 'conn' and queues its answer, as a member of batch
+ * number 'batch' (0: none). */
+static void
+rpc_conn_run_request(struct rpc_conn *conn, json_t *request, int batch)
 {
-    json_t *responses = json_array();
-    json_t *request;
-    size_t i;
+    struct rpc_server *server = conn->server;
+    struct rpc_answer *answer = xzalloc(sizeof *answer);
+    json_t *id = json_object_get(request, "id");
+    bool deferred;
 
-    json_array_foreach (batch, i, request) {
-        json_t *response = rpc_server_handle_request(server, request);
-        if (response) {
-            json_array_append_new(responses, response);
+    answer->conn = conn;
+    answer->batch = batch;
+    answer->before = rpc_server_seqno__(server);
+    answer->deferred = true;        /* Not ready while its handler runs. */
+    nfvs_list_push_back(&conn->answers, &answer->node);
+    answer->response = rpc_server_handle_request(server, request, answer,
+                                                 &deferred);
+    answer->deferred = deferred;
+    answer->after = rpc_server_seqno__(server);
+    if (json_is_object(request) && id && (json_is_string(id)
+                                          || json_is_integer(id)
+                                          || json_is_null(id))) {
+        answer->id = json_incref(id);
+    }
+}
+
+/* Queues the end marker of batch 'batch' on 'conn'. */
+static void
+rpc_conn_end_batch(struct rpc_conn *conn, int batch)
+{
+    struct rpc_answer *answer = xzalloc(sizeof *answer);
+
+    answer->conn = conn;
+    answer->batch = batch;
+    answer->batch_end = true;
+    nfvs_list_push_back(&conn->answers, &answer->node);
+}
+
+static bool
+rpc_answer_is_ready(const struct rpc_server *server,
+                    const struct rpc_answer *answer)
+{
+    return !answer->deferred && answer->after <= server->durable;
+}
+
+/* Makes 'conn' send what became ready and serve what it has buffered
+ * from the event loop, soon: not from the caller's stack, which may be a
+ * handler in the middle of a message of 'conn'. */
+static void
+rpc_conn_schedule(struct rpc_conn *conn)
+{
+    static const struct timeval zero = { 0, 0 };
+
+    event_add(conn->resume, &zero);
+}
+
+/* Sends the answers at the head of 'conn''s queue that are ready.  Returns
+ * false if 'conn' was destroyed (it was closing and is done). */
+static bool
+rpc_conn_flush(struct rpc_conn *conn)
+{
+    struct rpc_server *server = conn->server;
+
+    while (!nfvs_list_is_empty(&conn->answers)) {
+        struct rpc_answer *head = CONTAINER_OF(conn->answers.next,
+                                               struct rpc_answer, node);
+
+        if (!head->batch) {
+            if (!rpc_answer_is_ready(server, head)) {
+                return true;
+            }
+            nfvs_list_remove(&head->node);
+            if (head->response) {
+                rpc_conn_send(conn, json_incref(head->response));
+            }
+            rpc_answer_free(head);
+        } else {
+            struct rpc_answer *a, *next;
+            json_t *responses;
+
+            /* A batch goes out whole, once all of it has run and is
+             * ready. */
+            if (conn->batch && head->batch == conn->batch_id) {
+                return true;
+            }
+            NFVS_LIST_FOR_EACH (a, node, &conn->answers) {
+                if (a->batch_end) {
+                    break;
+                }
+                if (!rpc_answer_is_ready(server, a)) {
+                    return true;
+                }
+            }
+            if (&a->node == &conn->answers) {
+                return true;    /* Still running. */
+            }
+            responses = json_array();
+            NFVS_LIST_FOR_EACH_SAFE (a, next, node, &conn->answers) {
+                bool end = a->batch_end;
+
+                nfvs_list_remove(&a->node);
+                if (a->response) {
+                    json_array_append(responses, a->response);
+                }
+                rpc_answer_free(a);
+                if (end) {
+                    break;
+                }
+            }
+            if (json_array_size(responses)) {
+                rpc_conn_send(conn, responses);
+            } else {
+                json_decref(responses);
+            }
         }
     }
-    if (!json_array_size(responses)) {
-        json_decref(responses);
-        return NULL;
+    if (conn->closing
+        && !evbuffer_get_length(bufferevent_get_output(conn->bev))) {
+        rpc_conn_destroy(conn);
+        return false;
     }
-    return responses;
+    return true;
+}
+
+void
+rpc_server_set_seqno_func(struct rpc_server *server, rpc_seqno_func *cb,
+                          void *aux)
+{
+    server->seqno_cb = cb;
+    server->seqno_aux = aux;
+    server->durable = cb ? cb(aux) : 0;
+}
+
+void
+rpc_server_commit_done(struct rpc_server *server, uint64_t seqno,
+                       int error)
+{
+    struct rpc_conn *conn;
+
+    if (seqno <= server->durable) {
+        return;
+    }
+    NFVS_LIST_FOR_EACH (conn, node, &server->conns) {
+        struct rpc_answer *a;
+
+        if (error) {
+            NFVS_LIST_FOR_EACH (a, node, &conn->answers) {
+                /* A change whose record is in the failed range. */
+                if (!a->deferred && a->id && a->after > a->before
+                    && a->after > server->durable && a->before < seqno) {
+                    json_decref(a->response);
+                    a->response = rpc_error_response_create(
+                        a->id, rpc_error_create(
+                            RPC_ERR_IO, "the change was applied but "
+                            "writing it to the config db failed: %s",
+                            nfvs_strerror(error)));
+                }
+            }
+        }
+    }
+    server->durable = seqno;
+    NFVS_LIST_FOR_EACH (conn, node, &server->conns) {
+        rpc_conn_schedule(conn);
+    }
+}
+
+struct rpc_call *
+rpc_server_defer(void)
+{
+    assert(current_answer);
+    current_deferred = true;
+    return (struct rpc_call *) current_answer;
+}
+
+void
+rpc_call_complete(struct rpc_call *call, json_t *result, json_t *error)
+{
+    struct rpc_answer *answer = (struct rpc_answer *) call;
+    struct rpc_conn *conn = answer->conn;
+
+    if (!conn) {
+        json_decref(result);
+        json_decref(error);
+        rpc_answer_free(answer);
+        return;
+    }
+    answer->deferred = false;
+    answer->after = rpc_server_seqno__(conn->server);
+    if (!answer->id) {
+        json_decref(result);
+        json_decref(error);
+    } else if (result) {
+        json_decref(error);
+        answer->response = rpc_response_create(answer->id, result);
+    } else {
+        answer->response = rpc_error_response_create(
+            answer->id, error ? error : rpc_error_create(
+                RPC_INTERNAL_ERROR, "method \"%s\" returned neither a "
+                "result nor an error", answer->method));
+    }
+    rpc_conn_schedule(conn);
 }
 
 /* Connections. */
@@ -345,7 +674,8 @@ rpc_conn_send(struct rpc_conn *conn, json_t *msg)
     size_t size;
     char *s;
 
-    s = rpc_encode(msg, &size);
+    s = rpc_encode_answer(msg, conn->server->limits.max_answer_size,
+                          &size);
     json_decref(msg);
     if (!s) {
         msg = rpc_error_response_create(
@@ -367,7 +697,8 @@ rpc_conn_start_close(struct rpc_conn *conn)
 {
     struct timeval tv = { .tv_sec = RPC_CLOSE_TIMEOUT_SEC };
 
-    if (!evbuffer_get_length(bufferevent_get_output(conn->bev))) {
+    if (!evbuffer_get_length(bufferevent_get_output(conn->bev))
+        && nfvs_list_is_empty(&conn->answers)) {
         rpc_conn_destroy(conn);
         return true;
     }
@@ -378,12 +709,26 @@ rpc_conn_start_close(struct rpc_conn *conn)
     return false;
 }
 
+/* Queues 'response' (consumed) to be sent after the answers before it. */
+static void
+rpc_conn_queue(struct rpc_conn *conn, json_t *response)
+{
+    struct rpc_answer *answer = xzalloc(sizeof *answer);
+
+    answer->conn = conn;
+    answer->response = response;
+    nfvs_list_push_back(&conn->answers, &answer->node);
+}
+
 /* Sends an error with id null on 'conn' and closes it.  Returns as
  * rpc_conn_start_close(). */
 static bool
 rpc_conn_fail(struct rpc_conn *conn, json_t *error)
 {
-    rpc_conn_send(conn, rpc_error_response_create(NULL, error));
+    rpc_conn_queue(conn, rpc_error_response_create(NULL, error));
+    if (!rpc_conn_flush(conn)) {
+        return true;
+    }
     return rpc_conn_start_close(conn);
 }
 
@@ -400,6 +745,30 @@ is_blank__(const char *data, size_t size)
     return true;
 }
 
+/* Checks the message in the 'size' bytes at 'data' against the limits on
+ * values, depth and batch entries.  Returns false if it is within them;
+ * otherwise sends the error and returns true. */
+static bool
+rpc_conn_check_limits__(struct rpc_conn *conn, const char *data,
+                        size_t size)
+{
+    const struct rpc_limits *limits = &conn->server->limits;
+    char *msg;
+
+    msg = rpc_check_limits(data, size, limits->max_values,
+                           limits->max_depth, limits->max_batch);
+    if (!msg) {
+        return false;
+    }
+    VLOG_WARN_RL(&rl, "%s: refused a message of %zu bytes: %s",
+                 pstream_get_name(conn->listener->pstream), size, msg);
+    rpc_conn_queue(conn, rpc_error_response_create(
+                       NULL, rpc_error_create(RPC_INVALID_REQUEST, "%s",
+                                              msg)));
+    free(msg);
+    return true;
+}
+
 /* Handles the message in the 'size' bytes at 'data'.  Returns false if
  * the message was not JSON, in which case it has already sent the error;
  * the caller must then close the connection. */
@@ -407,22 +776,62 @@ static bool
 rpc_conn_handle_message(struct rpc_conn *conn, const char *data,
                         size_t size)
 {
-    json_t *msg, *response;
     json_error_t error;
+    json_t *msg;
 
     if (is_blank__(data, size)) {
         return true;
     }
     if (conn->refusal) {
-        rpc_conn_send(conn, rpc_error_response_create(
-                          NULL, rpc_error_create(RPC_ERR_ACCESS, "%s",
-                                                 conn->refusal)));
+        rpc_conn_queue(conn, rpc_error_response_create(
+                           NULL, rpc_error_create(RPC_ERR_ACCESS, "%s",
+                                                  conn->refusal)));
         return false;
     }
 
-    msg = json_loadb(data, size, JSON_DECODE_ANY, &error);
-    if (!msg) {
-        rpc_conn_send(conn, rpc_error_response_create(
+    if (rpc_conn_check_limits__(conn, data, size)) {
+        return true;
+    }
+    msg = json_loadb(data, size, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+                     &error);
+    if (!msg && json_error_code(&error) == json_error_duplicate_key
+        && error.position >= 2 && (size_t) error.position <= size
+        && data[error.position - 1] == '"') {
+        /* A key repeated in an object, at any depth: refused rather than
+         * letting the last one win.  jansson stops just after the key;
+         * find its opening quote, one not escaped by a backslash, and
+         * name the key as written (cut short, at a character boundary,
+         * if it is long). */
+        int end = error.position, start, len, n_bs;
+
+        for (start = end - 2; start > 0; start--) {
+            if (data[start] == '"') {
+                for (n_bs = 0; start - n_bs > 0
+                               && data[start - n_bs - 1] == '\\'; n_bs++) {
+                    continue;
+                }
+                if (n_bs % 2 == 0) {
+                    break;
+                }
+            }
+        }
+        len = end - start;
+        if (len > 64) {
+            for (len = 60; (data[start + len] & 0xc0) == 0x80; len--) {
+                continue;
+            }
+        }
+        rpc_conn_queue(conn, rpc_error_response_create(
+                          NULL, rpc_error_create(RPC_PARSE_ERROR,
+                                                 "parse error at byte %d: "
+                                                 "key %.*s%s given twice in "
+                                                 "one object", end, len,
+                                                 data + start,
+                                                 len < end - start
+                                                 ? "..." : "")));
+        return false;
+    } else if (!msg) {
+        rpc_conn_queue(conn, rpc_error_response_create(
                           NULL, rpc_error_create(RPC_PARSE_ERROR,
                                                  "parse error at byte %d: "
                                                  "%s", error.position,
@@ -431,18 +840,101 @@ rpc_conn_handle_message(struct rpc_conn *conn, const char *data,
     }
 
     if (!json_is_array(msg)) {
-        response = rpc_server_handle_request(conn->server, msg);
+        rpc_conn_run_request(conn, msg, 0);
+        json_decref(msg);
     } else if (!json_array_size(msg)) {
-        response = invalid_request__(NULL, "empty batch");
+        rpc_conn_queue(conn, invalid_request__(NULL, "empty batch"));
+        json_decref(msg);
     } else {
-        response = rpc_server_handle_batch(conn->server, msg);
-    }
-    json_decref(msg);
-
-    if (response) {
-        rpc_conn_send(conn, response);
+        /* Run by rpc_conn_run_batch(), a slice at a time. */
+        conn->batch = msg;
+        conn->batch_index = 0;
+        conn->batch_id = conn->batch_id % INT_MAX + 1;
     }
     return true;
+}
+
+/* Brings the server's count of input bytes up to date with 'conn''s. */
+static void
+rpc_conn_count_input__(struct rpc_conn *conn)
+{
+    size_t n = evbuffer_get_length(bufferevent_get_input(conn->bev));
+
+    conn->server->n_input += n - conn->n_input;
+    conn->n_input = n;
+}
+
+/* Called when 'conn' holds an unfinished message and waits for the rest.
+ * Closes 'conn' with an error if the unfinished messages of all
+ * connections exceed their limit; otherwise makes sure that 'conn' is
+ * closed if it sends nothing for the partial-message timeout.  'conn'
+ * may be destroyed. */
+static void
+rpc_conn_wait_rest__(struct rpc_conn *conn)
+{
+    const struct rpc_limits *limits = &conn->server->limits;
+    struct evbuffer *input = bufferevent_get_input(conn->bev);
+    struct timeval tv = { .tv_sec = limits->partial_timeout };
+
+    rpc_conn_count_input__(conn);
+    if (conn->server->n_input > limits->max_input) {
+        VLOG_WARN_RL(&rl, "%s: closing a connection with an unfinished "
+                     "message of %zu bytes: unfinished messages of all "
+                     "connections hold more than %zu bytes",
+                     pstream_get_name(conn->listener->pstream),
+                     evbuffer_get_length(input), limits->max_input);
+        evbuffer_drain(input, evbuffer_get_length(input));
+        rpc_conn_count_input__(conn);
+        rpc_conn_fail(conn, rpc_error_create(
+                          RPC_ERR_BUSY, "server busy: unfinished messages "
+                          "of all clients hold more than %zu bytes (see "
+                          "--max-buffered-input); try again later",
+                          limits->max_input));
+        return;
+    }
+    /* The read event persists, so libevent restarts its timeout at each
+     * read: arming it once is enough. */
+    if (!conn->timed) {
+        bufferevent_set_timeouts(conn->bev, &tv, NULL);
+        conn->timed = true;
+    }
+}
+
+/* Runs up to RPC_BATCH_SLICE more members of 'conn''s batch.  Returns
+ * true if the batch is done, false if more remains (then the rest runs
+ * from 'conn->resume', after other events had their turn). */
+static bool
+rpc_conn_run_batch(struct rpc_conn *conn)
+{
+    size_t n = json_array_size(conn->batch);
+    size_t end = NFVS_MIN(n, conn->batch_index + RPC_BATCH_SLICE);
+
+    for (; conn->batch_index < end; conn->batch_index++) {
+        rpc_conn_run_request(conn, json_array_get(conn->batch,
+                                                  conn->batch_index),
+                             conn->batch_id);
+    }
+    if (conn->batch_index < n) {
+        /* A timer, not event_active(): an event made active now would
+         * run in this same turn, before the sockets are polled again. */
+        rpc_conn_schedule(conn);
+        return false;
+    }
+    json_decref(conn->batch);
+    conn->batch = NULL;
+    rpc_conn_end_batch(conn, conn->batch_id);
+    return rpc_conn_flush(conn);
+}
+
+static void
+rpc_conn_resume_cb(evutil_socket_t fd NFVS_UNUSED, short events NFVS_UNUSED,
+                   void *conn_)
+{
+    struct rpc_conn *conn = conn_;
+
+    if (rpc_conn_flush(conn) && !conn->closing) {
+        rpc_conn_process(conn);
+    }
 }
 
 /* Serves the complete messages buffered on 'conn', until none is left,
@@ -462,7 +954,14 @@ rpc_conn_process(struct rpc_conn *conn)
         if (evbuffer_get_length(output) >= RPC_OUTPUT_HIGH_WATER) {
             conn->paused = true;
             bufferevent_disable(conn->bev, EV_READ);
+            rpc_conn_count_input__(conn);
             return;
+        }
+        if (conn->batch) {
+            if (!rpc_conn_run_batch(conn)) {
+                return;         /* More next turn (or destroyed). */
+            }
+            continue;
         }
 
         length = evbuffer_get_length(input);
@@ -475,15 +974,29 @@ rpc_conn_process(struct rpc_conn *conn)
                 break;
             }
             if (!conn->eof) {
+                if (length) {
+                    rpc_conn_wait_rest__(conn);
+                } else if (conn->timed && !conn->refusal) {
+                    bufferevent_set_timeouts(conn->bev, NULL, NULL);
+                    conn->timed = false;
+                }
                 return;
             }
             /* The peer is gone or half-closed: take the unterminated tail
              * as a last message, then close. */
             if (length) {
-                rpc_conn_handle_message(
+                ok = rpc_conn_handle_message(
                     conn, (char *) evbuffer_pullup(input, length), length);
                 evbuffer_drain(input, length);
+                conn->scanned = 0;
+                if (!rpc_conn_flush(conn)) {
+                    return;
+                }
+                if (ok) {
+                    continue;   /* Runs a batch, then closes. */
+                }
             }
+            rpc_conn_count_input__(conn);
             rpc_conn_start_close(conn);
             return;
         }
@@ -496,6 +1009,10 @@ rpc_conn_process(struct rpc_conn *conn)
             eol.pos);
         evbuffer_drain(input, eol.pos + eol_size);
         conn->scanned = 0;
+        rpc_conn_count_input__(conn);
+        if (!rpc_conn_flush(conn)) {
+            return;
+        }
         if (!ok) {
             rpc_conn_start_close(conn);
             return;
@@ -505,10 +1022,11 @@ rpc_conn_process(struct rpc_conn *conn)
     if (!conn->closing && !conn->paused) {
         /* Left the loop because a message is too long. */
         evbuffer_drain(input, evbuffer_get_length(input));
+        rpc_conn_count_input__(conn);
         rpc_conn_fail(conn, rpc_error_create(
                           RPC_INVALID_REQUEST,
-                          "message too long (more than %zu bytes)",
-                          conn->max_size));
+                          "message too long (more than %zu bytes; see "
+                          "--max-message-size)", conn->max_size));
     }
 }
 
@@ -524,7 +1042,8 @@ rpc_conn_write_cb(struct bufferevent *bev, void *conn_)
     struct rpc_conn *conn = conn_;
 
     if (conn->closing) {
-        if (!evbuffer_get_length(bufferevent_get_output(bev))) {
+        if (!evbuffer_get_length(bufferevent_get_output(bev))
+            && nfvs_list_is_empty(&conn->answers)) {
             rpc_conn_destroy(conn);
         }
     } else if (conn->paused) {
@@ -541,7 +1060,26 @@ rpc_conn_event_cb(struct bufferevent *bev, short events, void *conn_)
 {
     struct rpc_conn *conn = conn_;
 
-    if (events & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+    if (events & BEV_EVENT_TIMEOUT && events & BEV_EVENT_READING
+        && !conn->closing && conn->refusal) {
+        /* A refused peer that stays silent: tell it why and close. */
+        rpc_conn_fail(conn, rpc_error_create(RPC_ERR_ACCESS, "%s",
+                                             conn->refusal));
+    } else if (events & BEV_EVENT_TIMEOUT && events & BEV_EVENT_READING
+               && !conn->closing) {
+        unsigned int timeout = conn->server->limits.partial_timeout;
+
+        VLOG_WARN_RL(&rl, "%s: closing a connection that sent nothing for "
+                     "%u s in the middle of a message",
+                     pstream_get_name(conn->listener->pstream), timeout);
+        evbuffer_drain(bufferevent_get_input(bev),
+                       evbuffer_get_length(bufferevent_get_input(bev)));
+        rpc_conn_count_input__(conn);
+        rpc_conn_fail(conn, rpc_error_create(
+                          RPC_ERR_BUSY, "unfinished message: nothing "
+                          "received for %u s (see --partial-timeout)",
+                          timeout));
+    } else if (events & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
         rpc_conn_destroy(conn);
     } else if (events & BEV_EVENT_EOF) {
         conn->eof = true;
@@ -563,9 +1101,16 @@ rpc_listener_ready_cb(struct bufferevent *bev, const char *refusal,
 
     conn = xzalloc(sizeof *conn);
     conn->server = server;
+    conn->listener = listener;
+    listener->n_conns++;
     conn->bev = bev;
-    conn->max_size = server->max_message_size;
+    conn->max_size = server->limits.max_message_size;
     conn->refusal = refusal ? xstrdup(refusal) : NULL;
+    nfvs_list_init(&conn->answers);
+    conn->resume = event_new(server->base, -1, 0, rpc_conn_resume_cb, conn);
+    if (!conn->resume) {
+        nfvs_fatal(0, "cannot create libevent event");
+    }
     nfvs_list_push_back(&server->conns, &conn->node);
     server->n_conns++;
 
@@ -578,6 +1123,14 @@ rpc_listener_ready_cb(struct bufferevent *bev, const char *refusal,
     bufferevent_setcb(bev, rpc_conn_read_cb, rpc_conn_write_cb,
                       rpc_conn_event_cb, conn);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
+    if (refusal) {
+        /* A refused peer does not hold its socket longer than one that
+         * stalls mid-message. */
+        struct timeval tv = { .tv_sec = server->limits.partial_timeout };
+
+        bufferevent_set_timeouts(bev, &tv, NULL);
+        conn->timed = true;
+    }
 
     /* A TLS peer's first request may have come with its handshake. */
     if (evbuffer_get_length(bufferevent_get_input(bev))) {
@@ -585,12 +1138,61 @@ rpc_listener_ready_cb(struct bufferevent *bev, const char *refusal,
     }
 }
 
+/* Closes 'fd', just accepted on 'listener', for 'reason' (a short
+ * phrase), with a log line and, where the transport allows, an error
+ * telling the peer. */
+static void
+rpc_listener_reject__(struct rpc_listener *listener, int fd,
+                      const char *reason)
+{
+    json_t *response;
+    size_t size;
+    char *s;
+
+    VLOG_WARN_RL(&rl, "%s: refused a connection: %s",
+                 pstream_get_name(listener->pstream), reason);
+    response = rpc_error_response_create(
+        NULL, rpc_error_create(RPC_ERR_BUSY, "server busy: %s; try again "
+                               "later", reason));
+    s = rpc_encode(response, &size);
+    json_decref(response);
+    pstream_reject(listener->pstream, fd, s, size);
+    free(s);
+}
+
+/* Returns NULL if 'listener' may take connection 'fd', otherwise a
+ * malloc'd reason why not. */
+static char *
+rpc_listener_check__(const struct rpc_listener *listener, int fd)
+{
+    const struct rpc_server *server = listener->server;
+    size_t n = listener->n_conns + pstream_n_pending(listener->pstream);
+
+    if (n >= server->limits.max_connections) {
+        return xasprintf("%zu connections, the limit of this listener "
+                         "(see --max-connections)", n);
+    }
+    /* Descriptors are allocated lowest first, so every one below 'fd' is
+     * in use. */
+    if (fd >= server->fd_limit - RPC_FD_RESERVE) {
+        return xasprintf("descriptor %d, too near the limit of %d open "
+                         "files", fd, server->fd_limit);
+    }
+    return NULL;
+}
+
 static void
 rpc_listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
                        struct sockaddr *sa, int socklen, void *listener_)
 {
     struct rpc_listener *listener = listener_;
+    char *reason = rpc_listener_check__(listener, fd);
 
+    if (reason) {
+        rpc_listener_reject__(listener, fd, reason);
+        free(reason);
+        return;
+    }
     pstream_accept(listener->pstream, listener->server->base, fd,
                    rpc_listener_ready_cb, listener);
 }
@@ -608,7 +1210,26 @@ rpc_listener_error_cb(struct evconnlistener *evl, void *listener_)
 {
     struct rpc_listener *listener = listener_;
     struct timeval tv = { .tv_usec = RPC_ACCEPT_RETRY_MSEC * 1000 };
+    struct rpc_server *server = listener->server;
+    int error = EVUTIL_SOCKET_ERROR();
 
+    /* Out of descriptors: the spare one makes room to accept the peer
+     * and close it at once, instead of leaving it waiting in the
+     * backlog. */
+    if ((error == EMFILE || error == ENFILE) && server->spare_fd >= 0) {
+        int fd;
+
+        close(server->spare_fd);
+        fd = accept4(pstream_get_fd(listener->pstream), NULL, NULL,
+                     SOCK_CLOEXEC);
+        if (fd >= 0) {
+            rpc_listener_reject__(listener, fd, "out of file descriptors");
+        }
+        server->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            return;
+        }
+    }
     evconnlistener_disable(evl);
     event_add(listener->retry, &tv);
 }

@@ -22,6 +22,20 @@
  *     unterminated tail is handled as a last message, answered if the
  *     peer still reads, then the connection is closed).
  *
+ * Bounds (struct rpc_limits; docs/rpc.md tells users): every resource a
+ * peer can make the server spend is limited, and hitting a limit gets
+ * that peer a one-line error while everyone else is served as before:
+ *   - a message's size in bytes, its number of JSON values, its nesting
+ *     depth and its number of batch entries, all checked before jansson
+ *     builds anything, so a message costs a bounded amount of memory;
+ *   - the bytes of unfinished messages held for all connections
+ *     together, and how long a connection may hold one without sending;
+ *   - an answer's size: a larger one is replaced by an error;
+ *   - connections per listener, TLS handshakes in progress included, and
+ *     file descriptors: a connection is refused at once, without touching
+ *     the last RPC_FD_RESERVE descriptors of the process, which stay for
+ *     the config db, ports and other work of the daemon.
+ *
  * Requests are checked strictly: a request must be an object with
  * "jsonrpc":"2.0", a string "method", optional "params" (object or
  * array) and optional "id" (string, integer or null), and nothing else;
@@ -32,7 +46,9 @@
  * not even an error (except for malformed ones).  A non-empty array is a
  * batch, answered by an array of the responses in order (nothing at all
  * if every member was a notification); an empty array is an invalid
- * request.  Blank lines are ignored.
+ * request.  Blank lines are ignored.  A batch runs RPC_BATCH_SLICE
+ * requests per turn of the event loop, so other connections are served
+ * between slices; its answer is sent when all of it has run.
  *
  * Thread-safety: call everything, and expect handlers to be called, on
  * the thread that runs the event_base. */
@@ -42,9 +58,38 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct rpc_server;
+
+/* Defaults of struct rpc_limits members not in jsonrpc.h. */
+#define RPC_MAX_INPUT_DEFAULT (128u * 1024 * 1024)
+#define RPC_MAX_CONNECTIONS_DEFAULT 1000
+#define RPC_PARTIAL_TIMEOUT_DEFAULT 30
+
+/* File descriptors below the process's limit that the server never uses
+ * for connections. */
+#define RPC_FD_RESERVE 64
+
+/* What a server lets its peers make it hold.  Every member must be
+ * positive. */
+struct rpc_limits {
+    size_t max_message_size;    /* Bytes in a message, newline excluded. */
+    size_t max_values;          /* JSON values in a message. */
+    size_t max_depth;           /* Nesting of arrays and objects. */
+    size_t max_batch;           /* Requests in a batch. */
+    size_t max_answer_size;     /* Bytes in an answer, newline excluded. */
+    size_t max_input;           /* Bytes of unfinished messages held for
+                                 * all connections together. */
+    size_t max_connections;     /* Per listener, handshakes included. */
+    unsigned int partial_timeout; /* Seconds a connection may hold an
+                                   * unfinished message without sending
+                                   * a byte. */
+};
+
+/* Fills 'limits' with the defaults. */
+void rpc_limits_init(struct rpc_limits *limits);
 
 /* Handles one call of a registered method.  'params' is the request's
  * params member (borrowed), or NULL when it has none.  Returns a new
@@ -77,10 +122,64 @@ void rpc_server_register(struct rpc_server *, const char *method,
 /* Sets the size in bytes, excluding the newline, of the largest message
  * accepted on connections (default RPC_MAX_MESSAGE_SIZE_DEFAULT).  A
  * longer one gets an RPC_INVALID_REQUEST error "message too long (more
- * than N bytes)" with id null, and its connection is closed.  Applies to
- * connections accepted afterward. */
+ * than N bytes; see --max-message-size)" with id null, and its
+ * connection is closed.  Applies to connections accepted afterward. */
 void rpc_server_set_max_message_size(struct rpc_server *, size_t);
+
+/* Sets all the limits (see struct rpc_limits and "Bounds" above).  The
+ * message size applies to connections accepted afterward, the rest at
+ * once.
+ *
+ * A message over a limit of size, values, depth or batch entries gets an
+ * RPC_INVALID_REQUEST error with id null naming the limit; one too long
+ * closes the connection (the rest of it is not read), the others leave
+ * it open.  An answer over the size limit is replaced by an
+ * RPC_ERR_TOO_LARGE error with the request's id.  A connection whose
+ * unfinished message brings the input of all connections over the limit,
+ * or that holds one for 'partial_timeout' seconds without sending, gets
+ * an RPC_ERR_BUSY error and is closed; a refused peer (see above) that
+ * sends nothing for that long gets its RPC_ERR_ACCESS error and is
+ * closed.  A connection over the listener's
+ * limit or into the descriptor reserve is closed at once, after an
+ * RPC_ERR_BUSY error on transports without handshake (unix), and
+ * logged (rate-limited). */
+void rpc_server_set_limits(struct rpc_server *, const struct rpc_limits *);
 size_t rpc_server_n_connections(const struct rpc_server *);
+
+/* Returns the bytes of input the server holds for all its connections:
+ * unfinished messages, as limited by 'max_input'. */
+size_t rpc_server_n_input(const struct rpc_server *);
+
+/* Durable answers.  A server whose answers must wait until the changes
+ * they report are durable gets a function that returns the sequence
+ * number of the last change made (e.g. the last record appended to the
+ * config db), and is told with rpc_server_commit_done() when changes are
+ * durable.  Each answer is then held until every change counted when its
+ * handler returned is durable; answers on one connection still go out in
+ * order, and the connection keeps being served meanwhile (so pipelined
+ * changes share a commit).  If a commit fails, each held answer to a
+ * request whose handler made a change in the failed range becomes an
+ * RPC_ERR_IO error instead. */
+typedef uint64_t rpc_seqno_func(void *aux);
+void rpc_server_set_seqno_func(struct rpc_server *, rpc_seqno_func *,
+                               void *aux);
+/* Every change up to 'seqno' is durable (error 0) or failed (positive
+ * errno 'error'). */
+void rpc_server_commit_done(struct rpc_server *, uint64_t seqno,
+                            int error);
+
+/* Deferred answers.  A handler that cannot answer at once (it works in
+ * slices over several turns of the event loop) calls rpc_server_defer(),
+ * returns NULL without an error, and later, on the same thread, answers
+ * with rpc_call_complete() with a new reference to the result or (result
+ * NULL) a new error.  Later requests of the same connection keep being
+ * run; their answers wait for this one.  The call stays valid until it is
+ * completed, even if its connection closes meanwhile.  The answer goes
+ * out from the event loop, so it may be completed from anywhere on the
+ * server's thread, even from the handler itself. */
+struct rpc_call;
+struct rpc_call *rpc_server_defer(void);
+void rpc_call_complete(struct rpc_call *, json_t *result, json_t *error);
 
 /* For handlers: unpacks 'params' with jansson's json_unpack() 'format'
  * and its variable arguments in strict mode, so that a missing member, a

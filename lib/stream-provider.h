@@ -71,6 +71,12 @@ struct pstream_class {
     /* As pstream_accept(). */
     int (*accept)(struct pstream *, struct event_base *, int fd,
                   pstream_accept_func *, void *aux);
+
+    /* Optional.  As pstream_n_pending(); NULL means always 0. */
+    size_t (*n_pending)(const struct pstream *);
+
+    /* Optional.  As pstream_reject(); NULL means just close 'fd'. */
+    void (*reject)(struct pstream *, int fd, const char *msg, size_t size);
 };
 
 extern const struct stream_class unix_stream_class;

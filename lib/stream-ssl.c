@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,10 +30,10 @@
 
 VLOG_DEFINE_THIS_MODULE(stream_ssl);
 
-/* A peer must finish its side of the server handshake within this time,
- * so that a peer that stalls mid-handshake only holds its own socket,
- * and not for long. */
-#define PSSL_HANDSHAKE_TIMEOUT_SEC 5
+/* A peer must finish its side of the server handshake within this time
+ * (stream_ssl_set_handshake_timeout()), so that a peer that stalls
+ * mid-handshake only holds its own socket, and not for long. */
+static unsigned int pssl_handshake_timeout = PSSL_HANDSHAKE_TIMEOUT_DEFAULT;
 
 /* With TLS 1.3 the server checks the client's certificate only after the
  * client has finished its handshake, so the client learns of a refusal
@@ -45,6 +46,10 @@ VLOG_DEFINE_THIS_MODULE(stream_ssl);
 /* Contexts built by stream_ssl_set_files(); NULL until then. */
 static SSL_CTX *server_ctx;
 static SSL_CTX *client_ctx;
+
+/* Index of an SSL's ex_data that holds why ssl_verify_cb__() refused the
+ * peer's certificate (a malloc'd string), or -1 until created. */
+static int ssl_refusal_idx = -1;
 
 /* Errors. */
 
@@ -76,11 +81,125 @@ ssl_handshake_failure__(const SSL *ssl, char *reason, const char *fallback)
     long result = SSL_get_verify_result(ssl);
 
     if (result != X509_V_OK) {
+        const char *refusal = (ssl_refusal_idx >= 0
+                               ? SSL_get_ex_data(ssl, ssl_refusal_idx)
+                               : NULL);
+
         free(reason);
         return xasprintf("certificate verify failed: %s",
-                         X509_verify_cert_error_string(result));
+                         (refusal ? refusal
+                          : X509_verify_cert_error_string(result)));
     }
     return reason ? reason : xstrdup(fallback);
+}
+
+/* Returns the subject of 'cert' as "CN=x,O=y", malloc'd. */
+static char *
+ssl_cert_subject__(X509 *cert)
+{
+    char *subject = NULL;
+    BIO *bio;
+
+    bio = BIO_new(BIO_s_mem());
+    if (bio && X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
+                                  XN_FLAG_RFC2253) >= 0) {
+        char *data;
+        long size = BIO_get_mem_data(bio, &data);
+
+        subject = xmemdup0(data, size);
+    }
+    BIO_free(bio);
+    ERR_clear_error();
+    return subject ? subject : xstrdup("(unknown)");
+}
+
+/* Returns NULL if 'cert' may be the certificate of a TLS client (when
+ * 'client') or server: not a CA certificate, and with the clientAuth or
+ * serverAuth extended key usage.  Otherwise returns a malloc'd reason
+ * that names 'cert' by its subject, and sets '*errorp' to the X509_V_ERR_*
+ * code that fits.  (OpenSSL alone takes a certificate without the
+ * extension as good for any purpose, and a trusted CA certificate as a
+ * peer's own.) */
+static char *
+ssl_check_cert_role__(X509 *cert, bool client, int *errorp)
+{
+    uint32_t usage = client ? XKU_SSL_CLIENT : XKU_SSL_SERVER;
+    const char *role = client ? "client" : "server";
+    char *subject, *reason;
+
+    if (X509_check_ca(cert)) {
+        *errorp = X509_V_ERR_INVALID_NON_CA;
+        subject = ssl_cert_subject__(cert);
+        reason = xasprintf("the %s certificate (%s) is a CA certificate, "
+                           "not a %s certificate", role, subject, role);
+    } else if (!(X509_get_extension_flags(cert) & EXFLAG_XKUSAGE)
+               || !(X509_get_extended_key_usage(cert) & usage)) {
+        *errorp = X509_V_ERR_INVALID_PURPOSE;
+        subject = ssl_cert_subject__(cert);
+        reason = xasprintf("the %s certificate (%s) lacks the %s extended "
+                           "key usage", role, subject,
+                           client ? "clientAuth" : "serverAuth");
+    } else {
+        return NULL;
+    }
+    free(subject);
+    return reason;
+}
+
+static void
+ssl_refusal_free__(void *parent NFVS_UNUSED, void *ptr,
+                   CRYPTO_EX_DATA *ad NFVS_UNUSED, int idx NFVS_UNUSED,
+                   long argl NFVS_UNUSED, void *argp NFVS_UNUSED)
+{
+    free(ptr);
+}
+
+/* Verification callback of both contexts: on top of OpenSSL's checks,
+ * the peer's own certificate (depth 0) must fit its role, a client's on
+ * the server side and a server's on the client side (see
+ * ssl_check_cert_role__()).  A refusal's reason, and the reason for
+ * OpenSSL's own refusal of the peer's certificate for its purpose, is
+ * kept in the SSL's 'ssl_refusal_idx' ex_data for
+ * ssl_handshake_failure__(). */
+static int
+ssl_verify_cb__(int preverify_ok, X509_STORE_CTX *store)
+{
+    int error = X509_STORE_CTX_get_error(store);
+    X509 *cert;
+    char *reason;
+    bool client;
+    SSL *ssl;
+
+    if (X509_STORE_CTX_get_error_depth(store) != 0
+        || (!preverify_ok && error != X509_V_ERR_INVALID_PURPOSE)) {
+        return preverify_ok;
+    }
+    ssl = X509_STORE_CTX_get_ex_data(store,
+                                     SSL_get_ex_data_X509_STORE_CTX_idx());
+    cert = X509_STORE_CTX_get_current_cert(store);
+    client = SSL_is_server(ssl);
+    reason = ssl_check_cert_role__(cert, client, &error);
+    if (!reason && preverify_ok) {
+        return 1;
+    } else if (!reason) {
+        /* OpenSSL's purpose check failed on something else: keyUsage. */
+        char *subject = ssl_cert_subject__(cert);
+
+        reason = xasprintf("the %s certificate (%s) is not usable for "
+                           "TLS %s authentication (see its keyUsage)",
+                           client ? "client" : "server", subject,
+                           client ? "client" : "server");
+        free(subject);
+    }
+    X509_STORE_CTX_set_error(store, error);
+    if (ssl_refusal_idx >= 0) {
+        free(SSL_get_ex_data(ssl, ssl_refusal_idx));
+        if (SSL_set_ex_data(ssl, ssl_refusal_idx, reason)) {
+            reason = NULL;
+        }
+    }
+    free(reason);
+    return 0;
 }
 
 /* Configuration. */
@@ -158,7 +277,8 @@ ssl_ctx_create__(const SSL_METHOD *method, const char *private_key,
     SSL_CTX_set_mode(ctx, (SSL_MODE_ENABLE_PARTIAL_WRITE
                            | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER));
     SSL_CTX_set_verify(ctx, (SSL_VERIFY_PEER
-                             | SSL_VERIFY_FAIL_IF_NO_PEER_CERT), NULL);
+                             | SSL_VERIFY_FAIL_IF_NO_PEER_CERT),
+                       ssl_verify_cb__);
 
     if (SSL_CTX_use_certificate_chain_file(ctx, certificate) != 1) {
         error = ssl_file_error__("--certificate", certificate,
@@ -239,6 +359,10 @@ stream_ssl_set_files(const char *private_key, const char *certificate,
         return error;
     }
 
+    if (ssl_refusal_idx < 0) {
+        ssl_refusal_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL,
+                                               ssl_refusal_free__);
+    }
     error = ssl_ctx_create__(TLS_server_method(), private_key, certificate,
                              ca_cert, &server, errp);
     if (error) {
@@ -507,6 +631,8 @@ ssl_open(const char *suffix, int timeout_ms, struct stream **streamp,
     const char *colon;
     char *reason = NULL;
     socklen_t sa_len;
+    int cert_error;
+    char *own;
     int error;
     int fd;
 
@@ -567,8 +693,17 @@ ssl_open(const char *suffix, int timeout_ms, struct stream **streamp,
     return 0;
 
 out_free:
-    *errp = xasprintf("ssl:%s: %s", suffix,
-                      reason ? reason : nfvs_strerror(error));
+    /* A server that refuses our certificate only says which alert; say
+     * what is wrong with it when we can tell. */
+    own = (error == EPROTO && ss->ssl
+           && SSL_get_verify_result(ss->ssl) == X509_V_OK
+           ? ssl_check_cert_role__(SSL_CTX_get0_certificate(client_ctx),
+                                   true, &cert_error)
+           : NULL);
+    *errp = xasprintf("ssl:%s: %s%s%s", suffix,
+                      reason ? reason : nfvs_strerror(error),
+                      own ? "; --certificate: " : "", own ? own : "");
+    free(own);
     free(reason);
     SSL_free(ss->ssl);
     close(fd);
@@ -686,6 +821,7 @@ const struct stream_class ssl_stream_class = {
 struct pssl_pstream {
     struct pstream up;
     struct nfvs_list handshakes;    /* Contains "struct pssl_handshake"s. */
+    size_t n_handshakes;            /* Length of 'handshakes'. */
 };
 
 /* A connection whose server handshake is running. */
@@ -775,6 +911,7 @@ static void
 pssl_handshake_destroy(struct pssl_handshake *hs, bool free_bev)
 {
     nfvs_list_remove(&hs->node);
+    hs->ps->n_handshakes--;
     if (hs->timer) {
         event_free(hs->timer);
     }
@@ -804,21 +941,10 @@ static char *
 pssl_peer_subject__(SSL *ssl)
 {
     X509 *cert = SSL_get_peer_certificate(ssl);
-    char *subject = NULL;
-    BIO *bio;
+    char *subject = cert ? ssl_cert_subject__(cert) : xstrdup("(unknown)");
 
-    bio = cert ? BIO_new(BIO_s_mem()) : NULL;
-    if (bio && X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
-                                  XN_FLAG_RFC2253) >= 0) {
-        char *data;
-        long size = BIO_get_mem_data(bio, &data);
-
-        subject = xmemdup0(data, size);
-    }
-    BIO_free(bio);
     X509_free(cert);
-    ERR_clear_error();
-    return subject ? subject : xstrdup("(unknown)");
+    return subject;
 }
 
 static void
@@ -869,8 +995,8 @@ pssl_handshake_timeout_cb(evutil_socket_t fd, short events, void *hs_)
 {
     struct pssl_handshake *hs = hs_;
 
-    VLOG_WARN_RL(&pssl_rl, "%s: TLS handshake with %s timed out after %d s",
-                 hs->ps->up.name, hs->peer, PSSL_HANDSHAKE_TIMEOUT_SEC);
+    VLOG_WARN_RL(&pssl_rl, "%s: TLS handshake with %s timed out after %u s",
+                 hs->ps->up.name, hs->peer, pssl_handshake_timeout);
     pssl_handshake_destroy(hs, true);
 }
 
@@ -878,7 +1004,7 @@ static int
 pssl_accept(struct pstream *pstream, struct event_base *base, int fd,
             pstream_accept_func *cb, void *aux)
 {
-    struct timeval tv = { .tv_sec = PSSL_HANDSHAKE_TIMEOUT_SEC };
+    struct timeval tv = { .tv_sec = pssl_handshake_timeout };
     struct pssl_pstream *ps = pssl_pstream_cast(pstream);
     struct sockaddr_storage sa;
     socklen_t sa_len = sizeof sa;
@@ -912,6 +1038,7 @@ pssl_accept(struct pstream *pstream, struct event_base *base, int fd,
                 ? xstrdup("(unknown)") : ssl_format_address__(&sa));
     hs->timer = evtimer_new(base, pssl_handshake_timeout_cb, hs);
     nfvs_list_push_back(&ps->handshakes, &hs->node);
+    ps->n_handshakes++;
     if (!hs->timer || evtimer_add(hs->timer, &tv)) {
         pssl_handshake_destroy(hs, true);
         return ENOMEM;
@@ -922,9 +1049,26 @@ pssl_accept(struct pstream *pstream, struct event_base *base, int fd,
     return 0;
 }
 
+static size_t
+pssl_n_pending(const struct pstream *pstream)
+{
+    const struct pssl_pstream *ps;
+
+    ps = CONTAINER_OF(pstream, const struct pssl_pstream, up);
+    return ps->n_handshakes;
+}
+
+void
+stream_ssl_set_handshake_timeout(unsigned int seconds)
+{
+    pssl_handshake_timeout = seconds;
+}
+
 const struct pstream_class pssl_pstream_class = {
     .name = "pssl",
     .listen = pssl_listen,
     .close = pssl_close,
     .accept = pssl_accept,
+    .n_pending = pssl_n_pending,
+    /* .reject is NULL: plain text would only confuse a TLS peer. */
 };

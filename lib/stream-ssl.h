@@ -24,4 +24,12 @@
 int stream_ssl_set_files(const char *private_key, const char *certificate,
                          const char *ca_cert, char **errp);
 
+/* Seconds a peer of "pssl" has to finish the TLS handshake by default. */
+#define PSSL_HANDSHAKE_TIMEOUT_DEFAULT 5
+
+/* Sets the seconds (positive) a peer of "pssl" has to finish the TLS
+ * handshake, for connections accepted afterward; a peer that has not
+ * finished by then is logged and closed.  Call at startup. */
+void stream_ssl_set_handshake_timeout(unsigned int seconds);
+
 #endif /* stream-ssl.h */

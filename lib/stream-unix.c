@@ -458,9 +458,25 @@ punix_accept(struct pstream *pstream, struct event_base *base, int fd,
     return 0;
 }
 
+static void
+punix_reject(struct pstream *pstream NFVS_UNUSED, int fd, const char *msg,
+             size_t size)
+{
+    /* A fresh socket's buffer takes a short message at once; if not,
+     * the peer only misses the explanation. */
+    ssize_t retval = send(fd, msg, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+    if (retval < 0 && errno != EAGAIN && errno != EPIPE) {
+        VLOG_DBG("refused connection: send: %s", nfvs_strerror(errno));
+    }
+    close(fd);
+}
+
 const struct pstream_class punix_pstream_class = {
     .name = "punix",
     .listen = punix_listen,
     .close = punix_close,
     .accept = punix_accept,
+    /* .n_pending is NULL: a unix connection is ready at once. */
+    .reject = punix_reject,
 };

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "stream-provider.h"
 #include "util.h"
 
@@ -230,4 +231,23 @@ pstream_accept(struct pstream *pstream, struct event_base *base, int fd,
                pstream_accept_func *cb, void *aux)
 {
     return pstream->class->accept(pstream, base, fd, cb, aux);
+}
+
+size_t
+pstream_n_pending(const struct pstream *pstream)
+{
+    return (pstream->class->n_pending
+            ? pstream->class->n_pending(pstream)
+            : 0);
+}
+
+void
+pstream_reject(struct pstream *pstream, int fd, const char *msg,
+               size_t size)
+{
+    if (pstream->class->reject) {
+        pstream->class->reject(pstream, fd, msg, size);
+    } else {
+        close(fd);
+    }
 }

@@ -120,6 +120,17 @@ typedef void pstream_accept_func(struct bufferevent *bev,
 int pstream_accept(struct pstream *, struct event_base *, int fd,
                    pstream_accept_func *cb, void *aux);
 
+/* Returns the number of connections accepted on 'pstream' that are not
+ * ready yet (TLS handshakes running; always 0 for "punix"). */
+size_t pstream_n_pending(const struct pstream *);
+
+/* Closes 'fd', a connection accepted on 'pstream' that the caller does
+ * not want.  On a transport without handshake ("punix") first sends the
+ * 'size' bytes at 'msg' if the socket takes them without blocking, so
+ * that the peer learns why; a TLS peer just sees the connection close.
+ * Takes ownership of 'fd'. */
+void pstream_reject(struct pstream *, int fd, const char *msg, size_t size);
+
 /* Sets the group given to socket files that "punix" creates afterward
  * ('group_name' is for messages; may be NULL when 'gid' is -1).  The
  * files get mode 0660, and connections are accepted only from uid 0,

@@ -2,11 +2,14 @@
 #include "udpif.h"
 
 #include <errno.h>
-#include <poll.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 #include "conntrack.h"
@@ -101,18 +104,15 @@ struct ukey_scan {
                                  * in_port it had when translated. */
 };
 
-struct handler {
-    struct udpif *udpif;
-    uint32_t id;                /* Datapath handler id. */
-    pthread_t thread;
-};
-
 struct udpif {
     struct dpif *dpif;          /* Not owned. */
     struct ofproto *ofproto;    /* Not owned. */
-    struct handler *handlers;
-    unsigned int n_handlers;
-    int exit_fds[2];            /* Pipe: readable when handlers must quit. */
+
+    /* In the pool (see "The pool" below); 'pool.mutex' protects these. */
+    uint64_t pool_id;           /* Its handler fds' epoll data. */
+    struct hmap_node pool_node; /* In 'pool.udpifs', by 'pool_id'. */
+    struct nfvs_list reval_node; /* In 'pool.reval_list'. */
+    bool reval_busy;            /* The revalidator is making its pass. */
 
     /* 'mutex' protects the members down to 'max_idle'. */
     pthread_mutex_t mutex;
@@ -139,18 +139,12 @@ struct udpif {
     uint64_t *ct_events;        /* Connection ids. */
     size_t n_ct_events, allocated_ct_events;
 
-    /* The revalidator thread; 'reval_mutex' protects the flags. */
-    pthread_t revalidator;
-    pthread_mutex_t reval_mutex;
-    pthread_cond_t reval_cond;
-    bool reval_exit;
-
     /* Counters; 'stats_mutex' protects them. */
     pthread_mutex_t stats_mutex;
     struct udpif_stats stats;
 
-    /* For the upcall rate: 'n_upcalls' at the last RATE_SAMPLES runs of
-     * the revalidator thread, and when.  Its own. */
+    /* For the upcall rate: 'n_upcalls' at the last RATE_SAMPLES passes
+     * of the revalidator thread over this udpif, and when.  Its own. */
     uint64_t rate_upcalls[RATE_SAMPLES];
     long long int rate_times[RATE_SAMPLES];
     unsigned int rate_idx;
@@ -750,44 +744,28 @@ run_ct_events(struct udpif *udpif)
     pthread_mutex_unlock(&udpif->mutex);
 }
 
-static void *
-handler_main(void *handler_)
+/* Receives one batch of upcalls from handler 'handler_id' of 'udpif''s
+ * datapath and handles them.  Called by the pool handler thread of that
+ * id, which makes sure that 'udpif' outlives the call. */
+static void
+handle_batch(struct udpif *udpif, uint32_t handler_id,
+             struct dpif_upcall upcalls[UPCALL_BATCH])
 {
-    struct handler *handler = handler_;
-    struct udpif *udpif = handler->udpif;
-    struct dpif_upcall upcalls[UPCALL_BATCH];
+    size_t i, n;
 
-    for (;;) {
-        struct pollfd pfds[2];
-        size_t i, n;
-
-        pfds[0].fd = dpif_handler_get_fd(udpif->dpif, handler->id);
-        pfds[0].events = POLLIN;
-        pfds[1].fd = udpif->exit_fds[0];
-        pfds[1].events = POLLIN;
-        if (poll(pfds, 2, -1) < 0 && errno != EINTR) {
-            VLOG_ERR("handler %u: poll failed: %s", handler->id,
-                     nfvs_strerror(errno));
-            break;
-        }
-        if (pfds[1].revents) {
-            break;
-        }
-        if (dpif_recv_batch(udpif->dpif, handler->id, upcalls,
-                            UPCALL_BATCH, &n)) {
-            continue;
-        }
-        for (i = 0; i < n; i++) {
-            handle_upcall(udpif, &upcalls[i]);
-            dpif_upcall_uninit(&upcalls[i]);
-        }
-        /* A FIN or RST in this batch may have made cached flows wrong:
-         * take them out before the next batch. */
-        if (ct_events_pending(udpif)) {
-            run_ct_events(udpif);
-        }
+    if (dpif_recv_batch(udpif->dpif, handler_id, upcalls, UPCALL_BATCH,
+                        &n)) {
+        return;
     }
-    return NULL;
+    for (i = 0; i < n; i++) {
+        handle_upcall(udpif, &upcalls[i]);
+        dpif_upcall_uninit(&upcalls[i]);
+    }
+    /* A FIN or RST in this batch may have made cached flows wrong:
+     * take them out before the next batch. */
+    if (ct_events_pending(udpif)) {
+        run_ct_events(udpif);
+    }
 }
 
 static long long int
@@ -1423,85 +1401,415 @@ sample_upcall_rate(struct udpif *udpif, long long int now)
     udpif->rate_idx = oldest;
 }
 
-static void *
-revalidator_main(void *udpif_)
-{
-    struct udpif *udpif = udpif_;
+/* The pool.
+ *
+ * Every udpif shares one pool of handler threads and one revalidator
+ * thread, so that a bridge costs no threads of its own here.  Each
+ * datapath is given one upcall queue (socket) per pool handler thread;
+ * handler thread 'i' serves queue 'i' of every datapath, and a datapath
+ * picks a flow's queue by its hash, so one flow's upcalls are always
+ * handled by one thread, in order.  A handler thread waits on an epoll
+ * set of its queue's fd of every datapath and handles one batch of one
+ * datapath per ready fd before it looks again, so that a bridge flooded
+ * with misses cannot starve the others.  The revalidator makes a pass
+ * over each udpif in turn every REVALIDATE_INTERVAL ms.
+ *
+ * The pool starts with the first udpif_pool_ref() and stops with the
+ * last udpif_pool_unref().  Those, udpif_create() and udpif_destroy()
+ * run on the main thread only, so starting and stopping need no lock of
+ * their own.
+ *
+ * Locking: 'pool.mutex' protects the udpif index and list and each
+ * udpif's pool members; it is a leaf lock except that the revalidator
+ * waits on 'reval_cond' with it.  Each handler thread holds its own
+ * 'mutex' while it serves the fds epoll reported, so that
+ * udpif_destroy(), once it has taken a udpif out of the index and its
+ * fds out of the epoll sets, knows that no handler still uses it by
+ * taking and releasing each handler's mutex. */
 
-    pthread_mutex_lock(&udpif->reval_mutex);
-    while (!udpif->reval_exit) {
+/* Epoll data of a pool handler's wake fd ('pool_id's start at 1). */
+#define POOL_WAKE UINT64_MAX
+
+/* Most handler threads in the pool. */
+#define POOL_MAX_HANDLERS 64
+
+struct pool_handler {
+    pthread_t thread;
+    uint32_t id;                /* Datapath handler id it serves. */
+    int epfd;                   /* Handler 'id''s fd of every udpif, and
+                                 * 'wake_fd'. */
+    int wake_fd;                /* eventfd: readable when it must quit. */
+    pthread_mutex_t mutex;      /* Held while serving ready fds. */
+};
+
+static struct {
+    pthread_mutex_t mutex;      /* See above. */
+    struct hmap udpifs;         /* "struct udpif"s by 'pool_id'. */
+    struct nfvs_list reval_list; /* The same, in revalidation order. */
+    uint64_t next_id;           /* For the next udpif's 'pool_id'. */
+    pthread_cond_t reval_cond;  /* Wakes the revalidator to quit. */
+    pthread_cond_t busy_cond;   /* Signalled when 'reval_busy' clears. */
+    bool exiting;               /* The revalidator must quit. */
+
+    /* Written by the main thread only, and stable while the pool
+     * runs. */
+    unsigned int n_refs;        /* udpif_pool_ref()s not unref'd. */
+    struct pool_handler *handlers; /* The handler threads... */
+    unsigned int n_handlers;    /* ...how many (0: not running). */
+    pthread_t revalidator;
+} pool = {
+    .mutex = PTHREAD_MUTEX_INITIALIZER,
+    .udpifs = HMAP_INITIALIZER(&pool.udpifs),
+    .reval_list = NFVS_LIST_INITIALIZER(&pool.reval_list),
+    .next_id = 1,
+    .reval_cond = PTHREAD_COND_INITIALIZER,
+    .busy_cond = PTHREAD_COND_INITIALIZER,
+};
+
+/* Returns the udpif whose 'pool_id' is 'id', or NULL if it is gone.
+ * Called with 'pool.mutex' held. */
+static struct udpif *
+pool_find__(uint64_t id)
+{
+    struct udpif *udpif;
+
+    HMAP_FOR_EACH_WITH_HASH (udpif, pool_node, hash_uint64(id, 0),
+                             &pool.udpifs) {
+        if (udpif->pool_id == id) {
+            return udpif;
+        }
+    }
+    return NULL;
+}
+
+static void *
+pool_handler_main(void *h_)
+{
+    struct pool_handler *h = h_;
+    struct dpif_upcall upcalls[UPCALL_BATCH];
+    bool quit = false;
+
+    while (!quit) {
+        struct epoll_event events[16];
+        int i, n;
+
+        n = epoll_wait(h->epfd, events, ARRAY_SIZE(events), -1);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            VLOG_ERR("handler %"PRIu32": epoll_wait failed: %s", h->id,
+                     nfvs_strerror(errno));
+            break;
+        }
+        pthread_mutex_lock(&h->mutex);
+        for (i = 0; i < n; i++) {
+            uint64_t id = events[i].data.u64;
+            struct udpif *udpif;
+
+            if (id == POOL_WAKE) {
+                quit = true;
+                continue;
+            }
+            pthread_mutex_lock(&pool.mutex);
+            udpif = pool_find__(id);
+            pthread_mutex_unlock(&pool.mutex);
+            if (udpif) {
+                handle_batch(udpif, h->id, upcalls);
+            }
+        }
+        pthread_mutex_unlock(&h->mutex);
+    }
+    return NULL;
+}
+
+static void *
+pool_revalidator_main(void *arg NFVS_UNUSED)
+{
+    pthread_mutex_lock(&pool.mutex);
+    while (!pool.exiting) {
         struct timespec deadline;
+        struct udpif *udpif;
 
         clock_gettime(CLOCK_REALTIME, &deadline);
         deadline.tv_nsec += REVALIDATE_INTERVAL * 1000000L;
         deadline.tv_sec += deadline.tv_nsec / 1000000000L;
         deadline.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&udpif->reval_cond, &udpif->reval_mutex,
-                               &deadline);
-        if (udpif->reval_exit) {
-            break;
+        pthread_cond_timedwait(&pool.reval_cond, &pool.mutex, &deadline);
+
+        /* A udpif stays in the list while it is busy (udpif_destroy()
+         * waits), so the next one can be found after the pass. */
+        udpif = (nfvs_list_is_empty(&pool.reval_list) ? NULL
+                 : CONTAINER_OF(pool.reval_list.next, struct udpif,
+                                reval_node));
+        while (udpif && !pool.exiting) {
+            struct nfvs_list *next;
+
+            udpif->reval_busy = true;
+            pthread_mutex_unlock(&pool.mutex);
+            sample_upcall_rate(udpif, time_msec());
+            revalidate__(udpif, time_msec(), true);
+            pthread_mutex_lock(&pool.mutex);
+            udpif->reval_busy = false;
+            pthread_cond_broadcast(&pool.busy_cond);
+            next = udpif->reval_node.next;
+            udpif = (next == &pool.reval_list ? NULL
+                     : CONTAINER_OF(next, struct udpif, reval_node));
         }
-        pthread_mutex_unlock(&udpif->reval_mutex);
-        sample_upcall_rate(udpif, time_msec());
-        revalidate__(udpif, time_msec(), true);
-        pthread_mutex_lock(&udpif->reval_mutex);
     }
-    pthread_mutex_unlock(&udpif->reval_mutex);
+    pthread_mutex_unlock(&pool.mutex);
     return NULL;
 }
 
+unsigned int
+udpif_pool_size(unsigned int n_handlers)
+{
+    long int n_cpus;
+
+    if (pool.n_handlers) {
+        return pool.n_handlers;
+    }
+    if (!n_handlers) {
+        n_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        n_handlers = n_cpus > 0 ? n_cpus : 1;
+    }
+    return NFVS_MIN(n_handlers, POOL_MAX_HANDLERS);
+}
+
+static void
+thread_set_name(pthread_t thread, const char *name)
+{
+    /* Only for people looking at the daemon's threads: may fail. */
+    (void) pthread_setname_np(thread, name);
+}
+
+/* Stops and frees the first 'n_started' of the 'n' pool handlers (those
+ * whose threads run) and frees the resources of the others.  Main
+ * thread. */
+static void
+pool_handlers_destroy(unsigned int n_started, unsigned int n)
+{
+    static const uint64_t one = 1;
+    unsigned int i;
+
+    for (i = 0; i < n_started; i++) {
+        if (write(pool.handlers[i].wake_fd, &one, sizeof one) < 0) {
+            nfvs_fatal(errno, "cannot stop the handler threads");
+        }
+    }
+    for (i = 0; i < n; i++) {
+        struct pool_handler *h = &pool.handlers[i];
+
+        if (i < n_started) {
+            pthread_join(h->thread, NULL);
+        }
+        if (h->epfd >= 0) {
+            close(h->epfd);
+        }
+        if (h->wake_fd >= 0) {
+            close(h->wake_fd);
+        }
+        pthread_mutex_destroy(&h->mutex);
+    }
+    free(pool.handlers);
+    pool.handlers = NULL;
+    pool.n_handlers = 0;
+}
+
+/* Starts the pool with 'n' handler threads.  Returns 0 or a positive
+ * errno value (out of file descriptors or threads), leaving the pool
+ * stopped.  Main thread. */
+static int
+pool_start(unsigned int n)
+{
+    unsigned int i, n_started;
+    int error = 0;
+
+    pool.exiting = false;
+    pool.n_handlers = n;
+    pool.handlers = xcalloc(n, sizeof *pool.handlers);
+    for (i = 0; i < n; i++) {
+        struct pool_handler *h = &pool.handlers[i];
+        struct epoll_event ev;
+
+        h->id = i;
+        pthread_mutex_init(&h->mutex, NULL);
+        h->epfd = epoll_create1(EPOLL_CLOEXEC);
+        h->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        memset(&ev, 0, sizeof ev);
+        ev.events = EPOLLIN;
+        ev.data.u64 = POOL_WAKE;
+        if (!error && (h->epfd < 0 || h->wake_fd < 0
+                       || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->wake_fd,
+                                    &ev))) {
+            error = errno;
+        }
+    }
+    for (n_started = 0; !error && n_started < n; n_started++) {
+        struct pool_handler *h = &pool.handlers[n_started];
+        char name[24];
+
+        error = pthread_create(&h->thread, NULL, pool_handler_main, h);
+        if (!error) {
+            /* Thread names are at most 15 characters. */
+            snprintf(name, sizeof name, "handler%u", n_started);
+            name[15] = '\0';
+            thread_set_name(h->thread, name);
+        } else {
+            break;
+        }
+    }
+    if (!error) {
+        error = pthread_create(&pool.revalidator, NULL,
+                               pool_revalidator_main, NULL);
+    }
+    if (error) {
+        VLOG_ERR("cannot start %u upcall handler threads and a "
+                 "revalidator: %s", n, nfvs_strerror(error));
+        pool_handlers_destroy(n_started, n);
+        return error;
+    }
+    thread_set_name(pool.revalidator, "revalidator");
+    VLOG_INFO("started %u upcall handler thread(s) and a revalidator "
+              "for all bridges", n);
+    return 0;
+}
+
+/* Stops the pool's threads.  Main thread, with no udpif left. */
+static void
+pool_stop(void)
+{
+    pthread_mutex_lock(&pool.mutex);
+    pool.exiting = true;
+    pthread_cond_signal(&pool.reval_cond);
+    pthread_mutex_unlock(&pool.mutex);
+    pthread_join(pool.revalidator, NULL);
+    pool_handlers_destroy(pool.n_handlers, pool.n_handlers);
+}
+
+int
+udpif_pool_ref(unsigned int n_handlers)
+{
+    if (!pool.n_refs) {
+        int error = pool_start(udpif_pool_size(n_handlers));
+
+        if (error) {
+            return error;
+        }
+    }
+    pool.n_refs++;
+    return 0;
+}
+
+void
+udpif_pool_unref(void)
+{
+    if (!--pool.n_refs) {
+        pool_stop();
+    }
+}
+
+/* Adds or removes (EPOLL_CTL_ADD or _DEL in 'op') the fd of each of
+ * 'udpif''s datapath handlers to the epoll set of the pool handler that
+ * serves it.  Main thread. */
+static void
+pool_watch(struct udpif *udpif, int op)
+{
+    unsigned int i;
+
+    for (i = 0; i < pool.n_handlers; i++) {
+        int fd = dpif_handler_get_fd(udpif->dpif, i);
+        struct epoll_event ev;
+
+        if (fd < 0) {
+            continue;
+        }
+        memset(&ev, 0, sizeof ev);
+        ev.events = EPOLLIN;
+        ev.data.u64 = udpif->pool_id;
+        if (epoll_ctl(pool.handlers[i].epfd, op, fd, &ev)) {
+            nfvs_fatal(errno, "%s: epoll_ctl on handler %u failed",
+                       dpif_name(udpif->dpif), i);
+        }
+    }
+}
+
+/* Makes the pool, which must be running, serve 'udpif'.  Main
+ * thread. */
+static void
+pool_add(struct udpif *udpif)
+{
+    uint32_t n;
+    int error;
+
+    /* A datapath given another number of queues than the pool has
+     * threads would have queues that no thread serves. */
+    n = pool.n_handlers;
+    if (dpif_handler_get_fd(udpif->dpif, n - 1) < 0
+        || dpif_handler_get_fd(udpif->dpif, n) >= 0) {
+        error = dpif_handlers_set(udpif->dpif, n);
+        if (error) {
+            nfvs_fatal(error, "%s: setting up %"PRIu32" upcall queues "
+                       "failed", dpif_name(udpif->dpif), n);
+        }
+    }
+    pthread_mutex_lock(&pool.mutex);
+    udpif->pool_id = pool.next_id++;
+    hmap_insert(&pool.udpifs, &udpif->pool_node,
+                hash_uint64(udpif->pool_id, 0));
+    nfvs_list_push_back(&pool.reval_list, &udpif->reval_node);
+    pthread_mutex_unlock(&pool.mutex);
+    pool_watch(udpif, EPOLL_CTL_ADD);
+}
+
+/* Makes the pool forget 'udpif': when this returns, no pool thread is
+ * using it or will.  Main thread. */
+static void
+pool_remove(struct udpif *udpif)
+{
+    unsigned int i;
+
+    pthread_mutex_lock(&pool.mutex);
+    hmap_remove(&pool.udpifs, &udpif->pool_node);
+    while (udpif->reval_busy) {
+        pthread_cond_wait(&pool.busy_cond, &pool.mutex);
+    }
+    nfvs_list_remove(&udpif->reval_node);
+    pthread_mutex_unlock(&pool.mutex);
+
+    pool_watch(udpif, EPOLL_CTL_DEL);
+    for (i = 0; i < pool.n_handlers; i++) {
+        /* Waits for a batch that found 'udpif' before it left the
+         * index. */
+        pthread_mutex_lock(&pool.handlers[i].mutex);
+        pthread_mutex_unlock(&pool.handlers[i].mutex);
+    }
+    dpif_handlers_set(udpif->dpif, 0);
+}
+
 struct udpif *
-udpif_create(struct dpif *dpif, struct ofproto *ofproto,
-             unsigned int n_handlers)
+udpif_create(struct dpif *dpif, struct ofproto *ofproto)
 {
     struct udpif *udpif = xzalloc(sizeof *udpif);
-    unsigned int i;
-    int error;
 
     udpif->dpif = dpif;
     udpif->ofproto = ofproto;
-    udpif->n_handlers = NFVS_MAX(n_handlers, 1);
     udpif->max_idle = UDPIF_DEFAULT_MAX_IDLE;
     udpif->last_version = flow_table_version(ofproto_get_tables(ofproto));
     udpif->last_ml_seq = mac_learning_seq(ofproto_get_mac_learning(ofproto));
     pthread_mutex_init(&udpif->mutex, NULL);
     pthread_mutex_init(&udpif->stats_mutex, NULL);
-    pthread_mutex_init(&udpif->reval_mutex, NULL);
-    pthread_cond_init(&udpif->reval_cond, NULL);
     hmap_init(&udpif->ukeys);
     hmap_init(&udpif->ct_by_id);
     hmap_init(&udpif->ct_by_tuple);
     pthread_mutex_init(&udpif->ct_events_mutex, NULL);
     nfvs_list_init(&udpif->stale);
-    if (pipe(udpif->exit_fds)) {
-        nfvs_fatal(errno, "pipe failed");
-    }
 
-    error = dpif_handlers_set(dpif, udpif->n_handlers);
-    if (error) {
-        nfvs_fatal(error, "%s: setting %u handlers failed", dpif_name(dpif),
-                   udpif->n_handlers);
-    }
-    udpif->handlers = xcalloc(udpif->n_handlers, sizeof *udpif->handlers);
-    for (i = 0; i < udpif->n_handlers; i++) {
-        struct handler *h = &udpif->handlers[i];
-
-        h->udpif = udpif;
-        h->id = i;
-        error = pthread_create(&h->thread, NULL, handler_main, h);
-        if (error) {
-            nfvs_fatal(error, "cannot start a handler thread");
-        }
-    }
     flow_table_set_change_cb(ofproto_get_tables(ofproto), on_tables_changed,
                              udpif);
     ofproto_set_ct_event_cb(ofproto, udpif_ct_event, udpif);
+    pool_add(udpif);
     dpif_register_upcall_cb(dpif, handle_upcall_inline, udpif);
-    error = pthread_create(&udpif->revalidator, NULL, revalidator_main,
-                           udpif);
-    if (error) {
-        nfvs_fatal(error, "cannot start the revalidator thread");
-    }
     return udpif;
 }
 
@@ -1509,31 +1817,15 @@ void
 udpif_destroy(struct udpif *udpif)
 {
     struct ukey *ukey, *next;
-    unsigned int i;
 
     if (!udpif) {
         return;
     }
     dpif_register_upcall_cb(udpif->dpif, NULL, NULL);
-    pthread_mutex_lock(&udpif->reval_mutex);
-    udpif->reval_exit = true;
-    pthread_cond_signal(&udpif->reval_cond);
-    pthread_mutex_unlock(&udpif->reval_mutex);
-    pthread_join(udpif->revalidator, NULL);
-
+    pool_remove(udpif);
     flow_table_set_change_cb(ofproto_get_tables(udpif->ofproto), NULL,
                              NULL);
-    if (write(udpif->exit_fds[1], "x", 1) != 1) {
-        nfvs_fatal(errno, "cannot stop the handler threads");
-    }
-    for (i = 0; i < udpif->n_handlers; i++) {
-        pthread_join(udpif->handlers[i].thread, NULL);
-    }
-    dpif_handlers_set(udpif->dpif, 0);
     ofproto_set_ct_event_cb(udpif->ofproto, NULL, NULL);
-    free(udpif->handlers);
-    close(udpif->exit_fds[0]);
-    close(udpif->exit_fds[1]);
     HMAP_FOR_EACH_SAFE (ukey, next, node, &udpif->ukeys) {
         ukey_destroy(udpif, ukey);
     }
@@ -1543,8 +1835,6 @@ udpif_destroy(struct udpif *udpif)
     free(udpif->ct_events);
     pthread_mutex_destroy(&udpif->ct_events_mutex);
     free(udpif->scan);
-    pthread_cond_destroy(&udpif->reval_cond);
-    pthread_mutex_destroy(&udpif->reval_mutex);
     pthread_mutex_destroy(&udpif->mutex);
     pthread_mutex_destroy(&udpif->stats_mutex);
     free(udpif);
@@ -1584,7 +1874,7 @@ udpif_get_stats(struct udpif *udpif, struct udpif_stats *stats)
     pthread_mutex_lock(&udpif->stats_mutex);
     *stats = udpif->stats;
     pthread_mutex_unlock(&udpif->stats_mutex);
-    stats->n_handlers = udpif->n_handlers;
+    stats->n_handlers = pool.n_handlers;
     stats->max_idle = udpif->max_idle;
 }
 

@@ -1,9 +1,14 @@
 /* lib/udpif.h: upcall handling and revalidation between an ofproto and
  * its datapath.
  *
- * A udpif runs 'n_handlers' handler threads for one datapath.  Each
- * blocks on its handler's file descriptor, receives batches of upcalls
- * and, for each miss: parses the key, maps the datapath in_port to the
+ * Every udpif is served by one pool of handler threads and one
+ * revalidator thread shared by all of them (all bridges), so that the
+ * daemon's thread count does not grow with the number of bridges.  Each
+ * datapath gets one upcall queue per pool handler thread; handler thread
+ * 'i' serves queue 'i' of every datapath, and the datapath picks a
+ * flow's queue by its hash, so one flow's upcalls are handled by one
+ * thread, in order.  A handler receives batches of upcalls and, for each
+ * miss: parses the key, maps the datapath in_port to the
  * OpenFlow port, translates the flow through the ofproto (learning MACs
  * and crediting the rules hit with this one packet), installs a datapath
  * flow for the exact key with the resulting actions, and executes the
@@ -26,7 +31,8 @@
  *   - a MAC learning change (new, moved or expired entry): the flows
  *     NORMAL decided by that address;
  *   - a port change (udpif_flush_translations()): every flow.
- * A revalidator thread wakes every 100 ms to apply MAC changes and, every
+ * The revalidator thread wakes every 100 ms and, for each udpif in turn,
+ * applies MAC changes and, every
  * UDPIF_DUMP_INTERVAL ms (or half the max-idle time, if shorter), dumps
  * the datapath and, for each flow:
  *   - pushes the packets and bytes seen since the last pass to the rules
@@ -53,9 +59,10 @@
  * record fed to the tracker, so that its window checks see what the
  * fast path forwarded.
  *
- * Thread-safety: udpif_create(), udpif_destroy(), udpif_revalidate()
- * and the setters are for the main thread; the handler threads and the
- * revalidator thread are the udpif's own.  udpif_get_stats() may be called from any thread. */
+ * Thread-safety: the udpif_pool_*() functions, udpif_create(),
+ * udpif_destroy(), udpif_revalidate() and the setters are for the main
+ * thread.
+ * udpif_get_stats() may be called from any thread. */
 #ifndef NFVS_UDPIF_H
 #define NFVS_UDPIF_H 1
 
@@ -70,13 +77,30 @@ struct udpif;
 #define UDPIF_DUMP_INTERVAL 500         /* ms. */
 #define UDPIF_PRESSURE_IDLE 500         /* ms, near the flow limit. */
 
+/* Returns the number of handler threads of the pool: those it runs, or
+ * if it is not running, those udpif_pool_ref() with 'n_handlers' would
+ * start it with (0: one per CPU; at most 64).  Main thread. */
+unsigned int udpif_pool_size(unsigned int n_handlers);
+
+/* Takes a reference to the pool, starting it with
+ * udpif_pool_size(n_handlers) handler threads if it is not running.
+ * Returns 0 or a positive errno value (out of file descriptors or
+ * threads; then no reference is taken).  Each bridge holds one while it
+ * has a datapath.  Main thread. */
+int udpif_pool_ref(unsigned int n_handlers);
+/* Drops a reference; the last one stops the pool's threads. */
+void udpif_pool_unref(void);
+
 /* Creates a udpif for 'dpif' and 'ofproto' (neither owned; both must
- * outlive it) and starts 'n_handlers' handler threads (at least 1).
- * Registers itself as the flow table's change callback. */
-struct udpif *udpif_create(struct dpif *, struct ofproto *,
-                           unsigned int n_handlers);
-/* Stops the handlers and forgets the records (the datapath's flows
- * stay).  NULL is a no-op. */
+ * outlive it) and has the pool serve it.  The caller must hold a pool
+ * reference and must have given 'dpif' udpif_pool_size() handler queues
+ * (dpif_handlers_set(), which may fail for lack of file descriptors),
+ * which then belong to the udpif.  Registers itself as the flow table's
+ * change callback. */
+struct udpif *udpif_create(struct dpif *, struct ofproto *);
+/* Takes 'udpif' out of the pool (when this returns no pool thread uses
+ * it) and forgets the records (the datapath's flows stay).  NULL is a
+ * no-op. */
 void udpif_destroy(struct udpif *);
 
 /* Flows idle for longer than 'ms' are deleted by udpif_revalidate(). */
@@ -121,7 +145,7 @@ struct udpif_stats {
                                  * connection's cached flows first. */
     uint64_t last_pass_us;      /* Duration of the last pass, us. */
     uint64_t last_change_us;    /* ...of the last flow table change's. */
-    unsigned int n_handlers;    /* Handler threads. */
+    unsigned int n_handlers;    /* Handler threads (the pool's). */
     unsigned int max_idle;      /* ms. */
 };
 

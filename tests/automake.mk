@@ -53,22 +53,87 @@ tests_nfvstest_SOURCES += tests/test-mac-learning.c
 tests_nfvstest_SOURCES += tests/test-classifier.c
 tests_nfvstest_SOURCES += tests/test-classifier-random.c
 TESTSUITE_AT += tests/classifier.at
-tests_nfvstest_SOURCES += tests/test-rpc.c tests/test-rpc-server.c
+tests_nfvstest_SOURCES += tests/test-rpc.c tests/test-rpc-server.c \
+	tests/test-rpc-bounds.c
 TESTSUITE_AT += tests/rpc.at
 tests_nfvstest_SOURCES += tests/test-flow.c
 TESTSUITE_AT += tests/flow.at
-# libFuzzer target, with the parser's sources compiled in so that they
-# carry the fuzzer's coverage instrumentation (configure --enable-fuzzing).
-EXTRA_DIST += tests/fuzz-flow-extract.c
+# Fuzz targets (tests/fuzz.h).  tests/fuzz-replay runs each target once on
+# every input of its corpus in tests/fuzz-corpus/ (fuzz.at, in "make
+# check"); with "configure --enable-fuzzing CC=clang" each target is also a
+# libFuzzer program tests/fuzz-NAME, linked with a copy of libnfvs built
+# with the fuzzer's coverage instrumentation, and "make check-fuzz" runs
+# each for FUZZ_SECONDS.
+FUZZ_TARGETS = flow-extract flow-parse odp conntrack rpc
+FUZZ_RPC_SOURCES = vswitchd/bridge.c vswitchd/bridge.h \
+	vswitchd/bridge-rpc.c vswitchd/bridge-rpc.h \
+	vswitchd/flow-rpc.c vswitchd/flow-rpc.h \
+	vswitchd/dp-rpc.c vswitchd/dp-rpc.h \
+	vswitchd/ct-rpc.c vswitchd/ct-rpc.h
+check_PROGRAMS += tests/fuzz-replay
+tests_fuzz_replay_SOURCES = tests/fuzz-replay.c tests/fuzz.h \
+	tests/fuzz-flow-extract.c tests/fuzz-flow-parse.c tests/fuzz-odp.c \
+	tests/fuzz-conntrack.c tests/fuzz-rpc.c $(FUZZ_RPC_SOURCES)
+tests_fuzz_replay_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/vswitchd
+tests_fuzz_replay_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_fuzz_replay_LDADD = lib/libnfvs.la
+TESTSUITE_AT += tests/fuzz.at
+EXTRA_DIST += tests/fuzz-corpus tests/fuzz-check.sh
+FUZZ_SECONDS = 60
+FUZZ_FLAGS =
 if FUZZING
-noinst_PROGRAMS += tests/fuzz-flow-extract
-tests_fuzz_flow_extract_SOURCES = tests/fuzz-flow-extract.c lib/flow.c \
-	lib/dp-packet.c lib/csum.c lib/hash.c lib/dynamic-string.c lib/util.c
-tests_fuzz_flow_extract_CFLAGS = $(AM_CFLAGS) \
-	-fsanitize=fuzzer,address,undefined
-tests_fuzz_flow_extract_LDFLAGS = $(AM_LDFLAGS) \
-	-fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS = -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_LINK_FLAGS = -fsanitize=fuzzer,address,undefined
+noinst_LTLIBRARIES += tests/libnfvs-fuzz.la
+tests_libnfvs_fuzz_la_SOURCES = $(lib_libnfvs_la_SOURCES)
+tests_libnfvs_fuzz_la_CFLAGS = $(lib_libnfvs_la_CFLAGS) $(FUZZ_CFLAGS)
+tests_libnfvs_fuzz_la_LIBADD = $(lib_libnfvs_la_LIBADD)
+FUZZ_PROG_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS) \
+	$(FUZZ_CFLAGS) -DNFVS_LIBFUZZER
+noinst_PROGRAMS += tests/fuzz-flow-extract tests/fuzz-flow-parse \
+	tests/fuzz-odp tests/fuzz-conntrack tests/fuzz-rpc
+tests_fuzz_flow_extract_SOURCES = tests/fuzz-flow-extract.c tests/fuzz.h
+tests_fuzz_flow_extract_CFLAGS = $(FUZZ_PROG_CFLAGS)
+tests_fuzz_flow_extract_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_flow_extract_LDADD = tests/libnfvs-fuzz.la
+tests_fuzz_flow_parse_SOURCES = tests/fuzz-flow-parse.c tests/fuzz.h
+tests_fuzz_flow_parse_CFLAGS = $(FUZZ_PROG_CFLAGS)
+tests_fuzz_flow_parse_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_flow_parse_LDADD = tests/libnfvs-fuzz.la
+tests_fuzz_odp_SOURCES = tests/fuzz-odp.c tests/fuzz.h
+tests_fuzz_odp_CFLAGS = $(FUZZ_PROG_CFLAGS)
+tests_fuzz_odp_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_odp_LDADD = tests/libnfvs-fuzz.la
+tests_fuzz_conntrack_SOURCES = tests/fuzz-conntrack.c tests/fuzz.h
+tests_fuzz_conntrack_CFLAGS = $(FUZZ_PROG_CFLAGS)
+tests_fuzz_conntrack_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_conntrack_LDADD = tests/libnfvs-fuzz.la
+tests_fuzz_rpc_SOURCES = tests/fuzz-rpc.c tests/fuzz.h $(FUZZ_RPC_SOURCES)
+tests_fuzz_rpc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/vswitchd
+tests_fuzz_rpc_CFLAGS = $(FUZZ_PROG_CFLAGS)
+tests_fuzz_rpc_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_rpc_LDADD = tests/libnfvs-fuzz.la
 endif
+# make check-fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS='rpc odp'] [FUZZ_FLAGS=...]:
+# runs each libFuzzer target for FUZZ_SECONDS from a copy of its corpus in
+# tests/fuzz-work/; a crash's input is kept in tests/fuzz-work/NAME/.
+# The last line is "N passed, M failed, 0 skipped" (one test per target),
+# also kept in tests/fuzz-work/result.counts.
+check-fuzz:
+	@if test '$(enable_fuzzing)' != yes; then \
+	  echo "check-fuzz: configure with --enable-fuzzing CC=clang" >&2; \
+	  exit 1; \
+	fi
+	@$(MAKE) $(AM_MAKEFLAGS) $(addprefix tests/fuzz-,$(FUZZ_TARGETS))
+	$(SHELL) $(srcdir)/tests/fuzz-check.sh '$(srcdir)/tests/fuzz-corpus' \
+	  tests tests/fuzz-work '$(FUZZ_SECONDS)' '$(FUZZ_FLAGS)' \
+	  $(FUZZ_TARGETS)
+.PHONY: check-fuzz
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf tests/fuzz-work
+.PHONY: clean-fuzz
 tests_nfvstest_SOURCES += tests/test-netdev.c
 TESTSUITE_AT += tests/netdev.at
 tests_nfvstest_SOURCES += tests/test-netdev-wire.c
@@ -147,6 +212,7 @@ TESTSUITE_AT += tests/conntrack.at
 TESTSUITE_AT += tests/tls.at
 EXTRA_DIST += tests/tls-certs.sh
 TESTSUITE_AT += tests/ct.at
+TESTSUITE_AT += tests/limits.at
 SYSTEM_TESTSUITE_AT += tests/system-ct.at
 EXTRA_DIST += tests/rst-inject.py tests/ct-linux.py tests/pktutil.py
 EXTRA_DIST += tests/kernel/nfvsnl.py tests/kernel/10-datapath.test tests/kernel/20-forward.test tests/kernel/30-hostile.test tests/kernel/40-churn.test

@@ -1,7 +1,5 @@
-/* tests/fuzz-flow-extract.c: libFuzzer target for flow_extract().
+/* tests/fuzz-flow-extract.c: fuzz target for flow_extract() (see fuzz.h).
  *
- * Built only with "configure --enable-fuzzing CC=clang".  Run as
- *     tests/fuzz-flow-extract [CORPUS-DIR] [-max_total_time=60]
  * Each input is one Ethernet frame.  Besides the sanitizers' checks of
  * every read, it aborts if composing a packet for the extracted flow and
  * extracting that packet does not give back the same flow. */
@@ -9,13 +7,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "dp-packet.h"
+#include "fuzz.h"
 #include "flow.h"
 #include "packets.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int
+fuzz_flow_extract_one(const uint8_t *data, size_t size)
 {
     struct dp_packet packet;
     struct flow flow, flow2;
@@ -36,3 +33,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     return 0;
 }
+
+FUZZ_TARGET("flow-extract", fuzz_flow_extract_one);

@@ -286,6 +286,176 @@ do_fields(void)
     return 0;
 }
 
+/* Parses 'line' as a flow addition and checks that it fails with exactly
+ * 'expected' (or succeeds, if 'expected' is NULL). */
+static void
+check_parse(const char *line, const char *expected)
+{
+    struct flow_mod_spec spec;
+    char *error = flow_mod_spec_parse(&spec, line, FLOW_MOD_ADD);
+
+    if (!expected && !error) {
+        flow_mod_spec_uninit(&spec);
+        return;
+    }
+    if (!error || !expected || strcmp(error, expected)) {
+        fprintf(stderr, "%s: expected %s, got %s\n", line,
+                expected ? expected : "success", error ? error : "success");
+        abort();
+    }
+    free(error);
+}
+
+/* The names a field may be typed as, besides its canonical and NXM
+ * names (meta-flow.c keeps the same list privately). */
+static const char *const aliases[] = {
+    "dl_src", "dl_dst", "dl_type", "nw_src", "nw_dst", "ip_proto", "ip_ecn",
+    "nw_frag", "tp_src", "tp_dst",
+};
+
+/* Checks, for every name of every field, that an empty value and a bare
+ * name are refused, that "*" is accepted, and that a field given twice
+ * is refused; then prints each pair of fields that share bits in
+ * 'struct flow', which may not be given together. */
+static void
+check_field_name(const struct mf_field *mf, const char *name)
+{
+    char *line, *expected;
+
+    line = xasprintf("%s=,actions=drop", name);
+    expected = xasprintf("%s=: %s needs a value", name, name);
+    check_parse(line, expected);
+    free(line);
+    free(expected);
+
+    line = xasprintf("%s,actions=drop", name);
+    expected = xasprintf("%s: %s needs a value", name, name);
+    check_parse(line, expected);
+    free(line);
+    free(expected);
+
+    line = xasprintf("%s(),actions=drop", name);
+    expected = xasprintf("%s(): %s needs a value", name, name);
+    check_parse(line, expected);
+    free(line);
+    free(expected);
+
+    line = xasprintf("%s=*,actions=drop", name);
+    check_parse(line, NULL);
+    free(line);
+
+    line = xasprintf("%s=*,%s=*,actions=drop", name, name);
+    expected = xasprintf("%s=*: field given twice (first as %s=*)", name,
+                         name);
+    check_parse(line, expected);
+    free(line);
+    free(expected);
+
+    if (mf->writable && mf->id != MFF_CT_MARK) {
+        line = xasprintf("actions=set_field:->%s", name);
+        expected = xasprintf("actions=set_field:->%s: missing value before "
+                             "\"->\"", name);
+        check_parse(line, expected);
+        free(line);
+        free(expected);
+
+        line = xasprintf("actions=load:->%s[]", name);
+        expected = xasprintf("actions=load:->%s[]: missing value before "
+                             "\"->\"", name);
+        check_parse(line, expected);
+        free(line);
+        free(expected);
+    }
+}
+
+static int
+do_strict(void)
+{
+    static const char *const shorthands[] = {
+        "ip", "ipv6", "icmp", "icmp6", "tcp", "tcp6", "udp", "udp6", "sctp",
+        "sctp6", "arp",
+    };
+    size_t n_names = 0;
+    size_t i;
+    int a, b;
+
+    for (a = 0; a < MFF_N_IDS; a++) {
+        const struct mf_field *mf = mf_from_id(a);
+        union mf_value value, mask;
+        char *error, *expected;
+
+        error = mf_parse(mf, "", &value, &mask);
+        expected = xasprintf("%s needs a value", mf->name);
+        CHECK(error && !strcmp(error, expected));
+        free(error);
+        free(expected);
+
+        check_field_name(mf, mf->name);
+        n_names++;
+        if (strcmp(mf->nxm_name, mf->name)) {
+            check_field_name(mf, mf->nxm_name);
+            n_names++;
+        }
+    }
+    for (i = 0; i < ARRAY_SIZE(aliases); i++) {
+        const struct mf_field *mf = mf_from_name(aliases[i], NULL);
+
+        CHECK(mf);
+        if (strcmp(mf->name, aliases[i])) {
+            check_field_name(mf, aliases[i]);
+            n_names++;
+        }
+    }
+    for (i = 0; i < ARRAY_SIZE(shorthands); i++) {
+        char *line, *expected;
+
+        line = xasprintf("%s,%s,actions=drop", shorthands[i],
+                         shorthands[i]);
+        check_parse(line, NULL);
+        free(line);
+
+        line = xasprintf("%s=,actions=drop", shorthands[i]);
+        expected = xasprintf("%s=: %s takes no value", shorthands[i],
+                             shorthands[i]);
+        check_parse(line, expected);
+        free(line);
+        free(expected);
+    }
+    printf("%zu field names, %zu shorthands\n", n_names,
+           ARRAY_SIZE(shorthands));
+
+    for (a = 0; a < MFF_N_IDS; a++) {
+        for (b = a + 1; b < MFF_N_IDS; b++) {
+            const struct mf_field *x = mf_from_id(a);
+            const struct mf_field *y = mf_from_id(b);
+            struct flow bx, by;
+            char *line, *expected;
+            bool overlap = false;
+            size_t j;
+
+            memset(&bx, 0, sizeof bx);
+            memset(&by, 0, sizeof by);
+            mf_get_bits(x, &bx);
+            mf_get_bits(y, &by);
+            for (j = 0; j < sizeof bx; j++) {
+                overlap |= (((uint8_t *) &bx)[j] & ((uint8_t *) &by)[j]) != 0;
+            }
+            line = xasprintf("%s=*,%s=*,actions=drop", x->name, y->name);
+            if (overlap) {
+                printf("%s %s\n", x->name, y->name);
+                expected = xasprintf("%s=*: overlaps %s=*", y->name,
+                                     x->name);
+                check_parse(line, expected);
+                free(expected);
+            } else {
+                check_parse(line, NULL);
+            }
+            free(line);
+        }
+    }
+    return 0;
+}
+
 static int
 test_ofp_main(int argc, char *argv[])
 {
@@ -303,7 +473,7 @@ test_ofp_main(int argc, char *argv[])
     if (argc < 2) {
         nfvs_fatal(0, "usage: test-ofp [--command=CMD] parse-flow FLOW...|"
                    "parse-flows FILE|parse-actions ACTIONS...|dump FLOW...|"
-                   "check-supported FLOW...|fields");
+                   "check-supported FLOW...|fields|strict");
     }
     if (!strcmp(argv[1], "parse-flow")) {
         for (i = 2; i < argc; i++) {
@@ -322,6 +492,8 @@ test_ofp_main(int argc, char *argv[])
         return do_check_supported(argc - 2, argv + 2);
     } else if (!strcmp(argv[1], "fields")) {
         return do_fields();
+    } else if (!strcmp(argv[1], "strict")) {
+        return do_strict();
     }
     nfvs_fatal(0, "%s: unknown subcommand", argv[1]);
 }

@@ -45,6 +45,23 @@ struct ctl_command {
     int (*run)(struct ctl_context *, int argc, char *argv[]);
 };
 
+/* Seconds nfvs-ctl waits for the daemon by default. */
+#define CTL_TIMEOUT_DEFAULT 30
+
+/* Exits with a message for 'retval', the failure of a call to the
+ * daemon. */
+static void NFVS_NO_RETURN
+ctl_call_failed(const struct ctl_context *ctx, int retval)
+{
+    if (retval == ETIMEDOUT) {
+        nfvs_fatal(0, "timed out after %d s waiting for nfvs-vswitchd at "
+                   "%s (use --timeout=SECS to wait longer, 0 for ever)",
+                   ctx->timeout, ctx->socket);
+    }
+    nfvs_fatal(0, "lost connection to nfvs-vswitchd at %s (%s)",
+               ctx->socket, nfvs_strerror(retval));
+}
+
 /* Calls 'method' with 'params' (ownership taken).  On success returns the
  * result (caller decrefs).  On failure prints the error and exits. */
 static json_t *
@@ -74,12 +91,8 @@ ctl_call(struct ctl_context *ctx, const char *method, json_t *params)
     }
 
     retval = rpc_client_call(ctx->client, method, params, &result, &error);
-    if (retval == ETIMEDOUT) {
-        nfvs_fatal(0, "timed out after %d s waiting for nfvs-vswitchd at "
-                   "%s", ctx->timeout, ctx->socket);
-    } else if (retval) {
-        nfvs_fatal(0, "lost connection to nfvs-vswitchd at %s (%s)",
-                   ctx->socket, nfvs_strerror(retval));
+    if (retval) {
+        ctl_call_failed(ctx, retval);
     }
     if (error) {
         json_t *message = json_object_get(error, "message");
@@ -186,6 +199,11 @@ cmd_add_port(struct ctl_context *ctx, int argc, char *argv[])
     result = ctl_call(ctx, "port.add", params);
     if (ctx->format == FMT_JSON) {
         print_json(result);
+    } else if (json_is_string(json_object_get(result, "error"))) {
+        /* Added, but not up (a system port whose device is missing). */
+        fprintf(stderr, "nfvs-ctl: warning: port %s is not up yet: %s\n",
+                argv[2],
+                json_string_value(json_object_get(result, "error")));
     }
     json_decref(result);
     return 0;
@@ -274,6 +292,16 @@ print_ofport(uint32_t ofport)
     }
 }
 
+/* Prints 'error', if it is a string, as an "error:" line of "show"
+ * indented by 'indent': why a bridge or port is not up. */
+static void
+print_error(const char *indent, const json_t *error)
+{
+    if (json_is_string(error)) {
+        printf("%serror: \"%s\"\n", indent, json_string_value(error));
+    }
+}
+
 static int
 cmd_show(struct ctl_context *ctx, int argc, char *argv[])
 {
@@ -292,6 +320,7 @@ cmd_show(struct ctl_context *ctx, int argc, char *argv[])
     json_array_foreach (bridges, i, br) {
         printf("    Bridge %s\n",
                json_string_value(json_object_get(br, "name")));
+        print_error("        ", json_object_get(br, "error"));
         json_array_foreach (json_object_get(br, "ports"), j, port) {
             printf("        Port %s\n",
                    json_string_value(json_object_get(port, "name")));
@@ -316,6 +345,7 @@ cmd_show(struct ctl_context *ctx, int argc, char *argv[])
                 }
                 printf("]\n");
             }
+            print_error("            ", json_object_get(port, "error"));
         }
     }
     json_decref(result);
@@ -380,8 +410,7 @@ ctl_call_flow_file(struct ctl_context *ctx, const char *method,
                                        "flows", flows),
                              &result, &error);
     if (retval) {
-        nfvs_fatal(0, "lost connection to nfvs-vswitchd at %s (%s)",
-                   ctx->socket, nfvs_strerror(retval));
+        ctl_call_failed(ctx, retval);
     }
     if (error) {
         const char *msg = json_string_value(json_object_get(error,
@@ -887,7 +916,8 @@ usage(void)
            "  --ca-cert=FILE       TLS: the CA that must sign the "
            "daemon's certificate\n"
            "  --timeout=SECS       give up after SECS seconds "
-           "(default: wait forever)\n"
+           "(default: %d; 0: wait\n"
+           "                       forever)\n"
            "  --format=text|json   output format (default: text)\n"
            "  --may-exist          add-br/add-port: no error if present\n"
            "  --if-exists          del-br/del-port: no error if absent\n"
@@ -897,7 +927,8 @@ usage(void)
            "  --generate           trace: let NORMAL learn, as a real "
            "packet would\n"
            "  -h, --help           print this help and exit\n"
-           "  -V, --version        print the version and exit\n");
+           "  -V, --version        print the version and exit\n",
+           CTL_TIMEOUT_DEFAULT);
     exit(0);
 }
 
@@ -937,6 +968,7 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
     char *msg;
 
     memset(ctx, 0, sizeof *ctx);
+    ctx->timeout = CTL_TIMEOUT_DEFAULT;
     for (;;) {
         int c = getopt_long(argc, argv, "hVt:", long_options, NULL);
 
@@ -951,7 +983,7 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         case 't':
         case OPT_TIMEOUT:
             if (!str_to_int(optarg, 10, &ctx->timeout)
-                || ctx->timeout < 0) {
+                || ctx->timeout < 0 || ctx->timeout > INT_MAX / 1000) {
                 nfvs_fatal(0, "--timeout: \"%s\" is not a number of "
                            "seconds", optarg);
             }

@@ -12,6 +12,79 @@
 
 VLOG_DEFINE_THIS_MODULE(bridge_rpc);
 
+static unsigned int max_bridges = BRIDGE_RPC_DEFAULT_MAX_BRIDGES;
+static unsigned int max_ports = BRIDGE_RPC_DEFAULT_MAX_PORTS;
+
+void
+bridge_rpc_set_limits(unsigned int max_bridges_, unsigned int max_ports_)
+{
+    max_bridges = max_bridges_;
+    max_ports = max_ports_;
+}
+
+/* Returns the number of ports of all bridges in 'bs', not counting the
+ * bridges' local ports. */
+static size_t
+count_ports(const struct bridge_set *bs)
+{
+    struct bridge **bridges;
+    size_t i, n, total = 0;
+
+    bridges = bridge_set_sorted(bs, &n);
+    for (i = 0; i < n; i++) {
+        struct port **ports;
+        size_t j, n_ports;
+
+        ports = bridge_ports_sorted(bridges[i], &n_ports);
+        for (j = 0; j < n_ports; j++) {
+            total += ports[j]->ofport != OFPP_LOCAL;
+        }
+        free(ports);
+    }
+    free(bridges);
+    return total;
+}
+
+/* Returns an error for a bridge.add of 'name' that would create a bridge
+ * beyond the limit, NULL otherwise. */
+static json_t *
+check_bridge_limit(const struct bridge_set *bs, const char *name)
+{
+    struct bridge **bridges;
+    size_t n;
+
+    if (bridge_find(bs, name)) {
+        return NULL;
+    }
+    bridges = bridge_set_sorted(bs, &n);
+    free(bridges);
+    if (n < max_bridges) {
+        return NULL;
+    }
+    return rpc_error_create(RPC_ERR_INVALID, "cannot create bridge %s: "
+                            "the switch has as many bridges as "
+                            "--max-bridges allows (%u)", name, max_bridges);
+}
+
+/* Returns an error for a port.add of 'name' that would create a port
+ * beyond the limit, NULL otherwise. */
+static json_t *
+check_port_limit(const struct bridge_set *bs, const char *name)
+{
+    size_t n;
+
+    if (bridge_find_port(bs, name)) {
+        return NULL;
+    }
+    n = count_ports(bs);
+    if (n < max_ports) {
+        return NULL;
+    }
+    return rpc_error_create(RPC_ERR_INVALID, "cannot add port %s: the "
+                            "switch has as many ports as --max-ports "
+                            "allows (%u)", name, max_ports);
+}
+
 /* Turns a bridge-layer failure into a JSON-RPC error.  Takes ownership of
  * 'msg'. */
 static json_t *
@@ -22,8 +95,10 @@ error_from_errno(int error, char *msg)
 
     switch (error) {
     case ENOENT:
-    case ENODEV:
         code = RPC_ERR_NOT_FOUND;
+        break;
+    case ENODEV:
+        code = RPC_ERR_DEVICE;
         break;
     case EEXIST:
         code = RPC_ERR_EXISTS;
@@ -56,6 +131,12 @@ bridge_add_or_del(json_t *params, json_t **errorp, struct bridge_set *bs,
     if (!rpc_params_unpack(params, errorp, "{s:s, s?:b}",
                            "name", &name, flag, &flag_value)) {
         return NULL;
+    }
+    if (change == bridge_add) {
+        *errorp = check_bridge_limit(bs, name);
+        if (*errorp) {
+            return NULL;
+        }
     }
     error = change(bs, name, flag_value, &msg);
     if (error) {
@@ -104,7 +185,9 @@ rpc_port_add(json_t *params, json_t **errorp, void *bs_)
     const char *br_name, *name, *type = NULL;
     json_int_t ofport = 0;
     int may_exist = 0;
+    struct port *port;
     uint32_t assigned;
+    json_t *result;
     char *msg = NULL;
     int error;
 
@@ -121,13 +204,22 @@ rpc_port_add(json_t *params, json_t **errorp, void *bs_)
                                    (long long int) ofport, OFPP_MAX - 1);
         return NULL;
     }
+    *errorp = check_port_limit(bs, name);
+    if (*errorp) {
+        return NULL;
+    }
     error = bridge_add_port(bs, br_name, name, type, ofport, may_exist,
                             &assigned, &msg);
     if (error) {
         *errorp = error_from_errno(error, msg);
         return NULL;
     }
-    return json_pack("{s:I}", "ofport", (json_int_t) assigned);
+    result = json_pack("{s:I}", "ofport", (json_int_t) assigned);
+    port = bridge_find_port(bs, name);
+    if (port->error) {
+        json_object_set_new(result, "error", json_string(port->error));
+    }
+    return result;
 }
 
 static json_t *
@@ -198,6 +290,9 @@ port_to_json(const struct port *port)
             json_array_append_new(trunks, json_integer(port->trunks[i]));
         }
         json_object_set_new(json, "trunks", trunks);
+    }
+    if (port->error) {
+        json_object_set_new(json, "error", json_string(port->error));
     }
     return json;
 }
@@ -288,7 +383,7 @@ rpc_show(json_t *params, json_t **errorp, void *bs_)
     bridges = bridge_set_sorted(bs, &n);
     for (i = 0; i < n; i++) {
         struct port **ports;
-        json_t *jports;
+        json_t *jports, *jbr;
         size_t j, n_ports;
 
         jports = json_array();
@@ -297,9 +392,13 @@ rpc_show(json_t *params, json_t **errorp, void *bs_)
             json_array_append_new(jports, port_to_json(ports[j]));
         }
         free(ports);
-        json_array_append_new(list, json_pack("{s:s, s:o}",
-                                              "name", bridges[i]->name,
-                                              "ports", jports));
+        jbr = json_pack("{s:s}", "name", bridges[i]->name);
+        if (bridges[i]->error) {
+            json_object_set_new(jbr, "error",
+                                json_string(bridges[i]->error));
+        }
+        json_object_set_new(jbr, "ports", jports);
+        json_array_append_new(list, jbr);
     }
     free(bridges);
     return json_pack("{s:s, s:o}", "version", PACKAGE_VERSION,

@@ -13,6 +13,16 @@ struct rpc_server;
 
 void bridge_rpc_register(struct rpc_server *, struct bridge_set *);
 
+/* Limits that bridge.add and port.add enforce: at most 'max_bridges'
+ * bridges and 'max_ports' ports in all (a bridge's own local port is not
+ * counted), so that the threads and file descriptors the daemon needs
+ * stay bounded.  A request that would go past a limit gets error 3 and a
+ * message naming the limit; what the config db holds at start is loaded
+ * whole, even beyond them. */
+#define BRIDGE_RPC_DEFAULT_MAX_BRIDGES 256
+#define BRIDGE_RPC_DEFAULT_MAX_PORTS 4096
+void bridge_rpc_set_limits(unsigned int max_bridges, unsigned int max_ports);
+
 /* Returns the bridge named 'name', or NULL with a "no bridge named"
  * JSON-RPC error in '*errorp': the lookup every per-bridge method does. */
 struct bridge *bridge_rpc_find(struct bridge_set *, const char *name,

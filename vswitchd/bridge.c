@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "db.h"
@@ -25,17 +26,35 @@ VLOG_DEFINE_THIS_MODULE(bridge);
 
 struct bridge_set {
     char *dbfile;               /* Config db path. */
+    struct db *db;              /* The open config db. */
+    bool db_rewrite;            /* The next change rewrites the whole db:
+                                 * it has no snapshot yet, or an old
+                                 * format. */
     struct hmap bridges;        /* "struct bridge"s, by name. */
     struct hmap all_ports;      /* Every "struct port", by name. */
 
     /* Datapath of each bridge; 'has_dp' false: none. */
     bool has_dp;
     struct ofproto_dpif_config dp_cfg;  /* Strings owned. */
+    long long int next_retry;   /* When to retry what is not up, in ms. */
 };
+
+/* How often bridges and ports that are not up are retried, in ms. */
+#define BRIDGE_RETRY_INTERVAL 1000
 
 /* How often bridge_set_run_datapaths() forwards on dummy datapaths, in
  * ms. */
 #define BRIDGE_DUMMY_RUN_INTERVAL 10
+
+/* While a flow change runs: the bridge set whose db the flow tables'
+ * journal (bridge_journal_cb()) writes to.  NULL otherwise, so that the
+ * flow changes of loading, undoing and deleting a bridge, which the
+ * caller records itself or not at all, are not journaled. */
+static struct bridge_set *journal_bs;
+static char *journal_msg;       /* Why the journal refused, or NULL. */
+
+static int bridge_journal_cb(const struct flow_table_change *, size_t,
+                             void *br);
 
 static const char *const port_types[] = { "system", "internal", "dummy" };
 
@@ -112,7 +131,8 @@ static struct port **bridge_ports_sorted__(const struct bridge *, size_t *);
 
 /* Tells 'br''s ofproto about its ports.  Without a datapath the
  * datapath port numbers are the OpenFlow ones; a port that could not
- * join the datapath is left out. */
+ * join the datapath, and every port of a bridge whose datapath could not
+ * be created, is left out. */
 static void
 bridge_sync_ports(struct bridge *br)
 {
@@ -126,7 +146,9 @@ bridge_sync_ports(struct bridge *br)
     ports = bridge_ports_sorted__(br, &n);
     ofports = xcalloc(n, sizeof *ofports);
     for (i = j = 0; i < n; i++) {
-        uint32_t dp_port = br->dp ? ports[i]->dp_port : ports[i]->ofport;
+        uint32_t dp_port = (br->dp ? ports[i]->dp_port
+                            : br->error ? UINT32_MAX
+                            : ports[i]->ofport);
 
         if (dp_port == UINT32_MAX) {
             continue;
@@ -147,6 +169,69 @@ bridge_sync_ports(struct bridge *br)
     free(ports);
 }
 
+/* Returns a malloc'd hint at why creating or opening device 'name'
+ * failed with 'error', starting with a space, or an empty string. */
+static char *
+device_error_hint(const char *name, int error)
+{
+    if (error == EBUSY) {
+        return xasprintf(" (device %s is in use by another program, "
+                         "perhaps another nfvs-vswitchd)", name);
+    } else if ((error == EINVAL || error == EEXIST)
+               && if_nametoindex(name)) {
+        return xasprintf(" (a network device named %s exists already and "
+                         "is not one this switch can use)", name);
+    } else if (error == EPERM || error == EACCES) {
+        return xstrdup(" (creating and opening network devices needs "
+                       "CAP_NET_ADMIN)");
+    }
+    return xstrdup("");
+}
+
+/* Returns true if 'port' is a system port whose device does not exist:
+ * one that may appear later (a VM's tap), as Open vSwitch allows. */
+static bool
+port_is_missing_device(const struct port *port)
+{
+    return !strcmp(port->type, "system") && !if_nametoindex(port->name);
+}
+
+/* Adds 'port' to its bridge's datapath, if the bridge has one and the
+ * port is not in it yet, and sets or clears 'port->error'.  Returns 0 or
+ * a positive errno value with the reason, also in 'port->error'.  The
+ * caller syncs the bridge's ports (bridge_sync_ports()). */
+static int
+port_open(struct port *port)
+{
+    struct bridge *br = port->bridge;
+    char *msg = NULL;
+    int error;
+
+    if (!br->dp || port->dp_port != UINT32_MAX) {
+        return 0;
+    }
+    free(port->error);
+    port->error = NULL;
+    if (port_is_missing_device(port)) {
+        port->error = xasprintf("could not open network device %s (%s)",
+                                port->name, nfvs_strerror(ENODEV));
+        return ENODEV;
+    }
+    error = ofproto_dpif_port_add(br->dp, port->name, port->type,
+                                  &port->dp_port, &msg);
+    if (error) {
+        char *hint = device_error_hint(port->name, error);
+
+        port->dp_port = UINT32_MAX;
+        port->error = xasprintf("%s%s", msg, hint);
+        free(hint);
+        free(msg);
+    }
+    return error;
+}
+
+/* Creates port 'name' in 'br', out of the datapath: port_open() adds it
+ * there. */
 static struct port *
 port_create(struct bridge_set *bs, struct bridge *br, const char *name,
             const char *type, uint32_t ofport)
@@ -159,24 +244,15 @@ port_create(struct bridge_set *bs, struct bridge *br, const char *name,
     port->ofport = ofport;
     port->dp_port = UINT32_MAX;
     port->tag = -1;
-    if (br->dp) {
-        char *msg = NULL;
-
-        if (ofproto_dpif_port_add(br->dp, name, type, &port->dp_port,
-                                  &msg)) {
-            VLOG_ERR("bridge %s: %s", br->name, msg);
-            free(msg);
-            port->dp_port = UINT32_MAX;
-        }
-    }
     hmap_insert(&br->ports, &port->node, hash_string(name, 0));
     hmap_insert(&bs->all_ports, &port->all_node, hash_string(name, 0));
-    bridge_sync_ports(br);
     return port;
 }
 
+/* Destroys 'port'.  With 'undo' (a port whose addition is being undone)
+ * the pcap file that adding it created goes too. */
 static void
-port_destroy(struct bridge_set *bs, struct port *port)
+port_destroy(struct bridge_set *bs, struct port *port, bool undo)
 {
     if (port) {
         struct bridge *br = port->bridge;
@@ -184,11 +260,16 @@ port_destroy(struct bridge_set *bs, struct port *port)
         hmap_remove(&port->bridge->ports, &port->node);
         hmap_remove(&bs->all_ports, &port->all_node);
         if (br->dp && port->dp_port != UINT32_MAX) {
-            ofproto_dpif_port_del(br->dp, port->dp_port);
+            if (undo) {
+                ofproto_dpif_port_undo(br->dp, port->dp_port);
+            } else {
+                ofproto_dpif_port_del(br->dp, port->dp_port);
+            }
         }
         free(port->name);
         free(port->type);
         free(port->trunks);
+        free(port->error);
         free(port);
         bridge_sync_ports(br);
     }
@@ -227,24 +308,50 @@ bridge_add_flow_lines(struct bridge *br, char **lines, size_t n,
     return error;
 }
 
+/* Creates the datapath of 'br', if the set has datapaths and 'br' has
+ * none yet, and sets or clears 'br->error'.  Returns 0 or a positive
+ * errno value with the reason, also in 'br->error'.  Does not add the
+ * bridge's other ports. */
+static int
+bridge_open_dp(struct bridge_set *bs, struct bridge *br)
+{
+    char *msg = NULL;
+    int error;
+
+    if (!bs->has_dp || br->dp) {
+        return 0;
+    }
+    free(br->error);
+    br->error = NULL;
+    error = ofproto_dpif_create(br->ofproto, &bs->dp_cfg, &br->dp, &msg);
+    if (error) {
+        char *hint = device_error_hint(br->name, error);
+
+        br->error = xasprintf("%s%s", msg, hint);
+        free(hint);
+        free(msg);
+    }
+    return error;
+}
+
+/* Creates bridge 'name' with its local port, and tries to create its
+ * datapath (see bridge_open_dp()): the caller checks 'br->error'. */
 static struct bridge *
 bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
 {
     struct bridge *br = xzalloc(sizeof *br);
+    struct port *local;
 
     br->name = xstrdup(name);
     hmap_init(&br->ports);
     hmap_insert(&bs->bridges, &br->node, hash_string(name, 0));
     br->ofproto = ofproto_create(name);
-    if (bs->has_dp) {
-        char *msg = NULL;
-
-        if (ofproto_dpif_create(br->ofproto, &bs->dp_cfg, &br->dp, &msg)) {
-            VLOG_ERR("bridge %s: %s", name, msg);
-            free(msg);
-        }
-    }
-    port_create(bs, br, name, "internal", OFPP_LOCAL);
+    flow_table_set_journal(ofproto_get_tables(br->ofproto),
+                           bridge_journal_cb, br);
+    bridge_open_dp(bs, br);
+    local = port_create(bs, br, name, "internal", OFPP_LOCAL);
+    port_open(local);           /* Its datapath's own port 0. */
+    bridge_sync_ports(br);
     if (default_flow) {
         char *line = BRIDGE_DEFAULT_FLOW;
         char *msg = NULL;
@@ -257,28 +364,41 @@ bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
     return br;
 }
 
-/* Destroys 'br'.  With 'delete_dp' its datapath goes too (del-br);
- * without, a kernel datapath stays with its ports and flows and keeps
- * forwarding until the daemon starts again (exit). */
+/* How bridge_destroy() leaves a bridge's datapath. */
+enum bridge_destroy_mode {
+    BRIDGE_KEEP_DP,             /* Exit: a kernel datapath stays with its
+                                 * ports and flows and keeps forwarding
+                                 * until the daemon starts again. */
+    BRIDGE_DELETE_DP,           /* del-br: the datapath goes too. */
+    BRIDGE_UNDO,                /* An add-br undone: the datapath goes,
+                                 * and the pcap files it created. */
+};
+
 static void
-bridge_destroy(struct bridge_set *bs, struct bridge *br, bool delete_dp)
+bridge_destroy(struct bridge_set *bs, struct bridge *br,
+               enum bridge_destroy_mode mode)
 {
     struct port *port, *next;
 
     if (!br) {
         return;
     }
-    if (!delete_dp) {
+    if (mode == BRIDGE_KEEP_DP) {
         ofproto_dpif_destroy(br->dp);
         br->dp = NULL;
     }
     HMAP_FOR_EACH_SAFE (port, next, node, &br->ports) {
-        port_destroy(bs, port);
+        port_destroy(bs, port, mode == BRIDGE_UNDO);
     }
     hmap_remove(&bs->bridges, &br->node);
     hmap_destroy(&br->ports);
-    ofproto_dpif_delete(br->dp);
+    if (mode == BRIDGE_UNDO) {
+        ofproto_dpif_undo(br->dp);
+    } else {
+        ofproto_dpif_delete(br->dp);
+    }
     ofproto_destroy(br->ofproto);
+    free(br->error);
     free(br->name);
     free(br);
 }
@@ -373,6 +493,33 @@ port_to_json(const struct port *port)
     return cfg;
 }
 
+/* A bridge in the db: its ports (but the local one) by name, and its
+ * flows as an object whose keys are the "add-flow" lines that recreate
+ * them (so that one flow is added or removed with one edit). */
+static json_t *
+bridge_to_json(const struct bridge *br)
+{
+    json_t *ports = json_object();
+    json_t *flows = json_object();
+    struct port *port;
+    char **lines;
+    size_t i, n;
+
+    HMAP_FOR_EACH (port, node, &br->ports) {
+        if (port->ofport == OFPP_LOCAL) {
+            continue;
+        }
+        json_object_set_new(ports, port->name, port_to_json(port));
+    }
+    lines = ofproto_flows_to_strings(br->ofproto, &n);
+    for (i = 0; i < n; i++) {
+        json_object_set_new(flows, lines[i], json_true());
+        free(lines[i]);
+    }
+    free(lines);
+    return json_pack("{s:o, s:o}", "ports", ports, "flows", flows);
+}
+
 static json_t *
 bridge_set_to_json(const struct bridge_set *bs)
 {
@@ -380,44 +527,253 @@ bridge_set_to_json(const struct bridge_set *bs)
     struct bridge *br;
 
     HMAP_FOR_EACH (br, node, &bs->bridges) {
-        json_t *ports = json_object();
-        struct port *port;
-
-        HMAP_FOR_EACH (port, node, &br->ports) {
-            if (port->ofport == OFPP_LOCAL) {
-                continue;
-            }
-            json_object_set_new(ports, port->name, port_to_json(port));
-        }
-        json_t *flows = json_array();
-        char **lines;
-        size_t i, n;
-
-        lines = ofproto_flows_to_strings(br->ofproto, &n);
-        for (i = 0; i < n; i++) {
-            json_array_append_new(flows, json_string(lines[i]));
-            free(lines[i]);
-        }
-        free(lines);
-        json_object_set_new(bridges, br->name,
-                            json_pack("{s:o, s:o}", "ports", ports,
-                                      "flows", flows));
+        json_object_set_new(bridges, br->name, bridge_to_json(br));
     }
     return json_pack("{s:i, s:o}", "version", BRIDGE_DB_VERSION,
                      "bridges", bridges);
 }
 
-static int
-bridge_set_save(struct bridge_set *bs, char **errp)
+/* Returns a db path: "bridges", then the 'n' keys that follow. */
+static json_t *
+bridge_db_path(size_t n, ...)
 {
-    json_t *doc = bridge_set_to_json(bs);
-    int error = db_save(bs->dbfile, doc);
+    json_t *path = json_pack("[s]", "bridges");
+    va_list args;
+    size_t i;
 
-    json_decref(doc);
+    va_start(args, n);
+    for (i = 0; i < n; i++) {
+        json_array_append_new(path, json_string(va_arg(args, const char *)));
+    }
+    va_end(args);
+    return path;
+}
+
+static json_t *
+bridge_db_set(json_t *path, json_t *value)
+{
+    return json_pack("[s, o, o]", "set", path, value);
+}
+
+static json_t *
+bridge_db_del(json_t *path)
+{
+    return json_pack("[s, o]", "del", path);
+}
+
+/* Records the change just made in memory, described by the db 'edits'
+ * (consumed), in the config db.  The record is written at once and made
+ * durable by the db's commit thread; the RPC server holds the answer
+ * until then.  If the db has no snapshot yet, uses an old format or
+ * failed earlier, rewrites it whole from memory instead (synchronously).
+ * 'edits' may be NULL when a rewrite is known to be needed.
+ * Returns 0, or EIO with a message in '*errp' if the db refused the
+ * record (a full disk: ENOSPC, a file size limit: EFBIG, ...); the
+ * caller then undoes its change. */
+static bool
+bridge_set_needs_rewrite(const struct bridge_set *bs)
+{
+    return bs->db_rewrite || db_get_error(bs->db);
+}
+
+static int
+bridge_set_commit(struct bridge_set *bs, json_t *edits, char **errp)
+{
+    uint64_t seqno;
+    int error;
+
+    if (bridge_set_needs_rewrite(bs)) {
+        json_t *doc = bridge_set_to_json(bs);
+
+        error = db_replace(bs->db, doc);
+        json_decref(doc);
+        if (!error) {
+            bs->db_rewrite = false;
+        }
+    } else {
+        error = db_append(bs->db, edits, &seqno);
+    }
+    json_decref(edits);
     if (error) {
         *errp = xasprintf("cannot save config db %s: %s", bs->dbfile,
                           nfvs_strerror(error));
         VLOG_ERR("%s", *errp);
+        return EIO;
+    }
+    return 0;
+}
+
+/* bridge_set_commit() of a record of the one edit 'edit' (consumed). */
+static int
+bridge_set_commit_edit(struct bridge_set *bs, json_t *edit, char **errp)
+{
+    return bridge_set_commit(bs, json_pack("[o]", edit), errp);
+}
+
+static char *
+rule_to_line(const struct rule *rule, uint64_t cookie, const void *ofpacts,
+             size_t ofpacts_size)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct ofp_flow_desc desc;
+
+    desc.table_id = rule->table_id;
+    desc.cookie = cookie;
+    desc.priority = rule_priority(rule);
+    desc.idle_timeout = rule->idle_timeout;
+    desc.hard_timeout = rule->hard_timeout;
+    desc.match = &rule->cr.match;
+    desc.ofpacts = ofpacts;
+    desc.ofpacts_size = ofpacts_size;
+    ofp_flow_format(&desc, NULL, &s);
+    return ds_steal_cstr(&s);
+}
+
+/* Appends 's' to 'out' as a JSON string. */
+static void
+put_json_string(struct ds *out, const char *s)
+{
+    ds_put_char(out, '"');
+    for (; *s; s++) {
+        unsigned char c = *s;
+
+        if (c == '"' || c == '\\') {
+            ds_put_char(out, '\\');
+            ds_put_char(out, c);
+        } else if (c < 0x20) {
+            ds_put_format(out, "\\u%04x", c);
+        } else {
+            ds_put_char(out, c);
+        }
+    }
+    ds_put_char(out, '"');
+}
+
+/* Appends to 'out' the edit that sets ('set') or deletes the flow 'line'
+ * of bridge 'br_name', preceded by a comma unless it is the first. */
+static void
+put_flow_edit(struct ds *out, bool set, const char *br_name,
+              const char *line)
+{
+    ds_put_cstr(out, out->length > 1 ? ",[" : "[");
+    ds_put_cstr(out, set ? "\"set\",[\"bridges\"," : "\"del\",[\"bridges\",");
+    put_json_string(out, br_name);
+    ds_put_cstr(out, ",\"flows\",");
+    put_json_string(out, line);
+    ds_put_cstr(out, set ? "],true]" : "]]");
+}
+
+/* The flow tables' journal: turns each committed flow change of bridge
+ * 'br_' into db edits and commits them as one record, or vetoes the
+ * change if the db refuses it.  A record of many flows is written as
+ * text directly; each rule caches its line in 'journal_key', so that
+ * removing it later costs no formatting. */
+static int
+bridge_journal_cb(const struct flow_table_change *changes, size_t n,
+                  void *br_)
+{
+    struct bridge *br = br_;
+    struct ds text;
+    char **new_keys;
+    uint64_t seqno;
+    size_t i;
+    int error;
+
+    if (!journal_bs) {
+        for (i = 0; i < n; i++) {
+            if (changes[i].type == FLOW_TABLE_MODIFIED) {
+                free(changes[i].rule->journal_key);
+                changes[i].rule->journal_key = NULL;
+            }
+        }
+        return 0;
+    }
+
+    ds_init(&text);
+    ds_put_char(&text, '[');
+    new_keys = xcalloc(n, sizeof *new_keys);
+    for (i = 0; i < n; i++) {
+        const struct flow_table_change *c = &changes[i];
+        struct rule *rule = c->rule;
+
+        if (c->type != FLOW_TABLE_ADDED) {
+            if (rule->journal_key && c->type == FLOW_TABLE_REMOVED) {
+                put_flow_edit(&text, false, br->name, rule->journal_key);
+            } else {
+                char *line = (c->type == FLOW_TABLE_MODIFIED
+                              ? rule_to_line(rule, c->old_cookie,
+                                             c->old_ofpacts,
+                                             c->old_ofpacts_size)
+                              : rule_to_line(rule, rule->cookie,
+                                             rule->ofpacts,
+                                             rule->ofpacts_size));
+
+                if (c->type == FLOW_TABLE_MODIFIED && rule->journal_key) {
+                    put_flow_edit(&text, false, br->name,
+                                  rule->journal_key);
+                } else {
+                    put_flow_edit(&text, false, br->name, line);
+                }
+                free(line);
+            }
+        }
+        if (c->type != FLOW_TABLE_REMOVED) {
+            new_keys[i] = rule_to_line(rule, rule->cookie, rule->ofpacts,
+                                       rule->ofpacts_size);
+            put_flow_edit(&text, true, br->name, new_keys[i]);
+        }
+    }
+    ds_put_char(&text, ']');
+
+    free(journal_msg);
+    journal_msg = NULL;
+    if (bridge_set_needs_rewrite(journal_bs)) {
+        error = bridge_set_commit(journal_bs, NULL, &journal_msg);
+    } else {
+        error = db_append_text(journal_bs->db, ds_cstr(&text), text.length,
+                               &seqno);
+        if (error) {
+            journal_msg = xasprintf("cannot save config db %s: %s",
+                                    journal_bs->dbfile,
+                                    nfvs_strerror(error));
+            VLOG_ERR("%s", journal_msg);
+            error = EIO;
+        }
+    }
+    ds_destroy(&text);
+
+    /* Cache the new lines only now: a refused change is rolled back. */
+    for (i = 0; i < n; i++) {
+        if (new_keys[i] && !error) {
+            free(changes[i].rule->journal_key);
+            changes[i].rule->journal_key = new_keys[i];
+        } else {
+            free(new_keys[i]);
+        }
+    }
+    free(new_keys);
+    return error;
+}
+
+/* Runs 'flow_mods' on 'br''s tables with the journal on; turns a journal
+ * refusal into its own error and message. */
+static int
+bridge_journaled_flow_mods(struct bridge_set *bs, struct bridge *br,
+                           const struct flow_mod_spec *specs, size_t n,
+                           char **errp)
+{
+    int error;
+
+    journal_bs = bs;
+    free(journal_msg);
+    journal_msg = NULL;
+    error = ofproto_flow_mods(br->ofproto, specs, n, errp);
+    journal_bs = NULL;
+    if (error && journal_msg) {
+        free(*errp);
+        *errp = journal_msg;
+        journal_msg = NULL;
+        error = EIO;
     }
     return error;
 }
@@ -456,6 +812,11 @@ bridge_set_load_port(struct bridge_set *bs, struct bridge *br,
         return EINVAL;
     }
     port = port_create(bs, br, name, type, ofport);
+    if (port_open(port)) {
+        VLOG_WARN("bridge %s: port %s is not up: %s (retrying every "
+                  "second)", br->name, name, port->error);
+    }
+    bridge_sync_ports(br);
     port->tag = tag;
     json_array_foreach (trunks_json, i, value) {
         json_int_t vid = json_integer_value(value);
@@ -505,7 +866,7 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
         if (json_unpack_ex(br_cfg, &jerr, JSON_STRICT, "{s:o, s?:o}",
                            "ports", &ports, "flows", &flows)
             || !json_is_object(ports)
-            || (flows && !json_is_array(flows))) {
+            || (flows && !json_is_array(flows) && !json_is_object(flows))) {
             *errp = xasprintf("%s: bridge %s: %s", bs->dbfile, br_name,
                               jerr.text);
             return EINVAL;
@@ -518,15 +879,33 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
             return EINVAL;
         }
         br = bridge_create(bs, br_name, !flows);
-        n = json_array_size(flows);
-        lines = xcalloc(n, sizeof *lines);
-        json_array_foreach (flows, i, line) {
-            lines[i] = (char *) json_string_value(line);
-            if (!lines[i]) {
-                free(lines);
-                *errp = xasprintf("%s: bridge %s: flow %zu is not a "
-                                  "string", bs->dbfile, br_name, i + 1);
-                return EINVAL;
+        if (br->error) {
+            VLOG_WARN("bridge %s is not up: %s (retrying every second)",
+                      br_name, br->error);
+        }
+        if (json_is_object(flows)) {
+            const char *key;
+
+            /* The current format: the lines are the keys. */
+            n = json_object_size(flows);
+            lines = xcalloc(n, sizeof *lines);
+            i = 0;
+            json_object_foreach (flows, key, line) {
+                lines[i++] = (char *) key;
+            }
+        } else {
+            /* Format of nfvs before the log: an array of lines. */
+            bs->db_rewrite = true;
+            n = json_array_size(flows);
+            lines = xcalloc(n, sizeof *lines);
+            json_array_foreach (flows, i, line) {
+                lines[i] = (char *) json_string_value(line);
+                if (!lines[i]) {
+                    free(lines);
+                    *errp = xasprintf("%s: bridge %s: flow %zu is not a "
+                                      "string", bs->dbfile, br_name, i + 1);
+                    return EINVAL;
+                }
             }
         }
         error = n ? bridge_add_flow_lines(br, lines, n, &msg) : 0;
@@ -582,7 +961,7 @@ bridge_set_clear(struct bridge_set *bs)
     struct bridge *br, *next;
 
     HMAP_FOR_EACH_SAFE (br, next, node, &bs->bridges) {
-        bridge_destroy(bs, br, false);
+        bridge_destroy(bs, br, BRIDGE_KEEP_DP);
     }
 }
 
@@ -605,10 +984,10 @@ bridge_set_open(const char *dbfile, const struct ofproto_dpif_config *dp_cfg,
     hmap_init(&bs->bridges);
     hmap_init(&bs->all_ports);
 
-    error = db_load(dbfile, &doc, errp);
-    if (error == ENOENT) {
+    error = db_open(dbfile, &bs->db, &doc, errp);
+    if (!error && !doc) {
         VLOG_INFO("%s: no config db yet, starting empty", dbfile);
-        error = 0;
+        bs->db_rewrite = true;
     } else if (!error) {
         error = bridge_set_load(bs, doc, errp);
         json_decref(doc);
@@ -632,11 +1011,18 @@ bridge_set_open(const char *dbfile, const struct ofproto_dpif_config *dp_cfg,
     return error;
 }
 
+struct db *
+bridge_set_get_db(const struct bridge_set *bs)
+{
+    return bs->db;
+}
+
 void
 bridge_set_close(struct bridge_set *bs)
 {
     if (bs) {
         bridge_set_clear(bs);
+        db_close(bs->db);
         hmap_destroy(&bs->bridges);
         hmap_destroy(&bs->all_ports);
         free((char *) bs->dp_cfg.dp_type);
@@ -676,9 +1062,15 @@ bridge_add(struct bridge_set *bs, const char *name, bool may_exist,
     }
 
     br = bridge_create(bs, name, true);
-    error = bridge_set_save(bs, errp);
+    if (br->error) {
+        *errp = xasprintf("cannot create bridge %s: %s", name, br->error);
+        bridge_destroy(bs, br, BRIDGE_UNDO);
+        return ENODEV;
+    }
+    error = bridge_set_commit_edit(
+        bs, bridge_db_set(bridge_db_path(1, name), bridge_to_json(br)), errp);
     if (error) {
-        bridge_destroy(bs, br, true);
+        bridge_destroy(bs, br, BRIDGE_UNDO);
         return error;
     }
     if (br->dp) {
@@ -706,8 +1098,9 @@ bridge_del(struct bridge_set *bs, const char *name, bool if_exists,
 
     /* Deleting is simple to undo by reloading what was there. */
     saved = bridge_set_to_json(bs);
-    bridge_destroy(bs, br, true);
-    error = bridge_set_save(bs, errp);
+    bridge_destroy(bs, br, BRIDGE_DELETE_DP);
+    error = bridge_set_commit_edit(bs, bridge_db_del(bridge_db_path(1, name)),
+                                   errp);
     if (error) {
         char *ignore = NULL;
 
@@ -730,17 +1123,6 @@ bridge_pick_ofport(const struct bridge *br)
         if (!bridge_find_ofport(br, ofport)) {
             return ofport;
         }
-    }
-    return 0;
-}
-
-static int
-check_system_device(const char *name, char **errp)
-{
-    if (!if_nametoindex(name)) {
-        *errp = xasprintf("cannot add port %s: no network device named %s "
-                          "(use type=internal to create one)", name, name);
-        return ENODEV;
     }
     return 0;
 }
@@ -814,21 +1196,30 @@ bridge_add_port(struct bridge_set *bs, const char *br_name,
             return ENOSPC;
         }
     }
-    if (!strcmp(type, "system")) {
-        error = check_system_device(name, errp);
-        if (error) {
-            return error;
-        }
-    }
 
     port = port_create(bs, br, name, type, ofport);
-    error = bridge_set_save(bs, errp);
+    if (port_open(port) && !port_is_missing_device(port)) {
+        *errp = xasprintf("cannot add port %s to bridge %s: %s", name,
+                          br->name, port->error);
+        port_destroy(bs, port, true);
+        return ENODEV;
+    }
+    bridge_sync_ports(br);
+    error = bridge_set_commit_edit(
+        bs, bridge_db_set(bridge_db_path(3, br->name, "ports", name),
+                          port_to_json(port)), errp);
     if (error) {
-        port_destroy(bs, port);
+        port_destroy(bs, port, true);
         return error;
     }
-    VLOG_INFO("bridge %s: added port %s (type %s, ofport %"PRIu32")",
-              br->name, name, type, ofport);
+    if (port->error) {
+        VLOG_WARN("bridge %s: added port %s (type %s, ofport %"PRIu32"), "
+                  "not up: %s (retrying every second)", br->name, name,
+                  type, ofport, port->error);
+    } else {
+        VLOG_INFO("bridge %s: added port %s (type %s, ofport %"PRIu32")",
+                  br->name, name, type, ofport);
+    }
     *ofportp = ofport;
     return 0;
 }
@@ -868,10 +1259,12 @@ bridge_del_port(struct bridge_set *bs, const char *br_name,
     br = port->bridge;
     ofport = port->ofport;
     type = xstrdup(port->type);
-    port_destroy(bs, port);
-    error = bridge_set_save(bs, errp);
+    port_destroy(bs, port, false);
+    error = bridge_set_commit_edit(
+        bs, bridge_db_del(bridge_db_path(3, br->name, "ports", name)), errp);
     if (error) {
-        port_create(bs, br, name, type, ofport);
+        port_open(port_create(bs, br, name, type, ofport));
+        bridge_sync_ports(br);
     } else {
         VLOG_INFO("bridge %s: deleted port %s", br->name, name);
     }
@@ -944,7 +1337,9 @@ bridge_set_port_vlans(struct bridge_set *bs, const char *br_name,
     port->trunks = new_trunks;
     port->n_trunks = n;
     bridge_sync_ports(port->bridge);
-    error = bridge_set_save(bs, errp);
+    error = bridge_set_commit_edit(
+        bs, bridge_db_set(bridge_db_path(3, br_name, "ports", name),
+                          port_to_json(port)), errp);
     if (error) {
         port->tag = old_tag;
         port->trunks = old_trunks;
@@ -961,58 +1356,17 @@ bridge_set_port_vlans(struct bridge_set *bs, const char *br_name,
 
 /* Flows. */
 
-/* Saves the config db after a change to 'br''s flows; if that fails,
- * puts back the flows in 'saved' (the lines from before the change). */
-static int
-bridge_save_flows(struct bridge_set *bs, struct bridge *br, char **saved,
-                  size_t n_saved, char **errp)
-{
-    int error = bridge_set_save(bs, errp);
-
-    if (error) {
-        char *msg = NULL;
-
-        flow_table_clear(ofproto_get_tables(br->ofproto), FLOW_TABLE_ALL);
-        if (n_saved && bridge_add_flow_lines(br, saved, n_saved, &msg)) {
-            VLOG_ERR("bridge %s: restoring flows failed: %s", br->name,
-                     msg);
-            free(msg);
-        }
-    }
-    return error;
-}
-
-static void
-free_lines(char **lines, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        free(lines[i]);
-    }
-    free(lines);
-}
-
 int
 bridge_flow_mods(struct bridge_set *bs, const char *br_name,
                  const struct flow_mod_spec *specs, size_t n, char **errp)
 {
     struct bridge *br = bridge_find(bs, br_name);
-    char **saved;
-    size_t n_saved;
-    int error;
 
     if (!br) {
         *errp = xasprintf("no bridge named %s", br_name);
         return ENOENT;
     }
-    saved = ofproto_flows_to_strings(br->ofproto, &n_saved);
-    error = ofproto_flow_mods(br->ofproto, specs, n, errp);
-    if (!error) {
-        error = bridge_save_flows(bs, br, saved, n_saved, errp);
-    }
-    free_lines(saved, n_saved);
-    return error;
+    return bridge_journaled_flow_mods(bs, br, specs, n, errp);
 }
 
 /* Returns true if 'rule' has exactly the cookie, timeouts and actions
@@ -1030,6 +1384,18 @@ rule_is_as_specified(const struct rule *rule,
                            spec->ofpacts_size)));
 }
 
+/* A flow that bridge_replace_flows() keeps, in a hash by identity. */
+struct replace_entry {
+    struct hmap_node node;              /* By replace_hash(). */
+    const struct flow_mod_spec *spec;   /* The wanted flow. */
+};
+
+static uint32_t
+replace_hash(int table_id, int priority, const struct match *match)
+{
+    return match_hash(match, hash_int(table_id << 16 | priority, 0));
+}
+
 int
 bridge_replace_flows(struct bridge_set *bs, const char *br_name,
                      const struct flow_mod_spec *specs, size_t n,
@@ -1039,8 +1405,8 @@ bridge_replace_flows(struct bridge_set *bs, const char *br_name,
     struct flow_mod_spec *mods;
     struct flow_table *tables;
     size_t i, n_mods = 0;
-    char **saved;
-    size_t n_saved;
+    struct replace_entry *entries;
+    struct hmap wanted;
     int table, error;
 
     *n_changesp = 0;
@@ -1055,6 +1421,14 @@ bridge_replace_flows(struct bridge_set *bs, const char *br_name,
      * actions. */
     mods = xcalloc(n + flow_table_count(tables, FLOW_TABLE_ALL),
                    sizeof *mods);
+    entries = xcalloc(n ? n : 1, sizeof *entries);
+    hmap_init(&wanted);
+    for (i = 0; i < n; i++) {
+        entries[i].spec = &specs[i];
+        hmap_insert(&wanted, &entries[i].node,
+                    replace_hash(specs[i].table_id, specs[i].priority,
+                                 &specs[i].match));
+    }
     for (i = 0; i < n; i++) {
         const struct rule *rule = flow_table_find_exactly(
             tables, specs[i].table_id, &specs[i].match, specs[i].priority);
@@ -1070,14 +1444,21 @@ bridge_replace_flows(struct bridge_set *bs, const char *br_name,
 
         cls_cursor_start(&cursor, cls, NULL, false);
         while ((cr = cls_cursor_next(&cursor)) != NULL) {
-            bool wanted = false;
+            const struct replace_entry *e;
+            bool is_wanted = false;
 
-            for (i = 0; i < n && !wanted; i++) {
-                wanted = (specs[i].table_id == table
-                          && specs[i].priority == cr->priority
-                          && match_equal(&specs[i].match, &cr->match));
+            HMAP_FOR_EACH_WITH_HASH (e, node,
+                                     replace_hash(table, cr->priority,
+                                                  &cr->match),
+                                     &wanted) {
+                if (e->spec->table_id == table
+                    && e->spec->priority == cr->priority
+                    && match_equal(&e->spec->match, &cr->match)) {
+                    is_wanted = true;
+                    break;
+                }
             }
-            if (!wanted) {
+            if (!is_wanted) {
                 struct flow_mod_spec *del = &mods[n_mods++];
 
                 memset(del, 0, sizeof *del);
@@ -1090,15 +1471,14 @@ bridge_replace_flows(struct bridge_set *bs, const char *br_name,
         }
     }
 
-    saved = ofproto_flows_to_strings(br->ofproto, &n_saved);
-    error = n_mods ? ofproto_flow_mods(br->ofproto, mods, n_mods, errp) : 0;
-    if (!error && n_mods) {
-        error = bridge_save_flows(bs, br, saved, n_saved, errp);
-    }
+    error = (n_mods
+             ? bridge_journaled_flow_mods(bs, br, mods, n_mods, errp)
+             : 0);
     if (!error) {
         *n_changesp = n_mods;
     }
-    free_lines(saved, n_saved);
+    hmap_destroy(&wanted);
+    free(entries);
     free(mods);
     return error;
 }
@@ -1107,78 +1487,117 @@ long long int
 bridge_set_run_timeouts(struct bridge_set *bs, long long int now)
 {
     long long int next = now + 1000;
-    bool expired = false;
     struct bridge *br;
 
+    /* The journal records the expired flows in the db. */
+    journal_bs = bs;
     HMAP_FOR_EACH (br, node, &bs->bridges) {
         long long int t;
 
-        expired |= ofproto_run_timeouts(br->ofproto, now) > 0;
+        ofproto_run_timeouts(br->ofproto, now);
         t = ofproto_next_timeout(br->ofproto);
         next = NFVS_MIN(next, t);
     }
-    if (expired) {
-        char *msg = NULL;
-
-        if (bridge_set_save(bs, &msg)) {
-            free(msg);
-        }
-    }
+    journal_bs = NULL;
+    free(journal_msg);
+    journal_msg = NULL;
     return NFVS_MAX(next, now + 10);
 }
 
-/* Tries again to add to 'br''s datapath each system port of 'br' that is
- * not in it because its device did not exist when the port was loaded
- * from the config db, if that device exists now, as Open vSwitch does
- * for an interface that appears after the daemon started. */
+/* Tries again to add to 'br''s datapath each port of 'br' that is not in
+ * it: a port from the config db that could not be added when the daemon
+ * started, or a system port whose device did not exist, as Open vSwitch
+ * does for an interface that appears after the daemon started.  A system
+ * port is tried only once its device exists.  Logs each change of a
+ * port's error. */
 static void
 bridge_retry_ports(struct bridge *br)
 {
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
     bool joined = false;
     struct port *port;
 
     HMAP_FOR_EACH (port, node, &br->ports) {
-        char *msg = NULL;
+        char *old_error;
 
-        if (port->dp_port != UINT32_MAX || strcmp(port->type, "system")
-            || !if_nametoindex(port->name)) {
+        if (!port->error) {
             continue;
         }
-        if (ofproto_dpif_port_add(br->dp, port->name, port->type,
-                                  &port->dp_port, &msg)) {
-            VLOG_WARN_RL(&rl, "bridge %s: %s", br->name, msg);
-            port->dp_port = UINT32_MAX;
-        } else {
-            VLOG_INFO("bridge %s: port %s joined the datapath (its device "
-                      "appeared)", br->name, port->name);
+        old_error = port->error;
+        port->error = NULL;
+        port_open(port);
+        if (!port->error) {
+            VLOG_INFO("bridge %s: port %s joined the datapath: it is up",
+                      br->name, port->name);
             joined = true;
+        } else if (strcmp(port->error, old_error)) {
+            VLOG_WARN("bridge %s: port %s is not up: %s (retrying every "
+                      "second)", br->name, port->name, port->error);
         }
-        free(msg);
+        free(old_error);
     }
     if (joined) {
         bridge_sync_ports(br);
     }
 }
 
+/* Tries again to create the datapath of 'br', whose creation failed, and
+ * on success adds its ports and starts it. */
+static void
+bridge_retry(struct bridge_set *bs, struct bridge *br)
+{
+    char *old_error = br->error;
+    struct port *port;
+
+    br->error = NULL;
+    if (bridge_open_dp(bs, br)) {
+        if (strcmp(br->error, old_error)) {
+            VLOG_WARN("bridge %s is not up: %s (retrying every second)",
+                      br->name, br->error);
+        }
+        free(old_error);
+        return;
+    }
+    free(old_error);
+    VLOG_INFO("bridge %s is up: its datapath was created", br->name);
+    HMAP_FOR_EACH (port, node, &br->ports) {
+        if (port_open(port)) {
+            VLOG_WARN("bridge %s: port %s is not up: %s (retrying every "
+                      "second)", br->name, port->name, port->error);
+        }
+    }
+    bridge_sync_ports(br);
+    ofproto_dpif_prune_ports(br->dp);
+    ofproto_dpif_start(br->dp);
+}
+
 long long int
 bridge_set_run_datapaths(struct bridge_set *bs, long long int now)
 {
+    bool retry = now >= bs->next_retry;
     bool dummy = false;
     struct bridge *br;
 
+    if (retry) {
+        bs->next_retry = now + BRIDGE_RETRY_INTERVAL;
+    }
     /* Revalidation runs in each datapath's own revalidator thread; only
      * dummy datapaths need the main thread, to move their packets. */
     HMAP_FOR_EACH (br, node, &bs->bridges) {
+        if (retry && br->error) {
+            bridge_retry(bs, br);
+        }
         if (!br->dp) {
             continue;
+        }
+        if (retry) {
+            bridge_retry_ports(br);
         }
         if (!strcmp(ofproto_dpif_type(br->dp), "dummy")) {
             ofproto_dpif_run(br->dp);
             dummy = true;
-        } else {
-            bridge_retry_ports(br);
         }
     }
-    return now + (dummy ? BRIDGE_DUMMY_RUN_INTERVAL : 1000);
+    return NFVS_MIN(bs->next_retry,
+                    now + (dummy ? BRIDGE_DUMMY_RUN_INTERVAL
+                           : BRIDGE_RETRY_INTERVAL));
 }

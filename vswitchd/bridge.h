@@ -1,17 +1,29 @@
 /* vswitchd/bridge.h: the daemon's bridges and ports, and their config db.
  *
  * A 'struct bridge_set' is every bridge the daemon runs.  Each change is
- * validated, applied, and written to the config db before it returns; a
- * change whose db write fails is undone, so the db and the running
- * switch never disagree.
+ * validated, applied, and appended to the config db's log (lib/db.h)
+ * before it returns; a change whose record the db refuses (a full disk)
+ * is undone and fails with EIO, so the db and the running switch never
+ * disagree.  The record becomes durable later, in the db's commit thread;
+ * the RPC server holds the answer until then (rpc_server_commit_done()).
  *
  * Like Open vSwitch, every bridge has a local port of its own name and
  * type "internal" with OpenFlow port number LOCAL (65534), and a port
  * name is unique across all bridges.
  *
  * Functions return 0 or a positive errno value (EEXIST, ENOENT, EINVAL,
- * ENOSPC, or the db's error) and, on error, a malloc'd message that names
- * the object in '*errp' (caller frees), e.g. "no bridge named br9".
+ * ENOSPC for a full bridge, EIO when the db failed, or ENODEV for a
+ * datapath or device that cannot be created or opened, whose message gives
+ * the system's error) and, on error, a malloc'd message that names the
+ * object in '*errp' (caller frees), e.g. "no bridge named br9".  A
+ * change that fails changes nothing: not the running switch, not the db,
+ * and no file or device is left behind.
+ *
+ * A bridge or port from the config db that cannot come up when the daemon
+ * starts (its datapath or device cannot be created, a system port's
+ * device does not exist) stays configured with its reason in 'error' and
+ * is retried every second, as is a system port added while its device
+ * does not exist (as in Open vSwitch).
  *
  * Thread-safety: main thread only. */
 #ifndef VSWITCHD_BRIDGE_H
@@ -37,6 +49,8 @@ struct port {
     uint32_t ofport;            /* OpenFlow port number. */
     uint32_t dp_port;           /* Datapath port number, or UINT32_MAX
                                  * if it could not join the datapath. */
+    char *error;                /* Why it is not in the datapath (retried
+                                 * every second), or NULL. */
 
     /* VLAN mode, for the NORMAL action, as in Open vSwitch: with a 'tag'
      * the port is an access port of that VLAN; otherwise it is a trunk of
@@ -52,6 +66,8 @@ struct bridge {
     struct hmap ports;          /* "struct port"s, by name. */
     struct ofproto *ofproto;    /* Flow tables, MAC table, xlate view. */
     struct ofproto_dpif *dp;    /* Its datapath, or NULL if none. */
+    char *error;                /* Why its datapath could not be created
+                                 * (retried every second), or NULL. */
 };
 
 /* Opens the config db at 'dbfile' (created on first change when missing)
@@ -64,6 +80,9 @@ int bridge_set_open(const char *dbfile,
                     const struct ofproto_dpif_config *dp_cfg,
                     struct bridge_set **bsp, char **errp);
 void bridge_set_close(struct bridge_set *);
+
+/* The config db of 'bs', for the event loop to run its commits. */
+struct db *bridge_set_get_db(const struct bridge_set *);
 
 struct bridge *bridge_find(const struct bridge_set *, const char *name);
 struct port *bridge_find_port(const struct bridge_set *, const char *name);
@@ -82,7 +101,10 @@ int bridge_del(struct bridge_set *, const char *name, bool if_exists,
 /* Adds port 'name' of 'type' (NULL means "system") to bridge 'br_name'.
  * 'ofport' 0 picks the lowest free number.  With 'may_exist', a port that
  * exists already with the same bridge (and, when given, type and ofport)
- * is not an error.  Stores the port's number in '*ofportp'. */
+ * is not an error.  Stores the port's number in '*ofportp'.  A port that
+ * cannot join the datapath fails, except a system port whose device does
+ * not exist (yet): that one is added with its 'error' set and joins once
+ * the device appears. */
 int bridge_add_port(struct bridge_set *, const char *br_name,
                     const char *name, const char *type, uint32_t ofport,
                     bool may_exist, uint32_t *ofportp, char **errp);
@@ -113,15 +135,15 @@ int bridge_replace_flows(struct bridge_set *, const char *br_name,
                          const struct flow_mod_spec *specs, size_t n,
                          size_t *n_changesp, char **errp);
 
-/* Runs flow timeouts and MAC aging of every bridge at 'now' and saves the
- * config db if a flow expired.  Returns the earliest time (ms) it should
+/* Runs flow timeouts and MAC aging of every bridge at 'now' and records
+ * expired flows in the config db.  Returns the earliest time (ms) it should
  * run again. */
 long long int bridge_set_run_timeouts(struct bridge_set *,
                                       long long int now);
 
 /* Runs the datapaths at 'now': forwards on dummy datapaths (the others
- * have their own threads), and adds to its datapath each system port
- * whose device was missing when it was loaded, once the device exists.
+ * have their own threads), and, every second, retries each bridge and
+ * port that is not up (see 'error'), clearing its error once it is.
  * Returns the earliest time (ms) it should run again. */
 long long int bridge_set_run_datapaths(struct bridge_set *,
                                        long long int now);

@@ -15,17 +15,36 @@
 #include "rpc-server.h"
 #include "util.h"
 
-/* Unpacks the optional "zone" member 'zone' into '*zonep'; returns false
- * with an error if it is out of range. */
+/* Reads the optional "zone" member 'zone' (NULL if it was left out) into
+ * '*zonep' and returns true, with '*zonepp' pointing to '*zonep', or to
+ * NULL for "every zone" when 'zone' is NULL.  A zone given must be an
+ * integer from 0 to 65535: "every zone" is only said by leaving it out,
+ * never by a value such as -1.  Otherwise returns false with an error in
+ * '*errorp'. */
 static bool
-get_zone(json_int_t zone, uint16_t *zonep, json_t **errorp)
+get_zone(const json_t *zone, uint16_t *zonep, uint16_t **zonepp,
+         json_t **errorp)
 {
-    if (zone < 0 || zone > UINT16_MAX) {
-        *errorp = rpc_error_create(RPC_ERR_INVALID, "zone %lld out of range "
-                                   "0 to 65535", (long long) zone);
+    json_int_t z;
+
+    *zonepp = NULL;
+    if (!zone) {
+        return true;
+    } else if (!json_is_integer(zone)) {
+        *errorp = rpc_error_create(RPC_INVALID_PARAMS, "invalid params: "
+                                   "zone must be an integer from 0 to "
+                                   "65535 (leave it out for every zone)");
         return false;
     }
-    *zonep = zone;
+    z = json_integer_value(zone);
+    if (z < 0 || z > UINT16_MAX) {
+        *errorp = rpc_error_create(RPC_ERR_INVALID, "zone %lld out of range "
+                                   "0 to 65535 (leave it out for every "
+                                   "zone)", (long long) z);
+        return false;
+    }
+    *zonep = z;
+    *zonepp = zonep;
     return true;
 }
 
@@ -53,25 +72,25 @@ tuple_to_json(const struct conntrack_tuple *t)
 static json_t *
 rpc_ct_dump(json_t *params, json_t **errorp, void *bs)
 {
-    json_int_t zone_arg = -1;
     struct conntrack_entry *entries;
+    json_t *zone_arg = NULL;
     const char *br_name;
     struct bridge *br;
     json_t *conns;
-    uint16_t zone = 0;
+    uint16_t zone = 0, *zonep;
     size_t i, n;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s?:I}", "bridge",
+    if (!rpc_params_unpack(params, errorp, "{s:s, s?:o}", "bridge",
                            &br_name, "zone", &zone_arg)) {
         return NULL;
     }
     br = bridge_rpc_find(bs, br_name, errorp);
-    if (!br || (zone_arg != -1 && !get_zone(zone_arg, &zone, errorp))) {
+    if (!br || !get_zone(zone_arg, &zone, &zonep, errorp)) {
         return NULL;
     }
     ofproto_ct_lock(br->ofproto);
-    conntrack_dump(ofproto_get_conntrack(br->ofproto),
-                   zone_arg != -1 ? &zone : NULL, &entries, &n);
+    conntrack_dump(ofproto_get_conntrack(br->ofproto), zonep, &entries,
+                   &n);
     ofproto_ct_unlock(br->ofproto);
 
     conns = json_array();
@@ -191,19 +210,19 @@ tuple_parse(const char *s, struct conntrack_tuple *tuple)
 static json_t *
 rpc_ct_flush(json_t *params, json_t **errorp, void *bs)
 {
-    json_int_t zone_arg = -1;
     struct conntrack_tuple tuple;
     const char *br_name, *tuple_s = NULL;
+    json_t *zone_arg = NULL;
     struct bridge *br;
-    uint16_t zone = 0;
+    uint16_t zone = 0, *zonep;
     size_t n;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s?:I, s?:s}", "bridge",
+    if (!rpc_params_unpack(params, errorp, "{s:s, s?:o, s?:s}", "bridge",
                            &br_name, "zone", &zone_arg, "tuple", &tuple_s)) {
         return NULL;
     }
     br = bridge_rpc_find(bs, br_name, errorp);
-    if (!br || (zone_arg != -1 && !get_zone(zone_arg, &zone, errorp))) {
+    if (!br || !get_zone(zone_arg, &zone, &zonep, errorp)) {
         return NULL;
     }
     if (tuple_s) {
@@ -216,8 +235,7 @@ rpc_ct_flush(json_t *params, json_t **errorp, void *bs)
         }
     }
     ofproto_ct_lock(br->ofproto);
-    n = conntrack_flush(ofproto_get_conntrack(br->ofproto),
-                        zone_arg != -1 ? &zone : NULL,
+    n = conntrack_flush(ofproto_get_conntrack(br->ofproto), zonep,
                         tuple_s ? &tuple : NULL);
     ofproto_ct_unlock(br->ofproto);
     if (br->dp) {
@@ -341,17 +359,18 @@ rpc_ct_set_timeout(json_t *params, json_t **errorp, void *bs)
 static json_t *
 rpc_ct_set_limit(json_t *params, json_t **errorp, void *bs)
 {
-    json_int_t zone_arg = -1, limit;
+    json_t *zone_arg = NULL;
     const char *br_name;
     struct bridge *br;
-    uint16_t zone = 0;
+    uint16_t zone = 0, *zonep;
+    json_int_t limit;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s?:I, s:I}", "bridge",
+    if (!rpc_params_unpack(params, errorp, "{s:s, s?:o, s:I}", "bridge",
                            &br_name, "zone", &zone_arg, "limit", &limit)) {
         return NULL;
     }
     br = bridge_rpc_find(bs, br_name, errorp);
-    if (!br || (zone_arg != -1 && !get_zone(zone_arg, &zone, errorp))) {
+    if (!br || !get_zone(zone_arg, &zone, &zonep, errorp)) {
         return NULL;
     }
     if (limit < 0 || limit > UINT32_MAX) {
@@ -361,7 +380,7 @@ rpc_ct_set_limit(json_t *params, json_t **errorp, void *bs)
         return NULL;
     }
     ofproto_ct_lock(br->ofproto);
-    if (zone_arg == -1) {
+    if (!zonep) {
         conntrack_set_max_conns(ofproto_get_conntrack(br->ofproto), limit);
     } else {
         conntrack_set_zone_limit(ofproto_get_conntrack(br->ofproto), zone,

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
@@ -12,14 +13,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "bridge-rpc.h"
 #include "bridge.h"
+#include "db.h"
 #include "ct-rpc.h"
 #include "daemon.h"
 #include "dp-rpc.h"
 #include "dpif.h"
 #include "flow-rpc.h"
+#include "jsonrpc.h"
+#include "ofp-actions.h"
 #include "ofproto-dpif.h"
 #include "rpc-server.h"
 #include "stream-ssl.h"
@@ -39,14 +45,19 @@ struct options {
     bool detach;                /* Run in the background? */
     bool syslog;                /* Log to syslog as well? */
     char *datapath;             /* Datapath type. */
-    unsigned int n_handlers;    /* Upcall handler threads per bridge. */
+    unsigned int n_handlers;    /* Upcall handler threads; 0: CPUs. */
     unsigned int max_idle;      /* Datapath flow idle time, ms. */
     unsigned int flow_limit;    /* Datapath flow limit. */
+    unsigned int max_bridges;   /* bridge.add refuses more bridges. */
+    unsigned int max_ports;     /* port.add refuses more ports. */
     char *private_key;          /* TLS: our key, or NULL. */
     char *certificate;          /* TLS: our certificate, or NULL. */
     char *ca_cert;              /* TLS: CA of peers, or NULL. */
     char *socket_group;         /* Group of the unix sockets. */
     bool socket_group_set;      /* --socket-group given explicitly? */
+    struct rpc_limits limits;   /* --max-message-size and the like. */
+    unsigned int handshake_timeout; /* --handshake-timeout, seconds. */
+    unsigned long long int max_actions; /* --max-actions. */
 };
 
 static void NFVS_NO_RETURN
@@ -80,19 +91,48 @@ usage(const struct options *opts)
            "  --datapath=TYPE     datapath: auto, kernel (nfvs.ko),\n"
            "                      userspace or dummy (default: auto =\n"
            "                      kernel if nfvs.ko is loaded)\n"
-           "  --n-handlers=N      upcall handler threads per bridge\n"
-           "                      (default: 1)\n"
+           "  --n-handlers=N      upcall handler threads, shared by all\n"
+           "                      bridges (default: one per CPU)\n"
            "  --max-idle=MS       delete datapath flows idle for MS ms\n"
            "                      (default: 10000)\n"
            "  --flow-limit=N      at most N flows in each datapath\n"
            "                      (default: 200000)\n"
+           "  --max-bridges=N     refuse to add more than N bridges\n"
+           "                      (default: %d)\n"
+           "  --max-ports=N       refuse to add more than N ports in all,\n"
+           "                      bridges' local ports not counted\n"
+           "                      (default: %d)\n"
            "  -h, --help          print this help and exit\n"
            "  -V, --version       print the version and exit\n"
+           "\n"
+           "Limits on JSON-RPC clients (see docs/rpc.md):\n"
+           "  --max-message-size=BYTES    one message (default: %u)\n"
+           "  --max-message-values=N      JSON values in one message\n"
+           "                              (default: %u)\n"
+           "  --max-message-depth=N       nesting of arrays and objects\n"
+           "                              (default: %u)\n"
+           "  --max-batch-size=N          requests in one batch\n"
+           "                              (default: %u)\n"
+           "  --max-answer-size=BYTES     one answer (default: %u)\n"
+           "  --max-buffered-input=BYTES  unfinished messages of all\n"
+           "                              clients (default: %u)\n"
+           "  --max-connections=N         per remote (default: %u)\n"
+           "  --partial-timeout=SECS      close a client silent for SECS\n"
+           "                              in the middle of a message\n"
+           "                              (default: %u)\n"
+           "  --handshake-timeout=SECS    TLS handshake time (default: %u)\n"
+           "  --max-actions=N             actions in one flow (default: %u)\n"
            "\n"
            "Environment: NFVS_RUNDIR, NFVS_DBDIR, NFVS_DATAPATH and\n"
            "NFVS_SOCKET_GROUP change the defaults.\n",
            nfvs_program_name(), nfvs_program_name(), opts->rundir,
-           opts->dbfile);
+           opts->dbfile, BRIDGE_RPC_DEFAULT_MAX_BRIDGES,
+           BRIDGE_RPC_DEFAULT_MAX_PORTS, RPC_MAX_MESSAGE_SIZE_DEFAULT,
+           RPC_MAX_VALUES_DEFAULT, RPC_MAX_DEPTH_DEFAULT,
+           RPC_MAX_BATCH_DEFAULT, RPC_MAX_ANSWER_SIZE_DEFAULT,
+           RPC_MAX_INPUT_DEFAULT, RPC_MAX_CONNECTIONS_DEFAULT,
+           RPC_PARTIAL_TIMEOUT_DEFAULT, PSSL_HANDSHAKE_TIMEOUT_DEFAULT,
+           OFPACTS_MAX_DEFAULT);
     exit(0);
 }
 
@@ -102,6 +142,20 @@ env_or(const char *name, const char *dflt)
     const char *value = getenv(name);
 
     return value && value[0] ? value : dflt;
+}
+
+/* Parses 'arg', the argument of --'name', as a number from 1 to 'max'.
+ * Exits with a message if it is not one. */
+static unsigned long long int
+parse_limit(const char *name, const char *arg, unsigned long long int max)
+{
+    unsigned long long int value;
+
+    if (!str_to_ullong(arg, 10, &value) || value < 1 || value > max) {
+        nfvs_fatal(0, "--%s: \"%s\" is not a number from 1 to %llu", name,
+                   arg, max);
+    }
+    return value;
 }
 
 static void
@@ -119,10 +173,22 @@ parse_options(int argc, char *argv[], struct options *opts)
         OPT_N_HANDLERS,
         OPT_MAX_IDLE,
         OPT_FLOW_LIMIT,
+        OPT_MAX_BRIDGES,
+        OPT_MAX_PORTS,
         OPT_PRIVATE_KEY,
         OPT_CERTIFICATE,
         OPT_CA_CERT,
         OPT_SOCKET_GROUP,
+        OPT_MAX_MESSAGE_SIZE,
+        OPT_MAX_MESSAGE_VALUES,
+        OPT_MAX_MESSAGE_DEPTH,
+        OPT_MAX_BATCH_SIZE,
+        OPT_MAX_ANSWER_SIZE,
+        OPT_MAX_BUFFERED_INPUT,
+        OPT_MAX_CONNECTIONS,
+        OPT_PARTIAL_TIMEOUT,
+        OPT_HANDSHAKE_TIMEOUT,
+        OPT_MAX_ACTIONS,
     };
     static const struct option long_options[] = {
         {"rundir", required_argument, NULL, OPT_RUNDIR},
@@ -137,10 +203,26 @@ parse_options(int argc, char *argv[], struct options *opts)
         {"n-handlers", required_argument, NULL, OPT_N_HANDLERS},
         {"max-idle", required_argument, NULL, OPT_MAX_IDLE},
         {"flow-limit", required_argument, NULL, OPT_FLOW_LIMIT},
+        {"max-bridges", required_argument, NULL, OPT_MAX_BRIDGES},
+        {"max-ports", required_argument, NULL, OPT_MAX_PORTS},
         {"private-key", required_argument, NULL, OPT_PRIVATE_KEY},
         {"certificate", required_argument, NULL, OPT_CERTIFICATE},
         {"ca-cert", required_argument, NULL, OPT_CA_CERT},
         {"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
+        {"max-message-size", required_argument, NULL, OPT_MAX_MESSAGE_SIZE},
+        {"max-message-values", required_argument, NULL,
+         OPT_MAX_MESSAGE_VALUES},
+        {"max-message-depth", required_argument, NULL,
+         OPT_MAX_MESSAGE_DEPTH},
+        {"max-batch-size", required_argument, NULL, OPT_MAX_BATCH_SIZE},
+        {"max-answer-size", required_argument, NULL, OPT_MAX_ANSWER_SIZE},
+        {"max-buffered-input", required_argument, NULL,
+         OPT_MAX_BUFFERED_INPUT},
+        {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+        {"partial-timeout", required_argument, NULL, OPT_PARTIAL_TIMEOUT},
+        {"handshake-timeout", required_argument, NULL,
+         OPT_HANDSHAKE_TIMEOUT},
+        {"max-actions", required_argument, NULL, OPT_MAX_ACTIONS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -153,10 +235,15 @@ parse_options(int argc, char *argv[], struct options *opts)
     opts->rundir = xstrdup(env_or("NFVS_RUNDIR", NFVS_RUNDIR_DEFAULT));
     dbdir = xstrdup(env_or("NFVS_DBDIR", NFVS_DBDIR_DEFAULT));
     opts->datapath = xstrdup(env_or("NFVS_DATAPATH", "auto"));
-    opts->n_handlers = 1;
+    opts->n_handlers = 0;
     opts->max_idle = UDPIF_DEFAULT_MAX_IDLE;
     opts->flow_limit = DPIF_DEFAULT_FLOW_LIMIT;
+    opts->max_bridges = BRIDGE_RPC_DEFAULT_MAX_BRIDGES;
+    opts->max_ports = BRIDGE_RPC_DEFAULT_MAX_PORTS;
     opts->socket_group = xstrdup(env_or("NFVS_SOCKET_GROUP", "nfvs"));
+    rpc_limits_init(&opts->limits);
+    opts->handshake_timeout = PSSL_HANDSHAKE_TIMEOUT_DEFAULT;
+    opts->max_actions = OFPACTS_MAX_DEFAULT;
 
     for (;;) {
         int c = getopt_long(argc, argv, "v::hV", long_options, NULL);
@@ -212,6 +299,19 @@ parse_options(int argc, char *argv[], struct options *opts)
                            "number", optarg);
             }
             break;
+        case OPT_MAX_BRIDGES:
+            if (!str_to_uint(optarg, 10, &opts->max_bridges)
+                || opts->max_bridges < 1) {
+                nfvs_fatal(0, "--max-bridges: \"%s\" is not a positive "
+                           "number", optarg);
+            }
+            break;
+        case OPT_MAX_PORTS:
+            if (!str_to_uint(optarg, 10, &opts->max_ports)) {
+                nfvs_fatal(0, "--max-ports: \"%s\" is not a number",
+                           optarg);
+            }
+            break;
         case OPT_PRIVATE_KEY:
             free(opts->private_key);
             opts->private_key = xstrdup(optarg);
@@ -228,6 +328,45 @@ parse_options(int argc, char *argv[], struct options *opts)
             free(opts->socket_group);
             opts->socket_group = xstrdup(optarg);
             opts->socket_group_set = true;
+            break;
+        case OPT_MAX_MESSAGE_SIZE:
+            opts->limits.max_message_size
+                = parse_limit("max-message-size", optarg, SIZE_MAX / 4);
+            break;
+        case OPT_MAX_MESSAGE_VALUES:
+            opts->limits.max_values
+                = parse_limit("max-message-values", optarg, SIZE_MAX);
+            break;
+        case OPT_MAX_MESSAGE_DEPTH:
+            opts->limits.max_depth
+                = parse_limit("max-message-depth", optarg, 1000);
+            break;
+        case OPT_MAX_BATCH_SIZE:
+            opts->limits.max_batch
+                = parse_limit("max-batch-size", optarg, SIZE_MAX);
+            break;
+        case OPT_MAX_ANSWER_SIZE:
+            opts->limits.max_answer_size
+                = parse_limit("max-answer-size", optarg, SIZE_MAX / 4);
+            break;
+        case OPT_MAX_BUFFERED_INPUT:
+            opts->limits.max_input
+                = parse_limit("max-buffered-input", optarg, SIZE_MAX / 4);
+            break;
+        case OPT_MAX_CONNECTIONS:
+            opts->limits.max_connections
+                = parse_limit("max-connections", optarg, INT_MAX);
+            break;
+        case OPT_PARTIAL_TIMEOUT:
+            opts->limits.partial_timeout
+                = parse_limit("partial-timeout", optarg, 86400);
+            break;
+        case OPT_HANDSHAKE_TIMEOUT:
+            opts->handshake_timeout
+                = parse_limit("handshake-timeout", optarg, 86400);
+            break;
+        case OPT_MAX_ACTIONS:
+            opts->max_actions = parse_limit("max-actions", optarg, 1000000);
             break;
         case 'v':
             msg = vlog_set_levels_from_string(optarg ? optarg : "dbg");
@@ -272,6 +411,9 @@ parse_options(int argc, char *argv[], struct options *opts)
     if (!opts->dbfile) {
         opts->dbfile = xasprintf("%s/conf.json", dbdir);
     }
+    /* One message must fit in the input buffers. */
+    opts->limits.max_input = NFVS_MAX(opts->limits.max_input,
+                                      opts->limits.max_message_size);
     if (!opts->n_remotes) {
         opts->remotes = xmalloc(sizeof *opts->remotes);
         opts->remotes[opts->n_remotes++]
@@ -304,6 +446,52 @@ options_uninit(struct options *opts)
     free(opts->socket_group);
 }
 
+/* Raises the soft limit on open files to the hard limit, so that many
+ * clients, ports and threads fit (the default soft limit is often 1024),
+ * and logs the limit in effect.  Says so when even that is below what the
+ * daemon may need within --max-bridges and --max-ports: each bridge holds
+ * an upcall queue per handler thread and a few other files, each port one
+ * or two. */
+static void
+raise_fd_limit(const struct options *opts)
+{
+    unsigned long long int need;
+    struct rlimit rlim;
+    rlim_t old;
+
+    need = ((unsigned long long int) opts->max_bridges
+            * (udpif_pool_size(opts->n_handlers) + 4)
+            + 2ULL * opts->max_ports + 64);
+    if (getrlimit(RLIMIT_NOFILE, &rlim)) {
+        VLOG_WARN("getrlimit(RLIMIT_NOFILE): %s", nfvs_strerror(errno));
+        return;
+    }
+    old = rlim.rlim_cur;
+    if (old == rlim.rlim_max) {
+        VLOG_INFO("open file limit: %llu (soft and hard)",
+                  (unsigned long long int) old);
+    } else {
+        rlim.rlim_cur = rlim.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rlim)) {
+            VLOG_WARN("cannot raise the open file limit from %llu to %llu: "
+                      "%s", (unsigned long long int) old,
+                      (unsigned long long int) rlim.rlim_max,
+                      nfvs_strerror(errno));
+            rlim.rlim_cur = old;
+        } else {
+            VLOG_INFO("raised the open file limit from %llu to %llu (the "
+                      "hard limit)", (unsigned long long int) old,
+                      (unsigned long long int) rlim.rlim_max);
+        }
+    }
+    if (rlim.rlim_cur != RLIM_INFINITY && rlim.rlim_cur < need) {
+        VLOG_INFO("the open file limit (%llu) is below the %llu that "
+                  "--max-bridges and --max-ports may need: adding bridges "
+                  "or ports may fail before those limits",
+                  (unsigned long long int) rlim.rlim_cur, need);
+    }
+}
+
 /* Sets up the transports: TLS files and the unix sockets' group.  Exits
  * on a bad setting. */
 static void
@@ -316,6 +504,7 @@ configure_streams(const struct options *opts)
                              opts->ca_cert, &msg)) {
         nfvs_fatal(0, "%s", msg);
     }
+    stream_ssl_set_handshake_timeout(opts->handshake_timeout);
 
     /* Without a group "nfvs" (a development machine, a test), the sockets
      * keep root's group: only root and this daemon's user get in.  A group
@@ -333,12 +522,83 @@ configure_streams(const struct options *opts)
     }
 }
 
+/* SIGTERM and SIGINT.  The main loop learns of them through a pipe and
+ * stops; as a signal may come while the main loop is busy (a long
+ * request, a blocked log write), the signal handler also arms a timer:
+ * a daemon not stopped EXIT_GRACE_SEC seconds later exits at once.  That
+ * loses nothing: the config db is replaced atomically, and a kernel
+ * datapath forwards on without the daemon. */
+#define EXIT_GRACE_SEC 10
+
+static int exit_signal_fds[2] = { -1, -1 }; /* Pipe: a byte per signal. */
+static char *exit_pidfile;          /* Removed by a forced exit. */
+static char exit_msg[80];           /* Written by a forced exit... */
+static size_t exit_msg_len;         /* ...this long. */
+
 static void
-on_exit_signal(evutil_socket_t sig, short events NFVS_UNUSED, void *base_)
+exit_signal_handler(int sig)
+{
+    static volatile sig_atomic_t armed;
+    int save_errno = errno;
+    unsigned char c = sig;
+    ssize_t n;
+
+    if (!armed) {
+        armed = 1;
+        alarm(EXIT_GRACE_SEC);
+    }
+    n = write(exit_signal_fds[1], &c, 1);
+    (void) n;                       /* A full pipe has a byte already. */
+    errno = save_errno;
+}
+
+static void
+forced_exit_handler(int sig NFVS_UNUSED)
+{
+    ssize_t n;
+
+    if (exit_pidfile) {
+        unlink(exit_pidfile);
+    }
+    n = write(STDERR_FILENO, exit_msg, exit_msg_len);
+    (void) n;
+    _exit(EXIT_FAILURE);
+}
+
+/* Installs the handlers of SIGTERM, SIGINT and SIGALRM described above.
+ * The pidfile 'pidfile' (may be NULL) is removed by a forced exit. */
+static void
+exit_signals_init(const char *pidfile)
+{
+    struct sigaction sa;
+
+    if (pipe2(exit_signal_fds, O_CLOEXEC | O_NONBLOCK)) {
+        nfvs_fatal(errno, "pipe failed");
+    }
+    exit_pidfile = pidfile ? xstrdup(pidfile) : NULL;
+    snprintf(exit_msg, sizeof exit_msg, "%s: not stopped %d s after the "
+             "exit signal, exiting now\n", nfvs_program_name(),
+             EXIT_GRACE_SEC);
+    exit_msg_len = strlen(exit_msg);
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = forced_exit_handler;
+    sigaction(SIGALRM, &sa, NULL);
+    sa.sa_handler = exit_signal_handler;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+static void
+on_exit_signal(evutil_socket_t fd, short events NFVS_UNUSED, void *base_)
 {
     struct event_base *base = base_;
+    unsigned char sig;
 
-    VLOG_INFO("%s received, exiting", strsignal(sig));
+    if (read(fd, &sig, 1) == 1) {
+        VLOG_INFO("%s received, exiting", strsignal(sig));
+    }
     event_base_loopbreak(base);
 }
 
@@ -547,6 +807,27 @@ pick_datapath(const char *choice)
     return type;
 }
 
+/* The config db's commits, reported to the RPC server so that it sends
+ * the answers that waited for them. */
+static void
+on_db_commit(uint64_t seqno, int error, void *server)
+{
+    rpc_server_commit_done(server, seqno, error);
+}
+
+static void
+on_db_ready(evutil_socket_t fd NFVS_UNUSED, short events NFVS_UNUSED,
+            void *db)
+{
+    db_run(db);
+}
+
+static uint64_t
+db_seqno(void *db)
+{
+    return db_last_seqno(db);
+}
+
 /* Creates 'dir' (and not its parents) unless it exists. */
 static void
 ensure_dir(const char *dir)
@@ -559,7 +840,7 @@ ensure_dir(const char *dir)
 int
 main(int argc, char *argv[])
 {
-    struct event *sigterm, *sigint, *sighup;
+    struct event *exit_event, *sighup, *db_event;
     struct timeout_ctx timeouts;
     struct notify_ctx notify;
     struct ofproto_dpif_config dp_cfg;
@@ -567,6 +848,7 @@ main(int argc, char *argv[])
     struct rpc_server *server;
     struct bridge_set *bridges;
     struct event_base *base;
+    struct db *db;
     struct options opts;
     char *msg = NULL;
     size_t i;
@@ -591,6 +873,7 @@ main(int argc, char *argv[])
         }
     }
     vlog_set_syslog(opts.syslog);
+    ofpacts_set_max_actions(opts.max_actions);
     ensure_dir(opts.rundir);
     configure_streams(&opts);
 
@@ -612,6 +895,7 @@ main(int argc, char *argv[])
     daemon_notify_status("loading config db %s", opts.dbfile);
     memset(&dp_cfg, 0, sizeof dp_cfg);
     dp_cfg.dp_type = pick_datapath(opts.datapath);
+    raise_fd_limit(&opts);      /* Before ports and clients take fds. */
     dp_cfg.n_handlers = opts.n_handlers;
     dp_cfg.max_idle = opts.max_idle;
     dp_cfg.flow_limit = opts.flow_limit;
@@ -626,7 +910,15 @@ main(int argc, char *argv[])
         nfvs_fatal(0, "cannot create the event loop");
     }
     server = rpc_server_create(base);
+    rpc_server_set_limits(server, &opts.limits);
+    db = bridge_set_get_db(bridges);
+    rpc_server_set_seqno_func(server, db_seqno, db);
+    db_set_commit_cb(db, on_db_commit, server);
+    db_event = event_new(base, db_get_fd(db), EV_READ | EV_PERSIST,
+                         on_db_ready, db);
+    event_add(db_event, NULL);
     bridge_rpc_register(server, bridges);
+    bridge_rpc_set_limits(opts.max_bridges, opts.max_ports);
     flow_rpc_register(server, bridges);
     dp_rpc_register(server, bridges);
     ct_rpc_register(server, bridges);
@@ -643,14 +935,14 @@ main(int argc, char *argv[])
         free(name);
     }
 
-    sigterm = evsignal_new(base, SIGTERM, on_exit_signal, base);
-    sigint = evsignal_new(base, SIGINT, on_exit_signal, base);
+    exit_signals_init(opts.pidfile);
+    exit_event = event_new(base, exit_signal_fds[0], EV_READ | EV_PERSIST,
+                           on_exit_signal, base);
     memset(&notify, 0, sizeof notify);
     notify.bridges = bridges;
     notify.dp_type = dp_cfg.dp_type;
     sighup = evsignal_new(base, SIGHUP, on_sighup, &notify);
-    event_add(sigterm, NULL);
-    event_add(sigint, NULL);
+    event_add(exit_event, NULL);
     event_add(sighup, NULL);
     timeouts.bridges = bridges;
     timeouts.timer = evtimer_new(base, on_timeout, &timeouts);
@@ -668,13 +960,14 @@ main(int argc, char *argv[])
     event_base_dispatch(base);
 
     daemon_notify("STOPPING=1\nSTATUS=stopping");
-    event_free(sigterm);
-    event_free(sigint);
+    event_free(exit_event);
     event_free(sighup);
     event_free(timeouts.timer);
     event_free(dp_run.timer);
     notify_uninit(&notify);
     rpc_server_destroy(server);
+    event_free(db_event);
+    db_set_commit_cb(db, NULL, NULL);
     bridge_set_close(bridges);
     event_base_free(base);
     if (opts.pidfile) {
