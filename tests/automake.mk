@@ -183,7 +183,7 @@ EXTRA_DIST += tests/vm/vm-run tests/vm/guest-init tests/vm/guest-stage2 \
 	tests/kernel/00-boot.test tests/kernel/01-modload.test
 KERNEL_TESTS =
 VM_WORKDIR = $(abs_top_builddir)/tests/vm-work
-VM_TIMEOUT = 900
+VM_TIMEOUT = 1800
 VM_RUN_FLAGS =
 KMOD_BUILDDIR = $(abs_top_builddir)/tests/kmod-build
 check-kernel: all $(check_PROGRAMS) tests/atconfig tests/atlocal $(SYSTEM_TESTSUITE)

@@ -48,6 +48,10 @@ kmod_init() {
 }
 
 kmod_topology() {
+    # What a test killed before its clean-up may have left (deleting a
+    # namespace deletes the veth pair with an end in it).
+    ip netns del nfvs-a 2>/dev/null || :
+    ip netns del nfvs-b 2>/dev/null || :
     ip netns add nfvs-a
     kmod_at_exit "ip netns del nfvs-a"
     ip netns add nfvs-b
@@ -74,17 +78,13 @@ kmod_daemon_start() {
 
 kmod_daemon_stop() {
     kill "$(cat "$NFVS_RUNDIR/nfvs-vswitchd.pid")"
-    for _ in $(seq 100); do
-        [ -e "$NFVS_RUNDIR/nfvs-vswitchd.pid" ] || return 0
-        sleep 0.1
-    done
-    echo "nfvs-vswitchd did not stop"
-    return 1
+    kmod_wait '[ ! -e "$NFVS_RUNDIR/nfvs-vswitchd.pid" ]'
 }
 
-# kmod_wait COMMAND [SECONDS]: retries COMMAND until it succeeds.
+# kmod_wait COMMAND [SECONDS]: retries COMMAND until it succeeds, for at
+# most SECONDS (default 60: TCG is slow, and it returns at once anyway).
 kmod_wait() {
-    local deadline=$(( $(date +%s) + ${2:-20} ))
+    local deadline=$(( $(date +%s) + ${2:-60} ))
     until eval "$1"; do
         if [ "$(date +%s)" -ge "$deadline" ]; then
             echo "timed out waiting for: $1"
