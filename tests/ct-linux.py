@@ -350,7 +350,11 @@ class LinuxCT:
         frame = self.dst_mac + bytes.fromhex("020000000001") + \
             struct.pack("!H", ethertype) + pkt
         self.tx.send(frame)
-        deadline = time.monotonic() + 1.0
+        # Linux forwards every packet (the nft rules only mark them), so
+        # the wait ends as soon as it is back; the limit is only for a
+        # packet that is really lost, and must not be hit on a slow or
+        # loaded machine.
+        deadline = time.monotonic() + 10.0
         verdict = "dropped"
         while time.monotonic() < deadline:
             poller = select.poll()
