@@ -38,20 +38,12 @@
 #include "dynamic-string.h"
 #include "flow.h"
 #include "fuzz.h"
+#include "nfvstest.h"          /* CHECK(). */
 #include "packets.h"
 #include "util.h"
 
 #define N_ZONES 4
 #define MAX_CONNS 64
-
-#define CHECK(COND)                                                     \
-    do {                                                                \
-        if (!(COND)) {                                                  \
-            fprintf(stderr, "%s:%d: check failed: %s\n",                \
-                    __FILE__, __LINE__, #COND);                         \
-            abort();                                                    \
-        }                                                               \
-    } while (0)
 
 static void
 event_cb(void *aux, uint64_t conn_id, enum conntrack_event_type type)
