@@ -26,6 +26,7 @@ cls_rule_init(struct cls_rule *rule, const struct match *match,
     rule->match = *match;
     match_normalize(&rule->match);
     rule->priority = priority;
+    rule->remove_version = CLS_NOT_REMOVED;
 }
 
 void
@@ -292,6 +293,48 @@ classifier_insert(struct classifier *cls, struct cls_rule *rule)
 }
 
 void
+classifier_insert_versioned(struct classifier *cls, struct cls_rule *rule)
+{
+    struct cls_subtable *st;
+    struct cls_rule *head, **prevp;
+    uint32_t hash;
+
+    st = find_subtable(cls, &rule->match.wc);
+    if (!st) {
+        st = subtable_create(cls, &rule->match.wc);
+    }
+    rule->subtable = st;
+    if (!rule->seq) {
+        rule->seq = cls->next_seq++;
+    }
+    hash = subtable_hash(st, &rule->match.flow);
+    head = subtable_find_head(st, &rule->match.flow, hash);
+    if (!head) {
+        rule->next = NULL;
+        hmap_insert(&st->rules, &rule->node, hash);
+    } else {
+        for (prevp = &head; *prevp && (*prevp)->priority > rule->priority;
+             prevp = &(*prevp)->next) {
+            continue;
+        }
+        rule->next = *prevp;
+        *prevp = rule;
+        if (prevp == &head) {
+            hmap_remove(&st->rules, &rule->next->node);
+            hmap_insert(&st->rules, &rule->node, hash);
+        }
+    }
+    cls->n_rules++;
+    if (!st->n_rules++ || rule->priority > st->max_priority) {
+        st->max_priority = rule->priority;
+        st->max_count = 1;
+        subtable_reposition(cls, st);
+    } else if (rule->priority == st->max_priority) {
+        st->max_count++;
+    }
+}
+
+void
 classifier_remove(struct classifier *cls, struct cls_rule *rule)
 {
     struct cls_subtable *st = rule->subtable;
@@ -327,7 +370,16 @@ classifier_remove(struct classifier *cls, struct cls_rule *rule)
 
 struct cls_rule *
 classifier_find_exactly(const struct classifier *cls,
-                        const struct match *match_, int priority)
+                        const struct match *match, int priority)
+{
+    return classifier_find_exactly_version(cls, match, priority,
+                                           CLS_MAX_VERSION);
+}
+
+struct cls_rule *
+classifier_find_exactly_version(const struct classifier *cls,
+                                const struct match *match_, int priority,
+                                uint64_t version)
 {
     struct match match = *match_;
     struct cls_subtable *st;
@@ -340,7 +392,7 @@ classifier_find_exactly(const struct classifier *cls,
     }
     r = subtable_find_head(st, &match.flow, subtable_hash(st, &match.flow));
     for (; r && r->priority >= priority; r = r->next) {
-        if (r->priority == priority) {
+        if (r->priority == priority && cls_rule_visible_in(r, version)) {
             return r;
         }
     }
@@ -350,6 +402,15 @@ classifier_find_exactly(const struct classifier *cls,
 const struct cls_rule *
 classifier_lookup(const struct classifier *cls, const struct flow *flow,
                   struct flow_wildcards *wc)
+{
+    return classifier_lookup_version(cls, CLS_MAX_VERSION, flow, wc);
+}
+
+/* Subtables' maximum priorities count invisible rules too: they are upper
+ * bounds, which is all the early exit needs. */
+const struct cls_rule *
+classifier_lookup_version(const struct classifier *cls, uint64_t version,
+                          const struct flow *flow, struct flow_wildcards *wc)
 {
     const struct cls_rule *best = NULL;
     size_t i;
@@ -373,6 +434,9 @@ classifier_lookup(const struct classifier *cls, const struct flow *flow,
             }
         }
         head = subtable_find_head(st, flow, subtable_hash(st, flow));
+        while (head && !cls_rule_visible_in(head, version)) {
+            head = head->next;
+        }
         if (head
             && (!best || head->priority > best->priority
                 || (head->priority == best->priority
@@ -403,6 +467,7 @@ classifier_rule_overlaps(const struct classifier *cls,
 
             for (r = head; r && r->priority >= priority; r = r->next) {
                 if (r->priority == priority
+                    && cls_rule_visible_in(r, CLS_MAX_VERSION)
                     && match_overlaps(&r->match, &match)
                     && !match_equal(&r->match, &match)) {
                     return true;
@@ -458,7 +523,16 @@ void
 cls_cursor_start(struct cls_cursor *c, const struct classifier *cls,
                  const struct match *target, bool strict)
 {
+    cls_cursor_start_version(c, cls, target, strict, CLS_MAX_VERSION);
+}
+
+void
+cls_cursor_start_version(struct cls_cursor *c, const struct classifier *cls,
+                         const struct match *target, bool strict,
+                         uint64_t version)
+{
     c->cls = cls;
+    c->version = version;
     c->target = target;
     c->strict = strict && target;
     c->subtable_idx = 0;
@@ -485,6 +559,9 @@ cls_cursor_next(struct cls_cursor *c)
             struct cls_rule *r = c->rule;
 
             c->rule = r->next;
+            if (!cls_rule_visible_in(r, c->version)) {
+                continue;
+            }
             if (c->strict
                 ? match_equal(&r->match, c->target)
                 : !c->target || match_is_subset_of(&r->match, c->target)) {

@@ -52,9 +52,37 @@ struct cls_rule {
     struct cls_subtable *subtable;  /* Containing subtable, or NULL. */
     uint64_t seq;               /* Insertion order, for ties; 0 if never
                                  * inserted. */
+    uint64_t add_version;       /* Visible in versions [add_version, */
+    uint64_t remove_version;    /* remove_version). */
     int priority;               /* Higher wins. */
     struct match match;         /* Normalized (flow masked by wc). */
 };
+
+/* Versions.
+ *
+ * A rule is visible in the versions [add_version, remove_version);
+ * cls_rule_init() makes it visible in every version.  A writer that must
+ * prepare a large change without readers seeing half of it inserts the new
+ * rules with an 'add_version' in the future (classifier_insert_versioned())
+ * and sets the 'remove_version' of the rules it removes to the same
+ * future version, then moves its readers' version forward in one step.
+ * Lookups and walks "as of" a version see only the rules visible in it;
+ * the functions without a version look as of CLS_MAX_VERSION, which sees
+ * every change made so far, pending ones included.  The classifier itself
+ * does not lock: the caller keeps readers out while it inserts or removes
+ * (lib/flow-table.h). */
+#define CLS_MAX_VERSION (UINT64_MAX - 1)
+#define CLS_NOT_REMOVED UINT64_MAX
+/* For cursors: every rule in the classifier, visible or not. */
+#define CLS_ANY_VERSION UINT64_MAX
+
+static inline bool
+cls_rule_visible_in(const struct cls_rule *rule, uint64_t version)
+{
+    return (version == CLS_ANY_VERSION
+            || (rule->add_version <= version
+                && version < rule->remove_version));
+}
 
 struct classifier {
     struct hmap subtables_by_mask;  /* "struct cls_subtable"s by mask. */
@@ -105,6 +133,15 @@ classifier_is_empty(const struct classifier *cls)
  * which is how callers undo a removal exactly. */
 struct cls_rule *classifier_insert(struct classifier *, struct cls_rule *);
 
+/* Inserts 'rule', which must not be in any classifier, without displacing
+ * anything: a rule with an identical match and priority may stay, and must
+ * then not be visible in any version in which 'rule' is (the caller sets
+ * their versions so).  'rule' goes ahead of such rules in walks and
+ * lookups.  Its tie order is its own 'seq' if nonzero (set it to the
+ * 'seq' of the rule it is to replace to keep that rule's place), else the
+ * next insertion number. */
+void classifier_insert_versioned(struct classifier *, struct cls_rule *);
+
 /* Removes 'rule', which must be in 'cls'.  The caller owns it again. */
 void classifier_remove(struct classifier *cls, struct cls_rule *rule);
 
@@ -113,6 +150,10 @@ void classifier_remove(struct classifier *cls, struct cls_rule *rule);
 struct cls_rule *classifier_find_exactly(const struct classifier *,
                                          const struct match *match,
                                          int priority);
+/* The same, for the rule visible in 'version'. */
+struct cls_rule *classifier_find_exactly_version(
+    const struct classifier *, const struct match *match, int priority,
+    uint64_t version);
 
 /* Returns the highest-priority rule that matches 'flow' (ties resolved as
  * the file comment says), or NULL if none does.
@@ -125,6 +166,11 @@ struct cls_rule *classifier_find_exactly(const struct classifier *,
 const struct cls_rule *classifier_lookup(const struct classifier *,
                                          const struct flow *flow,
                                          struct flow_wildcards *wc);
+/* The same, among the rules visible in 'version'. */
+const struct cls_rule *classifier_lookup_version(const struct classifier *,
+                                                 uint64_t version,
+                                                 const struct flow *flow,
+                                                 struct flow_wildcards *wc);
 
 /* True if some rule with priority 'priority' other than one identical to
  * 'match' overlaps 'match' (OpenFlow's OFPFF_CHECK_OVERLAP test). */
@@ -145,6 +191,7 @@ struct cls_cursor {
     const struct classifier *cls;   /* Classifier being walked. */
     const struct match *target;     /* Target, or NULL for all rules. */
     bool strict;                    /* Equality rather than subset. */
+    uint64_t version;               /* Visits rules visible in it. */
     size_t subtable_idx;            /* Index into cls->subtables. */
     struct hmap_node *node;         /* Current chain head, or NULL. */
     struct cls_rule *rule;          /* Current rule in the chain. */
@@ -154,6 +201,12 @@ struct cls_cursor {
  * valid during the walk) loosely, or strictly if 'strict'. */
 void cls_cursor_start(struct cls_cursor *, const struct classifier *cls,
                       const struct match *target, bool strict);
+/* The same, over the rules visible in 'version' (CLS_ANY_VERSION: every
+ * rule in the classifier). */
+void cls_cursor_start_version(struct cls_cursor *,
+                              const struct classifier *cls,
+                              const struct match *target, bool strict,
+                              uint64_t version);
 
 /* Returns the next rule of the walk, or NULL at the end. */
 struct cls_rule *cls_cursor_next(struct cls_cursor *);

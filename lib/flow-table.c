@@ -12,7 +12,11 @@
 /* One OpenFlow table. */
 struct oftable {
     struct classifier cls;      /* Contains "struct rule"s. */
-    size_t max_rules;           /* Limit on classifier_count(&cls). */
+    size_t max_rules;           /* Limit on the rules visible in
+                                 * CLS_MAX_VERSION. */
+    size_t n_hidden;            /* Rules in 'cls' visible in no version
+                                 * from the latest on (removed by a
+                                 * staged batch, not yet taken out). */
 };
 
 /* One entry of the undo log of the batch being applied.  On commit the
@@ -35,6 +39,17 @@ struct ft_undo {
     long long int modified;     /* MODIFIED: previous modification time. */
     uint64_t n_packets;         /* MODIFIED: previous packet count. */
     uint64_t n_bytes;           /* MODIFIED: previous byte count. */
+    bool keep_counts;           /* REPLACED by a staged batch: 'rule'
+                                 * takes over 'old''s counts when it is
+                                 * published. */
+};
+
+/* Where a staged batch (flow_table_commit_start()) is. */
+enum ft_stage {
+    FT_IDLE,                    /* None: the undo log is free. */
+    FT_STAGING,                 /* Applying 'staged_ops', invisibly. */
+    FT_CLEANUP,                 /* Published; taking out the rules it
+                                 * removed (the undo log lists them). */
 };
 
 /* An expiry heap entry; 'key' is a lower bound on the rule's deadline. */
@@ -47,12 +62,24 @@ struct flow_table {
     struct oftable tables[FLOW_TABLE_N_TABLES]; /* Tables 0..254. */
     pthread_rwlock_t rwlock;    /* Readers vs. applying a batch. */
     uint64_t version;           /* Bumped by each effective commit. */
+    uint64_t visible;           /* The classifier version readers see. */
 
     /* The open batch. */
     bool in_batch;              /* Between begin and commit/abort. */
     int batch_error;            /* First error queuing, or 0. */
     struct flow_mod *ops;       /* Queued flow mods (actions owned). */
     size_t n_ops, allocated_ops;
+
+    /* The staged batch. */
+    enum ft_stage stage;
+    struct flow_mod *staged_ops;    /* Its flow mods (actions owned). */
+    size_t n_staged_ops, allocated_staged_ops;
+    size_t next_op;             /* FT_STAGING: first not applied yet. */
+    size_t n_journaled;         /* FT_STAGING: undo entries journaled. */
+    int staged_error;           /* FT_STAGING: first error applying. */
+    long long int staged_now;   /* FT_STAGING: time of the batch. */
+    bool journaling;            /* FT_STAGING: in its journal callback. */
+    size_t next_cleanup;        /* FT_CLEANUP: first undo entry left. */
 
     /* Undo log of the batch being applied. */
     struct ft_undo *undo;
@@ -214,6 +241,31 @@ rule_create(const struct flow_mod *fm, long long int now)
     return rule;
 }
 
+/* Returns a copy of 'rule' as 'fm' (a modify) changes it at 'now', to take
+ * its place in a staged batch. */
+static struct rule *
+rule_create_modified(const struct rule *rule, const struct flow_mod *fm,
+                     long long int now)
+{
+    struct rule *new = xzalloc(sizeof *new);
+
+    cls_rule_init(&new->cr, &rule->cr.match, rule->cr.priority);
+    new->table_id = rule->table_id;
+    new->flags = rule->flags;
+    new->cookie = (fm->new_cookie != FLOW_MOD_COOKIE_KEEP
+                   ? fm->new_cookie : rule->cookie);
+    new->idle_timeout = rule->idle_timeout;
+    new->hard_timeout = rule->hard_timeout;
+    new->created = rule->created;
+    new->modified = now;
+    new->last_used = __atomic_load_n(&rule->last_used, __ATOMIC_RELAXED);
+    new->ofpacts = fm->ofpacts_size
+                   ? xmemdup(fm->ofpacts, fm->ofpacts_size) : NULL;
+    new->ofpacts_size = fm->ofpacts_size;
+    new->expiry_idx = SIZE_MAX;
+    return new;
+}
+
 static void
 rule_destroy(struct rule *rule)
 {
@@ -265,13 +317,19 @@ flow_table_create(void)
 }
 
 static void
-ft_discard_ops(struct flow_table *ft)
+ft_free_ops(struct flow_mod *ops, size_t n)
 {
     size_t i;
 
-    for (i = 0; i < ft->n_ops; i++) {
-        free((void *) ft->ops[i].ofpacts);
+    for (i = 0; i < n; i++) {
+        free((void *) ops[i].ofpacts);
     }
+}
+
+static void
+ft_discard_ops(struct flow_table *ft)
+{
+    ft_free_ops(ft->ops, ft->n_ops);
     ft->n_ops = 0;
     ft->batch_error = 0;
     ft->in_batch = false;
@@ -294,7 +352,9 @@ flow_table_destroy(struct flow_table *ft)
         struct cls_rule *cr;
         size_t n = 0, j;
 
-        CLS_FOR_EACH_TARGET (cr, &cursor, cls, NULL, false) {
+        cls_cursor_start_version(&cursor, cls, NULL, false,
+                                 CLS_ANY_VERSION);
+        while ((cr = cls_cursor_next(&cursor)) != NULL) {
             rules[n++] = rule_from_cls_rule(cr);
         }
         classifier_destroy(cls);
@@ -304,6 +364,8 @@ flow_table_destroy(struct flow_table *ft)
         free(rules);
     }
     pthread_rwlock_destroy(&ft->rwlock);
+    ft_free_ops(ft->staged_ops, ft->n_staged_ops);
+    free(ft->staged_ops);
     free(ft->ops);
     free(ft->undo);
     free(ft->heap);
@@ -370,6 +432,18 @@ flow_table_version(const struct flow_table *ft)
     return __atomic_load_n(&ft->version, __ATOMIC_ACQUIRE);
 }
 
+uint64_t
+flow_table_visible_version(const struct flow_table *ft)
+{
+    return __atomic_load_n(&ft->visible, __ATOMIC_ACQUIRE);
+}
+
+uint64_t
+flow_table_saved_version(const struct flow_table *ft)
+{
+    return ft->journaling ? CLS_MAX_VERSION : flow_table_visible_version(ft);
+}
+
 struct rule *
 flow_table_lookup(const struct flow_table *ft, uint8_t table_id,
                   const struct flow *flow, struct flow_wildcards *wc)
@@ -377,8 +451,9 @@ flow_table_lookup(const struct flow_table *ft, uint8_t table_id,
     if (table_id >= FLOW_TABLE_N_TABLES) {
         return NULL;
     }
-    return rule_from_cls_rule(classifier_lookup(&ft->tables[table_id].cls,
-                                                flow, wc));
+    return rule_from_cls_rule(
+        classifier_lookup_version(&ft->tables[table_id].cls,
+                                  flow_table_visible_version(ft), flow, wc));
 }
 
 void
@@ -414,10 +489,12 @@ flow_table_count(const struct flow_table *ft, uint8_t table_id)
     size_t i;
 
     if (table_id < FLOW_TABLE_N_TABLES) {
-        return classifier_count(&ft->tables[table_id].cls);
+        return (classifier_count(&ft->tables[table_id].cls)
+                - ft->tables[table_id].n_hidden);
     }
     for (i = 0; i < FLOW_TABLE_N_TABLES; i++) {
-        n += classifier_count(&ft->tables[i].cls);
+        n += (classifier_count(&ft->tables[i].cls)
+              - ft->tables[i].n_hidden);
     }
     return n;
 }
@@ -458,12 +535,53 @@ ft_log(struct flow_table *ft, enum ft_undo_type type, struct rule *rule)
     return u;
 }
 
+/* The version a staged batch's changes become visible in. */
+static uint64_t
+ft_pending_version(const struct flow_table *ft)
+{
+    return ft->visible + 1;
+}
+
+/* Removes 'rule': at once, or in a staged batch by hiding it from the
+ * pending version on. */
 static void
 ft_remove_rule(struct flow_table *ft, struct rule *rule)
 {
-    classifier_remove(&ft->tables[rule->table_id].cls, &rule->cr);
+    if (ft->stage == FT_STAGING) {
+        rule->cr.remove_version = ft_pending_version(ft);
+        ft->tables[rule->table_id].n_hidden++;
+    } else {
+        classifier_remove(&ft->tables[rule->table_id].cls, &rule->cr);
+    }
     heap_remove(ft, rule);
     ft_log(ft, FT_UNDO_REMOVED, rule);
+}
+
+/* In a staged batch: inserts 'rule' to take the place of 'old' (NULL:
+ * none) from the pending version on, and logs it. */
+static void
+ft_insert_staged(struct flow_table *ft, struct rule *rule, struct rule *old,
+                 bool keep_counts)
+{
+    struct oftable *table = &ft->tables[rule->table_id];
+
+    rule->cr.add_version = ft_pending_version(ft);
+    if (old) {
+        struct ft_undo *u;
+
+        rule->cr.seq = old->cr.seq;
+        classifier_insert_versioned(&table->cls, &rule->cr);
+        old->cr.remove_version = ft_pending_version(ft);
+        table->n_hidden++;
+        heap_remove(ft, old);
+        u = ft_log(ft, FT_UNDO_REPLACED, rule);
+        u->old = old;
+        u->keep_counts = keep_counts;
+    } else {
+        classifier_insert_versioned(&table->cls, &rule->cr);
+        ft_log(ft, FT_UNDO_INSERTED, rule);
+    }
+    ft_schedule(ft, rule);
 }
 
 static int
@@ -481,12 +599,18 @@ ft_apply_add(struct flow_table *ft, const struct flow_mod *fm,
                                         fm->priority)) {
             return EEXIST;
         }
-        if (classifier_count(&table->cls) >= table->max_rules) {
+        if (classifier_count(&table->cls) - table->n_hidden
+            >= table->max_rules) {
             return ENOSPC;
         }
     }
 
     rule = rule_create(fm, now);
+    if (ft->stage == FT_STAGING) {
+        ft_insert_staged(ft, rule, old,
+                         !(fm->flags & FLOW_MOD_F_RESET_COUNTS));
+        return 0;
+    }
     if (old) {
         struct cls_rule *displaced;
         struct ft_undo *u;
@@ -599,8 +723,17 @@ ft_apply_modify(struct flow_table *ft, const struct flow_mod *fm,
     }
     for (i = 0; i < n; i++) {
         struct rule *rule = rules[i];
-        struct ft_undo *u = ft_log(ft, FT_UNDO_MODIFIED, rule);
+        struct ft_undo *u;
         long long int used;
+
+        if (ft->stage == FT_STAGING) {
+            /* Readers must not see the new actions before the batch is
+             * published: a copy takes the rule's place then. */
+            ft_insert_staged(ft, rule_create_modified(rule, fm, now), rule,
+                             !(fm->flags & FLOW_MOD_F_RESET_COUNTS));
+            continue;
+        }
+        u = ft_log(ft, FT_UNDO_MODIFIED, rule);
 
         u->ofpacts = rule->ofpacts;
         u->ofpacts_size = rule->ofpacts_size;
@@ -654,16 +787,43 @@ ft_apply(struct flow_table *ft, const struct flow_mod *fm, long long int now)
     return EINVAL;
 }
 
+/* Takes back what a staged batch did to 'rule' of 'cls': it is visible in
+ * every version again. */
+static void
+ft_unhide(struct flow_table *ft, struct rule *rule)
+{
+    rule->cr.remove_version = CLS_NOT_REMOVED;
+    ft->tables[rule->table_id].n_hidden--;
+    ft_schedule(ft, rule);
+}
+
 /* Replays the undo log backward, restoring the tables as they were before
  * the batch, and frees what the batch created. */
 static void
 ft_rollback(struct flow_table *ft)
 {
+    bool staged = ft->stage == FT_STAGING;
+
     while (ft->n_undo > 0) {
         struct ft_undo *u = &ft->undo[--ft->n_undo];
         struct rule *rule = u->rule;
         struct classifier *cls = &ft->tables[rule->table_id].cls;
 
+        if (staged) {
+            if (u->type == FT_UNDO_REMOVED) {
+                ft_unhide(ft, rule);
+            } else {
+                /* INSERTED or REPLACED: a staged batch modifies nothing
+                 * in place. */
+                classifier_remove(cls, &rule->cr);
+                heap_remove(ft, rule);
+                rule_destroy(rule);
+                if (u->type == FT_UNDO_REPLACED) {
+                    ft_unhide(ft, u->old);
+                }
+            }
+            continue;
+        }
         switch (u->type) {
         case FT_UNDO_INSERTED:
             classifier_remove(cls, &rule->cr);
@@ -693,16 +853,16 @@ ft_rollback(struct flow_table *ft)
     }
 }
 
-/* Returns the undo log as a malloc'd array of changes (caller frees),
- * their number in '*np'. */
+/* Returns the undo log from entry 'first' on as a malloc'd array of
+ * changes (caller frees), their number in '*np'. */
 static struct flow_table_change *
-ft_changes(const struct flow_table *ft, size_t *np)
+ft_changes(const struct flow_table *ft, size_t first, size_t *np)
 {
     struct flow_table_change *changes;
     size_t n = 0, i;
 
-    changes = xmalloc(2 * ft->n_undo * sizeof *changes);
-    for (i = 0; i < ft->n_undo; i++) {
+    changes = xmalloc(2 * (ft->n_undo - first) * sizeof *changes + 1);
+    for (i = first; i < ft->n_undo; i++) {
         const struct ft_undo *u = &ft->undo[i];
         struct flow_table_change *c = &changes[n++];
 
@@ -749,10 +909,41 @@ ft_journal(struct flow_table *ft)
     if (!ft->journal_cb || !ft->n_undo) {
         return 0;
     }
-    changes = ft_changes(ft, &n);
-    error = ft->journal_cb(changes, n, ft->journal_aux);
+    changes = ft_changes(ft, 0, &n);
+    error = ft->journal_cb(changes, n, FT_JOURNAL_ALL, ft->journal_aux);
     free(changes);
     return error;
+}
+
+/* In a staged batch: lets the journal see the changes logged since it
+ * last did. */
+static void
+ft_journal_part(struct flow_table *ft)
+{
+    struct flow_table_change *changes;
+    size_t n;
+
+    if (ft->journal_cb && ft->n_journaled < ft->n_undo) {
+        changes = ft_changes(ft, ft->n_journaled, &n);
+        ft->journal_cb(changes, n, FT_JOURNAL_PART, ft->journal_aux);
+        free(changes);
+    }
+    ft->n_journaled = ft->n_undo;
+}
+
+/* In a staged batch: has the journal commit (returns its verdict) or
+ * abort ('error' nonzero) what it saw. */
+static int
+ft_journal_end(struct flow_table *ft, int error)
+{
+    if (!ft->journal_cb) {
+        return error;
+    }
+    if (error) {
+        ft->journal_cb(NULL, 0, FT_JOURNAL_ABORT, ft->journal_aux);
+        return error;
+    }
+    return ft->journal_cb(NULL, 0, FT_JOURNAL_COMMIT, ft->journal_aux);
 }
 
 /* After a successful apply, outside the lock: reports the undo log as
@@ -766,12 +957,19 @@ ft_finish(struct flow_table *ft, uint64_t version)
     if (!ft->n_undo) {
         return;
     }
-    changes = ft_changes(ft, &n);
+    changes = ft_changes(ft, 0, &n);
     if (ft->change_cb) {
         ft->change_cb(changes, n, version, ft->change_aux);
     }
     free(changes);
 
+    if (ft->stage == FT_STAGING) {
+        /* The rules it removed are still in the classifiers, hidden:
+         * flow_table_cleanup_step() takes them out and frees them. */
+        ft->stage = FT_CLEANUP;
+        ft->next_cleanup = 0;
+        return;
+    }
     for (i = 0; i < ft->n_undo; i++) {
         struct ft_undo *u = &ft->undo[i];
 
@@ -792,11 +990,15 @@ ft_finish(struct flow_table *ft, uint64_t version)
     ft->n_undo = 0;
 }
 
-/* Takes the write lock; if the undo log is nonempty after 'ft' applied
- * work, the caller bumps the version with ft_unlock_write(). */
+/* Takes the write lock, with the undo log free (a staged batch's clean-up
+ * is finished first; none may be staging); if the undo log is nonempty
+ * after 'ft' applied work, the caller bumps the version with
+ * ft_unlock_write(). */
 static void
 ft_lock_write(struct flow_table *ft)
 {
+    assert(ft->stage != FT_STAGING);
+    flow_table_cleanup_step(ft, LLONG_MAX);
     pthread_rwlock_wrlock(&ft->rwlock);
     ft->n_undo = 0;
 }
@@ -906,8 +1108,8 @@ flow_table_commit(struct flow_table *ft)
     size_t i;
 
     assert(ft->in_batch);
-    if (ft->batch_error) {
-        error = ft->batch_error;
+    if (ft->batch_error || ft->stage == FT_STAGING) {
+        error = ft->batch_error ? ft->batch_error : EBUSY;
         ft_discard_ops(ft);
         return error;
     }
@@ -929,6 +1131,190 @@ flow_table_commit(struct flow_table *ft)
         ft_finish(ft, version);
     }
     return error;
+}
+
+/* Staged batches. */
+
+int
+flow_table_commit_start(struct flow_table *ft)
+{
+    struct flow_mod *ops;
+    size_t allocated;
+    int error;
+
+    assert(ft->in_batch);
+    if (ft->batch_error || ft->stage == FT_STAGING) {
+        error = ft->batch_error ? ft->batch_error : EBUSY;
+        ft_discard_ops(ft);
+        return error;
+    }
+    flow_table_cleanup_step(ft, LLONG_MAX);
+
+    /* The queued ops become the staged ones; the batch array is free for
+     * the next batch (which cannot commit until this one is done). */
+    ops = ft->staged_ops;
+    allocated = ft->allocated_staged_ops;
+    ft->staged_ops = ft->ops;
+    ft->n_staged_ops = ft->n_ops;
+    ft->allocated_staged_ops = ft->allocated_ops;
+    ft->ops = ops;
+    ft->allocated_ops = allocated;
+    ft->n_ops = 0;
+    ft->in_batch = false;
+
+    ft->stage = FT_STAGING;
+    ft->next_op = 0;
+    ft->staged_error = 0;
+    ft->staged_now = ft_now(ft);
+    ft->n_undo = 0;
+    ft->n_journaled = 0;
+    return 0;
+}
+
+int
+flow_table_stage_flow_mod(struct flow_table *ft, const struct flow_mod *fm)
+{
+    struct flow_mod *op;
+    int error;
+
+    assert(ft->stage == FT_STAGING);
+    if (ft->staged_error) {
+        return ft->staged_error;
+    }
+    error = ft_validate(ft, fm);
+    if (error) {
+        ft->staged_error = error;
+        return error;
+    }
+    if (ft->n_staged_ops == ft->allocated_staged_ops) {
+        ft->allocated_staged_ops = (ft->allocated_staged_ops
+                                    ? 2 * ft->allocated_staged_ops : 16);
+        ft->staged_ops = xrealloc(ft->staged_ops, ft->allocated_staged_ops
+                                  * sizeof *ft->staged_ops);
+    }
+    op = &ft->staged_ops[ft->n_staged_ops++];
+    *op = *fm;
+    match_normalize(&op->match);
+    op->ofpacts = fm->ofpacts_size ? xmemdup(fm->ofpacts, fm->ofpacts_size)
+                                   : NULL;
+    return 0;
+}
+
+bool
+flow_table_is_staging(const struct flow_table *ft)
+{
+    return ft->stage == FT_STAGING;
+}
+
+bool
+flow_table_commit_step(struct flow_table *ft, long long int deadline)
+{
+    size_t start = ft->next_op;
+
+    assert(ft->stage == FT_STAGING);
+    pthread_rwlock_wrlock(&ft->rwlock);
+    while (ft->next_op < ft->n_staged_ops && !ft->staged_error) {
+        if (ft->next_op > start && !(ft->next_op % 256)
+            && time_msec() >= deadline) {
+            break;
+        }
+        ft->staged_error = ft_apply(ft, &ft->staged_ops[ft->next_op++],
+                                    ft->staged_now);
+    }
+    pthread_rwlock_unlock(&ft->rwlock);
+    if (!ft->staged_error) {
+        /* Outside the lock: the main thread is the only writer. */
+        ft_journal_part(ft);
+    }
+    return ft->next_op >= ft->n_staged_ops || ft->staged_error;
+}
+
+int
+flow_table_commit_finish(struct flow_table *ft)
+{
+    uint64_t version = ft->version;
+    int error;
+    size_t i;
+
+    assert(ft->stage == FT_STAGING);
+    flow_table_commit_step(ft, LLONG_MAX);
+    ft->journaling = true;
+    error = ft_journal_end(ft, ft->staged_error);
+    ft->journaling = false;
+
+    pthread_rwlock_wrlock(&ft->rwlock);
+    if (error) {
+        ft_rollback(ft);
+    } else {
+        for (i = 0; i < ft->n_undo; i++) {
+            const struct ft_undo *u = &ft->undo[i];
+
+            if (u->type == FT_UNDO_REPLACED && u->keep_counts) {
+                uint64_t n_packets, n_bytes;
+                long long int used;
+
+                /* Readers credited the old rule until now. */
+                flow_table_rule_stats(u->old, &n_packets, &n_bytes, &used);
+                rule_set_counts(u->rule, n_packets, n_bytes);
+                if (used > u->rule->last_used) {
+                    u->rule->last_used = used;
+                }
+            }
+        }
+        __atomic_store_n(&ft->visible, ft->visible + 1, __ATOMIC_RELEASE);
+        if (ft->n_undo) {
+            version++;
+            __atomic_store_n(&ft->version, version, __ATOMIC_RELEASE);
+        }
+    }
+    pthread_rwlock_unlock(&ft->rwlock);
+
+    ft_free_ops(ft->staged_ops, ft->n_staged_ops);
+    ft->n_staged_ops = 0;
+    if (error) {
+        ft->stage = FT_IDLE;
+        return error;
+    }
+    ft_finish(ft, version);
+    if (ft->stage == FT_STAGING) {
+        /* Nothing was changed. */
+        ft->stage = FT_IDLE;
+    }
+    return 0;
+}
+
+bool
+flow_table_cleanup_step(struct flow_table *ft, long long int deadline)
+{
+    size_t start = ft->next_cleanup;
+
+    if (ft->stage != FT_CLEANUP) {
+        return true;
+    }
+    pthread_rwlock_wrlock(&ft->rwlock);
+    for (; ft->next_cleanup < ft->n_undo; ft->next_cleanup++) {
+        struct ft_undo *u = &ft->undo[ft->next_cleanup];
+        struct rule *gone = (u->type == FT_UNDO_REMOVED ? u->rule
+                             : u->type == FT_UNDO_REPLACED ? u->old
+                             : NULL);
+
+        if (ft->next_cleanup > start && !(ft->next_cleanup % 256)
+            && time_msec() >= deadline) {
+            break;
+        }
+        if (gone) {
+            classifier_remove(&ft->tables[gone->table_id].cls, &gone->cr);
+            ft->tables[gone->table_id].n_hidden--;
+            rule_destroy(gone);
+        }
+    }
+    pthread_rwlock_unlock(&ft->rwlock);
+    if (ft->next_cleanup < ft->n_undo) {
+        return false;
+    }
+    ft->n_undo = 0;
+    ft->stage = FT_IDLE;
+    return true;
 }
 
 void
@@ -958,7 +1344,8 @@ flow_table_clear(struct flow_table *ft, uint8_t table_id)
 long long int
 flow_table_next_expiry(const struct flow_table *ft)
 {
-    return ft->n_heap ? ft->heap[0].key : LLONG_MAX;
+    return (ft->n_heap && ft->stage != FT_STAGING
+            ? ft->heap[0].key : LLONG_MAX);
 }
 
 size_t
@@ -971,7 +1358,8 @@ flow_table_expire(struct flow_table *ft, long long int now,
     size_t i;
 
     assert(!ft->in_batch);
-    if (!ft->n_heap || ft->heap[0].key >= now) {
+    if (!ft->n_heap || ft->heap[0].key >= now || ft->stage == FT_STAGING) {
+        /* A staged batch's tables are not final: expiry waits for it. */
         return 0;
     }
 

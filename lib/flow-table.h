@@ -17,12 +17,10 @@
  *
  * Concurrency: why a read-write lock.  The main thread is the only writer;
  * handler and revalidator threads translate packets by looking rules up.
- * No reader may ever observe half of a batch.  We considered Open
- * vSwitch's versioned rules (each rule visible in [add_version,
- * remove_version), readers looking up "as of" a version, no lock at all).
- * That needs hash tables that stay readable while being modified and
- * resized (OVS's cmap) and deferred freeing (RCU), neither of which nfvs
- * has.  Instead:
+ * No reader may ever observe half of a batch.  Open vSwitch goes further
+ * with versioned rules and no lock at all, which needs hash tables that
+ * stay readable while being modified and resized (OVS's cmap) and
+ * deferred freeing (RCU), neither of which nfvs has.  Instead:
  *   - readers hold a writer-preferring pthread read-write lock across a
  *     whole translation (flow_table_read_lock()/unlock()); rule pointers
  *     they obtain are valid only until they unlock;
@@ -36,7 +34,12 @@
  * reader must therefore never take the read lock twice (it would
  * deadlock behind a waiting writer).  Readers stall for the duration of
  * one commit's apply phase, which is short (tens of microseconds for a
- * typical batch).
+ * typical batch).  A batch of hundreds of thousands of flow mods would
+ * hold the lock, and the main thread, for a second: such a batch is
+ * staged instead (below).  It uses the classifier's rule versions only to
+ * keep its rules out of readers' sight while it is applied a slice at a
+ * time, each slice under the write lock; readers still lock, so the
+ * classifier never needs to be readable while it changes.
  *
  * flow_table_version() starts at 1 and increases by one on every commit
  * or expiry that changed something.  Revalidation records it with every
@@ -224,12 +227,27 @@ typedef void flow_table_change_func(const struct flow_table_change *changes,
 
 /* Called on the main thread with the write lock held, after a commit (or
  * expiry) applied changes and before anybody can see them, with the
- * changes as the change callback gets them.  Returning a positive errno
- * value makes the commit roll back and fail with it (an expiry is logged
- * and kept).  Meant for persisting changes: the journal must not take the
- * table's lock nor change the tables. */
+ * changes as the change callback gets them and 'step' FT_JOURNAL_ALL.
+ * Returning a positive errno value makes the commit roll back and fail
+ * with it (an expiry is logged and kept).  Meant for persisting changes:
+ * the journal must not take the table's lock nor change the tables.
+ *
+ * A staged batch journals in parts instead, as it applies: each step's
+ * changes come with FT_JOURNAL_PART (the rules it adds are all new, and
+ * freed if the batch rolls back), then one call with no changes and
+ * FT_JOURNAL_COMMIT whose error vetoes the whole batch, or with
+ * FT_JOURNAL_ABORT if the batch rolls back for another reason (its return
+ * value is ignored). */
+enum flow_table_journal_step {
+    FT_JOURNAL_ALL,
+    FT_JOURNAL_PART,
+    FT_JOURNAL_COMMIT,
+    FT_JOURNAL_ABORT,
+};
 typedef int flow_table_journal_func(const struct flow_table_change *changes,
-                                    size_t n_changes, void *aux);
+                                    size_t n_changes,
+                                    enum flow_table_journal_step step,
+                                    void *aux);
 
 /* Called by flow_table_expire() for each expired rule, before the change
  * callback sees it; the rule is freed afterward. */
@@ -269,6 +287,45 @@ int flow_table_commit(struct flow_table *) NFVS_WARN_UNUSED_RESULT;
 void flow_table_abort(struct flow_table *);
 bool flow_table_in_batch(const struct flow_table *);
 
+/* Staged batches: a large batch applied in steps, so that the main loop
+ * can serve other work between them, and still published all at once.
+ *
+ * flow_table_commit_start() takes the open batch instead of
+ * flow_table_commit() (a queuing error is returned at once, and the batch
+ * is dropped); flow_table_stage_flow_mod() may add more flow mods to it
+ * later.  Each flow_table_commit_step() applies flow mods under the write
+ * lock until all added so far are applied or time_msec() reaches
+ * 'deadline' (at least one is applied), and returns true when there is
+ * nothing more to apply (or an error stopped it).  The rules it adds carry the next classifier version and the
+ * rules it removes or modifies are hidden from that version on (a modify
+ * puts a modified copy in the rule's place), so readers, who look up as of
+ * flow_table_visible_version(), go on seeing the tables as they were.
+ * flow_table_commit_finish() applies what is left, lets the journal see
+ * the changes, and then either rolls everything back (an error applying a
+ * flow mod, or a journal veto; returned) or publishes it: one step of the
+ * readers' version, under the write lock, which also hands the counters
+ * of replaced rules over to their successors; then the change callback
+ * runs as for a commit.  The rules the batch removed stay in the
+ * classifiers, visible in no version a reader can see, until
+ * flow_table_cleanup_step() (called until it returns true) takes them out
+ * and frees them; any commit or expiry finishes that clean-up first.
+ *
+ * While a staged batch is applying, flow_table_commit() and another
+ * flow_table_commit_start() fail with EBUSY and expiry waits: the tables
+ * belong to the staged batch until it is finished.  The main thread
+ * reading the tables meanwhile sees the staged changes unless it reads as
+ * of the visible version. */
+int flow_table_commit_start(struct flow_table *) NFVS_WARN_UNUSED_RESULT;
+bool flow_table_commit_step(struct flow_table *, long long int deadline);
+int flow_table_commit_finish(struct flow_table *) NFVS_WARN_UNUSED_RESULT;
+bool flow_table_cleanup_step(struct flow_table *, long long int deadline);
+bool flow_table_is_staging(const struct flow_table *);
+/* Adds 'fm' to the staged batch, after the ones it has, for the following
+ * steps to apply.  An error (as flow_table_flow_mod() returns) is kept:
+ * flow_table_commit_finish() then rolls the batch back and returns it. */
+int flow_table_stage_flow_mod(struct flow_table *, const struct flow_mod *)
+    NFVS_WARN_UNUSED_RESULT;
+
 /* Removes every rule of table 'table_id' (or all tables with
  * FLOW_TABLE_ALL), as one batch; reports them as REMOVED. */
 void flow_table_clear(struct flow_table *, uint8_t table_id);
@@ -294,6 +351,11 @@ long long int flow_table_next_expiry(const struct flow_table *);
 void flow_table_read_lock(struct flow_table *);
 void flow_table_read_unlock(struct flow_table *);
 uint64_t flow_table_version(const struct flow_table *);
+/* The classifier version readers look up as of (see staged batches). */
+uint64_t flow_table_visible_version(const struct flow_table *);
+/* The version the journal has recorded: the visible one, but the staged
+ * batch's own while its journal callback runs.  Main thread. */
+uint64_t flow_table_saved_version(const struct flow_table *);
 
 /* Returns the highest-priority rule of table 'table_id' matching 'flow',
  * or NULL; un-wildcards into 'wc' (if nonnull) as classifier_lookup()

@@ -282,31 +282,46 @@ flow_mod_error(size_t i, size_t n, const char *msg)
     return n > 1 ? xasprintf("flow %zu: %s", i + 1, msg) : xstrdup(msg);
 }
 
-int
-ofproto_flow_mods(struct ofproto *ofproto,
-                  const struct flow_mod_spec *specs, size_t n, char **errp)
+/* Checks the actions of 'spec', flow mod number 'i' (from 0) of 'n';
+ * returns 0 or EINVAL with a message in '*errp'. */
+static int
+ofproto_check_spec(const struct flow_mod_spec *spec, size_t i, size_t n,
+                   char **errp)
+{
+    char *msg;
+
+    if (spec->command == FLOW_MOD_DELETE
+        || spec->command == FLOW_MOD_DELETE_STRICT) {
+        return 0;
+    }
+    msg = ofpacts_check_supported(spec->ofpacts, spec->ofpacts_size);
+    if (!msg) {
+        msg = ofpacts_check(spec->ofpacts, spec->ofpacts_size, &spec->match);
+    }
+    if (msg) {
+        *errp = flow_mod_error(i, n, msg);
+        free(msg);
+        return EINVAL;
+    }
+    return 0;
+}
+
+/* Checks 'specs' and queues them as a batch of 'ofproto''s tables; on
+ * error, drops the batch and returns the error with a message in '*errp'.
+ * Common to ofproto_flow_mods() and ofproto_flow_mods_start(). */
+static int
+ofproto_queue_flow_mods(struct ofproto *ofproto,
+                        const struct flow_mod_spec *specs, size_t n,
+                        char **errp)
 {
     size_t i;
     int error;
 
     *errp = NULL;
     for (i = 0; i < n; i++) {
-        const struct flow_mod_spec *spec = &specs[i];
-        char *msg;
-
-        if (spec->command == FLOW_MOD_DELETE
-            || spec->command == FLOW_MOD_DELETE_STRICT) {
-            continue;
-        }
-        msg = ofpacts_check_supported(spec->ofpacts, spec->ofpacts_size);
-        if (!msg) {
-            msg = ofpacts_check(spec->ofpacts, spec->ofpacts_size,
-                                &spec->match);
-        }
-        if (msg) {
-            *errp = flow_mod_error(i, n, msg);
-            free(msg);
-            return EINVAL;
+        error = ofproto_check_spec(&specs[i], i, n, errp);
+        if (error) {
+            return error;
         }
     }
 
@@ -322,13 +337,85 @@ ofproto_flow_mods(struct ofproto *ofproto,
             return error;
         }
     }
-    error = flow_table_commit(ofproto->tables);
+    return 0;
+}
+
+static int
+ofproto_commit_error(int error, char **errp)
+{
     if (error) {
         *errp = xasprintf("flow table change failed: %s",
                           error == ENOSPC ? "table full"
+                          : error == EBUSY ? "a large change is applying"
                           : nfvs_strerror(error));
     }
     return error;
+}
+
+int
+ofproto_flow_mods(struct ofproto *ofproto,
+                  const struct flow_mod_spec *specs, size_t n, char **errp)
+{
+    int error = ofproto_queue_flow_mods(ofproto, specs, n, errp);
+
+    if (error) {
+        return error;
+    }
+    return ofproto_commit_error(flow_table_commit(ofproto->tables), errp);
+}
+
+int
+ofproto_flow_mods_start(struct ofproto *ofproto,
+                        const struct flow_mod_spec *specs, size_t n,
+                        char **errp)
+{
+    int error = ofproto_queue_flow_mods(ofproto, specs, n, errp);
+
+    if (error) {
+        return error;
+    }
+    return ofproto_commit_error(flow_table_commit_start(ofproto->tables),
+                                errp);
+}
+
+int
+ofproto_flow_mod_stage(struct ofproto *ofproto,
+                       const struct flow_mod_spec *spec, size_t i, size_t n,
+                       char **errp)
+{
+    struct flow_mod fm;
+    int error;
+
+    *errp = NULL;
+    error = ofproto_check_spec(spec, i, n, errp);
+    if (!error) {
+        flow_mod_from_spec(spec, &fm);
+        error = flow_table_stage_flow_mod(ofproto->tables, &fm);
+        if (error) {
+            *errp = flow_mod_error(i, n, nfvs_strerror(error));
+        }
+    }
+    return error;
+}
+
+bool
+ofproto_flow_mods_step(struct ofproto *ofproto, long long int deadline)
+{
+    return flow_table_commit_step(ofproto->tables, deadline);
+}
+
+int
+ofproto_flow_mods_finish(struct ofproto *ofproto, char **errp)
+{
+    *errp = NULL;
+    return ofproto_commit_error(flow_table_commit_finish(ofproto->tables),
+                                errp);
+}
+
+bool
+ofproto_cleanup_step(struct ofproto *ofproto, long long int deadline)
+{
+    return flow_table_cleanup_step(ofproto->tables, deadline);
 }
 
 /* Dumping. */
@@ -364,11 +451,12 @@ rule_is_selected(const struct rule *rule, const struct flow_mod_spec *f)
                                               f->out_port, NULL))));
 }
 
-/* Collects the rules 'filter' selects, sorted for dumping.  Main thread
- * only.  Caller frees each 'match' and the array. */
+/* Collects the rules visible in 'version' that 'filter' selects, sorted
+ * for dumping.  Main thread only.  Caller frees each 'match' and the
+ * array. */
 static struct dump_entry *
 collect_rules(struct ofproto *ofproto, const struct flow_mod_spec *filter,
-              size_t *n)
+              uint64_t version, size_t *n)
 {
     struct dump_entry *entries = NULL;
     size_t n_entries = 0, allocated = 0;
@@ -387,8 +475,9 @@ collect_rules(struct ofproto *ofproto, const struct flow_mod_spec *filter,
         if (classifier_is_empty(cls)) {
             continue;
         }
-        cls_cursor_start(&cursor, cls, filter ? &filter->match : NULL,
-                         false);
+        cls_cursor_start_version(&cursor, cls,
+                                 filter ? &filter->match : NULL, false,
+                                 version);
         while ((cr = cls_cursor_next(&cursor)) != NULL) {
             struct rule *rule = rule_from_cls_rule(cr);
             struct ds s = DS_EMPTY_INITIALIZER;
@@ -435,7 +524,9 @@ ofproto_dump_flows(struct ofproto *ofproto,
     struct dump_entry *entries;
     size_t i, n;
 
-    entries = collect_rules(ofproto, filter, &n);
+    /* As readers see them: not a staged change still applying. */
+    entries = collect_rules(ofproto, filter,
+                            flow_table_visible_version(ofproto->tables), &n);
     for (i = 0; i < n; i++) {
         const struct rule *rule = entries[i].rule;
         struct ofp_flow_stats stats;
@@ -462,7 +553,8 @@ ofproto_flows_to_strings(struct ofproto *ofproto, size_t *n)
     char **lines;
     size_t i;
 
-    entries = collect_rules(ofproto, NULL, n);
+    entries = collect_rules(ofproto, NULL,
+                            flow_table_saved_version(ofproto->tables), n);
     lines = xcalloc(*n, sizeof *lines);
     for (i = 0; i < *n; i++) {
         struct ds s = DS_EMPTY_INITIALIZER;

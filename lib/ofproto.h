@@ -90,6 +90,25 @@ const struct ofproto_port *ofproto_ports(const struct ofproto *,
 int ofproto_flow_mods(struct ofproto *, const struct flow_mod_spec *specs,
                       size_t n, char **errp);
 
+/* The same as a staged batch (lib/flow-table.h), for changes too large to
+ * apply in one turn of the main loop: start it (errors as above), call
+ * ofproto_flow_mods_step() until it returns true, then
+ * ofproto_flow_mods_finish() (0 or an error with a malloc'd message in
+ * '*errp': the tables are then unchanged); after that
+ * ofproto_cleanup_step() until it returns true frees what the change
+ * removed.  Readers see all of the change or none of it. */
+int ofproto_flow_mods_start(struct ofproto *,
+                            const struct flow_mod_spec *specs, size_t n,
+                            char **errp);
+/* Adds 'spec', flow mod 'i' (from 0) of 'n' (for error messages), to the
+ * staged batch; an error (returned, with a message in '*errp') makes
+ * ofproto_flow_mods_finish() roll the batch back. */
+int ofproto_flow_mod_stage(struct ofproto *, const struct flow_mod_spec *,
+                           size_t i, size_t n, char **errp);
+bool ofproto_flow_mods_step(struct ofproto *, long long int deadline);
+int ofproto_flow_mods_finish(struct ofproto *, char **errp);
+bool ofproto_cleanup_step(struct ofproto *, long long int deadline);
+
 /* Appends a line per rule that 'filter' selects (a FLOW_MOD_DELETE spec:
  * table, loose match, cookie/mask, out_port; NULL for every rule), in the
  * format of "ovs-ofctl dump-flows" (with 'no_stats', that of

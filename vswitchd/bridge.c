@@ -55,6 +55,7 @@ static struct bridge_set *journal_bs;
 static char *journal_msg;       /* Why the journal refused, or NULL. */
 
 static int bridge_journal_cb(const struct flow_table_change *, size_t,
+                             enum flow_table_journal_step,
                              void *br);
 
 static const char *const port_types[] = { "system", "internal", "dummy" };
@@ -351,6 +352,7 @@ bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
 
     br->name = xstrdup(name);
     br->serial = bridge_next_serial++;
+    ds_init(&br->journal_text);
     hmap_init(&br->ports);
     hmap_insert(&bs->bridges, &br->node, hash_string(name, 0));
     br->ofproto = ofproto_create(name);
@@ -407,6 +409,7 @@ bridge_destroy(struct bridge_set *bs, struct bridge *br,
     }
     ofproto_destroy(br->ofproto);
     free(br->error);
+    ds_destroy(&br->journal_text);
     free(br->name);
     free(br);
 }
@@ -642,16 +645,22 @@ static void
 put_json_string(struct ds *out, const char *s)
 {
     ds_put_char(out, '"');
-    for (; *s; s++) {
-        unsigned char c = *s;
+    while (*s) {
+        /* Runs of characters that need no escape are copied whole: a
+         * large flow change puts megabytes of them. */
+        size_t n = 0;
 
-        if (c == '"' || c == '\\') {
+        while (s[n] && s[n] != '"' && s[n] != '\\'
+               && (unsigned char) s[n] >= 0x20) {
+            n++;
+        }
+        ds_put_buffer(out, s, n);
+        s += n;
+        if (*s == '"' || *s == '\\') {
             ds_put_char(out, '\\');
-            ds_put_char(out, c);
-        } else if (c < 0x20) {
-            ds_put_format(out, "\\u%04x", c);
-        } else {
-            ds_put_char(out, c);
+            ds_put_char(out, *s++);
+        } else if (*s) {
+            ds_put_format(out, "\\u%04x", (unsigned char) *s++);
         }
     }
     ds_put_char(out, '"');
@@ -673,19 +682,93 @@ put_flow_edit(struct ds *out, bool set, const char *br_name,
 
 static char *bridge_replace_take_line(const struct rule *);
 
+/* Appends to 'text' the db edits of the 'n' flow 'changes' of bridge
+ * 'br', and stores in 'new_keys[i]' (caller frees) the line of each rule
+ * that 'changes[i]' adds or modifies. */
+static void
+bridge_journal_format(const struct bridge *br,
+                      const struct flow_table_change *changes, size_t n,
+                      struct ds *text, char **new_keys)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const struct flow_table_change *c = &changes[i];
+        struct rule *rule = c->rule;
+
+        if (c->type != FLOW_TABLE_ADDED) {
+            if (rule->journal_key && c->type == FLOW_TABLE_REMOVED) {
+                put_flow_edit(text, false, br->name, rule->journal_key);
+            } else {
+                char *line = (c->type == FLOW_TABLE_MODIFIED
+                              ? rule_to_line(rule, c->old_cookie,
+                                             c->old_ofpacts,
+                                             c->old_ofpacts_size)
+                              : rule_to_line(rule, rule->cookie,
+                                             rule->ofpacts,
+                                             rule->ofpacts_size));
+
+                if (c->type == FLOW_TABLE_MODIFIED && rule->journal_key) {
+                    put_flow_edit(text, false, br->name,
+                                  rule->journal_key);
+                } else {
+                    put_flow_edit(text, false, br->name, line);
+                }
+                free(line);
+            }
+        }
+        if (c->type != FLOW_TABLE_REMOVED) {
+            new_keys[i] = (c->type == FLOW_TABLE_ADDED
+                           ? bridge_replace_take_line(rule) : NULL);
+            if (!new_keys[i]) {
+                new_keys[i] = rule_to_line(rule, rule->cookie,
+                                           rule->ofpacts,
+                                           rule->ofpacts_size);
+            }
+            put_flow_edit(text, true, br->name, new_keys[i]);
+        }
+    }
+}
+
+/* Saves 'text', a JSON array of db edits, as one db record, or rewrites
+ * the whole db if it needs that.  Returns 0, or EIO with the message in
+ * 'journal_msg'. */
+static int
+bridge_journal_save(const struct ds *text)
+{
+    uint64_t seqno;
+    int error;
+
+    free(journal_msg);
+    journal_msg = NULL;
+    if (bridge_set_needs_rewrite(journal_bs)) {
+        return bridge_set_commit(journal_bs, NULL, &journal_msg);
+    }
+    error = db_append_text(journal_bs->db, text->string, text->length,
+                           &seqno);
+    if (error) {
+        journal_msg = xasprintf("cannot save config db %s: %s",
+                                journal_bs->dbfile, nfvs_strerror(error));
+        VLOG_ERR("%s", journal_msg);
+        error = EIO;
+    }
+    return error;
+}
+
 /* The flow tables' journal: turns each committed flow change of bridge
  * 'br_' into db edits and commits them as one record, or vetoes the
  * change if the db refuses it.  A record of many flows is written as
  * text directly; each rule caches its line in 'journal_key', so that
- * removing it later costs no formatting. */
+ * removing it later costs no formatting.  A staged change's edits gather
+ * in the bridge's 'journal_text' as it applies, a part a step, and are
+ * saved as one record when it commits. */
 static int
 bridge_journal_cb(const struct flow_table_change *changes, size_t n,
-                  void *br_)
+                  enum flow_table_journal_step step, void *br_)
 {
     struct bridge *br = br_;
-    struct ds text;
     char **new_keys;
-    uint64_t seqno;
+    struct ds text;
     size_t i;
     int error;
 
@@ -699,62 +782,50 @@ bridge_journal_cb(const struct flow_table_change *changes, size_t n,
         return 0;
     }
 
+    switch (step) {
+    case FT_JOURNAL_PART:
+        /* The rules a staged change adds are its own (freed if it rolls
+         * back): they may have their lines at once. */
+        if (!br->journal_text.length) {
+            ds_put_char(&br->journal_text, '[');
+        }
+        new_keys = xcalloc(n + 1, sizeof *new_keys);
+        bridge_journal_format(br, changes, n, &br->journal_text, new_keys);
+        for (i = 0; i < n; i++) {
+            if (new_keys[i]) {
+                free(changes[i].rule->journal_key);
+                changes[i].rule->journal_key = new_keys[i];
+            }
+        }
+        free(new_keys);
+        return 0;
+
+    case FT_JOURNAL_COMMIT:
+        error = 0;
+        if (br->journal_text.length) {
+            ds_put_char(&br->journal_text, ']');
+            error = bridge_journal_save(&br->journal_text);
+        }
+        ds_destroy(&br->journal_text);
+        ds_init(&br->journal_text);
+        return error;
+
+    case FT_JOURNAL_ABORT:
+        ds_destroy(&br->journal_text);
+        ds_init(&br->journal_text);
+        return 0;
+
+    case FT_JOURNAL_ALL:
+    default:
+        break;
+    }
+
     ds_init(&text);
     ds_put_char(&text, '[');
-    new_keys = xcalloc(n, sizeof *new_keys);
-    for (i = 0; i < n; i++) {
-        const struct flow_table_change *c = &changes[i];
-        struct rule *rule = c->rule;
-
-        if (c->type != FLOW_TABLE_ADDED) {
-            if (rule->journal_key && c->type == FLOW_TABLE_REMOVED) {
-                put_flow_edit(&text, false, br->name, rule->journal_key);
-            } else {
-                char *line = (c->type == FLOW_TABLE_MODIFIED
-                              ? rule_to_line(rule, c->old_cookie,
-                                             c->old_ofpacts,
-                                             c->old_ofpacts_size)
-                              : rule_to_line(rule, rule->cookie,
-                                             rule->ofpacts,
-                                             rule->ofpacts_size));
-
-                if (c->type == FLOW_TABLE_MODIFIED && rule->journal_key) {
-                    put_flow_edit(&text, false, br->name,
-                                  rule->journal_key);
-                } else {
-                    put_flow_edit(&text, false, br->name, line);
-                }
-                free(line);
-            }
-        }
-        if (c->type != FLOW_TABLE_REMOVED) {
-            new_keys[i] = (c->type == FLOW_TABLE_ADDED
-                           ? bridge_replace_take_line(rule) : NULL);
-            if (!new_keys[i]) {
-                new_keys[i] = rule_to_line(rule, rule->cookie,
-                                           rule->ofpacts,
-                                           rule->ofpacts_size);
-            }
-            put_flow_edit(&text, true, br->name, new_keys[i]);
-        }
-    }
+    new_keys = xcalloc(n + 1, sizeof *new_keys);
+    bridge_journal_format(br, changes, n, &text, new_keys);
     ds_put_char(&text, ']');
-
-    free(journal_msg);
-    journal_msg = NULL;
-    if (bridge_set_needs_rewrite(journal_bs)) {
-        error = bridge_set_commit(journal_bs, NULL, &journal_msg);
-    } else {
-        error = db_append_text(journal_bs->db, ds_cstr(&text), text.length,
-                               &seqno);
-        if (error) {
-            journal_msg = xasprintf("cannot save config db %s: %s",
-                                    journal_bs->dbfile,
-                                    nfvs_strerror(error));
-            VLOG_ERR("%s", journal_msg);
-            error = EIO;
-        }
-    }
+    error = bridge_journal_save(&text);
     ds_destroy(&text);
 
     /* Cache the new lines only now: a refused change is rolled back. */
@@ -770,6 +841,30 @@ bridge_journal_cb(const struct flow_table_change *changes, size_t n,
     return error;
 }
 
+/* Around a flow table change of 'bs': has the journal record it. */
+static void
+bridge_journal_begin(struct bridge_set *bs)
+{
+    journal_bs = bs;
+    free(journal_msg);
+    journal_msg = NULL;
+}
+
+/* Ends what bridge_journal_begin() began; returns 'error', or EIO with
+ * the journal's message in '*errp' if the journal refused the change. */
+static int
+bridge_journal_end(int error, char **errp)
+{
+    journal_bs = NULL;
+    if (error && journal_msg) {
+        free(*errp);
+        *errp = journal_msg;
+        journal_msg = NULL;
+        error = EIO;
+    }
+    return error;
+}
+
 /* Runs 'flow_mods' on 'br''s tables with the journal on; turns a journal
  * refusal into its own error and message. */
 static int
@@ -779,18 +874,9 @@ bridge_journaled_flow_mods(struct bridge_set *bs, struct bridge *br,
 {
     int error;
 
-    journal_bs = bs;
-    free(journal_msg);
-    journal_msg = NULL;
+    bridge_journal_begin(bs);
     error = ofproto_flow_mods(br->ofproto, specs, n, errp);
-    journal_bs = NULL;
-    if (error && journal_msg) {
-        free(*errp);
-        *errp = journal_msg;
-        journal_msg = NULL;
-        error = EIO;
-    }
-    return error;
+    return bridge_journal_end(error, errp);
 }
 
 static int
@@ -1427,6 +1513,22 @@ struct bridge_replace {
     uint64_t serial;            /* Bridge compared against, 0: none. */
     uint64_t version;           /* Its flow_table_version() then. */
     bool replace;               /* False: flow mods, only lines made. */
+
+    /* Then the walk of the installed flows for those to delete. */
+    bool walking;               /* 'walk' is valid. */
+    bool walked;                /* 'dels' is complete. */
+    int walk_table;             /* Table 'walk' is in. */
+    struct cls_cursor walk;
+    struct flow_mod_spec *dels; /* Strict deletes of unwanted flows. */
+    size_t n_dels, allocated_dels;
+
+    /* Then the change, applying as a staged batch: adds, then deletes. */
+    bool staged;                /* Started on the bridge's tables. */
+    uint64_t staged_serial;     /* The bridge it was started on. */
+    size_t n_mods;              /* Flow mods it takes. */
+    size_t n_staged;            /* Flow mods handed to the batch so far. */
+    int error;                  /* Error starting it, or 0... */
+    char *msg;                  /* ...and its message. */
 };
 
 static void
@@ -1510,6 +1612,8 @@ bridge_replace_destroy(struct bridge_replace *r)
 {
     if (r) {
         bridge_replace_free_lines(r);
+        free(r->dels);
+        free(r->msg);
         hmap_destroy(&r->wanted);
         free(r->entries);
         free(r->adds);
@@ -1558,6 +1662,8 @@ bridge_replace_compare(struct bridge_replace *r, struct bridge *br,
         bridge_replace_free_lines(r);
         hmap_clear(&r->wanted);
         r->next = r->n_adds = r->n_found = 0;
+        r->walking = r->walked = false;
+        r->n_dels = 0;
         r->serial = br->serial;
         r->version = flow_table_version(tables);
     }
@@ -1597,13 +1703,163 @@ bridge_replace_compare(struct bridge_replace *r, struct bridge *br,
     return true;
 }
 
+/* Walks 'br''s installed flows, for 'r', a compared replace, collecting
+ * strict deletes of those it does not want in 'r->dels', until done
+ * (returns true) or time_msec() reaches 'deadline' (returns false; the
+ * comparison restarts, walk included, if the tables change meanwhile).
+ * When every installed flow is wanted, there is nothing to walk. */
+static bool
+bridge_replace_walk(struct bridge_replace *r, struct bridge *br,
+                    long long int deadline)
+{
+    const struct flow_table *tables = ofproto_get_tables(br->ofproto);
+    size_t n_walked = 0;
+
+    if (r->walked) {
+        return true;
+    } else if (r->n_found >= flow_table_count(tables, FLOW_TABLE_ALL)) {
+        r->walked = true;
+        return true;
+    }
+    if (!r->walking) {
+        r->walking = true;
+        r->walk_table = 0;
+        cls_cursor_start(&r->walk, flow_table_classifier(tables, 0), NULL,
+                         false);
+    }
+    for (;;) {
+        const struct replace_entry *e;
+        struct cls_rule *cr;
+        bool is_wanted = false;
+
+        if (!(++n_walked % 256) && time_msec() >= deadline) {
+            return false;
+        }
+        cr = cls_cursor_next(&r->walk);
+        if (!cr) {
+            if (++r->walk_table >= FLOW_TABLE_N_TABLES) {
+                break;
+            }
+            cls_cursor_start(&r->walk,
+                             flow_table_classifier(tables, r->walk_table),
+                             NULL, false);
+            continue;
+        }
+        HMAP_FOR_EACH_WITH_HASH (e, node,
+                                 replace_hash(r->walk_table, cr->priority,
+                                              &cr->match),
+                                 &r->wanted) {
+            if (e->spec->table_id == r->walk_table
+                && e->spec->priority == cr->priority
+                && match_equal(&e->spec->match, &cr->match)) {
+                is_wanted = true;
+                break;
+            }
+        }
+        if (!is_wanted) {
+            struct flow_mod_spec *del;
+
+            if (r->n_dels == r->allocated_dels) {
+                r->allocated_dels = (r->allocated_dels
+                                     ? 2 * r->allocated_dels : 64);
+                r->dels = xrealloc(r->dels,
+                                   r->allocated_dels * sizeof *r->dels);
+            }
+            del = &r->dels[r->n_dels++];
+            memset(del, 0, sizeof *del);
+            del->command = FLOW_MOD_DELETE_STRICT;
+            del->table_id = r->walk_table;
+            del->priority = cr->priority;
+            del->match = cr->match;
+            del->out_port = OFPP_NONE;
+        }
+    }
+    r->walking = false;
+    r->walked = true;
+    return true;
+}
+
+/* The flow mod number 'i' of the change 'r' makes: for a replace, adds
+ * for new and changed flows (shallow copies: 'r->specs' keeps owning the
+ * actions), then strict deletes for flows the new set lacks; otherwise
+ * the flow mods it was given. */
+static const struct flow_mod_spec *
+bridge_replace_mod(const struct bridge_replace *r, size_t i)
+{
+    return (!r->replace ? &r->specs[i]
+            : i < r->n_adds ? &r->specs[r->adds[i]]
+            : &r->dels[i - r->n_adds]);
+}
+
+/* Returns the flow mods of 'r', a compared and walked change, as an
+ * array (caller frees) of 'r->n_mods'. */
+static struct flow_mod_spec *
+bridge_replace_mods(struct bridge_replace *r)
+{
+    struct flow_mod_spec *mods;
+    size_t i;
+
+    r->n_mods = r->replace ? r->n_adds + r->n_dels : r->n;
+    mods = xmalloc((r->n_mods + 1) * sizeof *mods);
+    for (i = 0; i < r->n_mods; i++) {
+        mods[i] = *bridge_replace_mod(r, i);
+    }
+    return mods;
+}
+
+/* Once compared (and for a replace, the installed flows walked), the
+ * change is started as a staged batch of the bridge's tables, handed its
+ * flow mods and applied a slice a step, each step journaling what it
+ * applied: readers and other clients see the old flows until
+ * bridge_replace_finish() publishes them. */
 bool
 bridge_replace_step(struct bridge_set *bs, const char *br_name,
                     struct bridge_replace *r, long long int deadline)
 {
     struct bridge *br = bridge_find(bs, br_name);
+    bool done;
 
-    return !br || bridge_replace_compare(r, br, deadline);
+    if (!br || r->error) {
+        return true;
+    } else if (!r->staged) {
+        if (!bridge_replace_compare(r, br, deadline)
+            || (r->replace && !bridge_replace_walk(r, br, deadline))) {
+            return false;
+        }
+        r->n_mods = r->replace ? r->n_adds + r->n_dels : r->n;
+        if (!r->n_mods) {
+            return true;
+        }
+        r->error = ofproto_flow_mods_start(br->ofproto, NULL, 0, &r->msg);
+        if (r->error) {
+            return true;
+        }
+        r->staged = true;
+        r->staged_serial = br->serial;
+        r->n_staged = 0;
+    } else if (br->serial != r->staged_serial) {
+        return true;
+    }
+
+    for (; r->n_staged < r->n_mods; r->n_staged++) {
+        if (r->n_staged && !(r->n_staged % 256)
+            && time_msec() >= deadline) {
+            return false;
+        }
+        if (ofproto_flow_mod_stage(br->ofproto,
+                                   bridge_replace_mod(r, r->n_staged),
+                                   r->n_staged, r->n_mods, &r->msg)) {
+            /* Kept by the batch: finish rolls back and reports it. */
+            return true;
+        }
+    }
+
+    bridge_journal_begin(bs);
+    journal_replace = r;
+    done = ofproto_flow_mods_step(br->ofproto, deadline);
+    journal_replace = NULL;
+    journal_bs = NULL;
+    return done;
 }
 
 int
@@ -1613,15 +1869,41 @@ bridge_replace_finish(struct bridge_set *bs, const char *br_name,
 {
     struct bridge *br = bridge_find(bs, br_name);
     struct flow_mod_spec *mods;
-    struct flow_table *tables;
-    size_t i, n_installed, n_mods = 0;
-    int table, error;
+    size_t n_mods;
+    int error;
 
     *n_changesp = 0;
+    *errp = NULL;
     if (!br) {
         *errp = xasprintf("no bridge named %s", br_name);
         return ENOENT;
+    } else if (r->error && !r->staged) {
+        *errp = r->msg;
+        r->msg = NULL;
+        return r->error;
+    } else if (r->staged) {
+        if (br->serial != r->staged_serial) {
+            *errp = xasprintf("bridge %s was deleted while its flows were "
+                              "changing", br_name);
+            return ENOENT;
+        }
+        bridge_journal_begin(bs);
+        journal_replace = r;
+        error = ofproto_flow_mods_finish(br->ofproto, errp);
+        journal_replace = NULL;
+        error = bridge_journal_end(error, errp);
+        if (error && r->msg) {
+            /* A flow mod the batch refused when it was handed over. */
+            free(*errp);
+            *errp = r->msg;
+            r->msg = NULL;
+        } else if (!error) {
+            *n_changesp = r->n_mods;
+        }
+        return error;
     }
+
+    /* Not staged: a change small enough to apply at once. */
     bridge_replace_compare(r, br, LLONG_MAX);
     if (!r->replace) {
         journal_replace = r;
@@ -1632,53 +1914,9 @@ bridge_replace_finish(struct bridge_set *bs, const char *br_name,
         }
         return error;
     }
-    tables = ofproto_get_tables(br->ofproto);
-    n_installed = flow_table_count(tables, FLOW_TABLE_ALL);
-
-    /* Adds for new and changed flows; strict deletes for flows the new
-     * set lacks.  The specs are shallow copies: 'specs' keeps owning the
-     * actions.  When every installed flow is wanted, nothing is deleted
-     * and the installed flows need no walk. */
-    mods = xcalloc(r->n_adds + (n_installed - r->n_found) + 1,
-                   sizeof *mods);
-    for (i = 0; i < r->n_adds; i++) {
-        mods[n_mods++] = r->specs[r->adds[i]];
-    }
-    for (table = 0; r->n_found < n_installed && table < FLOW_TABLE_N_TABLES;
-         table++) {
-        const struct classifier *cls = flow_table_classifier(tables, table);
-        struct cls_cursor cursor;
-        struct cls_rule *cr;
-
-        cls_cursor_start(&cursor, cls, NULL, false);
-        while ((cr = cls_cursor_next(&cursor)) != NULL) {
-            const struct replace_entry *e;
-            bool is_wanted = false;
-
-            HMAP_FOR_EACH_WITH_HASH (e, node,
-                                     replace_hash(table, cr->priority,
-                                                  &cr->match),
-                                     &r->wanted) {
-                if (e->spec->table_id == table
-                    && e->spec->priority == cr->priority
-                    && match_equal(&e->spec->match, &cr->match)) {
-                    is_wanted = true;
-                    break;
-                }
-            }
-            if (!is_wanted) {
-                struct flow_mod_spec *del = &mods[n_mods++];
-
-                memset(del, 0, sizeof *del);
-                del->command = FLOW_MOD_DELETE_STRICT;
-                del->table_id = table;
-                del->priority = cr->priority;
-                del->match = cr->match;
-                del->out_port = OFPP_NONE;
-            }
-        }
-    }
-
+    bridge_replace_walk(r, br, LLONG_MAX);
+    mods = bridge_replace_mods(r);
+    n_mods = r->n_mods;
     journal_replace = r;
     error = (n_mods
              ? bridge_journaled_flow_mods(bs, br, mods, n_mods, errp)
@@ -1689,6 +1927,16 @@ bridge_replace_finish(struct bridge_set *bs, const char *br_name,
     }
     free(mods);
     return error;
+}
+
+bool
+bridge_replace_cleanup(struct bridge_set *bs, const char *br_name,
+                       struct bridge_replace *r, long long int deadline)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+
+    return (!br || !r->staged || br->serial != r->staged_serial
+            || ofproto_cleanup_step(br->ofproto, deadline));
 }
 
 int

@@ -32,6 +32,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "dynamic-string.h"
 #include "hmap.h"
 
 struct bridge_set;
@@ -69,6 +70,8 @@ struct bridge {
     uint64_t serial;            /* Unique among bridges of the process. */
     char *error;                /* Why its datapath could not be created
                                  * (retried every second), or NULL. */
+    struct ds journal_text;     /* Db edits of a staged flow change so
+                                 * far (see bridge_replace_step()). */
 };
 
 /* Opens the config db at 'dbfile' (created on first change when missing)
@@ -139,11 +142,15 @@ int bridge_replace_flows(struct bridge_set *, const char *br_name,
 /* A replace of flows made in steps, so that the main loop keeps serving
  * others meanwhile: bridge_replace_create() with the wanted flows (not
  * owned; they must outlive the replace), bridge_replace_step() until it
- * returns true, each step comparing them with the bridge's flows until
- * time_msec() reaches 'deadline' (a change to the bridge's flows between
- * steps restarts the comparison), then bridge_replace_finish(), which
- * completes the comparison if needed and applies the differences as
- * bridge_replace_flows() does, as one batch, and
+ * returns true, each step working until time_msec() reaches 'deadline':
+ * first comparing them with the bridge's flows (a change to the bridge's
+ * flows between steps restarts the comparison), then applying the
+ * differences as a staged batch of the bridge's tables (lib/flow-table.h:
+ * nobody sees them yet, and other changes to the bridge's flows fail with
+ * EBUSY meanwhile).  Then bridge_replace_finish() publishes them as one
+ * batch, as bridge_replace_flows() would have applied them (without
+ * steps, it compares and applies at once), and bridge_replace_cleanup()
+ * until it returns true frees the flows the change removed; then
  * bridge_replace_destroy().  A step for a bridge that no longer exists
  * returns true; finish then fails with ENOENT.
  *
@@ -158,6 +165,8 @@ bool bridge_replace_step(struct bridge_set *, const char *br_name,
 int bridge_replace_finish(struct bridge_set *, const char *br_name,
                           struct bridge_replace *, size_t *n_changesp,
                           char **errp);
+bool bridge_replace_cleanup(struct bridge_set *, const char *br_name,
+                            struct bridge_replace *, long long int deadline);
 void bridge_replace_destroy(struct bridge_replace *);  /* NULL: no-op. */
 
 /* Runs flow timeouts and MAC aging of every bridge at 'now' and records

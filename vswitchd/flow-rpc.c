@@ -39,8 +39,10 @@ bridge_error(int error, char *msg)
  * a job: a zero-delay timer parses its lines (and, for a replace,
  * compares them with the installed flows) and formats the config db lines
  * of the flows it adds for FLOW_RPC_SLICE_MSEC at a time, so that the
- * event loop serves other clients between slices, then
- * applies the change as one batch, as a small change is applied.  A flow
+ * event loop serves other clients between slices, then applies the
+ * change to the bridge's tables in slices too, as a staged batch that
+ * readers do not see until it is published whole (lib/flow-table.h),
+ * answers, and frees the flows it removed, again in slices.  A flow
  * change for a bridge that has a job waiting becomes a job too, whatever
  * its size, so that changes of a bridge apply in the order they came.
  * Jobs run one at a time, in order. */
@@ -64,6 +66,7 @@ struct flow_job {
     size_t n;                   /* Lines in 'flows'. */
     size_t n_parsed;            /* Lines parsed so far. */
     struct bridge_replace *cmp; /* Once parsed. */
+    bool answered;              /* Done but for freeing removed flows. */
 };
 
 /* Parses lines '*next' onward of 'flows', a JSON array of 'n' flow lines,
@@ -212,6 +215,9 @@ flow_rpc_run(evutil_socket_t fd NFVS_UNUSED, short what NFVS_UNUSED,
         return;
     }
     job = CONTAINER_OF(fr->jobs.next, struct flow_job, node);
+    if (job->answered) {
+        goto cleanup;
+    }
     if (job->n_parsed < job->n) {
         if (!parse_flows__(job->flows, job->command, job->specs, job->n,
                            &job->n_parsed, deadline, &error)) {
@@ -243,6 +249,15 @@ flow_rpc_run(evutil_socket_t fd NFVS_UNUSED, short what NFVS_UNUSED,
 
 done:
     rpc_call_complete(job->call, result, error);
+    job->call = NULL;
+    job->answered = true;
+    deadline = time_msec() + FLOW_RPC_SLICE_MSEC;
+cleanup:
+    if (job->cmp && !bridge_replace_cleanup(fr->bs, job->br_name, job->cmp,
+                                            deadline)) {
+        flow_rpc_schedule(fr);
+        return;
+    }
     nfvs_list_remove(&job->node);
     flow_job_destroy(job);
     flow_rpc_schedule(fr);
@@ -479,10 +494,13 @@ flow_rpc_destroy(struct flow_rpc *fr)
         return;
     }
     NFVS_LIST_FOR_EACH_SAFE (job, next, node, &fr->jobs) {
-        rpc_call_complete(job->call, NULL,
-                          rpc_error_create(RPC_ERR_IO, "the daemon is "
-                                           "stopping; flows of bridge %s "
-                                           "unchanged", job->br_name));
+        if (!job->answered) {
+            rpc_call_complete(job->call, NULL,
+                              rpc_error_create(RPC_ERR_IO, "the daemon is "
+                                               "stopping; flows of bridge "
+                                               "%s unchanged",
+                                               job->br_name));
+        }
         nfvs_list_remove(&job->node);
         flow_job_destroy(job);
     }
