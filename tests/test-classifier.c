@@ -796,6 +796,140 @@ test_batch(void)
     flow_table_destroy(ft);
 }
 
+/* "staged": a staged batch is invisible to readers until it is published,
+ * all at once, and rolls back whole. */
+static int staged_journal_veto;
+
+static int
+staged_journal(const struct flow_table_change *changes NFVS_UNUSED,
+               size_t n, enum flow_table_journal_step step,
+               void *aux NFVS_UNUSED)
+{
+    static const char *names[] = { "all", "part", "commit", "abort" };
+
+    printf("journal %s %zu\n", names[step], n);
+    return step == FT_JOURNAL_COMMIT ? staged_journal_veto : 0;
+}
+
+static void
+print_seen(const struct flow_table *ft, const char *title)
+{
+    int port;
+
+    printf("%s:", title);
+    for (port = 1; port <= 5; port++) {
+        struct flow f;
+        struct rule *r;
+
+        memset(&f, 0, sizeof f);
+        f.in_port = port;
+        r = flow_table_lookup(ft, 0, &f, NULL);
+        if (r) {
+            uint64_t n_packets, n_bytes;
+            long long int used;
+
+            flow_table_rule_stats(r, &n_packets, &n_bytes, &used);
+            printf(" %d:%#"PRIx64"/%"PRIu32"/%"PRIu64, port, r->cookie,
+                   r->ofpacts_size ? *(const uint32_t *) r->ofpacts : 0,
+                   n_packets);
+        } else {
+            printf(" %d:miss", port);
+        }
+    }
+    printf(" (version %"PRIu64", %zu rules)\n", flow_table_version(ft),
+           flow_table_count(ft, FLOW_TABLE_ALL));
+}
+
+static void
+staged_mod(struct flow_table *ft, enum flow_mod_command command,
+           const struct match *match, uint64_t cookie, uint32_t port,
+           uint16_t flags)
+{
+    struct flow_mod fm;
+
+    fm_make(&fm, command, 0, match, 10, cookie, &port);
+    fm.flags = flags;
+    CHECK(!flow_table_stage_flow_mod(ft, &fm));
+}
+
+static void
+test_staged(void)
+{
+    struct flow_table *ft = make_table(true);
+    struct match m[6];
+    struct flow f;
+    int i;
+
+    flow_table_set_journal(ft, staged_journal, NULL);
+    match_init_catchall(&m[0]);
+    for (i = 1; i <= 5; i++) {
+        match_init_catchall(&m[i]);
+        m_in_port(&m[i], i);
+    }
+    flow_table_begin(ft);
+    add(ft, 0, &m[1], 10, 1, 1);
+    add(ft, 0, &m[2], 10, 2, 2);
+    add(ft, 0, &m[3], 10, 3, 3);
+    CHECK(!flow_table_commit(ft));
+    flow_table_credit_stats(flow_table_find_exactly(ft, 0, &m[1], 10), 10,
+                            640, 0);
+    flow_table_credit_stats(flow_table_find_exactly(ft, 0, &m[3], 10), 30,
+                            1920, 0);
+    print_seen(ft, "before");
+
+    /* Modify, delete, replace and add, handed over before and after the
+     * start, applied in steps: readers see none of it until the finish.
+     * Counts credited to a replaced rule meanwhile are carried over. */
+    flow_table_begin(ft);
+    CHECK(!do_mod(ft, FLOW_MOD_MODIFY_STRICT, 0, &m[1], 10,
+                  FLOW_MOD_COOKIE_KEEP, 9, 0));
+    CHECK(!flow_table_commit_start(ft));
+    CHECK(flow_table_is_staging(ft));
+    staged_mod(ft, FLOW_MOD_DELETE_STRICT, &m[2], 0, 0, 0);
+    flow_table_commit_step(ft, 0);
+    staged_mod(ft, FLOW_MOD_ADD, &m[3], 0x33, 3, 0);
+    staged_mod(ft, FLOW_MOD_ADD, &m[4], 4, 4, 0);
+    CHECK(flow_table_commit_step(ft, LLONG_MAX));
+    print_seen(ft, "applied, not published");
+    /* Nothing else may change the tables meanwhile. */
+    CHECK(do_mod(ft, FLOW_MOD_ADD, 0, &m[5], 10, 5, 5, 0) == EBUSY);
+    CHECK(flow_table_next_expiry(ft) == LLONG_MAX);
+    /* A reader credits the rule it sees: the one being replaced. */
+    memset(&f, 0, sizeof f);
+    f.in_port = 1;
+    flow_table_credit_stats(flow_table_lookup(ft, 0, &f, NULL), 5, 320, 0);
+    staged_mod(ft, FLOW_MOD_ADD, &m[5], 5, 5, 0);
+    CHECK(!flow_table_commit_finish(ft));
+    print_seen(ft, "published");
+    dump(ft, "published, hidden rules not yet freed");
+    CHECK(flow_table_cleanup_step(ft, LLONG_MAX));
+    print_seen(ft, "cleaned up");
+
+    /* A flow mod that fails when applied rolls all of it back. */
+    flow_table_begin(ft);
+    CHECK(!flow_table_commit_start(ft));
+    staged_mod(ft, FLOW_MOD_DELETE_STRICT, &m[1], 0, 0, 0);
+    staged_mod(ft, FLOW_MOD_MODIFY_STRICT, &m[3], FLOW_MOD_COOKIE_KEEP, 7,
+               0);
+    staged_mod(ft, FLOW_MOD_ADD, &m[2], 2, 2, 0);
+    CHECK(flow_table_commit_step(ft, LLONG_MAX));
+    /* A catch-all overlaps the other priority-10 rules. */
+    staged_mod(ft, FLOW_MOD_ADD, &m[0], 0x22, 2, FLOW_MOD_F_CHECK_OVERLAP);
+    CHECK(flow_table_commit_finish(ft) == EEXIST);
+    print_seen(ft, "after a failed flow mod");
+
+    /* So does a journal veto. */
+    staged_journal_veto = EIO;
+    flow_table_begin(ft);
+    CHECK(!do_mod(ft, FLOW_MOD_DELETE, 0, &m[0], 0, 0, 0, 0));
+    CHECK(!flow_table_commit_start(ft));
+    CHECK(flow_table_commit_finish(ft) == EIO);
+    print_seen(ft, "after a journal veto");
+    staged_journal_veto = 0;
+    dump(ft, "final");
+    flow_table_destroy(ft);
+}
+
 /* "bad-input": every invalid flow mod is refused and changes nothing. */
 static void
 test_bad_input(void)
@@ -886,28 +1020,61 @@ conc_reader_main(void *r_)
     return NULL;
 }
 
+/* Adds 'fm' to the open batch, or when 'staged' to the staged batch,
+ * then applies it in a step of its own, so that readers may look between
+ * steps. */
 static void
-conc_move(struct flow_table *ft, int from, int to, bool fail)
+conc_mod(struct flow_table *ft, bool staged, struct flow_mod *fm)
 {
+    if (staged) {
+        CHECK(!flow_table_stage_flow_mod(ft, fm));
+        CHECK(flow_table_commit_step(ft, 0));
+    } else {
+        CHECK(!flow_table_flow_mod(ft, fm));
+    }
+}
+
+static void
+conc_move(struct flow_table *ft, int from, int to, bool fail, bool staged)
+{
+    uint32_t port = 1;
+    struct flow_mod fm;
     struct match m;
     int i;
 
     flow_table_begin(ft);
+    if (staged) {
+        CHECK(!flow_table_commit_start(ft));
+    }
     for (i = 0; i < CONC_N; i++) {
         match_init_catchall(&m);
         m_in_port(&m, i);
-        CHECK(!do_mod(ft, FLOW_MOD_DELETE_STRICT, 0, &m, from, 0, 0, 0));
-        CHECK(!do_mod(ft, FLOW_MOD_ADD, 0, &m, to, to, 1, 0));
+        fm_make(&fm, FLOW_MOD_DELETE_STRICT, 0, &m, from, 0, NULL);
+        conc_mod(ft, staged, &fm);
+        fm_make(&fm, FLOW_MOD_ADD, 0, &m, to, to, &port);
+        conc_mod(ft, staged, &fm);
     }
     if (fail) {
         /* Overlaps the priority-0 catch-all: fails at apply time, after
          * every move above was applied, so it all rolls back. */
         match_init_catchall(&m);
         m_in_port(&m, 999);
-        CHECK(!do_mod(ft, FLOW_MOD_ADD, 0, &m, 0, 0, 1,
-                      FLOW_MOD_F_CHECK_OVERLAP));
+        fm_make(&fm, FLOW_MOD_ADD, 0, &m, 0, 0, &port);
+        fm.flags = FLOW_MOD_F_CHECK_OVERLAP;
+        if (staged) {
+            CHECK(!flow_table_stage_flow_mod(ft, &fm));
+        } else {
+            CHECK(!flow_table_flow_mod(ft, &fm));
+        }
     }
-    CHECK(flow_table_commit(ft) == (fail ? EEXIST : 0));
+    if (staged) {
+        CHECK(flow_table_commit_finish(ft) == (fail ? EEXIST : 0));
+        while (!flow_table_cleanup_step(ft, 0)) {
+            continue;
+        }
+    } else {
+        CHECK(flow_table_commit(ft) == (fail ? EEXIST : 0));
+    }
 }
 
 static void
@@ -943,10 +1110,11 @@ test_concurrency(void)
     for (i = 0; i < N_COMMITS; i++) {
         int next = cur == CONC_A ? CONC_B : CONC_A;
 
+        /* Every other commit is staged, applied a flow mod a step. */
         if (i % 7 == 3) {
-            conc_move(ft, cur, next, true);
+            conc_move(ft, cur, next, true, i % 2);
         } else {
-            conc_move(ft, cur, next, false);
+            conc_move(ft, cur, next, false, i % 2);
             cur = next;
         }
     }
@@ -976,6 +1144,7 @@ test_classifier_main(int argc, char *argv[])
         { "counters", test_counters },
         { "timeouts", test_timeouts },
         { "batch", test_batch },
+        { "staged", test_staged },
         { "bad-input", test_bad_input },
         { "concurrency", test_concurrency },
     };
