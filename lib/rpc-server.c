@@ -22,6 +22,7 @@
 #include "json-util.h"
 #include "jsonrpc.h"
 #include "list.h"
+#include "rpc-parse.h"
 #include "stream.h"
 #include "util.h"
 #include "vlog.h"
@@ -53,6 +54,11 @@ VLOG_DEFINE_THIS_MODULE(rpc_server);
 /* Requests of one batch run per turn of the event loop, so that a huge
  * batch does not keep every other client waiting. */
 #define RPC_BATCH_SLICE 1000
+
+/* Messages this long or longer are parsed off the event loop (about 10 ms
+ * of parsing), their connection waiting meanwhile (lib/rpc-parse.h). */
+#define RPC_PARSE_AWAY_MIN (256 * 1024)
+#define RPC_PARSE_FLAGS (JSON_DECODE_ANY | JSON_REJECT_DUPLICATES)
 
 /* The answer to one request, queued on its connection until it may be
  * sent: its handler has answered (see rpc_server_defer()) and what the
@@ -97,6 +103,8 @@ struct rpc_conn {
                                      * 'n_input'. */
     bool timed;                     /* Partial-message timeout armed? */
     bool paused;                    /* Not reading: output too large. */
+    struct rpc_parse_job *parsing;  /* Not reading: a message is being
+                                     * parsed away from the loop. */
     bool eof;                       /* Peer sent its last byte. */
     bool closing;                   /* Flushing output, then destroyed. */
     char *refusal;                  /* Non-null: the peer is not allowed;
@@ -123,6 +131,7 @@ struct rpc_server {
     rpc_seqno_func *seqno_cb;       /* NULL: answers are durable at once. */
     void *seqno_aux;
     uint64_t durable;               /* Seqnos done (durable or failed). */
+    struct rpc_parser *parser;      /* For long messages, or NULL. */
 };
 
 /* While a handler runs: its answer, for rpc_server_defer(). */
@@ -201,6 +210,9 @@ rpc_conn_destroy(struct rpc_conn *conn)
             rpc_answer_free(answer);
         }
     }
+    if (conn->parsing) {
+        rpc_parse_cancel(conn->parsing);
+    }
     json_decref(conn->batch);
     event_free(conn->resume);
     nfvs_list_remove(&conn->node);
@@ -240,6 +252,7 @@ rpc_server_destroy(struct rpc_server *server)
                              &server->listeners) {
         rpc_listener_destroy(listener);
     }
+    rpc_parser_destroy(server->parser);
     HMAP_FOR_EACH_POP (method, node, &server->methods) {
         free(method->name);
         free(method);
@@ -769,9 +782,17 @@ rpc_conn_check_limits__(struct rpc_conn *conn, const char *data,
     return true;
 }
 
+static bool rpc_conn_handle_json(struct rpc_conn *, const char *data,
+                                 size_t size, json_t *msg,
+                                 const json_error_t *);
+static void rpc_conn_parsed(void *conn, const char *data, size_t size,
+                            json_t *msg, const json_error_t *);
+
 /* Handles the message in the 'size' bytes at 'data'.  Returns false if
  * the message was not JSON, in which case it has already sent the error;
- * the caller must then close the connection. */
+ * the caller must then close the connection.  A long message goes to be
+ * parsed away from the event loop (copied): 'conn->parsing' is set, and
+ * the connection reads and serves nothing more until it is handled. */
 static bool
 rpc_conn_handle_message(struct rpc_conn *conn, const char *data,
                         size_t size)
@@ -792,8 +813,56 @@ rpc_conn_handle_message(struct rpc_conn *conn, const char *data,
     if (rpc_conn_check_limits__(conn, data, size)) {
         return true;
     }
-    msg = json_loadb(data, size, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
-                     &error);
+    if (size >= RPC_PARSE_AWAY_MIN) {
+        struct rpc_server *server = conn->server;
+
+        if (!server->parser) {
+            server->parser = rpc_parser_create(server->base);
+        }
+        conn->parsing = rpc_parser_submit(server->parser,
+                                          xmemdup(data, size), size,
+                                          RPC_PARSE_FLAGS, rpc_conn_parsed,
+                                          conn);
+        bufferevent_disable(conn->bev, EV_READ);
+        return true;
+    }
+    msg = json_loadb(data, size, RPC_PARSE_FLAGS, &error);
+    return rpc_conn_handle_json(conn, data, size, msg, &error);
+}
+
+/* A long message of 'conn' was parsed: handles it as
+ * rpc_conn_handle_message() would have, then goes on serving 'conn'. */
+static void
+rpc_conn_parsed(void *conn_, const char *data, size_t size, json_t *msg,
+                const json_error_t *error)
+{
+    struct rpc_conn *conn = conn_;
+    bool ok;
+
+    conn->parsing = NULL;
+    ok = rpc_conn_handle_json(conn, data, size, msg, error);
+    if (!rpc_conn_flush(conn)) {
+        return;
+    }
+    if (!ok) {
+        rpc_conn_start_close(conn);
+        return;
+    }
+    if (!conn->paused && !conn->eof) {
+        bufferevent_enable(conn->bev, EV_READ);
+    }
+    rpc_conn_process(conn);
+}
+
+/* Handles 'msg' (consumed), parsed from the 'size' bytes at 'data', or if
+ * it is NULL the parse error in '*error'.  Returns as
+ * rpc_conn_handle_message(). */
+static bool
+rpc_conn_handle_json(struct rpc_conn *conn, const char *data, size_t size,
+                     json_t *msg, const json_error_t *error_)
+{
+    json_error_t error = *error_;
+
     if (!msg && json_error_code(&error) == json_error_duplicate_key
         && error.position >= 2 && (size_t) error.position <= size
         && data[error.position - 1] == '"') {
@@ -946,7 +1015,7 @@ rpc_conn_process(struct rpc_conn *conn)
     struct evbuffer *input = bufferevent_get_input(conn->bev);
     struct evbuffer *output = bufferevent_get_output(conn->bev);
 
-    while (!conn->closing && !conn->paused) {
+    while (!conn->closing && !conn->paused && !conn->parsing) {
         struct evbuffer_ptr start, eol;
         size_t length, eol_size;
         bool ok;
@@ -1019,7 +1088,7 @@ rpc_conn_process(struct rpc_conn *conn)
         }
     }
 
-    if (!conn->closing && !conn->paused) {
+    if (!conn->closing && !conn->paused && !conn->parsing) {
         /* Left the loop because a message is too long. */
         evbuffer_drain(input, evbuffer_get_length(input));
         rpc_conn_count_input__(conn);
@@ -1048,7 +1117,7 @@ rpc_conn_write_cb(struct bufferevent *bev, void *conn_)
         }
     } else if (conn->paused) {
         conn->paused = false;
-        if (!conn->eof) {
+        if (!conn->eof && !conn->parsing) {
             bufferevent_enable(bev, EV_READ);
         }
         rpc_conn_process(conn);
