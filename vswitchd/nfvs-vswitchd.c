@@ -30,6 +30,7 @@
 #include "rpc-server.h"
 #include "stream-ssl.h"
 #include "stream.h"
+#include "txn-rpc.h"
 #include "util.h"
 #include "vlog.h"
 
@@ -923,6 +924,7 @@ main(int argc, char *argv[])
     flow_rpc = flow_rpc_register(server, base, bridges);
     dp_rpc_register(server, bridges);
     ct_rpc_register(server, bridges);
+    txn_rpc_register(server, bridges);
     daemon_notify_status("opening remotes");
     for (i = 0; i < opts.n_remotes; i++) {
         char *name;
