@@ -213,6 +213,7 @@ TESTSUITE_AT += tests/tls.at
 EXTRA_DIST += tests/tls-certs.sh
 TESTSUITE_AT += tests/ct.at
 TESTSUITE_AT += tests/limits.at
+TESTSUITE_AT += tests/txn.at
 SYSTEM_TESTSUITE_AT += tests/system-ct.at
 EXTRA_DIST += tests/rst-inject.py tests/ct-linux.py tests/pktutil.py
 EXTRA_DIST += tests/kernel/nfvsnl.py tests/kernel/10-datapath.test tests/kernel/20-forward.test tests/kernel/30-hostile.test tests/kernel/40-churn.test
