@@ -1421,11 +1421,53 @@ struct ctl_chain_entry {
     size_t first_op, n_ops;     /* Its calls in the transaction. */
 };
 
+/* Exits with the message of 'error', the failure of a "transact" for the
+ * 'n' commands in 'entries' (none for a single command).  The daemon names
+ * the operation that failed ("operation 3 (port.add): ..."); this names
+ * the command instead, which is what the user wrote. */
+static void NFVS_NO_RETURN
+ctl_txn_failed(const json_t *error, const struct ctl_chain_entry *entries,
+               size_t n)
+{
+    const char *msg = json_string_value(json_object_get(error, "message"));
+    json_int_t op = json_integer_value(
+        json_object_get(json_object_get(error, "data"), "operation"));
+    const char *detail = msg ? strstr(msg, "): ") : NULL;
+    size_t i;
+    int j;
+
+    if (!msg) {
+        nfvs_fatal(0, "daemon returned a malformed error");
+    }
+    if (op < 1 || !detail) {
+        nfvs_fatal(0, "%s", msg);
+    }
+    detail += 3;
+    for (i = 0; i < n; i++) {
+        const struct ctl_chain_entry *e = &entries[i];
+        size_t k = op - 1;
+
+        if (k >= e->first_op && k < e->first_op + e->n_ops) {
+            struct ds cmd = DS_EMPTY_INITIALIZER;
+
+            for (j = 0; j < e->argc; j++) {
+                ds_put_format(&cmd, "%s%s", j ? " " : "", e->argv[j]);
+            }
+            nfvs_fatal(0, "command %zu (%s): %s", i + 1, ds_cstr(&cmd),
+                       detail);
+        }
+    }
+    nfvs_fatal(0, "%s", detail);
+}
+
 /* Runs the calls in 'ops' (a JSON array, ownership taken): one call
  * directly, more as one "transact".  Returns their results as an array
- * (caller decrefs); exits with the daemon's message on failure. */
+ * (caller decrefs).  On failure exits with the daemon's message, naming
+ * the failed command among the 'n' of a chain in 'entries' (NULL for a
+ * single command). */
 static json_t *
-ctl_run_ops(struct ctl_context *ctx, json_t *ops)
+ctl_run_ops(struct ctl_context *ctx, json_t *ops,
+            const struct ctl_chain_entry *entries, size_t n)
 {
     json_t *results;
 
@@ -1438,9 +1480,21 @@ ctl_run_ops(struct ctl_context *ctx, json_t *ops)
                                 json_incref(json_object_get(op,
                                                             "params"))));
     } else {
-        json_t *result = ctl_call(ctx, "transact",
-                                  json_pack("{s:O}", "operations", ops));
+        json_t *result, *error;
+        int retval;
 
+        if (!ctx->client) {
+            json_decref(ctl_call(ctx, "version", NULL));
+        }
+        retval = rpc_client_call(ctx->client, "transact",
+                                 json_pack("{s:O}", "operations", ops),
+                                 &result, &error);
+        if (retval) {
+            ctl_call_failed(ctx, retval);
+        }
+        if (error) {
+            ctl_txn_failed(error, entries, n);
+        }
         results = json_incref(json_object_get(result, "results"));
         json_decref(result);
     }
@@ -1457,7 +1511,7 @@ cmd_txn(struct ctl_context *ctx, int argc, char *argv[])
     json_t *results;
 
     cmd->build(ctx, argc, argv, ops);
-    results = ctl_run_ops(ctx, ops);
+    results = ctl_run_ops(ctx, ops, NULL, 0);
     cmd->print(ctx, argc, argv, results);
     json_decref(results);
     return 0;
@@ -1566,7 +1620,7 @@ ctl_run_chain(struct ctl_context *ctx, int argc, char *argv[], int first)
         nfvs_fatal(0, "missing command name (use --help for help)");
     }
 
-    results = ctl_run_ops(ctx, ops);
+    results = ctl_run_ops(ctx, ops, entries, n);
     json_out = json_array();
     for (i = 0; i < n; i++) {
         struct ctl_chain_entry *e = &entries[i];
