@@ -1251,14 +1251,18 @@ ctl_build_clear(struct ctl_context *ctx NFVS_UNUSED, int argc NFVS_UNUSED,
     ctl_add_op(ops, "db.clear", db_record_params(argv, argv[3]));
 }
 
+static const char **db_find_columns(const struct ctl_context *,
+                                    const char *table, size_t *n);
+
 /* find TABLE [COLUMN:KEY=VALUE | name=VALUE]... */
 static void
-ctl_build_find(struct ctl_context *ctx NFVS_UNUSED, int argc, char *argv[],
-               json_t *ops)
+ctl_build_find(struct ctl_context *ctx, int argc, char *argv[], json_t *ops)
 {
     json_t *conditions = json_array();
+    size_t n_columns;
     int i;
 
+    free(db_find_columns(ctx, argv[1], &n_columns));   /* Checks them. */
     for (i = 2; i < argc; i++) {
         const char *arg = argv[i];
         size_t len = strcspn(arg, ":=");
@@ -1609,6 +1613,7 @@ ctl_run_chain(struct ctl_context *ctx, int argc, char *argv[], int first)
             e->argv = &argv[i_arg];
             ctx->may_exist = e->may_exist;
             ctx->if_exists = e->if_exists;
+            ctx->columns = e->columns;
             e->first_op = json_array_size(ops);
             e->cmd->build(ctx, e->argc, e->argv, ops);
             e->n_ops = json_array_size(ops) - e->first_op;

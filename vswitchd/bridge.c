@@ -2120,7 +2120,8 @@ port_restore(struct port *port, const json_t *saved)
     port->tag = tag ? json_integer_value(tag) : -1;
     free(port->trunks);
     port->n_trunks = json_array_size(trunks);
-    port->trunks = xcalloc(port->n_trunks + 1, sizeof *port->trunks);
+    port->trunks = (port->n_trunks
+                    ? xcalloc(port->n_trunks, sizeof *port->trunks) : NULL);
     json_array_foreach (trunks, i, vid) {
         port->trunks[i] = json_integer_value(vid);
     }
