@@ -1064,12 +1064,12 @@ db_parse_string(const char *arg, const char **sp, const char *stop)
         *sp = p + 1;
         return result;
     }
-    result = xmemdup0(s, strcspn(s, stop));
-    *sp = s + strlen(result);
-    if (!result[0]) {
+    if (!strcspn(s, stop)) {
         nfvs_fatal(0, "%s: An empty string is not valid as input; use \"\" "
                    "to represent the empty string", arg);
     }
+    result = xmemdup0(s, strcspn(s, stop));
+    *sp = s + strlen(result);
     return result;
 }
 
@@ -1141,6 +1141,7 @@ ctl_build_set(struct ctl_context *ctx NFVS_UNUSED, int argc, char *argv[],
             json_object_set_new(by_column, column, params);
             json_array_append_new(order, json_string(column));
         }
+        free(column);
         if (*s == '=' && s[1] == '{') {
             json_object_set_new(params, "replace", json_true());
             json_object_clear(json_object_get(params, "values"));
@@ -1151,12 +1152,15 @@ ctl_build_set(struct ctl_context *ctx NFVS_UNUSED, int argc, char *argv[],
             s++;
             key = db_parse_string(arg, &s, "=");
             if (*s != '=' || !s[1]) {
+                free(key);
                 nfvs_fatal(0, "%s: argument does not end in \"=\" followed "
                            "by a value.", arg);
             }
             s++;
             value = db_parse_string(arg, &s, "");
             if (*s) {
+                free(key);
+                free(value);
                 nfvs_fatal(0, "%s: unexpected text after the value", arg);
             }
             json_object_set_new(json_object_get(params, "values"), key,
@@ -1167,7 +1171,6 @@ ctl_build_set(struct ctl_context *ctx NFVS_UNUSED, int argc, char *argv[],
             nfvs_fatal(0, "%s: argument does not end in \"=\" followed by a "
                        "value.", arg);
         }
-        free(column);
     }
     json_array_foreach (order, i, column_json) {
         json_t *params = json_object_get(by_column,
@@ -1194,6 +1197,9 @@ ctl_build_get(struct ctl_context *ctx NFVS_UNUSED, int argc NFVS_UNUSED,
         char *key = db_parse_string(arg, &s, "");
 
         if (*s) {
+            free(key);
+            free(column);
+            json_decref(params);
             nfvs_fatal(0, "%s: unexpected text after the key", arg);
         }
         json_object_set_new(params, "key", json_string(key));
@@ -1233,6 +1239,7 @@ ctl_build_remove(struct ctl_context *ctx NFVS_UNUSED, int argc,
         char *key = db_parse_string(argv[i], &s, "=");
 
         if (*s) {
+            free(key);
             nfvs_fatal(0, "%s: remove takes keys only, not KEY=VALUE",
                        argv[i]);
         }
@@ -1280,12 +1287,17 @@ ctl_build_find(struct ctl_context *ctx, int argc, char *argv[], json_t *ops)
             free(key);
         }
         if (*s != '=' || !s[1]) {
+            free(column);
+            json_decref(cond);
             nfvs_fatal(0, "%s: argument does not end in \"=\" followed by a "
                        "value.", arg);
         }
         s++;
         value = db_parse_string(arg, &s, "");
         if (*s) {
+            free(value);
+            free(column);
+            json_decref(cond);
             nfvs_fatal(0, "%s: unexpected text after the value", arg);
         }
         json_object_set_new(cond, "value", json_string(value));
