@@ -1108,19 +1108,24 @@ db_parse_map(const char *arg, const char *s, json_t *map)
 }
 
 /* Returns the params of a db method for TABLE 'argv[1]' and record
- * 'argv[2]', column 'column'. */
+ * 'argv[2]', column 'column', with --if-exists when given. */
 static json_t *
-db_record_params(char *argv[], const char *column)
+db_record_params(const struct ctl_context *ctx, char *argv[],
+                 const char *column)
 {
-    return json_pack("{s:s, s:s, s:s}", "table", argv[1], "record", argv[2],
-                     "column", column);
+    json_t *params = json_pack("{s:s, s:s, s:s}", "table", argv[1],
+                               "record", argv[2], "column", column);
+
+    if (ctx->if_exists) {
+        json_object_set_new(params, "if_exists", json_true());
+    }
+    return params;
 }
 
 /* set TABLE RECORD COLUMN:KEY=VALUE... or COLUMN={KEY=VALUE, ...}: one
  * db.set per column, in the order the columns first appear. */
 static void
-ctl_build_set(struct ctl_context *ctx NFVS_UNUSED, int argc, char *argv[],
-              json_t *ops)
+ctl_build_set(struct ctl_context *ctx, int argc, char *argv[], json_t *ops)
 {
     json_t *by_column = json_object();
     json_t *order = json_array();
@@ -1136,7 +1141,7 @@ ctl_build_set(struct ctl_context *ctx NFVS_UNUSED, int argc, char *argv[],
         json_t *params = json_object_get(by_column, column);
 
         if (!params) {
-            params = db_record_params(argv, column);
+            params = db_record_params(ctx, argv, column);
             json_object_set_new(params, "values", json_object());
             json_object_set_new(by_column, column, params);
             json_array_append_new(order, json_string(column));
@@ -1184,13 +1189,13 @@ ctl_build_set(struct ctl_context *ctx NFVS_UNUSED, int argc, char *argv[],
 
 /* get TABLE RECORD COLUMN[:KEY] */
 static void
-ctl_build_get(struct ctl_context *ctx NFVS_UNUSED, int argc NFVS_UNUSED,
-              char *argv[], json_t *ops)
+ctl_build_get(struct ctl_context *ctx, int argc NFVS_UNUSED, char *argv[],
+              json_t *ops)
 {
     const char *arg = argv[3];
     size_t len = strcspn(arg, ":");
     char *column = xmemdup0(arg, len);
-    json_t *params = db_record_params(argv, column);
+    json_t *params = db_record_params(ctx, argv, column);
 
     if (arg[len]) {
         const char *s = arg + len + 1;
@@ -1220,6 +1225,9 @@ ctl_print_get(struct ctl_context *ctx, int argc NFVS_UNUSED,
         print_json(result);
         return;
     }
+    if (!json_object_get(result, "value")) {
+        return;                 /* --if-exists, and no such record. */
+    }
     db_put_value(&out, json_object_get(result, "value"));
     puts(ds_cstr(&out));
     ds_destroy(&out);
@@ -1227,10 +1235,10 @@ ctl_print_get(struct ctl_context *ctx, int argc NFVS_UNUSED,
 
 /* remove TABLE RECORD COLUMN KEY... */
 static void
-ctl_build_remove(struct ctl_context *ctx NFVS_UNUSED, int argc,
-                 char *argv[], json_t *ops)
+ctl_build_remove(struct ctl_context *ctx, int argc, char *argv[],
+                 json_t *ops)
 {
-    json_t *params = db_record_params(argv, argv[3]);
+    json_t *params = db_record_params(ctx, argv, argv[3]);
     json_t *keys = json_array();
     int i;
 
@@ -1252,10 +1260,10 @@ ctl_build_remove(struct ctl_context *ctx NFVS_UNUSED, int argc,
 
 /* clear TABLE RECORD COLUMN */
 static void
-ctl_build_clear(struct ctl_context *ctx NFVS_UNUSED, int argc NFVS_UNUSED,
+ctl_build_clear(struct ctl_context *ctx, int argc NFVS_UNUSED,
                 char *argv[], json_t *ops)
 {
-    ctl_add_op(ops, "db.clear", db_record_params(argv, argv[3]));
+    ctl_add_op(ops, "db.clear", db_record_params(ctx, argv, argv[3]));
 }
 
 static const char **db_find_columns(const struct ctl_context *,
@@ -1734,7 +1742,9 @@ usage(void)
            "                       forever)\n"
            "  --format=text|json   output format (default: text)\n"
            "  --may-exist          add-br/add-port: no error if present\n"
-           "  --if-exists          del-br/del-port: no error if absent\n"
+           "  --if-exists          del-br/del-port/set/get/remove/clear: no "
+           "error if\n"
+           "                       absent\n"
            "  --columns=COL,...    find: the columns to print\n"
            "  --strict             mod-flows/del-flows: match priority "
            "and match exactly\n"

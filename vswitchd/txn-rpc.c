@@ -270,11 +270,13 @@ txn_record_map(const struct txn_record *rec, const char *column)
 /* Looks up the record 'record' of table 'table_arg' and checks that
  * 'column' is one of its maps: what every db method but find starts with.
  * Stores the table in '*tablep' and '*namep' and the record in '*rec'.
- * Returns NULL or an error. */
+ * Returns NULL or an error.  With 'if_exists', a record that does not
+ * exist is no error: 'rec->name' is then NULL. */
 static json_t *
 txn_lookup(const struct bridge_set *bs, const char *table_arg,
-           const char *record, const char *column, enum txn_table *tablep,
-           const char **namep, struct txn_record *rec)
+           const char *record, const char *column, bool if_exists,
+           enum txn_table *tablep, const char **namep,
+           struct txn_record *rec)
 {
     json_t *error = txn_parse_table(table_arg, tablep, namep);
 
@@ -283,6 +285,11 @@ txn_lookup(const struct bridge_set *bs, const char *table_arg,
     }
     if (!error) {
         error = txn_find_record(bs, *tablep, *namep, record, rec);
+        if (error && if_exists) {
+            json_decref(error);
+            error = NULL;
+            rec->name = NULL;
+        }
     }
     return error;
 }
@@ -352,16 +359,13 @@ rpc_db_set(json_t *params, json_t **errorp, void *txn_)
     const char *table_arg, *record, *table_name, *column;
     struct txn_record rec;
     enum txn_table table;
+    int if_exists = 0;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s:s, s:o, s?:o}",
+    if (!rpc_params_unpack(params, errorp,
+                           "{s:s, s:s, s:s, s:o, s?:o, s?:b}",
                            "table", &table_arg, "record", &record,
                            "column", &column, "values", &values,
-                           "replace", &replace)) {
-        return NULL;
-    }
-    *errorp = txn_lookup(txn->bs, table_arg, record, column, &table,
-                         &table_name, &rec);
-    if (*errorp) {
+                           "replace", &replace, "if_exists", &if_exists)) {
         return NULL;
     }
     if (replace && !json_is_boolean(replace)) {
@@ -370,8 +374,15 @@ rpc_db_set(json_t *params, json_t **errorp, void *txn_)
         return NULL;
     }
     *errorp = txn_check_values(column, values);
+    if (!*errorp) {
+        *errorp = txn_lookup(txn->bs, table_arg, record, column, if_exists,
+                             &table, &table_name, &rec);
+    }
     if (*errorp) {
         return NULL;
+    }
+    if (!rec.name) {
+        return json_object();
     }
     return txn_update(txn->bs, table, rec.name, column,
                       json_is_true(replace), NULL, values, errorp);
@@ -385,16 +396,13 @@ rpc_db_remove(json_t *params, json_t **errorp, void *txn_)
     struct txn_record rec;
     enum txn_table table;
     json_t *keys, *key;
+    int if_exists = 0;
     size_t i;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s:s, s:o}",
+    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s:s, s:o, s?:b}",
                            "table", &table_arg, "record", &record,
-                           "column", &column, "keys", &keys)) {
-        return NULL;
-    }
-    *errorp = txn_lookup(txn->bs, table_arg, record, column, &table,
-                         &table_name, &rec);
-    if (*errorp) {
+                           "column", &column, "keys", &keys,
+                           "if_exists", &if_exists)) {
         return NULL;
     }
     if (!json_is_array(keys)) {
@@ -410,6 +418,14 @@ rpc_db_remove(json_t *params, json_t **errorp, void *txn_)
             return NULL;
         }
     }
+    *errorp = txn_lookup(txn->bs, table_arg, record, column, if_exists,
+                         &table, &table_name, &rec);
+    if (*errorp) {
+        return NULL;
+    }
+    if (!rec.name) {
+        return json_object();
+    }
     return txn_update(txn->bs, table, rec.name, column, false, keys, NULL,
                       errorp);
 }
@@ -422,15 +438,20 @@ rpc_db_clear(json_t *params, json_t **errorp, void *txn_)
     struct txn_record rec;
     enum txn_table table;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s:s}",
+    int if_exists = 0;
+
+    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s:s, s?:b}",
                            "table", &table_arg, "record", &record,
-                           "column", &column)) {
+                           "column", &column, "if_exists", &if_exists)) {
         return NULL;
     }
-    *errorp = txn_lookup(txn->bs, table_arg, record, column, &table,
-                         &table_name, &rec);
+    *errorp = txn_lookup(txn->bs, table_arg, record, column, if_exists,
+                         &table, &table_name, &rec);
     if (*errorp) {
         return NULL;
+    }
+    if (!rec.name) {
+        return json_object();
     }
     return txn_update(txn->bs, table, rec.name, column, true, NULL, NULL,
                       errorp);
@@ -445,21 +466,26 @@ rpc_db_get(json_t *params, json_t **errorp, void *txn_)
     struct txn_record rec;
     enum txn_table table;
     json_t *key = NULL;
+    int if_exists = 0;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s:s, s?:o}",
+    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s:s, s?:o, s?:b}",
                            "table", &table_arg, "record", &record,
-                           "column", &column, "key", &key)) {
-        return NULL;
-    }
-    *errorp = txn_lookup(txn->bs, table_arg, record, column, &table,
-                         &table_name, &rec);
-    if (*errorp) {
+                           "column", &column, "key", &key,
+                           "if_exists", &if_exists)) {
         return NULL;
     }
     if (key && !json_is_string(key)) {
         *errorp = rpc_error_create(RPC_INVALID_PARAMS, "invalid params: "
                                    "key must be a string");
         return NULL;
+    }
+    *errorp = txn_lookup(txn->bs, table_arg, record, column, if_exists,
+                         &table, &table_name, &rec);
+    if (*errorp) {
+        return NULL;
+    }
+    if (!rec.name) {
+        return json_object();
     }
     map = txn_record_map(&rec, column);
     if (!key) {
