@@ -100,16 +100,55 @@ txn_op_error(json_t *error, size_t i, const char *method)
     return e;
 }
 
+/* Runs the operations 'ops', whose handlers and auxes are in 'handlers'
+ * and 'auxes', as one bridge transaction.  Returns the array of their
+ * results, or NULL with an error in '*errorp' (nothing then changed). */
+static json_t *
+txn_run(struct txn_rpc *txn, json_t *ops, rpc_handler_func **handlers,
+        void **auxes, json_t **errorp)
+{
+    json_t *results = json_array();
+    char *msg = NULL;
+    json_t *op;
+    size_t i;
+
+    bridge_txn_begin(txn->bs);
+    json_array_foreach (ops, i, op) {
+        const char *method = json_string_value(json_object_get(op,
+                                                               "method"));
+        json_t *error = NULL;
+        json_t *result;
+
+        result = handlers[i](json_object_get(op, "params"), &error,
+                             auxes[i]);
+        if (!result) {
+            bridge_txn_abort(txn->bs);
+            *errorp = txn_op_error(error ? error : rpc_error_create(
+                                       RPC_INTERNAL_ERROR, "no answer"),
+                                   i, method);
+            json_decref(results);
+            return NULL;
+        }
+        json_array_append_new(results, result);
+    }
+    if (bridge_txn_commit(txn->bs, &msg)) {
+        *errorp = rpc_error_create(RPC_ERR_IO, "%s", msg);
+        free(msg);
+        json_decref(results);
+        return NULL;
+    }
+    return results;
+}
+
 static json_t *
 rpc_transact(json_t *params, json_t **errorp, void *txn_)
 {
     struct txn_rpc *txn = txn_;
     size_t max = rpc_server_get_limits(txn->server)->max_batch;
+    json_t *ops, *op, *results = NULL;
     rpc_handler_func **handlers;
-    json_t *ops, *op, *results;
     size_t i, n;
     void **auxes;
-    char *msg = NULL;
 
     if (!rpc_params_unpack(params, errorp, "{s:o}", "operations", &ops)) {
         return NULL;
@@ -139,44 +178,15 @@ rpc_transact(json_t *params, json_t **errorp, void *txn_)
     json_array_foreach (ops, i, op) {
         *errorp = txn_check_op(txn, i, op, &handlers[i], &auxes[i]);
         if (*errorp) {
-            goto out;
+            break;
         }
     }
-
-    results = json_array();
-    bridge_txn_begin(txn->bs);
-    json_array_foreach (ops, i, op) {
-        const char *method = json_string_value(json_object_get(op,
-                                                               "method"));
-        json_t *error = NULL;
-        json_t *result;
-
-        result = handlers[i](json_object_get(op, "params"), &error,
-                             auxes[i]);
-        if (!result) {
-            bridge_txn_abort(txn->bs);
-            *errorp = txn_op_error(error ? error : rpc_error_create(
-                                       RPC_INTERNAL_ERROR, "no answer"),
-                                   i, method);
-            json_decref(results);
-            goto out;
-        }
-        json_array_append_new(results, result);
-    }
-    if (bridge_txn_commit(txn->bs, &msg)) {
-        *errorp = rpc_error_create(RPC_ERR_IO, "%s", msg);
-        free(msg);
-        json_decref(results);
-        goto out;
+    if (!*errorp) {
+        results = txn_run(txn, ops, handlers, auxes, errorp);
     }
     free(handlers);
     free(auxes);
-    return json_pack("{s:o}", "results", results);
-
-out:
-    free(handlers);
-    free(auxes);
-    return NULL;
+    return results ? json_pack("{s:o}", "results", results) : NULL;
 }
 
 /* Tables and columns. */
