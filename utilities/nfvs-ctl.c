@@ -1,6 +1,7 @@
 /* nfvs-ctl: the command-line front end of nfvs-vswitchd, in the manner of
  * ovs-vsctl and ovs-ofctl.  Each command is one JSON-RPC call (see
- * docs/rpc.md); this program only parses arguments and prints results. */
+ * docs/rpc.md), and commands chained with "--" are one "transact" call;
+ * this program only parses arguments and prints results. */
 #include <config.h>
 
 #include <ctype.h>
