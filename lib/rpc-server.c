@@ -300,6 +300,26 @@ rpc_server_find_method(const struct rpc_server *server, const char *name)
     return NULL;
 }
 
+bool
+rpc_server_get_method(const struct rpc_server *server, const char *name,
+                      rpc_handler_func **handlerp, void **auxp)
+{
+    const struct rpc_method *method = rpc_server_find_method(server, name);
+
+    if (!method) {
+        return false;
+    }
+    *handlerp = method->handler;
+    *auxp = method->aux;
+    return true;
+}
+
+const struct rpc_limits *
+rpc_server_get_limits(const struct rpc_server *server)
+{
+    return &server->limits;
+}
+
 void
 rpc_server_set_max_message_size(struct rpc_server *server, size_t size)
 {

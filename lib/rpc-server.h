@@ -119,6 +119,12 @@ int rpc_server_add_remote(struct rpc_server *, const char *remote,
 void rpc_server_register(struct rpc_server *, const char *method,
                          rpc_handler_func *handler, void *aux);
 
+/* Looks up 'method': if it is registered, stores its handler and aux in
+ * '*handlerp' and '*auxp' and returns true; otherwise returns false.  For
+ * methods that run others (a transaction's operations). */
+bool rpc_server_get_method(const struct rpc_server *, const char *method,
+                           rpc_handler_func **handlerp, void **auxp);
+
 /* Sets the size in bytes, excluding the newline, of the largest message
  * accepted on connections (default RPC_MAX_MESSAGE_SIZE_DEFAULT).  A
  * longer one gets an RPC_INVALID_REQUEST error "message too long (more
@@ -144,6 +150,7 @@ void rpc_server_set_max_message_size(struct rpc_server *, size_t);
  * RPC_ERR_BUSY error on transports without handshake (unix), and
  * logged (rate-limited). */
 void rpc_server_set_limits(struct rpc_server *, const struct rpc_limits *);
+const struct rpc_limits *rpc_server_get_limits(const struct rpc_server *);
 size_t rpc_server_n_connections(const struct rpc_server *);
 
 /* Returns the bytes of input the server holds for all its connections:

@@ -69,7 +69,8 @@ FUZZ_RPC_SOURCES = vswitchd/bridge.c vswitchd/bridge.h \
 	vswitchd/bridge-rpc.c vswitchd/bridge-rpc.h \
 	vswitchd/flow-rpc.c vswitchd/flow-rpc.h \
 	vswitchd/dp-rpc.c vswitchd/dp-rpc.h \
-	vswitchd/ct-rpc.c vswitchd/ct-rpc.h
+	vswitchd/ct-rpc.c vswitchd/ct-rpc.h \
+	vswitchd/txn-rpc.c vswitchd/txn-rpc.h
 check_PROGRAMS += tests/fuzz-replay
 tests_fuzz_replay_SOURCES = tests/fuzz-replay.c tests/fuzz.h \
 	tests/fuzz-flow-extract.c tests/fuzz-flow-parse.c tests/fuzz-odp.c \
@@ -213,6 +214,7 @@ TESTSUITE_AT += tests/tls.at
 EXTRA_DIST += tests/tls-certs.sh
 TESTSUITE_AT += tests/ct.at
 TESTSUITE_AT += tests/limits.at
+TESTSUITE_AT += tests/txn.at
 SYSTEM_TESTSUITE_AT += tests/system-ct.at
 EXTRA_DIST += tests/rst-inject.py tests/ct-linux.py tests/pktutil.py
 EXTRA_DIST += tests/kernel/nfvsnl.py tests/kernel/10-datapath.test tests/kernel/20-forward.test tests/kernel/30-hostile.test tests/kernel/40-churn.test

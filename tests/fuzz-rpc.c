@@ -38,6 +38,7 @@
 #include "flow-rpc.h"
 #include "fuzz.h"
 #include "rpc-server.h"
+#include "txn-rpc.h"
 #include "util.h"
 #include "vlog.h"
 
@@ -134,6 +135,7 @@ bridges_create(void)
     flow_rpc = flow_rpc_register(server, base, bs);
     dp_rpc_register(server, bs);
     ct_rpc_register(server, bs);
+    txn_rpc_register(server, bs);
     return bs;
 }
 

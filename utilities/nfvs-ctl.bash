@@ -7,10 +7,11 @@
 
 _nfvs_ctl_commands="show add-br del-br list-br add-port del-port list-ports
 set-port add-flow add-flows mod-flows del-flows replace-flows dump-flows
-trace inject dump-dp-flows stats set-log list-log version"
+trace inject dump-dp-flows stats set-log list-log version set get remove
+clear find"
 
 _nfvs_ctl_options="--socket= --timeout= --format= --may-exist --if-exists
---strict --no-stats --generate --help --version"
+--strict --no-stats --generate --columns= --help --version"
 
 # Runs nfvs-ctl ARG... against the socket named on the command line.
 _nfvs_ctl_query()
@@ -65,6 +66,7 @@ _nfvs_ctl()
             --socket) _nfvs_ctl_socket=(--socket="${words[i + 1]}")
                       ((i++)) ;;
             -t|--timeout) ((i++)) ;;
+            --) cmd=""; args=() ;;      # the next command of a chain
             -*) ;;
             *) if [[ -z $cmd ]]; then cmd=$w; else args+=("$w"); fi ;;
         esac
@@ -100,6 +102,20 @@ _nfvs_ctl()
                         cands="tag= trunks="; nospace=yes ;;
                     add-flows:1|replace-flows:1)
                         cands=$(compgen -f -- "$cur") ;;
+                    set:0|get:0|remove:0|clear:0|find:0)
+                        cands="Bridge Port Interface" ;;
+                    set:1|get:1|remove:1|clear:1)
+                        if [[ ${args[0],,} == bridge ]]; then
+                            cands=$(_nfvs_ctl_bridges)
+                        else
+                            cands=$(_nfvs_ctl_ports)
+                        fi ;;
+                    set:*|get:2|find:*)
+                        cands="external_ids: other_config:"
+                        [[ $cmd == find ]] && cands+=" name="
+                        nospace=yes ;;
+                    remove:2|clear:2)
+                        cands="external_ids other_config" ;;
                     set-log:*)
                         cands="any console syslog file off emer err warn
                                info dbg" ;;

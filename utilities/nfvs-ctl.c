@@ -1,8 +1,10 @@
 /* nfvs-ctl: the command-line front end of nfvs-vswitchd, in the manner of
  * ovs-vsctl and ovs-ofctl.  Each command is one JSON-RPC call (see
- * docs/rpc.md); this program only parses arguments and prints results. */
+ * docs/rpc.md), and commands chained with "--" are one "transact" call;
+ * this program only parses arguments and prints results. */
 #include <config.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dynamic-string.h"
 #include "flow.h"
 #include "rpc-client.h"
 #include "stream-ssl.h"
@@ -32,6 +35,7 @@ struct ctl_context {
     char *private_key;          /* TLS: --private-key, or NULL. */
     char *certificate;          /* TLS: --certificate, or NULL. */
     char *ca_cert;              /* TLS: --ca-cert, or NULL. */
+    char *columns;              /* find: --columns, or NULL. */
     struct rpc_client *client;  /* Connection, once opened. */
 };
 
@@ -128,26 +132,52 @@ ctl_call_quiet(struct ctl_context *ctx, const char *method, json_t *params)
     return 0;
 }
 
-static int
-cmd_add_br(struct ctl_context *ctx, int argc, char *argv[])
+/* Commands that may be chained with "--" into one transaction (see
+ * ctl_txn_commands[]): each one parses its arguments into daemon calls,
+ * and prints their results once they ran. */
+
+/* Appends to 'ops' a call of 'method' with 'params' (ownership taken). */
+static void
+ctl_add_op(json_t *ops, const char *method, json_t *params)
 {
-    return ctl_call_quiet(ctx, "bridge.add",
-                          json_pack("{s:s, s:b}", "name", argv[1],
-                                    "may_exist", ctx->may_exist));
+    json_array_append_new(ops, json_pack("{s:s, s:o}", "method", method,
+                                         "params", params));
 }
 
-static int
-cmd_del_br(struct ctl_context *ctx, int argc, char *argv[])
+/* Prints the one result in 'results' with --format=json; in text, the
+ * commands that change something print nothing. */
+static void
+ctl_print_quiet(struct ctl_context *ctx, int argc NFVS_UNUSED,
+                char *argv[] NFVS_UNUSED, json_t *results)
 {
-    return ctl_call_quiet(ctx, "bridge.del",
-                          json_pack("{s:s, s:b}", "name", argv[1],
-                                    "if_exists", ctx->if_exists));
+    if (ctx->format == FMT_JSON) {
+        print_json(json_array_get(results, 0));
+    }
 }
 
-/* Prints 'list', a JSON array of strings, one per line. */
-static int
-print_string_list(struct ctl_context *ctx, json_t *list)
+static void
+build_add_br(struct ctl_context *ctx, int argc NFVS_UNUSED, char *argv[],
+             json_t *ops)
 {
+    ctl_add_op(ops, "bridge.add", json_pack("{s:s, s:b}", "name", argv[1],
+                                            "may_exist", ctx->may_exist));
+}
+
+static void
+build_del_br(struct ctl_context *ctx, int argc NFVS_UNUSED, char *argv[],
+             json_t *ops)
+{
+    ctl_add_op(ops, "bridge.del", json_pack("{s:s, s:b}", "name", argv[1],
+                                            "if_exists", ctx->if_exists));
+}
+
+/* Prints the one result in 'results', a JSON array of strings, one per
+ * line. */
+static void
+print_string_list(struct ctl_context *ctx, int argc NFVS_UNUSED,
+                  char *argv[] NFVS_UNUSED, json_t *results)
+{
+    json_t *list = json_array_get(results, 0);
     json_t *value;
     size_t i;
 
@@ -158,23 +188,21 @@ print_string_list(struct ctl_context *ctx, json_t *list)
             puts(json_string_value(value));
         }
     }
-    json_decref(list);
-    return 0;
 }
 
-static int
-cmd_list_br(struct ctl_context *ctx, int argc, char *argv[])
+static void
+build_list_br(struct ctl_context *ctx NFVS_UNUSED, int argc NFVS_UNUSED,
+              char *argv[] NFVS_UNUSED, json_t *ops)
 {
-    return print_string_list(ctx, ctl_call(ctx, "bridge.list", NULL));
+    ctl_add_op(ops, "bridge.list", json_object());
 }
 
-static int
-cmd_add_port(struct ctl_context *ctx, int argc, char *argv[])
+static void
+build_add_port(struct ctl_context *ctx, int argc, char *argv[], json_t *ops)
 {
     json_t *params = json_pack("{s:s, s:s, s:b}", "bridge", argv[1],
                                "name", argv[2],
                                "may_exist", ctx->may_exist);
-    json_t *result;
     int i;
 
     for (i = 3; i < argc; i++) {
@@ -195,8 +223,15 @@ cmd_add_port(struct ctl_context *ctx, int argc, char *argv[])
                        "ofport=N)", argv[i]);
         }
     }
+    ctl_add_op(ops, "port.add", params);
+}
 
-    result = ctl_call(ctx, "port.add", params);
+static void
+print_add_port(struct ctl_context *ctx, int argc NFVS_UNUSED, char *argv[],
+               json_t *results)
+{
+    json_t *result = json_array_get(results, 0);
+
     if (ctx->format == FMT_JSON) {
         print_json(result);
     } else if (json_is_string(json_object_get(result, "error"))) {
@@ -205,12 +240,10 @@ cmd_add_port(struct ctl_context *ctx, int argc, char *argv[])
                 argv[2],
                 json_string_value(json_object_get(result, "error")));
     }
-    json_decref(result);
-    return 0;
 }
 
-static int
-cmd_del_port(struct ctl_context *ctx, int argc, char *argv[])
+static void
+build_del_port(struct ctl_context *ctx, int argc, char *argv[], json_t *ops)
 {
     json_t *params = json_pack("{s:s, s:b}", "name", argv[argc - 1],
                                "if_exists", ctx->if_exists);
@@ -218,7 +251,7 @@ cmd_del_port(struct ctl_context *ctx, int argc, char *argv[])
     if (argc == 3) {
         json_object_set_new(params, "bridge", json_string(argv[1]));
     }
-    return ctl_call_quiet(ctx, "port.del", params);
+    ctl_add_op(ops, "port.del", params);
 }
 
 /* Parses "1,2,3" (or "" for none) into a JSON array of VLAN IDs. */
@@ -243,8 +276,9 @@ parse_trunks(const char *arg, const char *s)
     return trunks;
 }
 
-static int
-cmd_set_port(struct ctl_context *ctx, int argc, char *argv[])
+static void
+build_set_port(struct ctl_context *ctx NFVS_UNUSED, int argc, char *argv[],
+               json_t *ops)
 {
     json_t *params = json_pack("{s:s, s:s}", "bridge", argv[1],
                                "name", argv[2]);
@@ -271,15 +305,14 @@ cmd_set_port(struct ctl_context *ctx, int argc, char *argv[])
                        "trunks=VLAN,...)", argv[i]);
         }
     }
-    return ctl_call_quiet(ctx, "port.set", params);
+    ctl_add_op(ops, "port.set", params);
 }
 
-static int
-cmd_list_ports(struct ctl_context *ctx, int argc, char *argv[])
+static void
+build_list_ports(struct ctl_context *ctx NFVS_UNUSED, int argc NFVS_UNUSED,
+                 char *argv[], json_t *ops)
 {
-    return print_string_list(ctx, ctl_call(ctx, "port.list",
-                                           json_pack("{s:s}", "bridge",
-                                                     argv[1])));
+    ctl_add_op(ops, "port.list", json_pack("{s:s}", "bridge", argv[1]));
 }
 
 static void
@@ -289,6 +322,29 @@ print_ofport(uint32_t ofport)
         printf("LOCAL");
     } else {
         printf("%"PRIu32, ofport);
+    }
+}
+
+static void db_put_value(struct ds *, const json_t *);
+
+/* Prints the maps of 'obj', a bridge or port of "show", that it has, as
+ * lines indented by 'indent'. */
+static void
+print_maps(const char *indent, const json_t *obj)
+{
+    static const char *const names[] = { "external_ids", "other_config" };
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(names); i++) {
+        const json_t *map = json_object_get(obj, names[i]);
+
+        if (map) {
+            struct ds out = DS_EMPTY_INITIALIZER;
+
+            db_put_value(&out, map);
+            printf("%s%s: %s\n", indent, names[i], ds_cstr(&out));
+            ds_destroy(&out);
+        }
     }
 }
 
@@ -321,6 +377,7 @@ cmd_show(struct ctl_context *ctx, int argc, char *argv[])
         printf("    Bridge %s\n",
                json_string_value(json_object_get(br, "name")));
         print_error("        ", json_object_get(br, "error"));
+        print_maps("        ", br);
         json_array_foreach (json_object_get(br, "ports"), j, port) {
             printf("        Port %s\n",
                    json_string_value(json_object_get(port, "name")));
@@ -345,6 +402,7 @@ cmd_show(struct ctl_context *ctx, int argc, char *argv[])
                 }
                 printf("]\n");
             }
+            print_maps("            ", port);
             print_error("            ", json_object_get(port, "error"));
         }
     }
@@ -877,17 +935,766 @@ cmd_ct_set_checksum(struct ctl_context *ctx, int argc NFVS_UNUSED,
                                     "check", check));
 }
 
+/* Database commands: set, get, remove, clear and find on the external_ids
+ * and other_config maps of bridges and ports, with ovs-vsctl's syntax
+ * (TABLE is Bridge, Port or Interface; Interface is another name of
+ * Port). */
+
+/* Returns true if the string 's' prints as it is in ovs-vsctl's syntax:
+ * an ASCII letter or '_', then letters, digits, '_', '-' and '.', and
+ * neither a boolean nor a UUID (those are quoted so that they read back
+ * as strings). */
+static bool
+db_string_is_bare(const char *s)
+{
+    static const char hex[] = "0123456789abcdefABCDEF";
+    size_t i, n = strlen(s);
+    bool is_uuid = n == 36;
+
+    if (!isalpha((unsigned char) s[0]) && s[0] != '_') {
+        return false;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char c = s[i];
+
+        if (!isalnum(c) && c != '_' && c != '-' && c != '.') {
+            return false;
+        }
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            is_uuid = is_uuid && c == '-';
+        } else {
+            is_uuid = is_uuid && c && strchr(hex, c);
+        }
+    }
+    return !is_uuid && strcmp(s, "true") && strcmp(s, "false");
+}
+
+/* Appends string 's' to 'out' as ovs-vsctl prints it: bare if it can
+ * be, otherwise as a JSON string. */
+static void
+db_put_string(struct ds *out, const char *s)
+{
+    if (db_string_is_bare(s)) {
+        ds_put_cstr(out, s);
+    } else {
+        json_t *json = json_string(s);
+        char *text = json_dumps(json, JSON_ENCODE_ANY);
+
+        ds_put_cstr(out, text);
+        free(text);
+        json_decref(json);
+    }
+}
+
+static int
+compare_strings(const void *a_, const void *b_)
+{
+    const char *const *a = a_;
+    const char *const *b = b_;
+
+    return strcmp(*a, *b);
+}
+
+/* Appends 'value', a string or a map of strings, to 'out' as ovs-vsctl
+ * prints it: a map as {KEY=VALUE, ...} sorted by key. */
+static void
+db_put_value(struct ds *out, const json_t *value)
+{
+    const char **keys;
+    const char *key;
+    json_t *member;
+    size_t i, n;
+
+    if (!json_is_object(value)) {
+        db_put_string(out, json_string_value(value) ? json_string_value(value)
+                                                    : "");
+        return;
+    }
+    n = json_object_size(value);
+    keys = xcalloc(n + 1, sizeof *keys);
+    i = 0;
+    json_object_foreach ((json_t *) value, key, member) {
+        keys[i++] = key;
+    }
+    qsort(keys, n, sizeof *keys, compare_strings);
+    ds_put_char(out, '{');
+    for (i = 0; i < n; i++) {
+        if (i) {
+            ds_put_cstr(out, ", ");
+        }
+        db_put_string(out, keys[i]);
+        ds_put_char(out, '=');
+        db_put_string(out, json_string_value(json_object_get(value,
+                                                             keys[i])));
+    }
+    ds_put_char(out, '}');
+    free(keys);
+}
+
+/* Parses a string at '*sp' in ovs-vsctl's syntax: a JSON string in double
+ * quotes, or bare characters up to one of 'stop' (or the end).  Advances
+ * '*sp' past it.  Returns the string (caller frees); exits with a message
+ * naming 'arg' if it is malformed or empty. */
+static char *
+db_parse_string(const char *arg, const char **sp, const char *stop)
+{
+    const char *s = *sp;
+    char *result;
+
+    if (*s == '"') {
+        const char *p = s + 1;
+        json_error_t jerr;
+        json_t *json;
+        char *quoted;
+
+        while (*p && *p != '"') {
+            p += (*p == '\\' && p[1]) ? 2 : 1;
+        }
+        if (*p != '"') {
+            nfvs_fatal(0, "%s: missing \" at the end of a quoted string",
+                       arg);
+        }
+        quoted = xmemdup0(s, p + 1 - s);
+        json = json_loads(quoted, JSON_DECODE_ANY, &jerr);
+        free(quoted);
+        if (!json_is_string(json)) {
+            nfvs_fatal(0, "%s: bad quoted string (%s)", arg, jerr.text);
+        }
+        result = xstrdup(json_string_value(json));
+        json_decref(json);
+        *sp = p + 1;
+        return result;
+    }
+    if (!strcspn(s, stop)) {
+        nfvs_fatal(0, "%s: An empty string is not valid as input; use \"\" "
+                   "to represent the empty string", arg);
+    }
+    result = xmemdup0(s, strcspn(s, stop));
+    *sp = s + strlen(result);
+    return result;
+}
+
+/* Parses "{KEY=VALUE, ...}" at 's' (after the column name in 'arg') into
+ * 'map'. */
+static void
+db_parse_map(const char *arg, const char *s, json_t *map)
+{
+    s++;
+    s += strspn(s, " ");
+    while (*s != '}') {
+        char *key, *value;
+
+        key = db_parse_string(arg, &s, "=,} ");
+        s += strspn(s, " ");
+        if (*s != '=') {
+            nfvs_fatal(0, "%s: missing \"=\" after key \"%s\"", arg, key);
+        }
+        s++;
+        s += strspn(s, " ");
+        value = db_parse_string(arg, &s, ",} ");
+        json_object_set_new(map, key, json_string(value));
+        free(key);
+        free(value);
+        s += strspn(s, " ");
+        if (*s == ',') {
+            s++;
+            s += strspn(s, " ");
+        } else if (*s != '}') {
+            nfvs_fatal(0, "%s: expected \",\" or \"}\" in the map", arg);
+        }
+    }
+    if (s[1]) {
+        nfvs_fatal(0, "%s: unexpected text after \"}\"", arg);
+    }
+}
+
+/* Returns the params of a db method for TABLE 'argv[1]' and record
+ * 'argv[2]', column 'column', with --if-exists when given. */
+static json_t *
+db_record_params(const struct ctl_context *ctx, char *argv[],
+                 const char *column)
+{
+    json_t *params = json_pack("{s:s, s:s, s:s}", "table", argv[1],
+                               "record", argv[2], "column", column);
+
+    if (ctx->if_exists) {
+        json_object_set_new(params, "if_exists", json_true());
+    }
+    return params;
+}
+
+/* set TABLE RECORD COLUMN:KEY=VALUE... or COLUMN={KEY=VALUE, ...}: one
+ * db.set per column, in the order the columns first appear. */
+static void
+ctl_build_set(struct ctl_context *ctx, int argc, char *argv[], json_t *ops)
+{
+    json_t *by_column = json_object();
+    json_t *order = json_array();
+    json_t *column_json;
+    size_t i;
+    int j;
+
+    for (j = 3; j < argc; j++) {
+        const char *arg = argv[j];
+        size_t len = strcspn(arg, ":=");
+        char *column = xmemdup0(arg, len);
+        const char *s = arg + len;
+        json_t *params = json_object_get(by_column, column);
+
+        if (!params) {
+            params = db_record_params(ctx, argv, column);
+            json_object_set_new(params, "values", json_object());
+            json_object_set_new(by_column, column, params);
+            json_array_append_new(order, json_string(column));
+        }
+        free(column);
+        if (*s == '=' && s[1] == '{') {
+            json_object_set_new(params, "replace", json_true());
+            json_object_clear(json_object_get(params, "values"));
+            db_parse_map(arg, s + 1, json_object_get(params, "values"));
+        } else if (*s == ':') {
+            char *key, *value;
+
+            s++;
+            key = db_parse_string(arg, &s, "=");
+            if (*s != '=' || !s[1]) {
+                free(key);
+                nfvs_fatal(0, "%s: argument does not end in \"=\" followed "
+                           "by a value.", arg);
+            }
+            s++;
+            value = db_parse_string(arg, &s, "");
+            if (*s) {
+                free(key);
+                free(value);
+                nfvs_fatal(0, "%s: unexpected text after the value", arg);
+            }
+            json_object_set_new(json_object_get(params, "values"), key,
+                                json_string(value));
+            free(key);
+            free(value);
+        } else {
+            nfvs_fatal(0, "%s: argument does not end in \"=\" followed by a "
+                       "value.", arg);
+        }
+    }
+    json_array_foreach (order, i, column_json) {
+        json_t *params = json_object_get(by_column,
+                                         json_string_value(column_json));
+
+        ctl_add_op(ops, "db.set", json_incref(params));
+    }
+    json_decref(order);
+    json_decref(by_column);
+}
+
+/* get TABLE RECORD COLUMN[:KEY] */
+static void
+ctl_build_get(struct ctl_context *ctx, int argc NFVS_UNUSED, char *argv[],
+              json_t *ops)
+{
+    const char *arg = argv[3];
+    size_t len = strcspn(arg, ":");
+    char *column = xmemdup0(arg, len);
+    json_t *params = db_record_params(ctx, argv, column);
+
+    if (arg[len]) {
+        const char *s = arg + len + 1;
+        char *key = db_parse_string(arg, &s, "");
+
+        if (*s) {
+            free(key);
+            free(column);
+            json_decref(params);
+            nfvs_fatal(0, "%s: unexpected text after the key", arg);
+        }
+        json_object_set_new(params, "key", json_string(key));
+        free(key);
+    }
+    free(column);
+    ctl_add_op(ops, "db.get", params);
+}
+
+static void
+ctl_print_get(struct ctl_context *ctx, int argc NFVS_UNUSED,
+              char *argv[] NFVS_UNUSED, json_t *results)
+{
+    json_t *result = json_array_get(results, 0);
+    struct ds out = DS_EMPTY_INITIALIZER;
+
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+        return;
+    }
+    if (!json_object_get(result, "value")) {
+        return;                 /* --if-exists, and no such record. */
+    }
+    db_put_value(&out, json_object_get(result, "value"));
+    puts(ds_cstr(&out));
+    ds_destroy(&out);
+}
+
+/* remove TABLE RECORD COLUMN KEY... */
+static void
+ctl_build_remove(struct ctl_context *ctx, int argc, char *argv[],
+                 json_t *ops)
+{
+    json_t *params = db_record_params(ctx, argv, argv[3]);
+    json_t *keys = json_array();
+    int i;
+
+    for (i = 4; i < argc; i++) {
+        const char *s = argv[i];
+        char *key = db_parse_string(argv[i], &s, "=");
+
+        if (*s) {
+            free(key);
+            nfvs_fatal(0, "%s: remove takes keys only, not KEY=VALUE",
+                       argv[i]);
+        }
+        json_array_append_new(keys, json_string(key));
+        free(key);
+    }
+    json_object_set_new(params, "keys", keys);
+    ctl_add_op(ops, "db.remove", params);
+}
+
+/* clear TABLE RECORD COLUMN */
+static void
+ctl_build_clear(struct ctl_context *ctx, int argc NFVS_UNUSED,
+                char *argv[], json_t *ops)
+{
+    ctl_add_op(ops, "db.clear", db_record_params(ctx, argv, argv[3]));
+}
+
+static const char **db_find_columns(const struct ctl_context *,
+                                    const char *table, size_t *n);
+
+/* find TABLE [COLUMN:KEY=VALUE | name=VALUE]... */
+static void
+ctl_build_find(struct ctl_context *ctx, int argc, char *argv[], json_t *ops)
+{
+    json_t *conditions = json_array();
+    size_t n_columns;
+    int i;
+
+    free(db_find_columns(ctx, argv[1], &n_columns));   /* Checks them. */
+    for (i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        size_t len = strcspn(arg, ":=");
+        char *column = xmemdup0(arg, len);
+        const char *s = arg + len;
+        json_t *cond = json_pack("{s:s}", "column", column);
+        char *value;
+
+        if (*s == ':') {
+            char *key;
+
+            s++;
+            key = db_parse_string(arg, &s, "=");
+            json_object_set_new(cond, "key", json_string(key));
+            free(key);
+        }
+        if (*s != '=' || !s[1]) {
+            free(column);
+            json_decref(cond);
+            nfvs_fatal(0, "%s: argument does not end in \"=\" followed by a "
+                       "value.", arg);
+        }
+        s++;
+        value = db_parse_string(arg, &s, "");
+        if (*s) {
+            free(value);
+            free(column);
+            json_decref(cond);
+            nfvs_fatal(0, "%s: unexpected text after the value", arg);
+        }
+        json_object_set_new(cond, "value", json_string(value));
+        json_array_append_new(conditions, cond);
+        free(value);
+        free(column);
+    }
+    ctl_add_op(ops, "db.find", json_pack("{s:s, s:o}", "table", argv[1],
+                                         "conditions", conditions));
+}
+
+/* The columns find prints by default, in order. */
+static const char *const db_columns[] = {
+    "name", "external_ids", "other_config",
+};
+
+/* Checks --columns for 'table' and returns the columns to print, in a
+ * malloc'd array of '*n' borrowed strings (into 'ctx->columns' or
+ * db_columns[]; caller frees the array only). */
+static const char **
+db_find_columns(const struct ctl_context *ctx, const char *table, size_t *n)
+{
+    const char **columns;
+    char *save = NULL, *token, *copy;
+    size_t i;
+
+    if (!ctx->columns) {
+        columns = xcalloc(ARRAY_SIZE(db_columns), sizeof *columns);
+        for (i = 0; i < ARRAY_SIZE(db_columns); i++) {
+            columns[i] = db_columns[i];
+        }
+        *n = ARRAY_SIZE(db_columns);
+        return columns;
+    }
+    copy = xstrdup(ctx->columns);
+    columns = xcalloc(strlen(copy) + 1, sizeof *columns);
+    *n = 0;
+    for (token = strtok_r(copy, ",", &save); token;
+         token = strtok_r(NULL, ",", &save)) {
+        for (i = 0; i < ARRAY_SIZE(db_columns); i++) {
+            if (!strcmp(token, db_columns[i])) {
+                break;
+            }
+        }
+        if (i == ARRAY_SIZE(db_columns)) {
+            nfvs_fatal(0, "%s does not contain a column whose name matches "
+                       "\"%s\" (use name, external_ids or other_config)",
+                       table, token);
+        }
+        columns[(*n)++] = db_columns[i];
+    }
+    free(copy);
+    return columns;
+}
+
+static void
+ctl_print_find(struct ctl_context *ctx, int argc NFVS_UNUSED, char *argv[],
+               json_t *results)
+{
+    json_t *records = json_object_get(json_array_get(results, 0),
+                                      "records");
+    struct ds out = DS_EMPTY_INITIALIZER;
+    const char **columns;
+    json_t *record;
+    size_t i, j, n;
+
+    if (ctx->format == FMT_JSON) {
+        print_json(json_array_get(results, 0));
+        return;
+    }
+    columns = db_find_columns(ctx, argv[1], &n);
+    json_array_foreach (records, i, record) {
+        if (i) {
+            ds_put_char(&out, '\n');
+        }
+        for (j = 0; j < n; j++) {
+            ds_put_format(&out, "%-20s: ", columns[j]);
+            db_put_value(&out, json_object_get(record, columns[j]));
+            ds_put_char(&out, '\n');
+        }
+    }
+    fputs(ds_cstr(&out), stdout);
+    ds_destroy(&out);
+    free(columns);
+}
+
+/* Chainable commands: what each one calls, and how it prints. */
+struct ctl_txn_command {
+    const char *name;
+    /* Appends the calls that run the command with its 'argc' arguments
+     * (argv[0] is its name) to 'ops', a JSON array of {"method", "params"}
+     * objects.  Exits with a message if an argument is wrong. */
+    void (*build)(struct ctl_context *, int argc, char *argv[],
+                  json_t *ops);
+    /* Prints the command's output from 'results', the results of its
+     * calls in order (borrowed). */
+    void (*print)(struct ctl_context *, int argc, char *argv[],
+                  json_t *results);
+};
+
+static const struct ctl_txn_command ctl_txn_commands[] = {
+    {"add-br", build_add_br, ctl_print_quiet},
+    {"del-br", build_del_br, ctl_print_quiet},
+    {"list-br", build_list_br, print_string_list},
+    {"add-port", build_add_port, print_add_port},
+    {"del-port", build_del_port, ctl_print_quiet},
+    {"set-port", build_set_port, ctl_print_quiet},
+    {"list-ports", build_list_ports, print_string_list},
+    {"set", ctl_build_set, ctl_print_quiet},
+    {"get", ctl_build_get, ctl_print_get},
+    {"remove", ctl_build_remove, ctl_print_quiet},
+    {"clear", ctl_build_clear, ctl_print_quiet},
+    {"find", ctl_build_find, ctl_print_find},
+};
+
+static const struct ctl_txn_command *
+ctl_find_txn_command(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(ctl_txn_commands); i++) {
+        if (!strcmp(ctl_txn_commands[i].name, name)) {
+            return &ctl_txn_commands[i];
+        }
+    }
+    return NULL;
+}
+
+/* One command of a chain, with the per-command options given before
+ * it. */
+struct ctl_chain_entry {
+    const struct ctl_txn_command *cmd;
+    int argc;
+    char **argv;
+    bool may_exist, if_exists;
+    char *columns;              /* Borrowed from argv. */
+    size_t first_op, n_ops;     /* Its calls in the transaction. */
+};
+
+/* Exits with the message of 'error', the failure of a "transact" for the
+ * 'n' commands in 'entries' (none for a single command).  The daemon names
+ * the operation that failed ("operation 3 (port.add): ..."); this names
+ * the command instead, which is what the user wrote. */
+static void NFVS_NO_RETURN
+ctl_txn_failed(const json_t *error, const struct ctl_chain_entry *entries,
+               size_t n)
+{
+    const char *msg = json_string_value(json_object_get(error, "message"));
+    json_int_t op = json_integer_value(
+        json_object_get(json_object_get(error, "data"), "operation"));
+    const char *detail = msg ? strstr(msg, "): ") : NULL;
+    size_t i;
+    int j;
+
+    if (!msg) {
+        nfvs_fatal(0, "daemon returned a malformed error");
+    }
+    if (op < 1 || !detail) {
+        nfvs_fatal(0, "%s", msg);
+    }
+    detail += 3;
+    for (i = 0; i < n; i++) {
+        const struct ctl_chain_entry *e = &entries[i];
+        size_t k = op - 1;
+
+        if (k >= e->first_op && k < e->first_op + e->n_ops) {
+            struct ds cmd = DS_EMPTY_INITIALIZER;
+
+            for (j = 0; j < e->argc; j++) {
+                ds_put_format(&cmd, "%s%s", j ? " " : "", e->argv[j]);
+            }
+            nfvs_fatal(0, "command %zu (%s): %s", i + 1, ds_cstr(&cmd),
+                       detail);
+        }
+    }
+    nfvs_fatal(0, "%s", detail);
+}
+
+/* Runs the calls in 'ops' (a JSON array, ownership taken): one call
+ * directly, more as one "transact".  Returns their results as an array
+ * (caller decrefs).  On failure exits with the daemon's message, naming
+ * the failed command among the 'n' of a chain in 'entries' (NULL for a
+ * single command). */
+static json_t *
+ctl_run_ops(struct ctl_context *ctx, json_t *ops,
+            const struct ctl_chain_entry *entries, size_t n)
+{
+    json_t *results;
+
+    if (json_array_size(ops) == 1) {
+        json_t *op = json_array_get(ops, 0);
+
+        results = json_pack("[o]", ctl_call(
+                                ctx, json_string_value(
+                                    json_object_get(op, "method")),
+                                json_incref(json_object_get(op,
+                                                            "params"))));
+    } else {
+        json_t *result, *error;
+        int retval;
+
+        if (!ctx->client) {
+            json_decref(ctl_call(ctx, "version", NULL));
+        }
+        retval = rpc_client_call(ctx->client, "transact",
+                                 json_pack("{s:O}", "operations", ops),
+                                 &result, &error);
+        if (retval) {
+            ctl_call_failed(ctx, retval);
+        }
+        if (error) {
+            ctl_txn_failed(error, entries, n);
+        }
+        results = json_incref(json_object_get(result, "results"));
+        json_decref(result);
+    }
+    json_decref(ops);
+    return results;
+}
+
+/* Runs a chainable command alone. */
+static int
+cmd_txn(struct ctl_context *ctx, int argc, char *argv[])
+{
+    const struct ctl_txn_command *cmd = ctl_find_txn_command(argv[0]);
+    json_t *ops = json_array();
+    json_t *results;
+
+    cmd->build(ctx, argc, argv, ops);
+    results = ctl_run_ops(ctx, ops, NULL, 0);
+    cmd->print(ctx, argc, argv, results);
+    json_decref(results);
+    return 0;
+}
+
+/* Parses the options that may come before a command after "--", from
+ * 'argv[*ip]' on, into 'e'; advances '*ip' past them. */
+static void
+ctl_chain_parse_options(int argc, char *argv[], int *ip,
+                        struct ctl_chain_entry *e)
+{
+    for (; *ip < argc && argv[*ip][0] == '-'; (*ip)++) {
+        const char *opt = argv[*ip];
+
+        if (!strcmp(opt, "--may-exist")) {
+            e->may_exist = true;
+        } else if (!strcmp(opt, "--if-exists")) {
+            e->if_exists = true;
+        } else if (!strncmp(opt, "--columns=", 10)) {
+            e->columns = (char *) opt + 10;
+        } else {
+            nfvs_fatal(0, "%s: option not allowed after \"--\" (only "
+                       "--may-exist, --if-exists and --columns=COLUMNS "
+                       "apply to one command)", opt);
+        }
+    }
+}
+
+/* Checks the number of arguments of 'cmd' given 'argc - 1' of them. */
+static void
+ctl_check_n_args(const struct ctl_command *cmd, int n_args)
+{
+    if (n_args < cmd->min_args) {
+        nfvs_fatal(0, "'%s' command requires at least %d argument%s "
+                   "(usage: %s %s)", cmd->name, cmd->min_args,
+                   cmd->min_args == 1 ? "" : "s", cmd->name, cmd->usage);
+    } else if (n_args > cmd->max_args) {
+        nfvs_fatal(0, "'%s' command takes at most %d argument%s "
+                   "(usage: %s %s)", cmd->name, cmd->max_args,
+                   cmd->max_args == 1 ? "" : "s", cmd->name, cmd->usage);
+    }
+}
+
+static const struct ctl_command *ctl_find_command(const char *name);
+
+/* Runs the commands 'argv[first]' to 'argv[argc - 1]', separated by "--",
+ * as one transaction, as ovs-vsctl does: every command is parsed before
+ * anything is sent, so that a bad one changes nothing; then each one's
+ * output is printed in order.  The first command's options are the
+ * global ones in 'ctx'; the others' come right after their "--".  With
+ * --format=json prints one JSON array with each command's result (an
+ * array of results for a command of several calls, such as "set" of two
+ * columns). */
+static int
+ctl_run_chain(struct ctl_context *ctx, int argc, char *argv[], int first)
+{
+    struct ctl_chain_entry *entries = xcalloc(argc, sizeof *entries);
+    json_t *ops = json_array();
+    json_t *results, *json_out;
+    size_t i, n = 0;
+    int start = first;
+
+    while (start <= argc) {
+        struct ctl_chain_entry *e = &entries[n];
+        const struct ctl_command *cmd;
+        int i_arg = start, end;
+
+        for (end = start; end < argc && strcmp(argv[end], "--"); end++) {
+            continue;
+        }
+        if (start == first) {
+            e->may_exist = ctx->may_exist;
+            e->if_exists = ctx->if_exists;
+            e->columns = ctx->columns;
+        } else {
+            ctl_chain_parse_options(end, argv, &i_arg, e);
+        }
+        if (i_arg == end) {
+            if (start != first) {
+                nfvs_fatal(0, "missing command name after \"--\"");
+            }
+        } else {
+            cmd = ctl_find_command(argv[i_arg]);
+            if (!cmd) {
+                nfvs_fatal(0, "unknown command '%s'; use --help for help",
+                           argv[i_arg]);
+            }
+            e->cmd = ctl_find_txn_command(cmd->name);
+            if (!e->cmd) {
+                nfvs_fatal(0, "'%s' command cannot be combined with others "
+                           "with \"--\"", cmd->name);
+            }
+            ctl_check_n_args(cmd, end - i_arg - 1);
+            e->argc = end - i_arg;
+            e->argv = &argv[i_arg];
+            ctx->may_exist = e->may_exist;
+            ctx->if_exists = e->if_exists;
+            ctx->columns = e->columns;
+            e->first_op = json_array_size(ops);
+            e->cmd->build(ctx, e->argc, e->argv, ops);
+            e->n_ops = json_array_size(ops) - e->first_op;
+            n++;
+        }
+        start = end + 1;
+    }
+    if (!n) {
+        nfvs_fatal(0, "missing command name (use --help for help)");
+    }
+
+    results = ctl_run_ops(ctx, ops, entries, n);
+    json_out = json_array();
+    for (i = 0; i < n; i++) {
+        struct ctl_chain_entry *e = &entries[i];
+        json_t *mine = json_array();
+        size_t j;
+
+        for (j = 0; j < e->n_ops; j++) {
+            json_array_append(mine, json_array_get(results,
+                                                   e->first_op + j));
+        }
+        if (ctx->format == FMT_JSON) {
+            json_array_append(json_out, (e->n_ops == 1
+                                         ? json_array_get(mine, 0) : mine));
+        } else {
+            ctx->may_exist = e->may_exist;
+            ctx->if_exists = e->if_exists;
+            ctx->columns = e->columns;
+            e->cmd->print(ctx, e->argc, e->argv, mine);
+        }
+        json_decref(mine);
+    }
+    if (ctx->format == FMT_JSON) {
+        print_json(json_out);
+    }
+    json_decref(json_out);
+    json_decref(results);
+    free(entries);
+    return 0;
+}
+
 static const struct ctl_command commands[] = {
     {"show", 0, 0, "", cmd_show},
-    {"add-br", 1, 1, "BRIDGE", cmd_add_br},
-    {"del-br", 1, 1, "BRIDGE", cmd_del_br},
-    {"list-br", 0, 0, "", cmd_list_br},
+    {"add-br", 1, 1, "BRIDGE", cmd_txn},
+    {"del-br", 1, 1, "BRIDGE", cmd_txn},
+    {"list-br", 0, 0, "", cmd_txn},
     {"add-port", 2, 4, "BRIDGE PORT [type=system|internal|dummy] "
-     "[ofport=N]", cmd_add_port},
-    {"del-port", 1, 2, "[BRIDGE] PORT", cmd_del_port},
-    {"list-ports", 1, 1, "BRIDGE", cmd_list_ports},
+     "[ofport=N]", cmd_txn},
+    {"del-port", 1, 2, "[BRIDGE] PORT", cmd_txn},
+    {"list-ports", 1, 1, "BRIDGE", cmd_txn},
     {"set-port", 3, 4, "BRIDGE PORT [tag=VLAN] [trunks=VLAN,...]",
-     cmd_set_port},
+     cmd_txn},
+    {"set", 3, INT_MAX, "TABLE RECORD COLUMN:KEY=VALUE|COLUMN={KEY=VALUE,"
+     "...}...", cmd_txn},
+    {"get", 3, 3, "TABLE RECORD COLUMN[:KEY]", cmd_txn},
+    {"remove", 4, INT_MAX, "TABLE RECORD COLUMN KEY...", cmd_txn},
+    {"clear", 3, 3, "TABLE RECORD COLUMN", cmd_txn},
+    {"find", 1, INT_MAX, "[--columns=COLUMN,...] TABLE "
+     "[COLUMN:KEY=VALUE|name=NAME]...", cmd_txn},
     {"add-flow", 2, 2, "BRIDGE FLOW", cmd_add_flow},
     {"add-flows", 2, 2, "BRIDGE FILE|-", cmd_add_flows},
     {"mod-flows", 2, 2, "[--strict] BRIDGE FLOW", cmd_mod_flows},
@@ -917,7 +1724,8 @@ usage(void)
     size_t i;
 
     printf("%s: control utility for nfvs-vswitchd\n"
-           "usage: %s [OPTIONS] COMMAND [ARG...]\n\nCommands:\n",
+           "usage: %s [OPTIONS] COMMAND [ARG...] [-- [OPTIONS] COMMAND "
+           "[ARG...]]...\n\nCommands:\n",
            nfvs_program_name(), nfvs_program_name());
     for (i = 0; i < ARRAY_SIZE(commands); i++) {
         printf("  %s %s\n", commands[i].name, commands[i].usage);
@@ -935,7 +1743,10 @@ usage(void)
            "                       forever)\n"
            "  --format=text|json   output format (default: text)\n"
            "  --may-exist          add-br/add-port: no error if present\n"
-           "  --if-exists          del-br/del-port: no error if absent\n"
+           "  --if-exists          del-br/del-port/set/get/remove/clear: no "
+           "error if\n"
+           "                       absent\n"
+           "  --columns=COL,...    find: the columns to print\n"
            "  --strict             mod-flows/del-flows: match priority "
            "and match exactly\n"
            "  --no-stats           dump-flows: omit counters and times\n"
@@ -962,6 +1773,7 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         OPT_PRIVATE_KEY,
         OPT_CERTIFICATE,
         OPT_CA_CERT,
+        OPT_COLUMNS,
     };
     static const struct option long_options[] = {
         {"socket", required_argument, NULL, OPT_SOCKET},
@@ -975,6 +1787,7 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         {"private-key", required_argument, NULL, OPT_PRIVATE_KEY},
         {"certificate", required_argument, NULL, OPT_CERTIFICATE},
         {"ca-cert", required_argument, NULL, OPT_CA_CERT},
+        {"columns", required_argument, NULL, OPT_COLUMNS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -1040,6 +1853,9 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
             free(ctx->ca_cert);
             ctx->ca_cert = xstrdup(optarg);
             break;
+        case OPT_COLUMNS:
+            ctx->columns = optarg;
+            break;
         case 'h':
             usage();
         case 'V':
@@ -1062,41 +1878,52 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
     }
 }
 
+static const struct ctl_command *
+ctl_find_command(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(commands); i++) {
+        if (!strcmp(commands[i].name, name)) {
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
 int
 main(int argc, char *argv[])
 {
     const struct ctl_command *cmd = NULL;
     struct ctl_context ctx;
     int n_args, status;
-    size_t i;
+    int chain;
 
     nfvs_set_program_name(argv[0]);
-    parse_options(argc, argv, &ctx);
+
+    /* Options are parsed up to the first "--", which starts a chain of
+     * commands. */
+    for (chain = 1; chain < argc && strcmp(argv[chain], "--"); chain++) {
+        continue;
+    }
+    parse_options(chain, argv, &ctx);
+    if (chain < argc) {
+        status = ctl_run_chain(&ctx, argc, argv, optind);
+        goto out;
+    }
     if (optind >= argc) {
         nfvs_fatal(0, "missing command name (use --help for help)");
     }
-    for (i = 0; i < ARRAY_SIZE(commands); i++) {
-        if (!strcmp(commands[i].name, argv[optind])) {
-            cmd = &commands[i];
-            break;
-        }
-    }
+    cmd = ctl_find_command(argv[optind]);
     if (!cmd) {
         nfvs_fatal(0, "unknown command '%s'; use --help for help",
                    argv[optind]);
     }
     n_args = argc - optind - 1;
-    if (n_args < cmd->min_args) {
-        nfvs_fatal(0, "'%s' command requires at least %d argument%s "
-                   "(usage: %s %s)", cmd->name, cmd->min_args,
-                   cmd->min_args == 1 ? "" : "s", cmd->name, cmd->usage);
-    } else if (n_args > cmd->max_args) {
-        nfvs_fatal(0, "'%s' command takes at most %d argument%s "
-                   "(usage: %s %s)", cmd->name, cmd->max_args,
-                   cmd->max_args == 1 ? "" : "s", cmd->name, cmd->usage);
-    }
+    ctl_check_n_args(cmd, n_args);
 
     status = cmd->run(&ctx, n_args + 1, &argv[optind]);
+out:
     rpc_client_close(ctx.client);
     free(ctx.socket);
     free(ctx.private_key);

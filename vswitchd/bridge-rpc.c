@@ -272,6 +272,21 @@ rpc_port_list(json_t *params, json_t **errorp, void *bs_)
     return list;
 }
 
+/* Adds the maps of a bridge or port to its "show" object 'json', each only
+ * if it is not empty. */
+static void
+maps_to_json(json_t *json, json_t *external_ids, json_t *other_config)
+{
+    if (json_object_size(external_ids)) {
+        json_object_set_new(json, "external_ids",
+                            json_deep_copy(external_ids));
+    }
+    if (json_object_size(other_config)) {
+        json_object_set_new(json, "other_config",
+                            json_deep_copy(other_config));
+    }
+}
+
 static json_t *
 port_to_json(const struct port *port)
 {
@@ -294,6 +309,7 @@ port_to_json(const struct port *port)
     if (port->error) {
         json_object_set_new(json, "error", json_string(port->error));
     }
+    maps_to_json(json, port->external_ids, port->other_config);
     return json;
 }
 
@@ -397,6 +413,8 @@ rpc_show(json_t *params, json_t **errorp, void *bs_)
             json_object_set_new(jbr, "error",
                                 json_string(bridges[i]->error));
         }
+        maps_to_json(jbr, bridges[i]->external_ids,
+                     bridges[i]->other_config);
         json_object_set_new(jbr, "ports", jports);
         json_array_append_new(list, jbr);
     }

@@ -1,6 +1,7 @@
 #include <config.h>
 #include "bridge.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -38,7 +39,37 @@ struct bridge_set {
     bool has_dp;
     struct ofproto_dpif_config dp_cfg;  /* Strings owned. */
     long long int next_retry;   /* When to retry what is not up, in ms. */
+    struct bridge_txn *txn;     /* Transaction in progress, or NULL. */
 };
+
+/* A change a transaction made, to undo if it aborts. */
+enum bridge_undo_type {
+    BRIDGE_UNDO_ADD_BRIDGE,     /* Remove bridge 'name'. */
+    BRIDGE_UNDO_DEL_BRIDGE,     /* Create bridge 'name' from 'saved'. */
+    BRIDGE_UNDO_ADD_PORT,       /* Remove port 'name'. */
+    BRIDGE_UNDO_DEL_PORT,       /* Create port 'name' of bridge 'br_name'
+                                 * from 'saved'. */
+    BRIDGE_UNDO_SET_PORT,       /* Set port 'name' back to 'saved'. */
+    BRIDGE_UNDO_SET_BRIDGE,     /* Set the maps of bridge 'name' back to
+                                 * 'saved'. */
+};
+
+struct bridge_undo {
+    enum bridge_undo_type type;
+    char *name;                 /* Bridge or port. */
+    char *br_name;              /* BRIDGE_UNDO_DEL_PORT: its bridge. */
+    json_t *saved;              /* Its db form before the change. */
+};
+
+struct bridge_txn {
+    json_t *edits;              /* The db edits gathered so far. */
+    struct bridge_undo *undos;  /* The changes made, oldest first. */
+    size_t n_undos, allocated_undos;
+};
+
+static void bridge_txn_record(struct bridge_set *, enum bridge_undo_type,
+                              const char *name, const char *br_name,
+                              json_t *saved);
 
 /* How often bridges and ports that are not up are retried, in ms. */
 #define BRIDGE_RETRY_INTERVAL 1000
@@ -246,6 +277,8 @@ port_create(struct bridge_set *bs, struct bridge *br, const char *name,
     port->ofport = ofport;
     port->dp_port = UINT32_MAX;
     port->tag = -1;
+    port->external_ids = json_object();
+    port->other_config = json_object();
     hmap_insert(&br->ports, &port->node, hash_string(name, 0));
     hmap_insert(&bs->all_ports, &port->all_node, hash_string(name, 0));
     return port;
@@ -272,6 +305,8 @@ port_destroy(struct bridge_set *bs, struct port *port, bool undo)
         free(port->type);
         free(port->trunks);
         free(port->error);
+        json_decref(port->external_ids);
+        json_decref(port->other_config);
         free(port);
         bridge_sync_ports(br);
     }
@@ -353,6 +388,8 @@ bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
     br->name = xstrdup(name);
     br->serial = bridge_next_serial++;
     ds_init(&br->journal_text);
+    br->external_ids = json_object();
+    br->other_config = json_object();
     hmap_init(&br->ports);
     hmap_insert(&bs->bridges, &br->node, hash_string(name, 0));
     br->ofproto = ofproto_create(name);
@@ -408,6 +445,8 @@ bridge_destroy(struct bridge_set *bs, struct bridge *br,
         ofproto_dpif_delete(br->dp);
     }
     ofproto_destroy(br->ofproto);
+    json_decref(br->external_ids);
+    json_decref(br->other_config);
     free(br->error);
     ds_destroy(&br->journal_text);
     free(br->name);
@@ -483,6 +522,52 @@ bridge_ports_sorted__(const struct bridge *br, size_t *n)
 
 /* Config db. */
 
+/* Adds the maps 'external_ids' and 'other_config' to the db object 'cfg'
+ * of a bridge or port, each only if it is not empty, so that a db without
+ * them stays as it was. */
+static void
+bridge_maps_to_json(json_t *cfg, const json_t *external_ids,
+                    const json_t *other_config)
+{
+    if (json_object_size(external_ids)) {
+        json_object_set_new(cfg, "external_ids", json_deep_copy(external_ids));
+    }
+    if (json_object_size(other_config)) {
+        json_object_set_new(cfg, "other_config", json_deep_copy(other_config));
+    }
+}
+
+/* Returns true if 'map' is NULL or a JSON object of nonempty keys and
+ * string values: what a bridge or port map may hold. */
+static bool
+bridge_map_is_valid(const json_t *map)
+{
+    const char *key;
+    json_t *value;
+
+    if (!map) {
+        return true;
+    }
+    if (!json_is_object(map)) {
+        return false;
+    }
+    json_object_foreach ((json_t *) map, key, value) {
+        if (!key[0] || !json_is_string(value)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Replaces '*dst' by a copy of 'src' or, when 'src' is NULL, by an empty
+ * object. */
+static void
+bridge_map_load(json_t **dst, const json_t *src)
+{
+    json_decref(*dst);
+    *dst = src ? json_deep_copy(src) : json_object();
+}
+
 static json_t *
 port_to_json(const struct port *port)
 {
@@ -501,6 +586,7 @@ port_to_json(const struct port *port)
         }
         json_object_set_new(cfg, "trunks", trunks);
     }
+    bridge_maps_to_json(cfg, port->external_ids, port->other_config);
     return cfg;
 }
 
@@ -513,6 +599,7 @@ bridge_to_json(const struct bridge *br)
     json_t *ports = json_object();
     json_t *flows = json_object();
     struct port *port;
+    json_t *json;
     char **lines;
     size_t i, n;
 
@@ -528,7 +615,9 @@ bridge_to_json(const struct bridge *br)
         free(lines[i]);
     }
     free(lines);
-    return json_pack("{s:o, s:o}", "ports", ports, "flows", flows);
+    json = json_pack("{s:o, s:o}", "ports", ports, "flows", flows);
+    bridge_maps_to_json(json, br->external_ids, br->other_config);
+    return json;
 }
 
 static json_t *
@@ -593,6 +682,14 @@ bridge_set_commit(struct bridge_set *bs, json_t *edits, char **errp)
     uint64_t seqno;
     int error;
 
+    if (bs->txn) {
+        /* Gathered for bridge_txn_commit(). */
+        if (edits) {
+            json_array_extend(bs->txn->edits, edits);
+            json_decref(edits);
+        }
+        return 0;
+    }
     if (bridge_set_needs_rewrite(bs)) {
         json_t *doc = bridge_set_to_json(bs);
 
@@ -884,16 +981,26 @@ bridge_set_load_port(struct bridge_set *bs, struct bridge *br,
                      const char *name, json_t *cfg, char **errp)
 {
     json_t *trunks_json = NULL, *value;
+    json_t *external_ids = NULL, *other_config = NULL;
     json_int_t ofport, tag = -1;
     struct port *port;
     json_error_t jerr;
     const char *type;
     size_t i;
 
-    if (json_unpack_ex(cfg, &jerr, JSON_STRICT, "{s:s, s:I, s?:I, s?:o}",
+    if (json_unpack_ex(cfg, &jerr, JSON_STRICT,
+                       "{s:s, s:I, s?:I, s?:o, s?:o, s?:o}",
                        "type", &type, "ofport", &ofport, "tag", &tag,
-                       "trunks", &trunks_json)) {
+                       "trunks", &trunks_json,
+                       "external_ids", &external_ids,
+                       "other_config", &other_config)) {
         *errp = xasprintf("port %s: %s", name, jerr.text);
+        return EINVAL;
+    }
+    if (!bridge_map_is_valid(external_ids)
+        || !bridge_map_is_valid(other_config)) {
+        *errp = xasprintf("port %s: external_ids and other_config must map "
+                          "nonempty keys to strings", name);
         return EINVAL;
     }
     if (tag < -1 || tag > 4095
@@ -919,6 +1026,8 @@ bridge_set_load_port(struct bridge_set *bs, struct bridge *br,
     }
     bridge_sync_ports(br);
     port->tag = tag;
+    bridge_map_load(&port->external_ids, external_ids);
+    bridge_map_load(&port->other_config, other_config);
     json_array_foreach (trunks_json, i, value) {
         json_int_t vid = json_integer_value(value);
 
@@ -957,6 +1066,7 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
     }
     json_object_foreach (bridges, br_name, br_cfg) {
         json_t *ports, *port_cfg, *flows = NULL, *line;
+        json_t *external_ids = NULL, *other_config = NULL;
         const char *port_name;
         struct bridge *br;
         char *msg = NULL;
@@ -964,12 +1074,22 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
         size_t i, n;
         int error;
 
-        if (json_unpack_ex(br_cfg, &jerr, JSON_STRICT, "{s:o, s?:o}",
-                           "ports", &ports, "flows", &flows)
+        if (json_unpack_ex(br_cfg, &jerr, JSON_STRICT,
+                           "{s:o, s?:o, s?:o, s?:o}",
+                           "ports", &ports, "flows", &flows,
+                           "external_ids", &external_ids,
+                           "other_config", &other_config)
             || !json_is_object(ports)
             || (flows && !json_is_array(flows) && !json_is_object(flows))) {
             *errp = xasprintf("%s: bridge %s: %s", bs->dbfile, br_name,
                               jerr.text);
+            return EINVAL;
+        }
+        if (!bridge_map_is_valid(external_ids)
+            || !bridge_map_is_valid(other_config)) {
+            *errp = xasprintf("%s: bridge %s: external_ids and other_config "
+                              "must map nonempty keys to strings",
+                              bs->dbfile, br_name);
             return EINVAL;
         }
         if (!bridge_is_valid_name(br_name, &msg)
@@ -984,6 +1104,8 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
             VLOG_WARN("bridge %s is not up: %s (retrying every second)",
                       br_name, br->error);
         }
+        bridge_map_load(&br->external_ids, external_ids);
+        bridge_map_load(&br->other_config, other_config);
         if (json_is_object(flows)) {
             const char *key;
 
@@ -1177,6 +1299,7 @@ bridge_add(struct bridge_set *bs, const char *name, bool may_exist,
     if (br->dp) {
         ofproto_dpif_start(br->dp);
     }
+    bridge_txn_record(bs, BRIDGE_UNDO_ADD_BRIDGE, name, NULL, NULL);
     VLOG_INFO("added bridge %s", name);
     return 0;
 }
@@ -1209,6 +1332,9 @@ bridge_del(struct bridge_set *bs, const char *name, bool if_exists,
         bridge_set_load(bs, saved, &ignore);
         free(ignore);
     } else {
+        bridge_txn_record(bs, BRIDGE_UNDO_DEL_BRIDGE, name, NULL,
+                          json_incref(json_object_get(
+                              json_object_get(saved, "bridges"), name)));
         VLOG_INFO("deleted bridge %s", name);
     }
     json_decref(saved);
@@ -1313,6 +1439,7 @@ bridge_add_port(struct bridge_set *bs, const char *br_name,
         port_destroy(bs, port, true);
         return error;
     }
+    bridge_txn_record(bs, BRIDGE_UNDO_ADD_PORT, name, NULL, NULL);
     if (port->error) {
         VLOG_WARN("bridge %s: added port %s (type %s, ofport %"PRIu32"), "
                   "not up: %s (retrying every second)", br->name, name,
@@ -1360,6 +1487,10 @@ bridge_del_port(struct bridge_set *bs, const char *br_name,
     br = port->bridge;
     ofport = port->ofport;
     type = xstrdup(port->type);
+    if (bs->txn) {
+        bridge_txn_record(bs, BRIDGE_UNDO_DEL_PORT, name, br->name,
+                          port_to_json(port));
+    }
     port_destroy(bs, port, false);
     error = bridge_set_commit_edit(
         bs, bridge_db_del(bridge_db_path(3, br->name, "ports", name)), errp);
@@ -1431,6 +1562,10 @@ bridge_set_port_vlans(struct bridge_set *bs, const char *br_name,
         }
     }
 
+    if (bs->txn) {
+        bridge_txn_record(bs, BRIDGE_UNDO_SET_PORT, name, NULL,
+                          port_to_json(port));
+    }
     old_tag = port->tag;
     old_trunks = port->trunks;
     old_n_trunks = port->n_trunks;
@@ -2069,4 +2204,275 @@ bridge_set_run_datapaths(struct bridge_set *bs, long long int now)
     return NFVS_MIN(bs->next_retry,
                     now + (dummy ? BRIDGE_DUMMY_RUN_INTERVAL
                            : BRIDGE_RETRY_INTERVAL));
+}
+
+/* Maps. */
+
+/* Returns the map 'column' of 'br' or 'port' (one of them nonnull), or
+ * NULL if 'column' names none. */
+static json_t **
+bridge_find_map(struct bridge *br, struct port *port, const char *column)
+{
+    if (!strcmp(column, "external_ids")) {
+        return port ? &port->external_ids : &br->external_ids;
+    } else if (!strcmp(column, "other_config")) {
+        return port ? &port->other_config : &br->other_config;
+    }
+    return NULL;
+}
+
+/* Returns the maps of 'br' as they are saved, for undoing. */
+static json_t *
+bridge_maps_save(const struct bridge *br)
+{
+    json_t *saved = json_object();
+
+    bridge_maps_to_json(saved, br->external_ids, br->other_config);
+    return saved;
+}
+
+int
+bridge_update_map(struct bridge_set *bs, bool is_port, const char *name,
+                  const char *column, bool clear, const json_t *remove,
+                  const json_t *set, char **errp)
+{
+    struct port *port = is_port ? bridge_find_port(bs, name) : NULL;
+    struct bridge *br = is_port ? NULL : bridge_find(bs, name);
+    json_t **mapp, *old, *new, *value, *edit;
+    const char *key;
+    size_t i;
+    int error;
+
+    if (!port && !br) {
+        *errp = xasprintf("no %s named %s", is_port ? "port" : "bridge",
+                          name);
+        return ENOENT;
+    }
+    mapp = bridge_find_map(br, port, column);
+    if (!mapp) {
+        *errp = xasprintf("unknown column \"%s\" (use external_ids or "
+                          "other_config)", column);
+        return EINVAL;
+    }
+    json_array_foreach (remove, i, value) {
+        if (!json_is_string(value)) {
+            *errp = xasprintf("%s: keys to remove must be strings", column);
+            return EINVAL;
+        }
+    }
+    if (set && !bridge_map_is_valid(set)) {
+        *errp = xasprintf("%s: keys must be nonempty and values strings",
+                          column);
+        return EINVAL;
+    }
+
+    old = *mapp;
+    new = clear ? json_object() : json_deep_copy(old);
+    json_array_foreach (remove, i, value) {
+        json_object_del(new, json_string_value(value));
+    }
+    json_object_foreach ((json_t *) set, key, value) {
+        json_object_set_new(new, key, json_string(json_string_value(value)));
+    }
+    if (json_equal(old, new)) {
+        json_decref(new);
+        return 0;
+    }
+
+    if (bs->txn) {
+        bridge_txn_record(bs, port ? BRIDGE_UNDO_SET_PORT
+                          : BRIDGE_UNDO_SET_BRIDGE, name, NULL,
+                          port ? port_to_json(port) : bridge_maps_save(br));
+    }
+    *mapp = new;
+    if (port) {
+        edit = bridge_db_set(bridge_db_path(3, port->bridge->name, "ports",
+                                            name), port_to_json(port));
+    } else if (json_object_size(new)) {
+        edit = bridge_db_set(bridge_db_path(2, name, column),
+                             json_deep_copy(new));
+    } else {
+        edit = bridge_db_del(bridge_db_path(2, name, column));
+    }
+    error = bridge_set_commit_edit(bs, edit, errp);
+    if (error) {
+        *mapp = old;
+        json_decref(new);
+        return error;
+    }
+    json_decref(old);
+    VLOG_INFO("%s %s: %s now has %zu key(s)", port ? "port" : "bridge",
+              name, column, json_object_size(new));
+    return 0;
+}
+
+/* Transactions. */
+
+void
+bridge_txn_begin(struct bridge_set *bs)
+{
+    assert(!bs->txn);
+    bs->txn = xzalloc(sizeof *bs->txn);
+    bs->txn->edits = json_array();
+}
+
+/* Records in 'bs''s transaction, if there is one, a change to undo if it
+ * aborts.  Takes ownership of 'saved' (may be NULL). */
+static void
+bridge_txn_record(struct bridge_set *bs, enum bridge_undo_type type,
+                  const char *name, const char *br_name, json_t *saved)
+{
+    struct bridge_txn *txn = bs->txn;
+    struct bridge_undo *undo;
+
+    if (!txn) {
+        json_decref(saved);
+        return;
+    }
+    if (txn->n_undos >= txn->allocated_undos) {
+        txn->allocated_undos = 2 * txn->allocated_undos + 4;
+        txn->undos = xrealloc(txn->undos,
+                              txn->allocated_undos * sizeof *txn->undos);
+    }
+    undo = &txn->undos[txn->n_undos++];
+    undo->type = type;
+    undo->name = xstrdup(name);
+    undo->br_name = br_name ? xstrdup(br_name) : NULL;
+    undo->saved = saved;
+}
+
+static void
+bridge_txn_destroy(struct bridge_txn *txn)
+{
+    size_t i;
+
+    for (i = 0; i < txn->n_undos; i++) {
+        free(txn->undos[i].name);
+        free(txn->undos[i].br_name);
+        json_decref(txn->undos[i].saved);
+    }
+    free(txn->undos);
+    json_decref(txn->edits);
+    free(txn);
+}
+
+/* Sets the VLANs and maps of 'port' to those of its db form 'saved'. */
+static void
+port_restore(struct port *port, const json_t *saved)
+{
+    const json_t *tag = json_object_get(saved, "tag");
+    const json_t *trunks = json_object_get(saved, "trunks");
+    const json_t *vid;
+    size_t i;
+
+    port->tag = tag ? json_integer_value(tag) : -1;
+    free(port->trunks);
+    port->n_trunks = json_array_size(trunks);
+    port->trunks = (port->n_trunks
+                    ? xcalloc(port->n_trunks, sizeof *port->trunks) : NULL);
+    json_array_foreach (trunks, i, vid) {
+        port->trunks[i] = json_integer_value(vid);
+    }
+    bridge_map_load(&port->external_ids,
+                    json_object_get(saved, "external_ids"));
+    bridge_map_load(&port->other_config,
+                    json_object_get(saved, "other_config"));
+    bridge_sync_ports(port->bridge);
+}
+
+/* Undoes the change 'undo' records.  The running switch then is as it was
+ * before that change, except for what cannot be restored exactly (see
+ * bridge.h). */
+static void
+bridge_txn_undo(struct bridge_set *bs, const struct bridge_undo *undo)
+{
+    struct bridge *br;
+    struct port *port;
+    char *msg = NULL;
+    json_t *doc;
+
+    switch (undo->type) {
+    case BRIDGE_UNDO_ADD_BRIDGE:
+        bridge_destroy(bs, bridge_find(bs, undo->name), BRIDGE_UNDO);
+        break;
+    case BRIDGE_UNDO_DEL_BRIDGE:
+        doc = json_pack("{s:i, s:{s:O}}", "version", BRIDGE_DB_VERSION,
+                        "bridges", undo->name, undo->saved);
+        if (bridge_set_load(bs, doc, &msg)) {
+            VLOG_ERR("undoing the deletion of bridge %s: %s", undo->name,
+                     msg);
+        }
+        json_decref(doc);
+        br = bridge_find(bs, undo->name);
+        if (br && br->dp) {
+            ofproto_dpif_start(br->dp);
+        }
+        break;
+    case BRIDGE_UNDO_ADD_PORT:
+        port_destroy(bs, bridge_find_port(bs, undo->name), true);
+        break;
+    case BRIDGE_UNDO_DEL_PORT:
+        br = bridge_find(bs, undo->br_name);
+        if (br && bridge_set_load_port(bs, br, undo->name, undo->saved,
+                                       &msg)) {
+            VLOG_ERR("undoing the deletion of port %s: %s", undo->name,
+                     msg);
+        }
+        if (br) {
+            bridge_sync_ports(br);
+        }
+        break;
+    case BRIDGE_UNDO_SET_PORT:
+        port = bridge_find_port(bs, undo->name);
+        if (port) {
+            port_restore(port, undo->saved);
+        }
+        break;
+    case BRIDGE_UNDO_SET_BRIDGE:
+        br = bridge_find(bs, undo->name);
+        if (br) {
+            bridge_map_load(&br->external_ids,
+                            json_object_get(undo->saved, "external_ids"));
+            bridge_map_load(&br->other_config,
+                            json_object_get(undo->saved, "other_config"));
+        }
+        break;
+    }
+    free(msg);
+}
+
+void
+bridge_txn_abort(struct bridge_set *bs)
+{
+    struct bridge_txn *txn = bs->txn;
+    size_t i;
+
+    bs->txn = NULL;
+    for (i = txn->n_undos; i-- > 0;) {
+        bridge_txn_undo(bs, &txn->undos[i]);
+    }
+    if (txn->n_undos) {
+        VLOG_INFO("transaction aborted: %zu change(s) undone",
+                  txn->n_undos);
+    }
+    bridge_txn_destroy(txn);
+}
+
+int
+bridge_txn_commit(struct bridge_set *bs, char **errp)
+{
+    struct bridge_txn *txn = bs->txn;
+    int error = 0;
+
+    bs->txn = NULL;
+    if (json_array_size(txn->edits)) {
+        error = bridge_set_commit(bs, json_incref(txn->edits), errp);
+    }
+    if (error) {
+        bs->txn = txn;
+        bridge_txn_abort(bs);
+        return error;
+    }
+    bridge_txn_destroy(txn);
+    return 0;
 }

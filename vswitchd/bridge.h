@@ -59,6 +59,11 @@ struct port {
     int tag;                    /* 0..4095, or -1 for none. */
     uint16_t *trunks;           /* Sorted VLAN IDs, no duplicates. */
     size_t n_trunks;            /* Number of 'trunks'. */
+
+    /* String to string maps for other programs (OVS's columns of these
+     * names): JSON objects whose values are strings, never NULL. */
+    json_t *external_ids;
+    json_t *other_config;
 };
 
 struct bridge {
@@ -72,6 +77,8 @@ struct bridge {
                                  * (retried every second), or NULL. */
     struct ds journal_text;     /* Db edits of a staged flow change so
                                  * far (see bridge_replace_step()). */
+    json_t *external_ids;       /* As in struct port. */
+    json_t *other_config;
 };
 
 /* Opens the config db at 'dbfile' (created on first change when missing)
@@ -181,6 +188,35 @@ long long int bridge_set_run_timeouts(struct bridge_set *,
  * Returns the earliest time (ms) it should run again. */
 long long int bridge_set_run_datapaths(struct bridge_set *,
                                        long long int now);
+
+/* Changes the map 'column' ("external_ids" or "other_config") of bridge
+ * 'name' (or, with 'is_port', of port 'name'): with 'clear' empties it
+ * first, then removes the keys in 'remove' (an array of strings, or
+ * NULL; a missing key is not an error), then sets each member of 'set'
+ * (an object whose values are strings, or NULL).  Keys must be nonempty.
+ * Takes no ownership. */
+int bridge_update_map(struct bridge_set *, bool is_port, const char *name,
+                      const char *column, bool clear, const json_t *remove,
+                      const json_t *set, char **errp);
+
+/* Transactions: changes applied all or none, with one config db record.
+ * Between bridge_txn_begin() and bridge_txn_commit() or
+ * bridge_txn_abort(), each change function above (bridge_add(),
+ * bridge_del(), bridge_add_port(), bridge_del_port(),
+ * bridge_set_port_vlans(), bridge_update_map()) applies its change to the
+ * running switch as usual, but its db edits are gathered instead of
+ * written.  bridge_txn_commit() writes them as one record (or the whole
+ * db when it must be rewritten); if that fails it undoes the changes and
+ * returns EIO with a message.  bridge_txn_abort() undoes every change
+ * made since bridge_txn_begin(), newest first, and writes nothing: a port
+ * or bridge added is removed, one deleted is created again from what it
+ * was (its ports, settings and flows; a datapath it had is created anew,
+ * so its cached datapath flows are learned again), a setting changed is
+ * set back.  Flow changes are not part of transactions and must not be
+ * made during one.  Transactions do not nest. */
+void bridge_txn_begin(struct bridge_set *);
+int bridge_txn_commit(struct bridge_set *, char **errp);
+void bridge_txn_abort(struct bridge_set *);
 
 /* Returns true if 'name' can name a bridge or port: what Linux accepts as
  * a network device name.  Otherwise stores a reason in '*errp'. */

@@ -30,6 +30,7 @@
 #include "rpc-server.h"
 #include "stream-ssl.h"
 #include "stream.h"
+#include "txn-rpc.h"
 #include "util.h"
 #include "vlog.h"
 
@@ -111,7 +112,8 @@ usage(const struct options *opts)
            "                              (default: %u)\n"
            "  --max-message-depth=N       nesting of arrays and objects\n"
            "                              (default: %u)\n"
-           "  --max-batch-size=N          requests in one batch\n"
+           "  --max-batch-size=N          requests in one batch, operations\n"
+           "                              in one transaction\n"
            "                              (default: %u)\n"
            "  --max-answer-size=BYTES     one answer (default: %u)\n"
            "  --max-buffered-input=BYTES  unfinished messages of all\n"
@@ -923,6 +925,7 @@ main(int argc, char *argv[])
     flow_rpc = flow_rpc_register(server, base, bridges);
     dp_rpc_register(server, bridges);
     ct_rpc_register(server, bridges);
+    txn_rpc_register(server, bridges);
     daemon_notify_status("opening remotes");
     for (i = 0; i < opts.n_remotes; i++) {
         char *name;
