@@ -15,6 +15,7 @@ noinst_PROGRAMS += bench/bench-upcall
 bench_bench_upcall_SOURCES = bench/bench-upcall.c
 bench_bench_upcall_LDADD = lib/libnfvs.la
 EXTRA_DIST += bench/add-flows.sh
+EXTRA_DIST += bench/replace-stall.sh
 noinst_PROGRAMS += bench/bench-conntrack
 bench_bench_conntrack_SOURCES = bench/bench-conntrack.c
 bench_bench_conntrack_LDADD = lib/libnfvs.la

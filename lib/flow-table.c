@@ -76,6 +76,7 @@ struct flow_table {
     size_t n_staged_ops, allocated_staged_ops;
     size_t next_op;             /* FT_STAGING: first not applied yet. */
     size_t n_journaled;         /* FT_STAGING: undo entries journaled. */
+    size_t n_keep_counts;       /* FT_STAGING: REPLACED with keep_counts. */
     int staged_error;           /* FT_STAGING: first error applying. */
     long long int staged_now;   /* FT_STAGING: time of the batch. */
     bool journaling;            /* FT_STAGING: in its journal callback. */
@@ -577,6 +578,7 @@ ft_insert_staged(struct flow_table *ft, struct rule *rule, struct rule *old,
         u = ft_log(ft, FT_UNDO_REPLACED, rule);
         u->old = old;
         u->keep_counts = keep_counts;
+        ft->n_keep_counts += keep_counts;
     } else {
         classifier_insert_versioned(&table->cls, &rule->cr);
         ft_log(ft, FT_UNDO_INSERTED, rule);
@@ -1168,6 +1170,7 @@ flow_table_commit_start(struct flow_table *ft)
     ft->staged_now = ft_now(ft);
     ft->n_undo = 0;
     ft->n_journaled = 0;
+    ft->n_keep_counts = 0;
     return 0;
 }
 
@@ -1210,8 +1213,13 @@ bool
 flow_table_commit_step(struct flow_table *ft, long long int deadline)
 {
     size_t start = ft->next_op;
+    long long int now = time_msec();
 
     assert(ft->stage == FT_STAGING);
+    if (deadline != LLONG_MAX && deadline > now) {
+        /* Journaling what was applied takes about as long again. */
+        deadline = now + (deadline - now) / 2;
+    }
     pthread_rwlock_wrlock(&ft->rwlock);
     while (ft->next_op < ft->n_staged_ops && !ft->staged_error) {
         if (ft->next_op > start && !(ft->next_op % 256)
@@ -1246,7 +1254,7 @@ flow_table_commit_finish(struct flow_table *ft)
     if (error) {
         ft_rollback(ft);
     } else {
-        for (i = 0; i < ft->n_undo; i++) {
+        for (i = 0; ft->n_keep_counts && i < ft->n_undo; i++) {
             const struct ft_undo *u = &ft->undo[i];
 
             if (u->type == FT_UNDO_REPLACED && u->keep_counts) {
