@@ -47,6 +47,7 @@ struct flow_table {
     struct oftable tables[FLOW_TABLE_N_TABLES]; /* Tables 0..254. */
     pthread_rwlock_t rwlock;    /* Readers vs. applying a batch. */
     uint64_t version;           /* Bumped by each effective commit. */
+    uint64_t change_seq;        /* Rule changes reported so far. */
 
     /* The open batch. */
     bool in_batch;              /* Between begin and commit/abort. */
@@ -66,6 +67,8 @@ struct flow_table {
     void *change_aux;
     flow_table_journal_func *journal_cb; /* May be NULL. */
     void *journal_aux;
+    flow_table_change_func *observer_cb; /* May be NULL. */
+    void *observer_aux;
     flow_table_output_func *output_cb;  /* May be NULL. */
     void *output_aux;
     flow_table_clock_func *clock_cb;    /* NULL: time_msec(). */
@@ -324,6 +327,20 @@ flow_table_set_journal(struct flow_table *ft, flow_table_journal_func *cb,
 {
     ft->journal_cb = cb;
     ft->journal_aux = aux;
+}
+
+void
+flow_table_set_observer(struct flow_table *ft, flow_table_change_func *cb,
+                        void *aux)
+{
+    ft->observer_cb = cb;
+    ft->observer_aux = aux;
+}
+
+uint64_t
+flow_table_change_seq(const struct flow_table *ft)
+{
+    return ft->change_seq;
 }
 
 void
@@ -709,6 +726,7 @@ ft_changes(const struct flow_table *ft, size_t *np)
         memset(c, 0, sizeof *c);
         c->table_id = u->rule->table_id;
         c->rule = u->rule;
+        c->seq = ft->change_seq + i + 1;
         switch (u->type) {
         case FT_UNDO_INSERTED:
             c->type = FLOW_TABLE_ADDED;
@@ -721,6 +739,7 @@ ft_changes(const struct flow_table *ft, size_t *np)
             c->rule = u->old;
             c = &changes[n++];
             memset(c, 0, sizeof *c);
+            c->seq = ft->change_seq + i + 1;
             c->type = FLOW_TABLE_ADDED;
             c->table_id = u->rule->table_id;
             c->rule = u->rule;
@@ -767,8 +786,12 @@ ft_finish(struct flow_table *ft, uint64_t version)
         return;
     }
     changes = ft_changes(ft, &n);
+    ft->change_seq += ft->n_undo;
     if (ft->change_cb) {
         ft->change_cb(changes, n, version, ft->change_aux);
+    }
+    if (ft->observer_cb) {
+        ft->observer_cb(changes, n, version, ft->observer_aux);
     }
     free(changes);
 

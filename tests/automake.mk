@@ -69,7 +69,8 @@ FUZZ_RPC_SOURCES = vswitchd/bridge.c vswitchd/bridge.h \
 	vswitchd/bridge-rpc.c vswitchd/bridge-rpc.h \
 	vswitchd/flow-rpc.c vswitchd/flow-rpc.h \
 	vswitchd/dp-rpc.c vswitchd/dp-rpc.h \
-	vswitchd/ct-rpc.c vswitchd/ct-rpc.h
+	vswitchd/ct-rpc.c vswitchd/ct-rpc.h \
+	vswitchd/monitor.c vswitchd/monitor.h
 check_PROGRAMS += tests/fuzz-replay
 tests_fuzz_replay_SOURCES = tests/fuzz-replay.c tests/fuzz.h \
 	tests/fuzz-flow-extract.c tests/fuzz-flow-parse.c tests/fuzz-odp.c \

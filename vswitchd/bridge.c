@@ -13,6 +13,7 @@
 #include "flow-table.h"
 #include "flow.h"
 #include "hash.h"
+#include "monitor.h"
 #include "ofp-flow.h"
 #include "ofproto-dpif.h"
 #include "ofproto.h"
@@ -56,6 +57,7 @@ static char *journal_msg;       /* Why the journal refused, or NULL. */
 
 static int bridge_journal_cb(const struct flow_table_change *, size_t,
                              void *br);
+static flow_table_change_func bridge_flows_changed_cb;
 
 static const char *const port_types[] = { "system", "internal", "dummy" };
 
@@ -369,6 +371,9 @@ bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
             free(msg);
         }
     }
+    /* Only now: the flows a new bridge starts with are no event. */
+    flow_table_set_observer(ofproto_get_tables(br->ofproto),
+                            bridge_flows_changed_cb, br);
     return br;
 }
 
@@ -672,6 +677,14 @@ put_flow_edit(struct ds *out, bool set, const char *br_name,
 }
 
 static char *bridge_replace_take_line(const struct rule *);
+
+/* The flow tables' observer: reports their changes to subscribers. */
+static void
+bridge_flows_changed_cb(const struct flow_table_change *changes, size_t n,
+                        uint64_t version NFVS_UNUSED, void *br)
+{
+    monitor_flows_changed(br, changes, n);
+}
 
 /* The flow tables' journal: turns each committed flow change of bridge
  * 'br_' into db edits and commits them as one record, or vetoes the
@@ -1092,6 +1105,7 @@ bridge_add(struct bridge_set *bs, const char *name, bool may_exist,
         ofproto_dpif_start(br->dp);
     }
     VLOG_INFO("added bridge %s", name);
+    monitor_bridge_changed(name, true);
     return 0;
 }
 
@@ -1124,6 +1138,7 @@ bridge_del(struct bridge_set *bs, const char *name, bool if_exists,
         free(ignore);
     } else {
         VLOG_INFO("deleted bridge %s", name);
+        monitor_bridge_changed(name, false);
     }
     json_decref(saved);
     return error;
@@ -1235,6 +1250,7 @@ bridge_add_port(struct bridge_set *bs, const char *br_name,
         VLOG_INFO("bridge %s: added port %s (type %s, ofport %"PRIu32")",
                   br->name, name, type, ofport);
     }
+    monitor_port_changed(br->name, name, ofport, type, true);
     *ofportp = ofport;
     return 0;
 }
@@ -1282,6 +1298,7 @@ bridge_del_port(struct bridge_set *bs, const char *br_name,
         bridge_sync_ports(br);
     } else {
         VLOG_INFO("bridge %s: deleted port %s", br->name, name);
+        monitor_port_changed(br->name, name, ofport, type, false);
     }
     free(type);
     return error;
