@@ -56,6 +56,8 @@ TESTSUITE_AT += tests/classifier.at
 tests_nfvstest_SOURCES += tests/test-rpc.c tests/test-rpc-server.c \
 	tests/test-rpc-bounds.c
 TESTSUITE_AT += tests/rpc.at
+TESTSUITE_AT += tests/monitor.at
+EXTRA_DIST += tests/monitor-client.py
 tests_nfvstest_SOURCES += tests/test-flow.c
 TESTSUITE_AT += tests/flow.at
 # Fuzz targets (tests/fuzz.h).  tests/fuzz-replay runs each target once on

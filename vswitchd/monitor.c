@@ -396,8 +396,13 @@ monitor_sub_destroy(struct monitor_sub *sub)
 }
 
 static void
-monitor_closed_cb(struct rpc_conn *conn NFVS_UNUSED, void *sub)
+monitor_closed_cb(struct rpc_conn *conn NFVS_UNUSED, void *sub_)
 {
+    struct monitor_sub *sub = sub_;
+
+    VLOG_INFO_RL(&rl, "subscription ended: connection closed (%zu events "
+                 "unsent, %zu bytes)", nfvs_list_size(&sub->queue),
+                 sub->queue_size);
     monitor_sub_destroy(sub);
 }
 
