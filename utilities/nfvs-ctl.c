@@ -590,6 +590,14 @@ cmd_inject(struct ctl_context *ctx, int argc, char *argv[])
                                     "port", argv[2], "packet", argv[3]));
 }
 
+static int
+cmd_set_link(struct ctl_context *ctx, int argc NFVS_UNUSED, char *argv[])
+{
+    return ctl_call_quiet(ctx, "dp.set_link",
+                          json_pack("{s:s, s:s, s:s}", "bridge", argv[1],
+                                    "port", argv[2], "link", argv[3]));
+}
+
 static json_t *
 dp_bridge_params(int argc, char *argv[])
 {
@@ -1050,6 +1058,7 @@ static const struct ctl_command commands[] = {
     {"dump-flows", 1, 2, "[--no-stats] BRIDGE [MATCH]", cmd_dump_flows},
     {"trace", 2, 2, "[--generate] BRIDGE FLOW", cmd_trace},
     {"inject", 3, 3, "BRIDGE PORT HEX", cmd_inject},
+    {"set-link", 3, 3, "BRIDGE PORT up|down", cmd_set_link},
     {"dump-dp-flows", 0, 1, "[BRIDGE]", cmd_dump_dp_flows},
     {"stats", 0, 1, "[BRIDGE]", cmd_stats},
     {"dump-conntrack", 1, 2, "BRIDGE [zone=N]", cmd_dump_conntrack},

@@ -374,6 +374,7 @@ bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
     /* Only now: the flows a new bridge starts with are no event. */
     flow_table_set_observer(ofproto_get_tables(br->ofproto),
                             bridge_flows_changed_cb, br);
+    ofproto_set_ct_observer(br->ofproto, monitor_ct_observer, br);
     return br;
 }
 

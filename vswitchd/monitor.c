@@ -2,13 +2,20 @@
 #include "monitor.h"
 
 #include <errno.h>
+#include <event2/event.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include "bridge-rpc.h"
 #include "bridge.h"
+#include "conntrack.h"
 #include "dynamic-string.h"
 #include "flow-table.h"
+#include "hash.h"
+#include "hmap.h"
 #include "json-util.h"
 #include "jsonrpc.h"
 #include "list.h"
@@ -16,6 +23,7 @@
 #include "ofp-flow.h"
 #include "ofproto.h"
 #include "rpc-server.h"
+#include "rtnl-link.h"
 #include "util.h"
 #include "vlog.h"
 
@@ -67,9 +75,24 @@ struct monitor_sub {
                                      * queued (a gap not yet sent). */
 };
 
+/* A kernel network device's last known state. */
+struct monitor_link {
+    struct hmap_node node;          /* In 'monitor.links', by name. */
+    char *name;                     /* Device name. */
+    bool up;                        /* Up and with carrier. */
+};
+
 /* The daemon's subscriptions. */
 static struct {
     struct bridge_set *bs;          /* Bridges whose events we report. */
+    struct event_base *base;        /* Event loop. */
+
+    /* Kernel link notifications, while a subscription wants link
+     * events. */
+    struct rtnl_link_monitor *rtnl; /* Or NULL. */
+    struct event *rtnl_event;       /* Reads 'rtnl'. */
+    struct hmap links;              /* "struct monitor_link"s. */
+
     struct nfvs_list subs;          /* "struct monitor_sub"s. */
     size_t n_subs;                  /* Length of 'subs'. */
     unsigned int n_wanting[MONITOR_N_KINDS]; /* Subscriptions that want
@@ -78,9 +101,42 @@ static struct {
                                      * plus one event. */
 } monitor = {
     .subs = NFVS_LIST_INITIALIZER(&monitor.subs),
+    .links = HMAP_INITIALIZER(&monitor.links),
 };
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+/* Conntrack events happen in the threads that track connections, with
+ * the tracker's lock held: they cross to the main thread through this
+ * queue, at most MONITOR_CT_QUEUE_MAX of them at a time (more are counted
+ * as dropped and reported as a gap). */
+#define MONITOR_CT_QUEUE_MAX 4096
+
+struct monitor_ct_event {
+    struct nfvs_list node;          /* In 'ct_queue.events'. */
+    char *bridge;                   /* Bridge name. */
+    bool new;                       /* Committed, or gone. */
+    uint64_t id;                    /* Connection id. */
+    uint16_t zone;                  /* Its zone. */
+    char *text;                     /* As dump-conntrack prints it. */
+};
+
+static struct {
+    pthread_mutex_t mutex;          /* Protects the members below it. */
+    struct nfvs_list events;        /* "struct monitor_ct_event"s. */
+    size_t n_events;                /* Length of 'events'. */
+    uint64_t n_dropped;             /* Dropped since the queue was read. */
+
+    int fd;                         /* eventfd: readable while 'events' or
+                                     * 'n_dropped' wait (main thread). */
+    struct event *event;            /* Reads 'fd' (main thread). */
+    bool wanted;                    /* Some subscription wants conntrack
+                                     * events (atomic). */
+} ct_queue = {
+    .mutex = PTHREAD_MUTEX_INITIALIZER,
+    .events = NFVS_LIST_INITIALIZER(&ct_queue.events),
+    .fd = -1,
+};
 
 /* Sending. */
 
@@ -372,6 +428,225 @@ monitor_flows_changed(const struct bridge *br,
     }
 }
 
+/* Links of kernel devices. */
+
+static struct monitor_link *
+monitor_link_find(const char *name)
+{
+    struct monitor_link *link;
+
+    HMAP_FOR_EACH_WITH_HASH (link, node, hash_string(name, 0),
+                             &monitor.links) {
+        if (!strcmp(link->name, name)) {
+            return link;
+        }
+    }
+    return NULL;
+}
+
+/* Reports the link of 'name' going up or down if 'name' is a port whose
+ * link state comes from the kernel. */
+static void
+monitor_kernel_link_changed(const char *name, bool up)
+{
+    const struct port *port = bridge_find_port(monitor.bs, name);
+
+    if (port && strcmp(port->type, "dummy")) {
+        monitor_link_changed(port, up);
+    }
+}
+
+/* Called for each link the kernel tells us about: remembers its state
+ * and reports a change.  A link first seen in a dump is only learned. */
+static void
+monitor_rtnl_cb(const struct rtnl_link_state *state, void *aux NFVS_UNUSED)
+{
+    struct monitor_link *link = monitor_link_find(state->name);
+    bool up = state->admin_up && state->carrier && !state->deleted;
+
+    if (state->deleted) {
+        if (link) {
+            hmap_remove(&monitor.links, &link->node);
+            if (link->up) {
+                monitor_kernel_link_changed(state->name, false);
+            }
+            free(link->name);
+            free(link);
+        }
+    } else if (!link) {
+        link = xmalloc(sizeof *link);
+        link->name = xstrdup(state->name);
+        link->up = up;
+        hmap_insert(&monitor.links, &link->node,
+                    hash_string(state->name, 0));
+        if (!state->from_dump) {
+            monitor_kernel_link_changed(state->name, up);
+        }
+    } else if (link->up != up) {
+        link->up = up;
+        monitor_kernel_link_changed(state->name, up);
+    }
+}
+
+static void
+monitor_rtnl_ready(evutil_socket_t fd NFVS_UNUSED,
+                   short what NFVS_UNUSED, void *aux NFVS_UNUSED)
+{
+    int error = rtnl_link_monitor_run(monitor.rtnl, monitor_rtnl_cb, NULL);
+
+    if (error == ENOBUFS) {
+        /* Notifications were lost: learn every state again. */
+        VLOG_WARN_RL(&rl, "link notifications lost (socket full): "
+                     "reading all link states again");
+        error = rtnl_link_monitor_dump(monitor.rtnl);
+    }
+    if (error) {
+        VLOG_WARN_RL(&rl, "reading link notifications: %s",
+                     nfvs_strerror(error));
+    }
+}
+
+/* Starts listening to the kernel's link notifications, learning every
+ * link's state first. */
+static void
+monitor_rtnl_open(void)
+{
+    int error;
+
+    error = rtnl_link_monitor_create(&monitor.rtnl);
+    if (!error) {
+        error = rtnl_link_monitor_dump(monitor.rtnl);
+    }
+    if (error) {
+        VLOG_WARN("cannot listen to link notifications of the kernel: %s "
+                  "(link events of system and internal ports will be "
+                  "missing)", nfvs_strerror(error));
+        rtnl_link_monitor_destroy(monitor.rtnl);
+        monitor.rtnl = NULL;
+        return;
+    }
+    monitor.rtnl_event = event_new(monitor.base,
+                                   rtnl_link_monitor_fd(monitor.rtnl),
+                                   EV_READ | EV_PERSIST, monitor_rtnl_ready,
+                                   NULL);
+    event_add(monitor.rtnl_event, NULL);
+}
+
+static void
+monitor_rtnl_close(void)
+{
+    struct monitor_link *link;
+
+    if (monitor.rtnl_event) {
+        event_free(monitor.rtnl_event);
+        monitor.rtnl_event = NULL;
+    }
+    rtnl_link_monitor_destroy(monitor.rtnl);
+    monitor.rtnl = NULL;
+    HMAP_FOR_EACH_POP (link, node, &monitor.links) {
+        free(link->name);
+        free(link);
+    }
+}
+
+/* Conntrack events. */
+
+void
+monitor_ct_observer(void *br_, bool new, const struct conntrack_entry *e)
+{
+    const struct bridge *br = br_;
+    struct monitor_ct_event *ev;
+    struct ds text;
+    bool was_empty;
+
+    if (!__atomic_load_n(&ct_queue.wanted, __ATOMIC_RELAXED)) {
+        return;
+    }
+
+    pthread_mutex_lock(&ct_queue.mutex);
+    was_empty = !ct_queue.n_events && !ct_queue.n_dropped;
+    if (ct_queue.n_events >= MONITOR_CT_QUEUE_MAX) {
+        ct_queue.n_dropped++;
+        pthread_mutex_unlock(&ct_queue.mutex);
+        return;
+    }
+    ds_init(&text);
+    conntrack_entry_format(e, &text);
+    ev = xmalloc(sizeof *ev);
+    ev->bridge = xstrdup(br->name);
+    ev->new = new;
+    ev->id = e->id;
+    ev->zone = e->zone;
+    ev->text = ds_steal_cstr(&text);
+    nfvs_list_push_back(&ct_queue.events, &ev->node);
+    ct_queue.n_events++;
+    if (was_empty) {
+        uint64_t one = 1;
+
+        if (write(ct_queue.fd, &one, sizeof one) < 0) {
+            /* The counter is already nonzero: the main thread will look. */
+        }
+    }
+    pthread_mutex_unlock(&ct_queue.mutex);
+}
+
+static void
+monitor_ct_ready(evutil_socket_t fd, short what NFVS_UNUSED,
+                 void *aux NFVS_UNUSED)
+{
+    struct monitor_ct_event *ev, *next;
+    struct monitor_sub *sub;
+    struct nfvs_list events;
+    uint64_t n_dropped, count;
+
+    if (read(fd, &count, sizeof count) < 0) {
+        /* Nothing to clear. */
+    }
+    pthread_mutex_lock(&ct_queue.mutex);
+    nfvs_list_init(&events);
+    if (!nfvs_list_is_empty(&ct_queue.events)) {
+        events = ct_queue.events;
+        events.next->prev = &events;
+        events.prev->next = &events;
+        nfvs_list_init(&ct_queue.events);
+    }
+    ct_queue.n_events = 0;
+    n_dropped = ct_queue.n_dropped;
+    ct_queue.n_dropped = 0;
+    pthread_mutex_unlock(&ct_queue.mutex);
+
+    NFVS_LIST_FOR_EACH_SAFE (ev, next, node, &events) {
+        struct monitor_pub pub;
+
+        if (monitor_pub_start(&pub, MONITOR_CONNTRACK, ev->bridge)) {
+            monitor_pub_finish(&pub, (monitor_pub_needs_event(&pub)
+                                      ? json_pack("{s:s, s:s, s:s, s:I, "
+                                                  "s:i, s:s}",
+                                                  "kind", "conntrack",
+                                                  "event", (ev->new ? "new"
+                                                            : "destroy"),
+                                                  "bridge", ev->bridge,
+                                                  "id", (json_int_t) ev->id,
+                                                  "zone", ev->zone,
+                                                  "connection", ev->text)
+                                      : NULL));
+        }
+        free(ev->bridge);
+        free(ev->text);
+        free(ev);
+    }
+    if (n_dropped) {
+        /* Which bridges they were of is not known: every conntrack
+         * subscription counts them. */
+        NFVS_LIST_FOR_EACH (sub, node, &monitor.subs) {
+            if (sub->kinds & (1u << MONITOR_CONNTRACK)) {
+                sub->n_dropped += n_dropped;
+                monitor_sub_flush(sub);
+            }
+        }
+    }
+}
+
 /* Subscriptions. */
 
 static void
@@ -388,6 +663,12 @@ monitor_sub_destroy(struct monitor_sub *sub)
             monitor.n_wanting[kind]--;
         }
     }
+    if (!monitor.n_wanting[MONITOR_LINK] && monitor.rtnl) {
+        monitor_rtnl_close();
+    }
+    __atomic_store_n(&ct_queue.wanted,
+                     monitor.n_wanting[MONITOR_CONNTRACK] > 0,
+                     __ATOMIC_RELAXED);
     nfvs_list_remove(&sub->node);
     monitor.n_subs--;
     rpc_conn_set_push(sub->conn, NULL, NULL, NULL);
@@ -531,6 +812,12 @@ rpc_monitor(json_t *params, json_t **errorp, void *aux NFVS_UNUSED)
         }
     }
     rpc_conn_set_push(conn, monitor_writable_cb, monitor_closed_cb, sub);
+    if (monitor.n_wanting[MONITOR_LINK] && !monitor.rtnl && monitor.base) {
+        monitor_rtnl_open();
+    }
+    __atomic_store_n(&ct_queue.wanted,
+                     monitor.n_wanting[MONITOR_CONNTRACK] > 0,
+                     __ATOMIC_RELAXED);
 
     result = json_pack("{s:o, s:I}", "kinds", names, "queue_size",
                        (json_int_t) monitor.max_queue_size);
@@ -563,10 +850,18 @@ rpc_monitor_cancel(json_t *params, json_t **errorp, void *aux NFVS_UNUSED)
 }
 
 void
-monitor_init(struct rpc_server *server, struct event_base *base NFVS_UNUSED,
+monitor_init(struct rpc_server *server, struct event_base *base,
              struct bridge_set *bs, size_t max_queue_size)
 {
     monitor.bs = bs;
+    monitor.base = base;
+    ct_queue.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (ct_queue.fd < 0) {
+        nfvs_fatal(errno, "cannot create eventfd");
+    }
+    ct_queue.event = event_new(base, ct_queue.fd, EV_READ | EV_PERSIST,
+                               monitor_ct_ready, NULL);
+    event_add(ct_queue.event, NULL);
     monitor.max_queue_size = max_queue_size;
     rpc_server_register(server, "monitor", rpc_monitor, NULL);
     rpc_server_register(server, "monitor_cancel", rpc_monitor_cancel, NULL);
@@ -580,7 +875,26 @@ monitor_destroy(void)
     NFVS_LIST_FOR_EACH_SAFE (sub, next, node, &monitor.subs) {
         monitor_sub_destroy(sub);
     }
+    monitor_rtnl_close();
+    if (ct_queue.event) {
+        struct monitor_ct_event *ev, *next_ev;
+
+        event_free(ct_queue.event);
+        ct_queue.event = NULL;
+        close(ct_queue.fd);
+        ct_queue.fd = -1;
+        pthread_mutex_lock(&ct_queue.mutex);
+        NFVS_LIST_FOR_EACH_SAFE (ev, next_ev, node, &ct_queue.events) {
+            free(ev->bridge);
+            free(ev->text);
+            free(ev);
+        }
+        nfvs_list_init(&ct_queue.events);
+        ct_queue.n_events = 0;
+        pthread_mutex_unlock(&ct_queue.mutex);
+    }
     monitor.bs = NULL;
+    monitor.base = NULL;
 }
 
 size_t

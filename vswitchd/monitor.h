@@ -29,6 +29,7 @@
 
 struct bridge;
 struct bridge_set;
+struct conntrack_entry;
 struct event_base;
 struct flow_table_change;
 struct port;
@@ -66,5 +67,12 @@ void monitor_link_changed(const struct port *port, bool up);
 void monitor_flows_changed(const struct bridge *br,
                            const struct flow_table_change *changes,
                            size_t n);
+
+/* The conntrack observer of bridge 'br' (see conntrack_set_observer()):
+ * connection 'entry' was committed ('new') or went away.  Called from
+ * any thread, with the bridge's tracker lock held; it takes only a leaf
+ * lock of its own and hands the event to the main thread. */
+void monitor_ct_observer(void *br, bool new,
+                         const struct conntrack_entry *entry);
 
 #endif /* monitor.h */
