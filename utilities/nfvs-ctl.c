@@ -931,8 +931,8 @@ print_event(const json_t *event)
     const char *kind = get_str(event, "kind");
 
     if (!strcmp(kind, "gap")) {
-        printf("gap: %"JSON_INTEGER_FORMAT" events dropped (nfvs-ctl did "
-               "not read fast enough; resync with dump-flows)\n",
+        printf("gap: %"JSON_INTEGER_FORMAT" events dropped (resync with "
+               "dump-flows)\n",
                json_integer_value(json_object_get(event, "dropped")));
     } else if (!strcmp(kind, "bridge")) {
         printf("bridge %s %s\n", get_str(event, "event"),
