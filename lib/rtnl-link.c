@@ -112,7 +112,6 @@ rtnl_link_parse(const struct nlmsghdr *nlh, rtnl_link_func *cb, void *aux)
             size = NFVS_MIN(size, sizeof name - 1);
             memcpy(name, RTA_DATA(rta), size);
             name[size] = '\0';
-            name[strnlen(name, size)] = '\0';
         }
     }
     if (!name[0]) {
