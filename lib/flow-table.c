@@ -48,6 +48,9 @@ struct flow_table {
     pthread_rwlock_t rwlock;    /* Readers vs. applying a batch. */
     uint64_t version;           /* Bumped by each effective commit. */
     uint64_t change_seq;        /* Rule changes reported so far. */
+    const enum flow_table_removed_reason *expiry_reasons; /* While
+                                 * flow_table_expire() reports: why each
+                                 * entry of the undo log went. */
 
     /* The open batch. */
     bool in_batch;              /* Between begin and commit/abort. */
@@ -733,6 +736,10 @@ ft_changes(const struct flow_table *ft, size_t *np)
             break;
         case FT_UNDO_REMOVED:
             c->type = FLOW_TABLE_REMOVED;
+            if (ft->expiry_reasons) {
+                c->expired = true;
+                c->reason = ft->expiry_reasons[i];
+            }
             break;
         case FT_UNDO_REPLACED:
             c->type = FLOW_TABLE_REMOVED;
@@ -1020,6 +1027,7 @@ flow_table_expire(struct flow_table *ft, long long int now,
     }
     /* Expiry is not undone even if the journal fails: the rules are past
      * their deadline.  The journal reports its own failures. */
+    ft->expiry_reasons = reasons;
     (void) ft_journal(ft);
     version = ft_unlock_write(ft);
 
@@ -1028,7 +1036,8 @@ flow_table_expire(struct flow_table *ft, long long int now,
             cb(ft->undo[i].rule, reasons[i], aux);
         }
     }
-    free(reasons);
     ft_finish(ft, version);
+    ft->expiry_reasons = NULL;
+    free(reasons);
     return n_expired;
 }

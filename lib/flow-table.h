@@ -214,6 +214,9 @@ struct flow_table_change {
                                          * this change is made; the
                                          * REMOVED and ADDED of a replace
                                          * share one. */
+    bool expired;                       /* REMOVED by flow_table_expire()
+                                         * (then 'reason' says why). */
+    enum flow_table_removed_reason reason;
 };
 
 /* Called on the main thread after each commit (or expiry) that changed

@@ -950,13 +950,17 @@ print_event(const json_t *event)
 
         printf("flow %s %s seq=%"JSON_INTEGER_FORMAT" table=%"
                JSON_INTEGER_FORMAT" cookie=%s priority=%"JSON_INTEGER_FORMAT
-               "%s%s actions=%s\n", get_str(event, "event"),
+               "%s%s actions=%s", get_str(event, "event"),
                get_str(event, "bridge"),
                json_integer_value(json_object_get(event, "seq")),
                json_integer_value(json_object_get(event, "table")),
                get_str(event, "cookie"),
                json_integer_value(json_object_get(event, "priority")),
                match[0] ? "," : "", match, get_str(event, "actions"));
+        if (json_object_get(event, "reason")) {
+            printf(" reason=%s", get_str(event, "reason"));
+        }
+        putchar('\n');
     } else if (!strcmp(kind, "conntrack")) {
         printf("conntrack %s %s %s\n", get_str(event, "event"),
                get_str(event, "bridge"), get_str(event, "connection"));

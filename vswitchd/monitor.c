@@ -367,13 +367,14 @@ monitor_link_changed(const struct port *port, bool up)
     }
 }
 
-/* Returns the event of a flow change of bridge 'br_name': 'rule' was
- * "added", "modified" or "removed" ('what'), the tables' change count
- * becoming 'seq'. */
+/* Returns the event of flow change 'c' of bridge 'br_name': its rule was
+ * "added", "modified" or "removed" ('what'). */
 static json_t *
 flow_event_create(const char *br_name, const char *what,
-                  const struct rule *rule, uint64_t seq)
+                  const struct flow_table_change *c)
 {
+    const struct rule *rule = c->rule;
+    uint64_t seq = c->seq;
     struct ds match = DS_EMPTY_INITIALIZER;
     struct ds actions = DS_EMPTY_INITIALIZER;
     char cookie[32];
@@ -390,6 +391,12 @@ flow_event_create(const char *br_name, const char *what,
                       "match", ds_cstr(&match),
                       "actions", ds_cstr(&actions),
                       "cookie", cookie);
+    if (c->type == FLOW_TABLE_REMOVED) {
+        json_object_set_new(event, "reason", json_string(
+                                !c->expired ? "delete"
+                                : c->reason == FLOW_TABLE_REMOVED_IDLE
+                                ? "idle_timeout" : "hard_timeout"));
+    }
     ds_destroy(&match);
     ds_destroy(&actions);
     return event;
@@ -422,8 +429,7 @@ monitor_flows_changed(const struct bridge *br,
                   || (i > 0 && changes[i - 1].seq == c->seq) ? "modified"
                 : "added");
         monitor_pub_finish(&pub, (monitor_pub_needs_event(&pub)
-                                  ? flow_event_create(br->name, what,
-                                                      c->rule, c->seq)
+                                  ? flow_event_create(br->name, what, c)
                                   : NULL));
     }
 }
