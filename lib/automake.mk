@@ -24,6 +24,7 @@ lib_libnfvs_la_SOURCES += lib/jsonrpc.c lib/jsonrpc.h
 lib_libnfvs_la_SOURCES += lib/rpc-client.c lib/rpc-client.h
 lib_libnfvs_la_SOURCES += lib/rpc-parse.c lib/rpc-parse.h
 lib_libnfvs_la_SOURCES += lib/rpc-server.c lib/rpc-server.h
+lib_libnfvs_la_SOURCES += lib/rtnl-link.c lib/rtnl-link.h
 lib_libnfvs_la_SOURCES += lib/stream.c lib/stream.h lib/stream-provider.h
 lib_libnfvs_la_SOURCES += lib/stream-unix.c
 lib_libnfvs_la_SOURCES += lib/csum.c lib/csum.h

@@ -46,6 +46,8 @@ struct conntrack {
     uint32_t zone_limit;        /* Default zone limit; 0: none. */
     conntrack_event_func *event_cb; /* May be NULL. */
     void *event_aux;            /* For 'event_cb'. */
+    conntrack_observer_func *observer_cb; /* May be NULL. */
+    void *observer_aux;         /* For 'observer_cb'. */
     long long timeouts[CT_N_TIMEOUTS]; /* In ms. */
     struct nfvs_list wheel[CT_WHEEL_SLOTS]; /* "struct conn"s. */
     long long wheel_tick;       /* Last tick conntrack_run() visited. */
@@ -470,6 +472,49 @@ conn_find_id(const struct conntrack *ct, uint64_t id)
     return NULL;
 }
 
+static void key_to_tuple(const struct conn_key *, bool request,
+                         struct conntrack_tuple *);
+
+/* Describes 'conn' in '*e'. */
+static void
+conn_to_entry(const struct conn *conn, struct conntrack_entry *e)
+{
+    struct conn_key rev;
+
+    e->id = conn->id;
+    key_to_tuple(&conn->key, true, &e->orig);
+    key_reverse(&conn->key, &rev);
+    key_to_tuple(&rev, false, &e->reply);
+    e->zone = conn->key.zone;
+    e->mark = conn->mark;
+    e->tcp_state = (conn->key.proto == IPPROTO_TCP
+                    ? conn->tcp.state : CT_TCP_NONE);
+    e->seen_reply = conn->seen_reply;
+    e->assured = conn->assured;
+    e->expiration = conn->expiration;
+}
+
+/* Tells the observer, if any, that 'conn' was committed ('new') or is
+ * going away. */
+static void
+conn_observe(struct conntrack *ct, const struct conn *conn, bool new)
+{
+    if (ct->observer_cb) {
+        struct conntrack_entry e;
+
+        conn_to_entry(conn, &e);
+        ct->observer_cb(ct->observer_aux, new, &e);
+    }
+}
+
+void
+conntrack_set_observer(struct conntrack *ct, conntrack_observer_func *cb,
+                       void *aux)
+{
+    ct->observer_cb = cb;
+    ct->observer_aux = aux;
+}
+
 /* Stores a copy of scratch connection 'tmp'. */
 static struct conn *
 conn_insert(struct conntrack *ct, const struct conn *tmp, long long now,
@@ -496,6 +541,7 @@ conn_insert(struct conntrack *ct, const struct conn *tmp, long long now,
     zone_get(ct, conn->key.zone)->n_conns++;
     (*proto_counter(ct, conn))++;
     ct->stats.n_created++;
+    conn_observe(ct, conn, true);
     return conn;
 }
 
@@ -514,6 +560,7 @@ conn_remove(struct conntrack *ct, struct conn *conn)
     }
     (*proto_counter(ct, conn))--;
     conn_event(ct, conn, CT_EVENT_REMOVED);
+    conn_observe(ct, conn, false);
     free(conn);
 }
 
@@ -1163,24 +1210,10 @@ conntrack_dump(const struct conntrack *ct, const uint16_t *zone,
 
     entries = xcalloc(NFVS_MAX(hmap_count(&ct->by_id), 1), sizeof *entries);
     HMAP_FOR_EACH (conn, id_node, &ct->by_id) {
-        struct conntrack_entry *e;
-        struct conn_key rev;
-
         if (zone && conn->key.zone != *zone) {
             continue;
         }
-        e = &entries[n++];
-        e->id = conn->id;
-        key_to_tuple(&conn->key, true, &e->orig);
-        key_reverse(&conn->key, &rev);
-        key_to_tuple(&rev, false, &e->reply);
-        e->zone = conn->key.zone;
-        e->mark = conn->mark;
-        e->tcp_state = (conn->key.proto == IPPROTO_TCP
-                        ? conn->tcp.state : CT_TCP_NONE);
-        e->seen_reply = conn->seen_reply;
-        e->assured = conn->assured;
-        e->expiration = conn->expiration;
+        conn_to_entry(conn, &entries[n++]);
     }
     if (n) {
         qsort(entries, n, sizeof *entries, compare_entries);

@@ -265,6 +265,17 @@ struct conntrack_entry {
     long long expiration;       /* When it times out (ms). */
 };
 
+/* Called with the connection described by 'entry' (borrowed) when it is
+ * committed ('new') and when it goes away (expired, flushed, closed,
+ * replaced, or the tracker destroyed), from the same calls and with the
+ * same constraints as the event callback. */
+typedef void conntrack_observer_func(void *aux, bool new,
+                                     const struct conntrack_entry *entry);
+
+/* Sets (or, with NULL, clears) the observer of 'ct'. */
+void conntrack_set_observer(struct conntrack *ct, conntrack_observer_func *,
+                            void *aux);
+
 /* Stores in '*entriesp' (caller frees) and '*n_entriesp' every connection
  * in zone '*zone' (every zone if 'zone' is NULL), sorted by id. */
 void conntrack_dump(const struct conntrack *ct, const uint16_t *zone,

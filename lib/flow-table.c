@@ -63,6 +63,10 @@ struct flow_table {
     pthread_rwlock_t rwlock;    /* Readers vs. applying a batch. */
     uint64_t version;           /* Bumped by each effective commit. */
     uint64_t visible;           /* The classifier version readers see. */
+    uint64_t change_seq;        /* Rule changes reported so far. */
+    const enum flow_table_removed_reason *expiry_reasons; /* While
+                                 * flow_table_expire() reports: why each
+                                 * entry of the undo log went. */
 
     /* The open batch. */
     bool in_batch;              /* Between begin and commit/abort. */
@@ -94,6 +98,8 @@ struct flow_table {
     void *change_aux;
     flow_table_journal_func *journal_cb; /* May be NULL. */
     void *journal_aux;
+    flow_table_change_func *observer_cb; /* May be NULL. */
+    void *observer_aux;
     flow_table_output_func *output_cb;  /* May be NULL. */
     void *output_aux;
     flow_table_clock_func *clock_cb;    /* NULL: time_msec(). */
@@ -387,6 +393,20 @@ flow_table_set_journal(struct flow_table *ft, flow_table_journal_func *cb,
 {
     ft->journal_cb = cb;
     ft->journal_aux = aux;
+}
+
+void
+flow_table_set_observer(struct flow_table *ft, flow_table_change_func *cb,
+                        void *aux)
+{
+    ft->observer_cb = cb;
+    ft->observer_aux = aux;
+}
+
+uint64_t
+flow_table_change_seq(const struct flow_table *ft)
+{
+    return ft->change_seq;
 }
 
 void
@@ -871,18 +891,24 @@ ft_changes(const struct flow_table *ft, size_t first, size_t *np)
         memset(c, 0, sizeof *c);
         c->table_id = u->rule->table_id;
         c->rule = u->rule;
+        c->seq = ft->change_seq + i + 1;
         switch (u->type) {
         case FT_UNDO_INSERTED:
             c->type = FLOW_TABLE_ADDED;
             break;
         case FT_UNDO_REMOVED:
             c->type = FLOW_TABLE_REMOVED;
+            if (ft->expiry_reasons) {
+                c->expired = true;
+                c->reason = ft->expiry_reasons[i];
+            }
             break;
         case FT_UNDO_REPLACED:
             c->type = FLOW_TABLE_REMOVED;
             c->rule = u->old;
             c = &changes[n++];
             memset(c, 0, sizeof *c);
+            c->seq = ft->change_seq + i + 1;
             c->type = FLOW_TABLE_ADDED;
             c->table_id = u->rule->table_id;
             c->rule = u->rule;
@@ -960,8 +986,12 @@ ft_finish(struct flow_table *ft, uint64_t version)
         return;
     }
     changes = ft_changes(ft, 0, &n);
+    ft->change_seq += ft->n_undo;
     if (ft->change_cb) {
         ft->change_cb(changes, n, version, ft->change_aux);
+    }
+    if (ft->observer_cb) {
+        ft->observer_cb(changes, n, version, ft->observer_aux);
     }
     free(changes);
 
@@ -1393,6 +1423,7 @@ flow_table_expire(struct flow_table *ft, long long int now,
     }
     /* Expiry is not undone even if the journal fails: the rules are past
      * their deadline.  The journal reports its own failures. */
+    ft->expiry_reasons = reasons;
     (void) ft_journal(ft);
     version = ft_unlock_write(ft);
 
@@ -1401,7 +1432,8 @@ flow_table_expire(struct flow_table *ft, long long int now,
             cb(ft->undo[i].rule, reasons[i], aux);
         }
     }
-    free(reasons);
     ft_finish(ft, version);
+    ft->expiry_reasons = NULL;
+    free(reasons);
     return n_expired;
 }

@@ -213,6 +213,13 @@ struct flow_table_change {
     const void *old_ofpacts;            /* MODIFIED: previous actions. */
     size_t old_ofpacts_size;            /* MODIFIED: their size. */
     uint64_t old_cookie;                /* MODIFIED: previous cookie. */
+    uint64_t seq;                       /* flow_table_change_seq() once
+                                         * this change is made; the
+                                         * REMOVED and ADDED of a replace
+                                         * share one. */
+    bool expired;                       /* REMOVED by flow_table_expire()
+                                         * (then 'reason' says why). */
+    enum flow_table_removed_reason reason;
 };
 
 /* Called on the main thread after each commit (or expiry) that changed
@@ -270,6 +277,11 @@ void flow_table_set_change_cb(struct flow_table *,
                               flow_table_change_func *, void *aux);
 void flow_table_set_journal(struct flow_table *,
                             flow_table_journal_func *, void *aux);
+/* A second change callback, for an observer that does not touch the
+ * tables (event subscriptions): called like the change callback, right
+ * after it. */
+void flow_table_set_observer(struct flow_table *,
+                             flow_table_change_func *, void *aux);
 void flow_table_set_output_checker(struct flow_table *,
                                    flow_table_output_func *, void *aux);
 /* Replaces time_msec(), for tests. */
@@ -356,6 +368,12 @@ uint64_t flow_table_visible_version(const struct flow_table *);
 /* The version the journal has recorded: the visible one, but the staged
  * batch's own while its journal callback runs.  Main thread. */
 uint64_t flow_table_saved_version(const struct flow_table *);
+
+/* Returns the number of rule changes made to the tables so far: each rule
+ * added, removed, modified or replaced (an add of a rule identical to an
+ * existing one) counts one, and each change reports the count it brought
+ * the tables to in its 'seq'.  Starts at 0.  Main thread only. */
+uint64_t flow_table_change_seq(const struct flow_table *);
 
 /* Returns the highest-priority rule of table 'table_id' matching 'flow',
  * or NULL; un-wildcards into 'wc' (if nonnull) as classifier_lookup()

@@ -36,6 +36,8 @@ struct netdev_dummy {
     size_t n_queued;            /* Packets in 'queue'. */
     FILE *pcap;                 /* Where sent packets go, or NULL. */
     struct netdev_stats stats;
+    bool link_down;             /* Carrier off: sends and receives
+                                 * nothing (netdev_dummy_set_link()). */
 };
 
 /* pcap's file header and record header (the classic format, written in
@@ -209,7 +211,13 @@ dummy_pcap_write(struct netdev_dummy *dev, const struct dp_packet *p)
 static int
 dummy_output(struct netdev_dummy *dev, const struct dp_packet *p)
 {
-    int error = dev->pcap ? dummy_pcap_write(dev, p) : 0;
+    int error;
+
+    if (dev->link_down) {
+        dev->stats.tx_dropped++;
+        return ENETDOWN;
+    }
+    error = dev->pcap ? dummy_pcap_write(dev, p) : 0;
 
     if (error) {
         dev->stats.tx_dropped++;
@@ -291,7 +299,11 @@ netdev_dummy_receive(struct netdev *netdev, struct dp_packet *packet)
 
     dev = netdev_dummy_cast(netdev);
     pthread_mutex_lock(&dev->mutex);
-    if (dev->n_queued >= NETDEV_DUMMY_QUEUE_LEN) {
+    if (dev->link_down) {
+        dev->stats.rx_dropped++;
+        dp_packet_destroy(packet);
+        error = ENETDOWN;
+    } else if (dev->n_queued >= NETDEV_DUMMY_QUEUE_LEN) {
         dev->stats.rx_dropped++;
         dp_packet_destroy(packet);
         error = ENOBUFS;
@@ -305,6 +317,22 @@ netdev_dummy_receive(struct netdev *netdev, struct dp_packet *packet)
     }
     pthread_mutex_unlock(&dev->mutex);
     return error;
+}
+
+int
+netdev_dummy_set_link(struct netdev *netdev, bool up, bool *was_upp)
+{
+    struct netdev_dummy *dev;
+
+    if (!is_dummy(netdev)) {
+        return EOPNOTSUPP;
+    }
+    dev = netdev_dummy_cast(netdev);
+    pthread_mutex_lock(&dev->mutex);
+    *was_upp = !dev->link_down;
+    dev->link_down = !up;
+    pthread_mutex_unlock(&dev->mutex);
+    return 0;
 }
 
 int

@@ -98,6 +98,14 @@ int netdev_get_stats(const struct netdev *, struct netdev_stats *);
  * partially checksummed and GSO packets. */
 int netdev_dummy_receive(struct netdev *, struct dp_packet *packet);
 
+/* Sets the link (carrier) of dummy 'netdev' up or down and stores in
+ * '*was_upp' whether it was up.  A dummy's link starts up; while it is
+ * down, packets sent on it and packets netdev_dummy_receive() gives it
+ * are dropped (counted in tx_dropped and rx_dropped; receive returns
+ * ENETDOWN), as on a device without carrier.  Returns 0, or EOPNOTSUPP
+ * for a netdev that is not a dummy. */
+int netdev_dummy_set_link(struct netdev *, bool up, bool *was_upp);
+
 /* Appends every packet sent on dummy 'netdev' to the pcap file 'path'
  * (created with a pcap header if new or empty), or stops when 'path' is
  * NULL.  The file is Ethernet pcap (microsecond timestamps), flushed

@@ -460,6 +460,31 @@ ofproto_dpif_inject(struct ofproto_dpif *od, const char *port_name,
     return 0;
 }
 
+int
+ofproto_dpif_set_dummy_link(struct ofproto_dpif *od, const char *port_name,
+                            bool up, bool *was_upp, char **errp)
+{
+    struct dpif_netdev_port *port;
+    int error;
+
+    HMAP_FOR_EACH (port, node, &od->ports) {
+        if (!strcmp(netdev_get_name(port->netdev), port_name)) {
+            break;
+        }
+    }
+    if (!port) {
+        *errp = xasprintf("bridge %s does not have a port %s",
+                          dpif_name(od->dpif), port_name);
+        return ENOENT;
+    }
+    error = netdev_dummy_set_link(port->netdev, up, was_upp);
+    if (error) {
+        *errp = xasprintf("port %s is not a dummy port (its link state "
+                          "comes from its device)", port_name);
+    }
+    return error;
+}
+
 static int
 compare_strings(const void *a_, const void *b_)
 {

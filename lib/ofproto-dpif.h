@@ -101,6 +101,13 @@ void ofproto_dpif_revalidate(struct ofproto_dpif *, long long int now);
 int ofproto_dpif_inject(struct ofproto_dpif *, const char *port,
                         const char *hex, char **errp);
 
+/* Sets the link of dummy port 'port' up or down (see
+ * netdev_dummy_set_link()); stores in '*was_upp' whether it was up.
+ * Returns 0, ENOENT for no such port or EOPNOTSUPP for a port that is not
+ * a dummy, with a message in '*errp' (caller frees). */
+int ofproto_dpif_set_dummy_link(struct ofproto_dpif *, const char *port,
+                                bool up, bool *was_upp, char **errp);
+
 /* Appends one line per datapath flow, sorted, as dpif_flow_format(). */
 void ofproto_dpif_dump_flows(struct ofproto_dpif *, struct ds *);
 

@@ -101,6 +101,7 @@ ofproto_destroy(struct ofproto *ofproto)
 {
     if (ofproto) {
         ofproto->ct_event_cb = NULL;
+        conntrack_set_observer(ofproto->ct, NULL, NULL);
         conntrack_destroy(ofproto->ct);
         pthread_mutex_destroy(&ofproto->ct_mutex);
         flow_table_destroy(ofproto->tables);
@@ -145,6 +146,15 @@ ofproto_ct_lock(struct ofproto *ofproto)
 void
 ofproto_ct_unlock(struct ofproto *ofproto)
 {
+    pthread_mutex_unlock(&ofproto->ct_mutex);
+}
+
+void
+ofproto_set_ct_observer(struct ofproto *ofproto,
+                        conntrack_observer_func *cb, void *aux)
+{
+    pthread_mutex_lock(&ofproto->ct_mutex);
+    conntrack_set_observer(ofproto->ct, cb, aux);
     pthread_mutex_unlock(&ofproto->ct_mutex);
 }
 

@@ -67,6 +67,13 @@ void ofproto_ct_unlock(struct ofproto *);
 void ofproto_set_ct_event_cb(struct ofproto *, conntrack_event_func *cb,
                              void *aux);
 
+/* Sets the tracker's observer (see conntrack_set_observer(); NULL for
+ * none), which runs like the event callback above.  It is cleared before
+ * the tracker is destroyed with the ofproto, so the connections that go
+ * with a bridge are not reported. */
+void ofproto_set_ct_observer(struct ofproto *, conntrack_observer_func *cb,
+                             void *aux);
+
 /* Replaces the set of ports with the 'n' in 'ports' (copied).  Flushes
  * the MAC entries of ports that went away or changed VLAN mode. */
 void ofproto_set_ports(struct ofproto *, const struct ofproto_port *ports,

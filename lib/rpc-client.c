@@ -24,6 +24,11 @@ struct rpc_client {
     size_t start, end;
     size_t allocated;               /* Size of 'buffer'. */
     size_t scanned;
+
+    /* Notifications received while waiting for a response, oldest
+     * first, for rpc_client_recv_notification(). */
+    json_t *notifications;          /* Array, or NULL if none yet. */
+    size_t n_taken;                 /* Members of it already returned. */
 };
 
 static long long int
@@ -96,6 +101,7 @@ rpc_client_close(struct rpc_client *client)
     if (client) {
         stream_close(client->stream);
         free(client->buffer);
+        json_decref(client->notifications);
         free(client);
     }
 }
@@ -252,6 +258,56 @@ rpc_client_check_response__(json_t *response, json_t **idp)
             && (!error || json_is_object(error)));
 }
 
+/* Returns true if 'msg' is a notification: an object with a "method"
+ * and no "id". */
+static bool
+rpc_client_is_notification__(const json_t *msg)
+{
+    return (json_is_object(msg) && json_is_string(json_object_get(msg,
+                                                                  "method"))
+            && !json_object_get(msg, "id"));
+}
+
+int
+rpc_client_recv_notification(struct rpc_client *client, json_t **msgp)
+{
+    long long int deadline = rpc_client_deadline(client);
+
+    if (client->notifications
+        && client->n_taken < json_array_size(client->notifications)) {
+        *msgp = json_incref(json_array_get(client->notifications,
+                                           client->n_taken++));
+        if (client->n_taken == json_array_size(client->notifications)) {
+            json_array_clear(client->notifications);
+            client->n_taken = 0;
+        }
+        return 0;
+    }
+    for (;;) {
+        json_t *response_id;
+        int error;
+
+        error = rpc_client_recv__(client, msgp, deadline);
+        if (error || rpc_client_is_notification__(*msgp)) {
+            return error;
+        }
+        if (rpc_client_check_response__(*msgp, &response_id)
+            && json_is_null(response_id)) {
+            return 0;           /* An error before the server closes. */
+        }
+        if (!rpc_client_check_response__(*msgp, &response_id)
+            || !json_is_integer(response_id)
+            || json_integer_value(response_id) >= client->next_id) {
+            json_decref(*msgp);
+            *msgp = NULL;
+            return EPROTO;
+        }
+        /* A late answer to a call that timed out. */
+        json_decref(*msgp);
+        *msgp = NULL;
+    }
+}
+
 int
 rpc_client_call(struct rpc_client *client, const char *method,
                 json_t *params, json_t **resultp, json_t **errorp)
@@ -275,6 +331,13 @@ rpc_client_call(struct rpc_client *client, const char *method,
         error = rpc_client_recv__(client, &response, deadline);
         if (error) {
             return send_error ? send_error : error;
+        }
+        if (rpc_client_is_notification__(response)) {
+            if (!client->notifications) {
+                client->notifications = json_array();
+            }
+            json_array_append_new(client->notifications, response);
+            continue;
         }
         if (!rpc_client_check_response__(response, &response_id)) {
             json_decref(response);

@@ -55,6 +55,20 @@ int rpc_client_recv(struct rpc_client *, json_t **responsep);
  * EPROTO when the bytes are not JSON or end without a newline, EPIPE at
  * end of stream, ECONNRESET...) and stores NULL. */
 
+/* Notifications (requests without id) that the server sends on its own,
+ * e.g. events after a "monitor" call.  rpc_client_call() keeps those
+ * that arrive while it waits for its response, in order, and
+ * rpc_client_recv_notification() returns them first, then reads more,
+ * waiting at most the timeout.  Returns 0 and stores in '*msgp' a new
+ * reference to the next notification, whole ({"jsonrpc":"2.0",
+ * "method":...,"params":...}), or to an error response with id null (the
+ * server's last word before it closes the connection; check for
+ * "method" to tell them apart); late responses to calls that timed out
+ * are skipped.  Otherwise returns a positive errno value as
+ * rpc_client_recv() does (EPROTO for another response) and stores
+ * NULL. */
+int rpc_client_recv_notification(struct rpc_client *, json_t **msgp);
+
 /* Sends the 'size' bytes at 'data' as they are, waiting at most the
  * timeout: for tests that need malformed or split input.  Returns 0 or a
  * positive errno value. */

@@ -60,6 +60,11 @@ VLOG_DEFINE_THIS_MODULE(rpc_server);
 #define RPC_PARSE_AWAY_MIN (256 * 1024)
 #define RPC_PARSE_FLAGS (JSON_DECODE_ANY | JSON_REJECT_DUPLICATES)
 
+/* Notifications (rpc_server_notify()) are only added to a connection's
+ * output while it holds less than this: a subscriber that does not read
+ * keeps its events in its own bounded queue, not in our output buffer. */
+#define RPC_PUSH_WATER (64u * 1024)
+
 /* The answer to one request, queued on its connection until it may be
  * sent: its handler has answered (see rpc_server_defer()) and what the
  * server's seqno function counted up to when it did is durable. */
@@ -115,6 +120,13 @@ struct rpc_conn {
     size_t batch_index;             /* Next member of 'batch' to run. */
     int batch_id;                   /* Number of the last batch. */
     struct event *resume;           /* Runs more of 'batch'. */
+
+    /* Server push (rpc_conn_set_push()). */
+    rpc_conn_func *push_writable;   /* Room for notifications again. */
+    rpc_conn_func *push_closed;     /* Connection being destroyed. */
+    void *push_aux;                 /* For both. */
+    bool push_blocked;              /* rpc_server_notify() said ENOBUFS
+                                     * since 'push_writable' last ran. */
 };
 
 struct rpc_server {
@@ -134,8 +146,10 @@ struct rpc_server {
     struct rpc_parser *parser;      /* For long messages, or NULL. */
 };
 
-/* While a handler runs: its answer, for rpc_server_defer(). */
+/* While a handler runs: its answer, for rpc_server_defer(), and its
+ * connection, for rpc_server_current_conn(). */
 static struct rpc_answer *current_answer;
+static struct rpc_conn *current_conn;
 static bool current_deferred;       /* rpc_server_defer() was called. */
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
@@ -157,6 +171,7 @@ static void rpc_conn_process(struct rpc_conn *);
 static bool rpc_conn_flush(struct rpc_conn *);
 static void rpc_conn_send(struct rpc_conn *, json_t *msg);
 static void rpc_conn_schedule(struct rpc_conn *);
+static void rpc_conn_push_ready__(struct rpc_conn *);
 
 /* Returns the soft limit on descriptors of this process, as an int. */
 static int
@@ -201,6 +216,12 @@ rpc_conn_destroy(struct rpc_conn *conn)
 {
     struct rpc_answer *answer, *next;
 
+    if (conn->push_closed) {
+        rpc_conn_func *closed = conn->push_closed;
+
+        conn->push_writable = conn->push_closed = NULL;
+        closed(conn, conn->push_aux);
+    }
     NFVS_LIST_FOR_EACH_SAFE (answer, next, node, &conn->answers) {
         nfvs_list_remove(&answer->node);
         if (answer->deferred) {
@@ -460,10 +481,12 @@ rpc_server_handle_request(struct rpc_server *server, json_t *request,
 
     error = NULL;
     current_answer = answer;
+    current_conn = answer->conn;
     current_deferred = false;
     result = method->handler(json_object_get(request, "params"), &error,
                              method->aux);
     current_answer = NULL;
+    current_conn = NULL;
     if (current_deferred) {
         json_decref(result);
         json_decref(error);
@@ -609,6 +632,7 @@ rpc_conn_flush(struct rpc_conn *conn)
         rpc_conn_destroy(conn);
         return false;
     }
+    rpc_conn_push_ready__(conn);
     return true;
 }
 
@@ -1141,6 +1165,8 @@ rpc_conn_write_cb(struct bufferevent *bev, void *conn_)
             bufferevent_enable(bev, EV_READ);
         }
         rpc_conn_process(conn);
+    } else {
+        rpc_conn_push_ready__(conn);
     }
 }
 
@@ -1365,6 +1391,82 @@ rpc_server_add_remote(struct rpc_server *server, const char *remote,
         *namep = xstrdup(pstream_get_name(pstream));
     }
     *errp = NULL;
+    return 0;
+}
+
+/* Server push. */
+
+struct rpc_conn *
+rpc_server_current_conn(void)
+{
+    return current_conn;
+}
+
+void
+rpc_conn_set_push(struct rpc_conn *conn, rpc_conn_func *writable,
+                  rpc_conn_func *closed, void *aux)
+{
+    conn->push_writable = writable;
+    conn->push_closed = closed;
+    conn->push_aux = aux;
+    conn->push_blocked = false;
+}
+
+/* Returns true if a notification may go into 'conn''s output now: every
+ * answer queued before it has been sent and the output is short. */
+static bool
+rpc_conn_may_push__(const struct rpc_conn *conn)
+{
+    return (nfvs_list_is_empty(&conn->answers)
+            && (evbuffer_get_length(bufferevent_get_output(conn->bev))
+                < RPC_PUSH_WATER));
+}
+
+/* Calls 'conn''s 'push_writable' hook if an earlier rpc_server_notify()
+ * was refused for lack of room and there is room now. */
+static void
+rpc_conn_push_ready__(struct rpc_conn *conn)
+{
+    if (conn->push_blocked && conn->push_writable && !conn->closing
+        && rpc_conn_may_push__(conn)) {
+        conn->push_blocked = false;
+        conn->push_writable(conn, conn->push_aux);
+    }
+}
+
+int
+rpc_server_notify(struct rpc_conn *conn, const char *method, json_t *params)
+{
+    struct evbuffer *output;
+    json_t *msg;
+    size_t size;
+    char *s;
+
+    if (conn->closing) {
+        json_decref(params);
+        return EPIPE;
+    }
+    if (!rpc_conn_may_push__(conn)) {
+        json_decref(params);
+        conn->push_blocked = true;
+        return ENOBUFS;
+    }
+
+    msg = rpc_request_create(method, params, -1);
+    s = rpc_encode(msg, &size);
+    json_decref(msg);
+    if (!s) {
+        return EINVAL;
+    }
+    if (size - 1 > conn->server->limits.max_answer_size) {
+        free(s);
+        return EMSGSIZE;
+    }
+    output = bufferevent_get_output(conn->bev);
+    if (evbuffer_add_reference(output, s, size, free_reference__, NULL)) {
+        free(s);
+        return ENOMEM;
+    }
     return 0;
 }
 

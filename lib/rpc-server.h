@@ -188,6 +188,37 @@ struct rpc_call;
 struct rpc_call *rpc_server_defer(void);
 void rpc_call_complete(struct rpc_call *, json_t *result, json_t *error);
 
+/* Server push: notifications a server sends on its own, for event
+ * subscriptions.  A handler learns the connection its request came on
+ * with rpc_server_current_conn() (NULL outside handlers) and may keep it
+ * while it has push hooks on it: 'closed' is called when the connection
+ * is destroyed, after which it must not be used.
+ *
+ * rpc_server_notify() sends the notification {"jsonrpc":"2.0","method":
+ * METHOD,"params":PARAMS} on 'conn' (it takes ownership of 'params',
+ * even on failure) and returns 0, or:
+ *   - ENOBUFS if 'conn' has no room for it now: answers to its earlier
+ *     requests are not sent yet, or its output holds RPC_PUSH_WATER
+ *     (64 kB) or more unsent bytes.  The caller keeps what it wanted to
+ *     send, in a bounded queue of its own; the 'writable' hook is called
+ *     once there is room again.  So a peer that does not read costs the
+ *     server at most that much output besides the caller's queue, and
+ *     notifications never overtake an answer queued before them;
+ *   - EMSGSIZE if the notification is longer than the answer size limit
+ *     (--max-answer-size): nothing is sent;
+ *   - EPIPE if 'conn' is closing.
+ * Hooks are called from the event loop, never from within
+ * rpc_server_notify(); 'writable' may call rpc_server_notify(). */
+struct rpc_conn;
+typedef void rpc_conn_func(struct rpc_conn *, void *aux);
+
+struct rpc_conn *rpc_server_current_conn(void);
+/* Sets (or, with NULL hooks, clears) the push hooks of 'conn'. */
+void rpc_conn_set_push(struct rpc_conn *, rpc_conn_func *writable,
+                       rpc_conn_func *closed, void *aux);
+int rpc_server_notify(struct rpc_conn *, const char *method,
+                      json_t *params);
+
 /* For handlers: unpacks 'params' with jansson's json_unpack() 'format'
  * and its variable arguments in strict mode, so that a missing member, a
  * member of the wrong type and an unknown member are all errors ("{s:s,

@@ -56,6 +56,8 @@ TESTSUITE_AT += tests/classifier.at
 tests_nfvstest_SOURCES += tests/test-rpc.c tests/test-rpc-server.c \
 	tests/test-rpc-bounds.c
 TESTSUITE_AT += tests/rpc.at
+TESTSUITE_AT += tests/monitor.at
+EXTRA_DIST += tests/monitor-client.py
 tests_nfvstest_SOURCES += tests/test-flow.c
 TESTSUITE_AT += tests/flow.at
 # Fuzz targets (tests/fuzz.h).  tests/fuzz-replay runs each target once on
@@ -71,6 +73,7 @@ FUZZ_RPC_SOURCES = vswitchd/bridge.c vswitchd/bridge.h \
 	vswitchd/dp-rpc.c vswitchd/dp-rpc.h \
 	vswitchd/ct-rpc.c vswitchd/ct-rpc.h \
 	vswitchd/txn-rpc.c vswitchd/txn-rpc.h
+	vswitchd/monitor.c vswitchd/monitor.h
 check_PROGRAMS += tests/fuzz-replay
 tests_fuzz_replay_SOURCES = tests/fuzz-replay.c tests/fuzz.h \
 	tests/fuzz-flow-extract.c tests/fuzz-flow-parse.c tests/fuzz-odp.c \
@@ -220,4 +223,5 @@ EXTRA_DIST += tests/rst-inject.py tests/ct-linux.py tests/pktutil.py
 EXTRA_DIST += tests/kernel/nfvsnl.py tests/kernel/10-datapath.test tests/kernel/20-forward.test tests/kernel/30-hostile.test tests/kernel/40-churn.test
 EXTRA_DIST += tests/kernel/25-actions.test
 SYSTEM_TESTSUITE_AT += tests/system-userspace.at
+SYSTEM_TESTSUITE_AT += tests/system-monitor.at
 EXTRA_DIST += tests/udp-tool.py

@@ -32,7 +32,11 @@
  *   commit     {"error"?:ERRNO} -> true; every change so far is durable,
  *              or failed with ERRNO (their answers become errors).
  *   later      {"ms":INT} -> its params, answered (deferred) after that
- *              many milliseconds without blocking the server. */
+ *              many milliseconds without blocking the server.
+ *   push       {"n":INT,"size":INT} -> {"n":N}, then sends N notifications
+ *              "tick" {"i":0..N-1,"pad":STRING of "size" bytes} on the
+ *              same connection, as fast as it reads them
+ *              (rpc_server_notify()), holding only the next one. */
 #include <config.h>
 #include "rpc-server.h"
 
@@ -226,6 +230,73 @@ do_later(json_t *params, json_t **errorp, void *ts_)
     return NULL;
 }
 
+/* A "push" in progress on one connection. */
+struct push {
+    struct rpc_conn *conn;          /* Its connection. */
+    json_int_t next, n;             /* Next notification to send, of 'n'. */
+    char *pad;                      /* "size" bytes of padding. */
+};
+
+static void
+push_destroy(struct push *push)
+{
+    rpc_conn_set_push(push->conn, NULL, NULL, NULL);
+    free(push->pad);
+    free(push);
+}
+
+/* Sends what fits of 'push'; ends it once all is sent. */
+static void
+push_writable_cb(struct rpc_conn *conn, void *push_)
+{
+    struct push *push = push_;
+
+    while (push->next < push->n) {
+        int error = rpc_server_notify(conn, "tick",
+                                      json_pack("{s:I, s:s}", "i",
+                                                push->next, "pad",
+                                                push->pad));
+
+        if (error == ENOBUFS) {
+            return;
+        } else if (error) {
+            nfvs_fatal(0, "rpc_server_notify: %s", nfvs_strerror(error));
+        }
+        push->next++;
+    }
+    push_destroy(push);
+}
+
+static void
+push_closed_cb(struct rpc_conn *conn, void *push)
+{
+    push_destroy(push);
+}
+
+static json_t *
+do_push(json_t *params, json_t **errorp, void *ts_)
+{
+    struct push *push;
+    json_int_t n, size;
+
+    if (!rpc_params_unpack(params, errorp, "{s:I, s:I}", "n", &n,
+                           "size", &size)) {
+        return NULL;
+    }
+    push = xzalloc(sizeof *push);
+    push->conn = rpc_server_current_conn();
+    push->n = n;
+    push->pad = xmalloc(size + 1);
+    memset(push->pad, 'x', size);
+    push->pad[size] = '\0';
+    rpc_conn_set_push(push->conn, push_writable_cb, push_closed_cb, push);
+    /* The answer is queued: the first notification must wait for it. */
+    if (rpc_server_notify(push->conn, "tick", json_null()) != ENOBUFS) {
+        nfvs_fatal(0, "a notification overtook an answer");
+    }
+    return json_pack("{s:I}", "n", n);
+}
+
 static void
 signal_cb(evutil_socket_t sig, short events, void *base)
 {
@@ -339,6 +410,7 @@ test_rpc_server_main(int argc, char *argv[])
     rpc_server_register(ts.rpc, "change", do_change, &ts);
     rpc_server_register(ts.rpc, "commit", do_commit, &ts);
     rpc_server_register(ts.rpc, "later", do_later, &ts);
+    rpc_server_register(ts.rpc, "push", do_push, &ts);
 
     error = rpc_server_add_remote(ts.rpc, argv[optind], NULL, &err);
     if (error) {

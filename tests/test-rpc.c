@@ -725,6 +725,61 @@ cmd_silent_timeout(int argc, char *argv[])
     return 0;
 }
 
+/* notifications */
+
+/* notifications REMOTE N SIZE: has the server push N notifications of
+ * SIZE bytes of padding (its "push" method), makes another call while
+ * they stream (the client keeps those that arrive meanwhile), then reads
+ * them all and checks that they came whole and in order. */
+static int
+cmd_notifications(int argc, char *argv[])
+{
+    struct rpc_client *client;
+    json_t *result;
+    long long int n, size, i;
+    int error;
+
+    if (argc != 4 || !str_to_llong(argv[2], 10, &n)
+        || !str_to_llong(argv[3], 10, &size)) {
+        nfvs_fatal(0, "usage: notifications REMOTE N SIZE");
+    }
+    client = open_client(argv[1], DEFAULT_TIMEOUT_MS);
+    result = must_call(client, "push", json_pack("{s:I, s:I}", "n", n,
+                                                 "size", size));
+    print_json("push: ", result);
+    json_decref(result);
+
+    result = must_call(client, "echo", json_pack("[s]", "meanwhile"));
+    print_json("echo: ", result);
+    json_decref(result);
+
+    for (i = 0; i < n; i++) {
+        json_t *msg, *params;
+
+        error = rpc_client_recv_notification(client, &msg);
+        if (error) {
+            printf("notification %lld: %s\n", i, nfvs_strerror(error));
+            break;
+        }
+        params = json_object_get(msg, "params");
+        if (strcmp(json_string_value(json_object_get(msg, "method")),
+                   "tick")
+            || json_integer_value(json_object_get(params, "i")) != i
+            || json_string_length(json_object_get(params, "pad")) != size
+            || json_object_get(msg, "id")) {
+            print_json("bad notification: ", msg);
+            json_decref(msg);
+            break;
+        }
+        json_decref(msg);
+    }
+    if (i == n) {
+        printf("%lld notifications in order\n", n);
+    }
+    rpc_client_close(client);
+    return 0;
+}
+
 /* stall */
 
 struct stall_pinger {
@@ -836,6 +891,7 @@ test_rpc_main(int argc, char *argv[])
         { "concurrent", cmd_concurrent },
         { "pipeline", cmd_pipeline },
         { "stall", cmd_stall },
+        { "notifications", cmd_notifications },
         { "timeout", cmd_timeout },
         { "silent-timeout", cmd_silent_timeout },
     };

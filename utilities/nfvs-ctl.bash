@@ -7,8 +7,11 @@
 
 _nfvs_ctl_commands="show add-br del-br list-br add-port del-port list-ports
 set-port add-flow add-flows mod-flows del-flows replace-flows dump-flows
-trace inject dump-dp-flows stats set-log list-log version set get remove
-clear find"
+trace inject set-link dump-dp-flows stats set-log list-log version set get
+remove clear find monitor"
+
+# Event kinds of "nfvs-ctl monitor".
+_nfvs_ctl_kinds="bridge port link flow conntrack"
 
 _nfvs_ctl_options="--socket= --timeout= --format= --may-exist --if-exists
 --strict --no-stats --generate --columns= --help --version"
@@ -86,11 +89,17 @@ _nfvs_ctl()
                     del-br:0|list-ports:0|add-port:0|set-port:0|\
                     add-flow:0|add-flows:0|mod-flows:0|del-flows:0|\
                     replace-flows:0|dump-flows:0|trace:0|inject:0|\
-                    dump-dp-flows:0|stats:0)
+                    set-link:0|dump-dp-flows:0|stats:0)
                         cands=$(_nfvs_ctl_bridges) ;;
+                    monitor:0)
+                        cands="$(_nfvs_ctl_bridges) $_nfvs_ctl_kinds" ;;
+                    monitor:*)
+                        cands=$_nfvs_ctl_kinds ;;
+                    set-link:2)
+                        cands="up down" ;;
                     del-port:0)
                         cands="$(_nfvs_ctl_bridges) $(_nfvs_ctl_ports)" ;;
-                    del-port:1|set-port:1|inject:1)
+                    del-port:1|set-port:1|inject:1|set-link:1)
                         cands=$(_nfvs_ctl_ports "${args[0]}") ;;
                     add-port:1)
                         cands=$(ls /sys/class/net 2>/dev/null) ;;

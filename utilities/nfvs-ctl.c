@@ -648,6 +648,14 @@ cmd_inject(struct ctl_context *ctx, int argc, char *argv[])
                                     "port", argv[2], "packet", argv[3]));
 }
 
+static int
+cmd_set_link(struct ctl_context *ctx, int argc NFVS_UNUSED, char *argv[])
+{
+    return ctl_call_quiet(ctx, "dp.set_link",
+                          json_pack("{s:s, s:s, s:s}", "bridge", argv[1],
+                                    "port", argv[2], "link", argv[3]));
+}
+
 static json_t *
 dp_bridge_params(int argc, char *argv[])
 {
@@ -1677,6 +1685,164 @@ ctl_run_chain(struct ctl_context *ctx, int argc, char *argv[], int first)
     return 0;
 }
 
+/* Event kinds "monitor" knows; see docs/rpc.md. */
+static const char *const monitor_kinds[] = {
+    "bridge", "port", "link", "flow", "conntrack",
+};
+
+static bool
+is_monitor_kind(const char *s)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(monitor_kinds); i++) {
+        if (!strcmp(s, monitor_kinds[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *
+get_str(const json_t *obj, const char *name)
+{
+    const char *s = json_string_value(json_object_get(obj, name));
+
+    return s ? s : "?";
+}
+
+/* Prints the "ofport" member of 'event' as " ofport=N". */
+static void
+print_event_ofport(const json_t *event)
+{
+    const json_t *ofport = json_object_get(event, "ofport");
+
+    if (json_is_integer(ofport)) {
+        printf(" ofport=%"JSON_INTEGER_FORMAT, json_integer_value(ofport));
+    } else if (json_is_string(ofport)) {
+        printf(" ofport=%s", json_string_value(ofport));
+    }
+}
+
+/* Prints 'event', the params of an "event" notification, as one line. */
+static void
+print_event(const json_t *event)
+{
+    const char *kind = get_str(event, "kind");
+
+    if (!strcmp(kind, "gap")) {
+        printf("gap: %"JSON_INTEGER_FORMAT" events dropped (resync with "
+               "dump-flows)\n",
+               json_integer_value(json_object_get(event, "dropped")));
+    } else if (!strcmp(kind, "bridge")) {
+        printf("bridge %s %s\n", get_str(event, "event"),
+               get_str(event, "bridge"));
+    } else if (!strcmp(kind, "port") || !strcmp(kind, "link")) {
+        printf("%s %s %s %s", kind, get_str(event, "event"),
+               get_str(event, "bridge"), get_str(event, "port"));
+        print_event_ofport(event);
+        if (json_object_get(event, "type")) {
+            printf(" type=%s", get_str(event, "type"));
+        }
+        putchar('\n');
+    } else if (!strcmp(kind, "flow")) {
+        const char *match = get_str(event, "match");
+
+        printf("flow %s %s seq=%"JSON_INTEGER_FORMAT" table=%"
+               JSON_INTEGER_FORMAT" cookie=%s priority=%"JSON_INTEGER_FORMAT
+               "%s%s actions=%s", get_str(event, "event"),
+               get_str(event, "bridge"),
+               json_integer_value(json_object_get(event, "seq")),
+               json_integer_value(json_object_get(event, "table")),
+               get_str(event, "cookie"),
+               json_integer_value(json_object_get(event, "priority")),
+               match[0] ? "," : "", match, get_str(event, "actions"));
+        if (json_object_get(event, "reason")) {
+            printf(" reason=%s", get_str(event, "reason"));
+        }
+        putchar('\n');
+    } else if (!strcmp(kind, "conntrack")) {
+        printf("conntrack %s %s %s\n", get_str(event, "event"),
+               get_str(event, "bridge"), get_str(event, "connection"));
+    } else {
+        char *s = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+        printf("%s\n", s);
+        free(s);
+    }
+}
+
+static int
+cmd_monitor(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *params = json_object();
+    json_t *result, *kinds = NULL;
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (i == 1 && !is_monitor_kind(argv[i])) {
+            json_object_set_new(params, "bridge", json_string(argv[i]));
+        } else {
+            if (!kinds) {
+                kinds = json_array();
+                json_object_set_new(params, "kinds", kinds);
+            }
+            json_array_append_new(kinds, json_string(argv[i]));
+        }
+    }
+    result = ctl_call(ctx, "monitor", params);
+
+    /* The subscription is in place: say so on stderr, so that whoever
+     * waits for it knows that later changes will be reported. */
+    kinds = json_object_get(result, "kinds");
+    fprintf(stderr, "%s: monitoring", nfvs_program_name());
+    for (i = 0; i < (int) json_array_size(kinds); i++) {
+        fprintf(stderr, "%s%s", i ? ", " : " ",
+                json_string_value(json_array_get(kinds, i)));
+    }
+    if (json_object_get(result, "bridge")) {
+        fprintf(stderr, " events of bridge %s",
+                get_str(result, "bridge"));
+    } else {
+        fprintf(stderr, " events");
+    }
+    fprintf(stderr, "\n");
+    json_decref(result);
+
+    rpc_client_set_timeout(ctx->client, 0);
+    for (;;) {
+        json_t *msg, *event;
+        int retval;
+
+        fflush(stdout);
+        retval = rpc_client_recv_notification(ctx->client, &msg);
+        if (retval == EPIPE) {
+            nfvs_fatal(0, "nfvs-vswitchd at %s closed the connection",
+                       ctx->socket);
+        } else if (retval) {
+            ctl_call_failed(ctx, retval);
+        }
+        if (!json_object_get(msg, "method")) {
+            nfvs_fatal(0, "%s", get_str(json_object_get(msg, "error"),
+                                        "message"));
+        }
+        event = json_object_get(msg, "params");
+        if (!strcmp(get_str(msg, "method"), "event")
+            && json_is_object(event)) {
+            if (ctx->format == FMT_JSON) {
+                char *s = json_dumps(event, JSON_COMPACT
+                                     | JSON_PRESERVE_ORDER);
+
+                printf("%s\n", s);
+                free(s);
+            } else {
+                print_event(event);
+            }
+        }
+        json_decref(msg);
+    }
+}
+
 static const struct ctl_command commands[] = {
     {"show", 0, 0, "", cmd_show},
     {"add-br", 1, 1, "BRIDGE", cmd_txn},
@@ -1703,6 +1869,7 @@ static const struct ctl_command commands[] = {
     {"dump-flows", 1, 2, "[--no-stats] BRIDGE [MATCH]", cmd_dump_flows},
     {"trace", 2, 2, "[--generate] BRIDGE FLOW", cmd_trace},
     {"inject", 3, 3, "BRIDGE PORT HEX", cmd_inject},
+    {"set-link", 3, 3, "BRIDGE PORT up|down", cmd_set_link},
     {"dump-dp-flows", 0, 1, "[BRIDGE]", cmd_dump_dp_flows},
     {"stats", 0, 1, "[BRIDGE]", cmd_stats},
     {"dump-conntrack", 1, 2, "BRIDGE [zone=N]", cmd_dump_conntrack},
@@ -1713,6 +1880,8 @@ static const struct ctl_command commands[] = {
     {"ct-set-timeout", 3, 3, "BRIDGE NAME SECONDS", cmd_ct_set_timeout},
     {"ct-set-limit", 2, 3, "BRIDGE [zone=N] LIMIT", cmd_ct_set_limit},
     {"ct-set-checksum", 2, 2, "BRIDGE on|off", cmd_ct_set_checksum},
+    {"monitor", 0, 6, "[BRIDGE] [bridge|port|link|flow|conntrack...]",
+     cmd_monitor},
     {"set-log", 1, 3, "MODULE [DESTINATION] LEVEL", cmd_set_log},
     {"list-log", 0, 0, "", cmd_list_log},
     {"version", 0, 0, "", cmd_version},

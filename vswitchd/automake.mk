@@ -10,4 +10,5 @@ vswitchd_nfvs_vswitchd_SOURCES += vswitchd/flow-rpc.c vswitchd/flow-rpc.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/dp-rpc.c vswitchd/dp-rpc.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/ct-rpc.c vswitchd/ct-rpc.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/txn-rpc.c vswitchd/txn-rpc.h
+vswitchd_nfvs_vswitchd_SOURCES += vswitchd/monitor.c vswitchd/monitor.h
 EXTRA_DIST += vswitchd/nfvs-vswitchd.service

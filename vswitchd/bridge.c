@@ -14,6 +14,7 @@
 #include "flow-table.h"
 #include "flow.h"
 #include "hash.h"
+#include "monitor.h"
 #include "ofp-flow.h"
 #include "ofproto-dpif.h"
 #include "ofproto.h"
@@ -88,6 +89,7 @@ static char *journal_msg;       /* Why the journal refused, or NULL. */
 static int bridge_journal_cb(const struct flow_table_change *, size_t,
                              enum flow_table_journal_step,
                              void *br);
+static flow_table_change_func bridge_flows_changed_cb;
 
 static const char *const port_types[] = { "system", "internal", "dummy" };
 
@@ -408,6 +410,10 @@ bridge_create(struct bridge_set *bs, const char *name, bool default_flow)
             free(msg);
         }
     }
+    /* Only now: the flows a new bridge starts with are no event. */
+    flow_table_set_observer(ofproto_get_tables(br->ofproto),
+                            bridge_flows_changed_cb, br);
+    ofproto_set_ct_observer(br->ofproto, monitor_ct_observer, br);
     return br;
 }
 
@@ -850,6 +856,14 @@ bridge_journal_save(const struct ds *text)
         error = EIO;
     }
     return error;
+}
+
+/* The flow tables' observer: reports their changes to subscribers. */
+static void
+bridge_flows_changed_cb(const struct flow_table_change *changes, size_t n,
+                        uint64_t version NFVS_UNUSED, void *br)
+{
+    monitor_flows_changed(br, changes, n);
 }
 
 /* The flow tables' journal: turns each committed flow change of bridge
@@ -1301,6 +1315,7 @@ bridge_add(struct bridge_set *bs, const char *name, bool may_exist,
     }
     bridge_txn_record(bs, BRIDGE_UNDO_ADD_BRIDGE, name, NULL, NULL);
     VLOG_INFO("added bridge %s", name);
+    monitor_bridge_changed(name, true);
     return 0;
 }
 
@@ -1336,6 +1351,7 @@ bridge_del(struct bridge_set *bs, const char *name, bool if_exists,
                           json_incref(json_object_get(
                               json_object_get(saved, "bridges"), name)));
         VLOG_INFO("deleted bridge %s", name);
+        monitor_bridge_changed(name, false);
     }
     json_decref(saved);
     return error;
@@ -1448,6 +1464,7 @@ bridge_add_port(struct bridge_set *bs, const char *br_name,
         VLOG_INFO("bridge %s: added port %s (type %s, ofport %"PRIu32")",
                   br->name, name, type, ofport);
     }
+    monitor_port_changed(br->name, name, ofport, type, true);
     *ofportp = ofport;
     return 0;
 }
@@ -1499,6 +1516,7 @@ bridge_del_port(struct bridge_set *bs, const char *br_name,
         bridge_sync_ports(br);
     } else {
         VLOG_INFO("bridge %s: deleted port %s", br->name, name);
+        monitor_port_changed(br->name, name, ofport, type, false);
     }
     free(type);
     return error;

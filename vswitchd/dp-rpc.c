@@ -9,6 +9,7 @@
 #include "dpif.h"
 #include "dynamic-string.h"
 #include "jsonrpc.h"
+#include "monitor.h"
 #include "ofproto-dpif.h"
 #include "rpc-server.h"
 #include "util.h"
@@ -77,6 +78,49 @@ rpc_dp_inject(json_t *params, json_t **errorp, void *bs_)
                                    : RPC_ERR_INVALID, "%s", msg);
         free(msg);
         return NULL;
+    }
+    return json_object();
+}
+
+static json_t *
+rpc_dp_set_link(json_t *params, json_t **errorp, void *bs_)
+{
+    struct bridge_set *bs = bs_;
+    const char *br_name, *port_name, *link;
+    struct bridge **brs;
+    struct port *port;
+    char *msg = NULL;
+    bool up, was_up;
+    size_t n;
+    int error;
+
+    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s:s}",
+                           "bridge", &br_name, "port", &port_name,
+                           "link", &link)) {
+        return NULL;
+    }
+    if (strcmp(link, "up") && strcmp(link, "down")) {
+        *errorp = rpc_error_create(RPC_ERR_INVALID, "link \"%.64s\" is "
+                                   "neither up nor down", link);
+        return NULL;
+    }
+    up = !strcmp(link, "up");
+    brs = select_bridges(bs, br_name, &n, errorp);
+    if (!brs) {
+        return NULL;
+    }
+    error = ofproto_dpif_set_dummy_link(brs[0]->dp, port_name, up, &was_up,
+                                        &msg);
+    free(brs);
+    if (error) {
+        *errorp = rpc_error_create(error == ENOENT ? RPC_ERR_NOT_FOUND
+                                   : RPC_ERR_UNSUPPORTED, "%s", msg);
+        free(msg);
+        return NULL;
+    }
+    port = bridge_find_port(bs, port_name);
+    if (port && up != was_up) {
+        monitor_link_changed(port, up);
     }
     return json_object();
 }
@@ -187,6 +231,7 @@ void
 dp_rpc_register(struct rpc_server *server, struct bridge_set *bs)
 {
     rpc_server_register(server, "dp.inject", rpc_dp_inject, bs);
+    rpc_server_register(server, "dp.set_link", rpc_dp_set_link, bs);
     rpc_server_register(server, "dp.flows", rpc_dp_flows, bs);
     rpc_server_register(server, "dp.stats", rpc_dp_stats, bs);
 }

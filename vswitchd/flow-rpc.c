@@ -414,7 +414,9 @@ rpc_flow_dump(json_t *params, json_t **errorp, void *bs_)
                                                  ? line + 1 : line));
     }
     ds_destroy(&s);
-    return json_pack("{s:o}", "flows", lines);
+    return json_pack("{s:o, s:I}", "flows", lines, "seq",
+                     (json_int_t) flow_table_change_seq(
+                         ofproto_get_tables(br->ofproto)));
 }
 
 static json_t *

@@ -25,6 +25,7 @@
 #include "dpif.h"
 #include "flow-rpc.h"
 #include "jsonrpc.h"
+#include "monitor.h"
 #include "ofp-actions.h"
 #include "ofproto-dpif.h"
 #include "rpc-server.h"
@@ -59,6 +60,7 @@ struct options {
     struct rpc_limits limits;   /* --max-message-size and the like. */
     unsigned int handshake_timeout; /* --handshake-timeout, seconds. */
     unsigned long long int max_actions; /* --max-actions. */
+    size_t monitor_queue_size;  /* --monitor-queue-size, bytes. */
 };
 
 static void NFVS_NO_RETURN
@@ -124,6 +126,8 @@ usage(const struct options *opts)
            "                              (default: %u)\n"
            "  --handshake-timeout=SECS    TLS handshake time (default: %u)\n"
            "  --max-actions=N             actions in one flow (default: %u)\n"
+           "  --monitor-queue-size=BYTES  events queued for one monitor\n"
+           "                              subscriber (default: %u)\n"
            "\n"
            "Environment: NFVS_RUNDIR, NFVS_DBDIR, NFVS_DATAPATH and\n"
            "NFVS_SOCKET_GROUP change the defaults.\n",
@@ -134,7 +138,7 @@ usage(const struct options *opts)
            RPC_MAX_BATCH_DEFAULT, RPC_MAX_ANSWER_SIZE_DEFAULT,
            RPC_MAX_INPUT_DEFAULT, RPC_MAX_CONNECTIONS_DEFAULT,
            RPC_PARTIAL_TIMEOUT_DEFAULT, PSSL_HANDSHAKE_TIMEOUT_DEFAULT,
-           OFPACTS_MAX_DEFAULT);
+           OFPACTS_MAX_DEFAULT, MONITOR_QUEUE_SIZE_DEFAULT);
     exit(0);
 }
 
@@ -191,6 +195,7 @@ parse_options(int argc, char *argv[], struct options *opts)
         OPT_PARTIAL_TIMEOUT,
         OPT_HANDSHAKE_TIMEOUT,
         OPT_MAX_ACTIONS,
+        OPT_MONITOR_QUEUE_SIZE,
     };
     static const struct option long_options[] = {
         {"rundir", required_argument, NULL, OPT_RUNDIR},
@@ -225,6 +230,8 @@ parse_options(int argc, char *argv[], struct options *opts)
         {"handshake-timeout", required_argument, NULL,
          OPT_HANDSHAKE_TIMEOUT},
         {"max-actions", required_argument, NULL, OPT_MAX_ACTIONS},
+        {"monitor-queue-size", required_argument, NULL,
+         OPT_MONITOR_QUEUE_SIZE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -246,6 +253,7 @@ parse_options(int argc, char *argv[], struct options *opts)
     rpc_limits_init(&opts->limits);
     opts->handshake_timeout = PSSL_HANDSHAKE_TIMEOUT_DEFAULT;
     opts->max_actions = OFPACTS_MAX_DEFAULT;
+    opts->monitor_queue_size = MONITOR_QUEUE_SIZE_DEFAULT;
 
     for (;;) {
         int c = getopt_long(argc, argv, "v::hV", long_options, NULL);
@@ -369,6 +377,10 @@ parse_options(int argc, char *argv[], struct options *opts)
             break;
         case OPT_MAX_ACTIONS:
             opts->max_actions = parse_limit("max-actions", optarg, 1000000);
+            break;
+        case OPT_MONITOR_QUEUE_SIZE:
+            opts->monitor_queue_size
+                = parse_limit("monitor-queue-size", optarg, SIZE_MAX / 4);
             break;
         case 'v':
             msg = vlog_set_levels_from_string(optarg ? optarg : "dbg");
@@ -926,6 +938,7 @@ main(int argc, char *argv[])
     dp_rpc_register(server, bridges);
     ct_rpc_register(server, bridges);
     txn_rpc_register(server, bridges);
+    monitor_init(server, base, bridges, opts.monitor_queue_size);
     daemon_notify_status("opening remotes");
     for (i = 0; i < opts.n_remotes; i++) {
         char *name;
@@ -971,6 +984,7 @@ main(int argc, char *argv[])
     notify_uninit(&notify);
     flow_rpc_destroy(flow_rpc);
     rpc_server_destroy(server);
+    monitor_destroy();
     event_free(db_event);
     db_set_commit_cb(db, NULL, NULL);
     bridge_set_close(bridges);
