@@ -72,7 +72,7 @@ FUZZ_RPC_SOURCES = vswitchd/bridge.c vswitchd/bridge.h \
 	vswitchd/flow-rpc.c vswitchd/flow-rpc.h \
 	vswitchd/dp-rpc.c vswitchd/dp-rpc.h \
 	vswitchd/ct-rpc.c vswitchd/ct-rpc.h \
-	vswitchd/txn-rpc.c vswitchd/txn-rpc.h
+	vswitchd/txn-rpc.c vswitchd/txn-rpc.h \
 	vswitchd/monitor.c vswitchd/monitor.h
 check_PROGRAMS += tests/fuzz-replay
 tests_fuzz_replay_SOURCES = tests/fuzz-replay.c tests/fuzz.h \
