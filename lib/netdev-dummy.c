@@ -36,6 +36,7 @@ struct netdev_dummy {
     size_t n_queued;            /* Packets in 'queue'. */
     FILE *pcap;                 /* Where sent packets go, or NULL. */
     struct netdev_stats stats;
+    struct netdev_link_state link; /* What get_link_state() reports. */
 };
 
 /* pcap's file header and record header (the classic format, written in
@@ -93,6 +94,8 @@ netdev_dummy_open(const char *name, struct netdev **netdevp)
     dev->mac.ea[5] = h2;
     dev->mtu = 1500;
     dev->fd = fd;
+    dev->link.admin_up = true;
+    dev->link.carrier = true;
     pthread_mutex_init(&dev->mutex, NULL);
     *netdevp = &dev->up;
     return 0;
@@ -278,6 +281,34 @@ netdev_dummy_get_stats(const struct netdev *netdev,
     return 0;
 }
 
+static int
+netdev_dummy_get_link_state(const struct netdev *netdev,
+                            struct netdev_link_state *state)
+{
+    struct netdev_dummy *dev = netdev_dummy_cast(netdev);
+
+    pthread_mutex_lock(&dev->mutex);
+    *state = dev->link;
+    pthread_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+int
+netdev_dummy_set_link_state(struct netdev *netdev,
+                            const struct netdev_link_state *state)
+{
+    struct netdev_dummy *dev;
+
+    if (!is_dummy(netdev)) {
+        return EOPNOTSUPP;
+    }
+    dev = netdev_dummy_cast(netdev);
+    pthread_mutex_lock(&dev->mutex);
+    dev->link = *state;
+    pthread_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
 int
 netdev_dummy_receive(struct netdev *netdev, struct dp_packet *packet)
 {
@@ -361,4 +392,5 @@ const struct netdev_class netdev_dummy_class = {
     .recv = netdev_dummy_recv,
     .send = netdev_dummy_send,
     .get_stats = netdev_dummy_get_stats,
+    .get_link_state = netdev_dummy_get_link_state,
 };

@@ -13,6 +13,7 @@
 #include "flow-table.h"
 #include "flow.h"
 #include "hash.h"
+#include "netdev.h"
 #include "ofp-flow.h"
 #include "ofproto-dpif.h"
 #include "ofproto.h"
@@ -1821,4 +1822,18 @@ bridge_set_run_datapaths(struct bridge_set *bs, long long int now)
     return NFVS_MIN(bs->next_retry,
                     now + (dummy ? BRIDGE_DUMMY_RUN_INTERVAL
                            : BRIDGE_RETRY_INTERVAL));
+}
+
+int
+bridge_port_get_stats(const struct port *port, struct netdev_stats *stats,
+                      struct netdev_link_state *state)
+{
+    const struct bridge *br = port->bridge;
+
+    if (!br->dp || port->dp_port == UINT32_MAX) {
+        memset(stats, 0, sizeof *stats);
+        memset(state, 0, sizeof *state);
+        return ENODEV;
+    }
+    return ofproto_dpif_port_get_stats(br->dp, port->dp_port, stats, state);
 }

@@ -173,6 +173,14 @@ long long int bridge_set_run_timeouts(struct bridge_set *,
 long long int bridge_set_run_datapaths(struct bridge_set *,
                                        long long int now);
 
+/* Stores the counters of 'port' (dpif_port_get_stats()) and its
+ * device's state in '*stats' and '*state'.  Returns 0, or ENODEV (with
+ * zeroes) for a port that is not in a datapath (see 'error'). */
+struct netdev_link_state;
+struct netdev_stats;
+int bridge_port_get_stats(const struct port *, struct netdev_stats *stats,
+                          struct netdev_link_state *state);
+
 /* Returns true if 'name' can name a bridge or port: what Linux accepts as
  * a network device name.  Otherwise stores a reason in '*errp'. */
 bool bridge_is_valid_name(const char *name, char **errp);

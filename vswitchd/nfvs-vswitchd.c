@@ -25,8 +25,10 @@
 #include "dpif.h"
 #include "flow-rpc.h"
 #include "jsonrpc.h"
+#include "metrics.h"
 #include "ofp-actions.h"
 #include "ofproto-dpif.h"
+#include "port-rpc.h"
 #include "rpc-server.h"
 #include "stream-ssl.h"
 #include "stream.h"
@@ -58,6 +60,7 @@ struct options {
     struct rpc_limits limits;   /* --max-message-size and the like. */
     unsigned int handshake_timeout; /* --handshake-timeout, seconds. */
     unsigned long long int max_actions; /* --max-actions. */
+    char *metrics;              /* --metrics=IP:PORT, or NULL. */
 };
 
 static void NFVS_NO_RETURN
@@ -102,6 +105,9 @@ usage(const struct options *opts)
            "  --max-ports=N       refuse to add more than N ports in all,\n"
            "                      bridges' local ports not counted\n"
            "                      (default: %d)\n"
+           "  --metrics=IP:PORT   serve Prometheus metrics at\n"
+           "                      http://IP:PORT/metrics (off by default;\n"
+           "                      use 127.0.0.1)\n"
            "  -h, --help          print this help and exit\n"
            "  -V, --version       print the version and exit\n"
            "\n"
@@ -189,6 +195,7 @@ parse_options(int argc, char *argv[], struct options *opts)
         OPT_PARTIAL_TIMEOUT,
         OPT_HANDSHAKE_TIMEOUT,
         OPT_MAX_ACTIONS,
+        OPT_METRICS,
     };
     static const struct option long_options[] = {
         {"rundir", required_argument, NULL, OPT_RUNDIR},
@@ -223,6 +230,7 @@ parse_options(int argc, char *argv[], struct options *opts)
         {"handshake-timeout", required_argument, NULL,
          OPT_HANDSHAKE_TIMEOUT},
         {"max-actions", required_argument, NULL, OPT_MAX_ACTIONS},
+        {"metrics", required_argument, NULL, OPT_METRICS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -368,6 +376,17 @@ parse_options(int argc, char *argv[], struct options *opts)
         case OPT_MAX_ACTIONS:
             opts->max_actions = parse_limit("max-actions", optarg, 1000000);
             break;
+        case OPT_METRICS: {
+            struct sockaddr_storage ss;
+            socklen_t len;
+
+            if (metrics_parse_address(optarg, &ss, &len, &msg)) {
+                nfvs_fatal(0, "--metrics=%s", msg);
+            }
+            free(opts->metrics);
+            opts->metrics = xstrdup(optarg);
+            break;
+        }
         case 'v':
             msg = vlog_set_levels_from_string(optarg ? optarg : "dbg");
             if (msg) {
@@ -444,6 +463,7 @@ options_uninit(struct options *opts)
     free(opts->certificate);
     free(opts->ca_cert);
     free(opts->socket_group);
+    free(opts->metrics);
 }
 
 /* Raises the soft limit on open files to the hard limit, so that many
@@ -845,6 +865,7 @@ main(int argc, char *argv[])
     struct notify_ctx notify;
     struct ofproto_dpif_config dp_cfg;
     struct dp_run_ctx dp_run;
+    struct metrics *metrics = NULL;
     struct rpc_server *server;
     struct flow_rpc *flow_rpc;
     struct bridge_set *bridges;
@@ -923,6 +944,7 @@ main(int argc, char *argv[])
     flow_rpc = flow_rpc_register(server, base, bridges);
     dp_rpc_register(server, bridges);
     ct_rpc_register(server, bridges);
+    port_rpc_register(server, bridges);
     daemon_notify_status("opening remotes");
     for (i = 0; i < opts.n_remotes; i++) {
         char *name;
@@ -934,6 +956,13 @@ main(int argc, char *argv[])
         }
         VLOG_INFO("listening on %s", name);
         free(name);
+    }
+    if (opts.metrics) {
+        error = metrics_create(base, opts.metrics, bridges, server, &metrics,
+                               &msg);
+        if (error) {
+            nfvs_fatal(0, "%s", msg);
+        }
     }
 
     exit_signals_init(opts.pidfile);
@@ -967,6 +996,7 @@ main(int argc, char *argv[])
     event_free(dp_run.timer);
     notify_uninit(&notify);
     flow_rpc_destroy(flow_rpc);
+    metrics_destroy(metrics);
     rpc_server_destroy(server);
     event_free(db_event);
     db_set_commit_cb(db, NULL, NULL);
