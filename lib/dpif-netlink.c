@@ -487,6 +487,8 @@ dpif_netlink_port_get_stats(const struct dpif *dpif_, uint32_t port_no,
         stats->tx_packets = reply.stats.tx_packets;
         stats->tx_bytes = reply.stats.tx_bytes;
         stats->tx_dropped = reply.stats.tx_dropped;
+        stats->rx_errors = NETDEV_STAT_UNKNOWN;
+        stats->tx_errors = NETDEV_STAT_UNKNOWN;
     }
     nl_buf_uninit(&buf);
     return error;

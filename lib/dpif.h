@@ -177,8 +177,9 @@ int dpif_port_query_by_name(const struct dpif *, const char *name,
 
 /* Stores the counters of port 'port_no' in '*stats' (lib/netdev.h): on
  * the kernel datapath the vport's own counters, which count a failed
- * send as a drop (rx_errors and tx_errors stay 0); on the userspace
- * datapaths those of the port's netdev.  Returns ENOENT if there is no
+ * send as a drop and have no error counters (rx_errors and tx_errors are
+ * NETDEV_STAT_UNKNOWN); on the userspace datapaths those of the port's
+ * netdev.  Returns ENOENT if there is no
  * such port, with '*stats' zeroed. */
 struct netdev_stats;
 int dpif_port_get_stats(const struct dpif *, uint32_t port_no,

@@ -43,6 +43,9 @@ struct dp_packet_batch {
     struct dp_packet *packets[NETDEV_MAX_BURST];  /* Owned by the batch. */
 };
 
+/* A port's counters.  A counter that the device or datapath does not
+ * keep is UINT64_MAX (NETDEV_STAT_UNKNOWN). */
+#define NETDEV_STAT_UNKNOWN UINT64_MAX
 struct netdev_stats {
     uint64_t rx_packets;        /* Received by the switch. */
     uint64_t rx_bytes;

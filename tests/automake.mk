@@ -212,6 +212,7 @@ TESTSUITE_AT += tests/conntrack.at
 TESTSUITE_AT += tests/tls.at
 EXTRA_DIST += tests/tls-certs.sh
 TESTSUITE_AT += tests/ct.at
+TESTSUITE_AT += tests/ports.at
 TESTSUITE_AT += tests/limits.at
 SYSTEM_TESTSUITE_AT += tests/system-ct.at
 EXTRA_DIST += tests/rst-inject.py tests/ct-linux.py tests/pktutil.py

@@ -222,8 +222,10 @@ put_ports(struct ds *out, const struct bridge_snap *snaps, size_t n)
 
                     memcpy(&value, st + port_counters[c].offset,
                            sizeof value);
-                    put_port_sample(out, port_counters[c].name,
-                                    snaps[i].name, ps, value);
+                    if (value != NETDEV_STAT_UNKNOWN) {
+                        put_port_sample(out, port_counters[c].name,
+                                        snaps[i].name, ps, value);
+                    }
                 }
             }
         }

@@ -10,15 +10,24 @@
 #include "rpc-server.h"
 #include "util.h"
 
+/* Returns {"packets": N, "bytes": N, "dropped": N, "errors": N}, without
+ * the counters the datapath does not keep. */
 static json_t *
 counters_to_json(uint64_t packets, uint64_t bytes, uint64_t dropped,
                  uint64_t errors)
 {
-    return json_pack("{s:I, s:I, s:I, s:I}",
-                     "packets", (json_int_t) packets,
-                     "bytes", (json_int_t) bytes,
-                     "dropped", (json_int_t) dropped,
-                     "errors", (json_int_t) errors);
+    const char *names[] = { "packets", "bytes", "dropped", "errors" };
+    uint64_t values[] = { packets, bytes, dropped, errors };
+    json_t *json = json_object();
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(names); i++) {
+        if (values[i] != NETDEV_STAT_UNKNOWN) {
+            json_object_set_new(json, names[i],
+                                json_integer((json_int_t) values[i]));
+        }
+    }
+    return json;
 }
 
 /* Returns 'port''s entry of a port.stats answer (new reference). */
