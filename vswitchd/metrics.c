@@ -438,7 +438,11 @@ put_conntrack(struct ds *out, const struct bridge_snap *snaps, size_t n)
                "Tracked connections, by protocol.");
     for (i = 0; i < n; i++) {
         const struct conntrack_stats *ct = &snaps[i].ct;
-        size_t n_tcp = ct->n_conns - ct->n_udp - ct->n_icmp - ct->n_other;
+        size_t n_tcp = 0;
+
+        for (s = 0; s < CT_TCP_N_STATES; s++) {
+            n_tcp += ct->n_tcp_by_state[s];
+        }
 
         put_sample(out, "nfvs_conntrack_entries", snaps[i].name,
                    "protocol", "tcp", n_tcp);
