@@ -399,8 +399,9 @@ put_datapaths(struct ds *out, const struct bridge_snap *snaps, size_t n)
         }
     }
     put_histogram(out, "nfvs_upcall_latency_seconds",
-                  "Time the daemon took to handle an upcall: translation, "
-                  "flow install and execution.",
+                  "Time the daemon took to handle an upcall: translation "
+                  "and flow install (and execution, on the kernel "
+                  "datapath).",
                   offsetof(struct udpif_stats, upcall_us), snaps, n);
     put_histogram(out, "nfvs_revalidation_duration_seconds",
                   "Duration of revalidation passes, flow table changes' "
