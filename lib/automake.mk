@@ -46,6 +46,7 @@ lib_libnfvs_la_SOURCES += lib/dpif.c lib/dpif.h lib/dpif-provider.h
 lib_libnfvs_la_SOURCES += lib/dpif-userspace.c
 lib_libnfvs_la_SOURCES += lib/odp-execute.c lib/odp-execute.h
 lib_libnfvs_la_SOURCES += lib/udpif.c lib/udpif.h
+lib_libnfvs_la_SOURCES += lib/histogram.c lib/histogram.h
 lib_libnfvs_la_SOURCES += lib/ofproto-dpif.c lib/ofproto-dpif.h
 lib_libnfvs_la_SOURCES += lib/json-util.c lib/json-util.h
 lib_libnfvs_la_SOURCES += lib/netlink-socket.c lib/netlink-socket.h

@@ -460,6 +460,41 @@ dpif_netlink_port_query(const struct dpif *dpif_, uint32_t port_no,
 }
 
 static int
+dpif_netlink_port_get_stats(const struct dpif *dpif_, uint32_t port_no,
+                            struct netdev_stats *stats)
+{
+    struct dpif_netlink *dpif = dpif_netlink_cast(dpif_);
+    struct nl_buf buf = NL_BUF_INITIALIZER;
+    struct dpnl_vport req, reply;
+    int error;
+
+    memset(&req, 0, sizeof req);
+    req.dp_ifindex = dpif->dp_ifindex;
+    req.has_port_no = true;
+    req.port_no = port_no;
+    error = vport_transact(dpif, NFVS_VPORT_CMD_GET, 0, &req, &reply,
+                           &buf);
+    if (error == ENODEV) {
+        error = ENOENT;
+    } else if (!error && reply.dp_ifindex != dpif->dp_ifindex) {
+        error = ENOENT;
+    } else if (!error && !reply.has_stats) {
+        error = EPROTO;
+    } else if (!error) {
+        stats->rx_packets = reply.stats.rx_packets;
+        stats->rx_bytes = reply.stats.rx_bytes;
+        stats->rx_dropped = reply.stats.rx_dropped;
+        stats->tx_packets = reply.stats.tx_packets;
+        stats->tx_bytes = reply.stats.tx_bytes;
+        stats->tx_dropped = reply.stats.tx_dropped;
+        stats->rx_errors = NETDEV_STAT_UNKNOWN;
+        stats->tx_errors = NETDEV_STAT_UNKNOWN;
+    }
+    nl_buf_uninit(&buf);
+    return error;
+}
+
+static int
 dpif_netlink_port_dump(const struct dpif *dpif_, struct dpif_port **portsp,
                        size_t *n_portsp)
 {
@@ -911,6 +946,7 @@ const struct dpif_class dpif_netlink_class = {
     .port_del = dpif_netlink_port_del,
     .port_query = dpif_netlink_port_query,
     .port_dump = dpif_netlink_port_dump,
+    .port_get_stats = dpif_netlink_port_get_stats,
     .flow_put = dpif_netlink_flow_put,
     .flow_del = dpif_netlink_flow_del,
     .flow_get = dpif_netlink_flow_get,

@@ -70,6 +70,10 @@ struct dpif_class {
     /* Exactly one of 'name' (nonnull) or 'port_no' names the port. */
     int (*port_query)(const struct dpif *dpif, uint32_t port_no,
                       const char *name, struct dpif_port *port);
+    /* Optional.  The counters of port 'port_no' (dpif.c zeroes
+     * 'stats' first); ENOENT if there is no such port. */
+    int (*port_get_stats)(const struct dpif *dpif, uint32_t port_no,
+                          struct netdev_stats *stats);
     /* Stores a new array of ports in any order; dpif.c sorts it. */
     int (*port_dump)(const struct dpif *dpif, struct dpif_port **portsp,
                      size_t *n_portsp);

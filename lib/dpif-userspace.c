@@ -1457,6 +1457,21 @@ dpif_userspace_port_query(const struct dpif *dpif, uint32_t port_no,
 }
 
 static int
+dpif_userspace_port_get_stats(const struct dpif *dpif, uint32_t port_no,
+                              struct netdev_stats *stats)
+{
+    struct dp_userspace *dp = get_dp(dpif);
+    struct dp_port *port;
+    int error;
+
+    pthread_rwlock_rdlock(&dp->cfg_lock);
+    port = port_lookup(dp, port_no);
+    error = port ? netdev_get_stats(port->netdev, stats) : ENOENT;
+    pthread_rwlock_unlock(&dp->cfg_lock);
+    return error;
+}
+
+static int
 dpif_userspace_port_dump(const struct dpif *dpif, struct dpif_port **portsp,
                          size_t *n_portsp)
 {
@@ -1709,6 +1724,7 @@ dpif_userspace_set_flow_limit(struct dpif *dpif, uint32_t flow_limit)
         .port_del = dpif_userspace_port_del,                            \
         .port_query = dpif_userspace_port_query,                        \
         .port_dump = dpif_userspace_port_dump,                          \
+        .port_get_stats = dpif_userspace_port_get_stats,                \
         .flow_put = dpif_userspace_flow_put,                            \
         .flow_del = dpif_userspace_flow_del,                            \
         .flow_get = dpif_userspace_flow_get,                            \

@@ -11,6 +11,7 @@
 #include "dp-packet.h"
 #include "dpif-provider.h"
 #include "dynamic-string.h"
+#include "netdev.h"
 #include "odp-util.h"
 #include "util.h"
 
@@ -229,6 +230,18 @@ dpif_port_query_by_name(const struct dpif *dpif, const char *name,
 {
     memset(port, 0, sizeof *port);
     return dpif->dpif_class->port_query(dpif, 0, name, port);
+}
+
+int
+dpif_port_get_stats(const struct dpif *dpif, uint32_t port_no,
+                    struct netdev_stats *stats)
+{
+    const struct dpif_class *class = dpif->dpif_class;
+
+    memset(stats, 0, sizeof *stats);
+    return (class->port_get_stats
+            ? class->port_get_stats(dpif, port_no, stats)
+            : EOPNOTSUPP);
 }
 
 static int

@@ -175,6 +175,16 @@ int dpif_port_query_by_number(const struct dpif *, uint32_t port_no,
 int dpif_port_query_by_name(const struct dpif *, const char *name,
                             struct dpif_port *port);
 
+/* Stores the counters of port 'port_no' in '*stats' (lib/netdev.h): on
+ * the kernel datapath the vport's own counters, which count a failed
+ * send as a drop and have no error counters (rx_errors and tx_errors are
+ * NETDEV_STAT_UNKNOWN); on the userspace datapaths those of the port's
+ * netdev.  Returns ENOENT if there is no
+ * such port, with '*stats' zeroed. */
+struct netdev_stats;
+int dpif_port_get_stats(const struct dpif *, uint32_t port_no,
+                        struct netdev_stats *stats);
+
 /* Stores in '*portsp' a new array of the '*n_portsp' ports, sorted by
  * number; free with dpif_port_dump_free(). */
 int dpif_port_dump(const struct dpif *, struct dpif_port **portsp,

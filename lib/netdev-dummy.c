@@ -36,8 +36,8 @@ struct netdev_dummy {
     size_t n_queued;            /* Packets in 'queue'. */
     FILE *pcap;                 /* Where sent packets go, or NULL. */
     struct netdev_stats stats;
-    bool link_down;             /* Carrier off: sends and receives
-                                 * nothing (netdev_dummy_set_link()). */
+    struct netdev_link_state link; /* Without carrier or admin state up,
+                                    * sends and receives nothing. */
 };
 
 /* pcap's file header and record header (the classic format, written in
@@ -95,6 +95,8 @@ netdev_dummy_open(const char *name, struct netdev **netdevp)
     dev->mac.ea[5] = h2;
     dev->mtu = 1500;
     dev->fd = fd;
+    dev->link.admin_up = true;
+    dev->link.carrier = true;
     pthread_mutex_init(&dev->mutex, NULL);
     *netdevp = &dev->up;
     return 0;
@@ -213,7 +215,7 @@ dummy_output(struct netdev_dummy *dev, const struct dp_packet *p)
 {
     int error;
 
-    if (dev->link_down) {
+    if (!dev->link.carrier || !dev->link.admin_up) {
         dev->stats.tx_dropped++;
         return ENETDOWN;
     }
@@ -286,6 +288,34 @@ netdev_dummy_get_stats(const struct netdev *netdev,
     return 0;
 }
 
+static int
+netdev_dummy_get_link_state(const struct netdev *netdev,
+                            struct netdev_link_state *state)
+{
+    struct netdev_dummy *dev = netdev_dummy_cast(netdev);
+
+    pthread_mutex_lock(&dev->mutex);
+    *state = dev->link;
+    pthread_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+int
+netdev_dummy_set_link_state(struct netdev *netdev,
+                            const struct netdev_link_state *state)
+{
+    struct netdev_dummy *dev;
+
+    if (!is_dummy(netdev)) {
+        return EOPNOTSUPP;
+    }
+    dev = netdev_dummy_cast(netdev);
+    pthread_mutex_lock(&dev->mutex);
+    dev->link = *state;
+    pthread_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
 int
 netdev_dummy_receive(struct netdev *netdev, struct dp_packet *packet)
 {
@@ -299,7 +329,7 @@ netdev_dummy_receive(struct netdev *netdev, struct dp_packet *packet)
 
     dev = netdev_dummy_cast(netdev);
     pthread_mutex_lock(&dev->mutex);
-    if (dev->link_down) {
+    if (!dev->link.carrier || !dev->link.admin_up) {
         dev->stats.rx_dropped++;
         dp_packet_destroy(packet);
         error = ENETDOWN;
@@ -329,8 +359,8 @@ netdev_dummy_set_link(struct netdev *netdev, bool up, bool *was_upp)
     }
     dev = netdev_dummy_cast(netdev);
     pthread_mutex_lock(&dev->mutex);
-    *was_upp = !dev->link_down;
-    dev->link_down = !up;
+    *was_upp = dev->link.carrier;
+    dev->link.carrier = up;
     pthread_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -389,4 +419,5 @@ const struct netdev_class netdev_dummy_class = {
     .recv = netdev_dummy_recv,
     .send = netdev_dummy_send,
     .get_stats = netdev_dummy_get_stats,
+    .get_link_state = netdev_dummy_get_link_state,
 };

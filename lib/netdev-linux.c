@@ -604,9 +604,11 @@ rx_slot_finish(struct netdev_linux *dev, struct rx_slot *slot, size_t size,
     return p;
 }
 
+/* Counts the packets of 'batch' from 'first' on as received, and
+ * 'n_errors' frames that rx_slot_finish() refused. */
 static void
 count_rx(struct netdev_linux *dev, const struct dp_packet_batch *batch,
-         size_t first, unsigned int n_dropped)
+         size_t first, unsigned int n_errors)
 {
     size_t i;
 
@@ -615,7 +617,7 @@ count_rx(struct netdev_linux *dev, const struct dp_packet_batch *batch,
         dev->stats.rx_packets++;
         dev->stats.rx_bytes += dp_packet_size(batch->packets[i]);
     }
-    dev->stats.rx_dropped += n_dropped;
+    dev->stats.rx_errors += n_errors;
     pthread_mutex_unlock(&dev->mutex);
 }
 
@@ -628,7 +630,7 @@ netdev_linux_recv_sock(struct netdev_linux *dev,
     struct iovec iovs[NETDEV_MAX_BURST][3];
     size_t first = batch->count;
     size_t n_want = NETDEV_MAX_BURST - batch->count;
-    unsigned int n_dropped = 0;
+    unsigned int n_errors = 0;
     int n, i;
 
     for (i = 0; i < (int) n_want; i++) {
@@ -665,10 +667,10 @@ netdev_linux_recv_sock(struct netdev_linux *dev,
         if (p) {
             batch->packets[batch->count++] = p;
         } else {
-            n_dropped++;
+            n_errors++;
         }
     }
-    count_rx(dev, batch, first, n_dropped);
+    count_rx(dev, batch, first, n_errors);
     return batch->count > first ? 0 : EAGAIN;
 }
 
@@ -677,7 +679,7 @@ netdev_linux_recv_tap(struct netdev_linux *dev, struct dp_packet_batch *batch)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     size_t first = batch->count;
-    unsigned int n_dropped = 0;
+    unsigned int n_errors = 0;
     int error = 0;
 
     while (batch->count < NETDEV_MAX_BURST) {
@@ -703,10 +705,10 @@ netdev_linux_recv_tap(struct netdev_linux *dev, struct dp_packet_batch *batch)
         if (p) {
             batch->packets[batch->count++] = p;
         } else {
-            n_dropped++;
+            n_errors++;
         }
     }
-    count_rx(dev, batch, first, n_dropped);
+    count_rx(dev, batch, first, n_errors);
     return batch->count > first ? 0 : error ? error : EAGAIN;
 }
 
@@ -753,14 +755,17 @@ prepare_tx(struct dp_packet *p, struct dp_packet ***outp, size_t *n_outp)
     return 0;
 }
 
+/* Counts a send's outcome: 'dropped' packets found the queue full
+ * (EAGAIN, ENOBUFS), 'errors' were refused for another reason. */
 static void
 count_tx(struct netdev_linux *dev, uint64_t packets, uint64_t bytes,
-         uint64_t dropped)
+         uint64_t dropped, uint64_t errors)
 {
     pthread_mutex_lock(&dev->mutex);
     dev->stats.tx_packets += packets;
     dev->stats.tx_bytes += bytes;
     dev->stats.tx_dropped += dropped;
+    dev->stats.tx_errors += errors;
     pthread_mutex_unlock(&dev->mutex);
 }
 
@@ -774,7 +779,7 @@ send_sock(struct netdev_linux *dev, struct dp_packet **pkts, size_t n)
     struct virtio_net_hdr vnets[NETDEV_MAX_BURST];
     struct mmsghdr mmsgs[NETDEV_MAX_BURST];
     struct iovec iovs[NETDEV_MAX_BURST][2];
-    uint64_t bytes = 0, sent = 0, dropped = 0;
+    uint64_t bytes = 0, sent = 0, dropped = 0, errors = 0;
     int first_error = 0;
     size_t i;
 
@@ -806,9 +811,11 @@ send_sock(struct netdev_linux *dev, struct dp_packet **pkts, size_t n)
                 VLOG_WARN_RL(&rl, "%s: send of %zu-byte packet failed "
                              "(%s)", netdev_get_name(&dev->up),
                              dp_packet_size(pkts[i]), nfvs_strerror(error));
+                errors++;
+            } else {
+                dropped++;
             }
             first_error = first_error ? first_error : error;
-            dropped++;
             i++;
             continue;
         }
@@ -821,7 +828,7 @@ send_sock(struct netdev_linux *dev, struct dp_packet **pkts, size_t n)
     for (i = 0; i < n; i++) {
         dp_packet_destroy(pkts[i]);
     }
-    count_tx(dev, sent, bytes, dropped);
+    count_tx(dev, sent, bytes, dropped, errors);
     return first_error;
 }
 
@@ -831,7 +838,7 @@ static int
 send_tap(struct netdev_linux *dev, struct dp_packet **pkts, size_t n)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-    uint64_t bytes = 0, sent = 0, dropped = 0;
+    uint64_t bytes = 0, sent = 0, dropped = 0, errors = 0;
     int first_error = 0;
     size_t i;
 
@@ -855,16 +862,19 @@ send_tap(struct netdev_linux *dev, struct dp_packet **pkts, size_t n)
                 VLOG_WARN_RL(&rl, "%s: send of %zu-byte packet failed "
                              "(%s)", netdev_get_name(&dev->up),
                              dp_packet_size(pkts[i]), nfvs_strerror(error));
+                errors++;
+            } else {
+                /* EIO: the tap is down; nobody reads it. */
+                dropped++;
             }
             first_error = first_error ? first_error : error;
-            dropped++;
         } else {
             bytes += dp_packet_size(pkts[i]);
             sent++;
         }
         dp_packet_destroy(pkts[i]);
     }
-    count_tx(dev, sent, bytes, dropped);
+    count_tx(dev, sent, bytes, dropped, errors);
     return first_error;
 }
 
@@ -892,7 +902,7 @@ netdev_linux_send(struct netdev *netdev, struct dp_packet_batch *batch)
                          (error == EOPNOTSUPP
                           ? ": IPv6 UDP fragmentation offload is not "
                             "supported in software" : ""));
-            count_tx(dev, 0, 0, 1);
+            count_tx(dev, 0, 0, 0, 1);
             first_error = first_error ? first_error : error;
             continue;
         }
@@ -940,6 +950,31 @@ netdev_linux_get_stats(const struct netdev *netdev,
     return 0;
 }
 
+/* Reads IFF_UP and IFF_RUNNING of device 'name' into '*state'.  Shared
+ * with the kernel datapath's netdevs (netdev-vport.c). */
+int
+netdev_linux_get_link_state__(const char *name,
+                              struct netdev_link_state *state)
+{
+    struct ifreq ifr;
+    int error;
+
+    memset(&ifr, 0, sizeof ifr);
+    error = netdev_linux_ioctl(name, SIOCGIFFLAGS, &ifr);
+    if (!error) {
+        state->admin_up = (ifr.ifr_flags & IFF_UP) != 0;
+        state->carrier = (ifr.ifr_flags & IFF_RUNNING) != 0;
+    }
+    return error;
+}
+
+static int
+netdev_linux_get_link_state(const struct netdev *netdev,
+                            struct netdev_link_state *state)
+{
+    return netdev_linux_get_link_state__(netdev_get_name(netdev), state);
+}
+
 const struct netdev_class netdev_linux_class = {
     .type = "system",
     .open = netdev_linux_open,
@@ -951,6 +986,7 @@ const struct netdev_class netdev_linux_class = {
     .recv = netdev_linux_recv,
     .send = netdev_linux_send,
     .get_stats = netdev_linux_get_stats,
+    .get_link_state = netdev_linux_get_link_state,
 };
 
 const struct netdev_class netdev_internal_class = {
@@ -964,4 +1000,5 @@ const struct netdev_class netdev_internal_class = {
     .recv = netdev_linux_recv,
     .send = netdev_linux_send,
     .get_stats = netdev_linux_get_stats,
+    .get_link_state = netdev_linux_get_link_state,
 };

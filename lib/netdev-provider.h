@@ -67,7 +67,17 @@ struct netdev_class {
     int (*send)(struct netdev *netdev, struct dp_packet_batch *batch);
 
     int (*get_stats)(const struct netdev *netdev, struct netdev_stats *);
+
+    /* Stores the device's administrative and link state in '*state'
+     * (netdev.c zeroes it first).  May be called from any thread. */
+    int (*get_link_state)(const struct netdev *netdev,
+                          struct netdev_link_state *state);
 };
+
+/* For providers of Linux devices: reads the state of device 'name' with
+ * SIOCGIFFLAGS. */
+int netdev_linux_get_link_state__(const char *name,
+                                  struct netdev_link_state *);
 
 extern const struct netdev_class netdev_linux_class;    /* AF_PACKET. */
 extern const struct netdev_class netdev_internal_class; /* tap. */

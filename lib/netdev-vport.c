@@ -149,6 +149,14 @@ netdev_vport_get_stats(const struct netdev *netdev NFVS_UNUSED,
     return EOPNOTSUPP;      /* The datapath's vport stats count. */
 }
 
+/* A device the datapath creates may not exist yet: ENODEV then. */
+static int
+netdev_vport_get_link_state(const struct netdev *netdev,
+                            struct netdev_link_state *state)
+{
+    return netdev_linux_get_link_state__(netdev_get_name(netdev), state);
+}
+
 #define NETDEV_VPORT_CLASS(TYPE, OPEN)                  \
     {                                                   \
         .type = TYPE,                                   \
@@ -161,6 +169,7 @@ netdev_vport_get_stats(const struct netdev *netdev NFVS_UNUSED,
         .recv = netdev_vport_recv,                      \
         .send = netdev_vport_send,                      \
         .get_stats = netdev_vport_get_stats,            \
+        .get_link_state = netdev_vport_get_link_state,  \
     }
 
 const struct netdev_class netdev_kernel_system_class

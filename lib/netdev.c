@@ -177,6 +177,14 @@ netdev_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
     return netdev->netdev_class->get_stats(netdev, stats);
 }
 
+int
+netdev_get_link_state(const struct netdev *netdev,
+                      struct netdev_link_state *state)
+{
+    memset(state, 0, sizeof *state);
+    return netdev->netdev_class->get_link_state(netdev, state);
+}
+
 void
 dp_packet_batch_destroy_packets(struct dp_packet_batch *batch)
 {

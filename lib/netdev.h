@@ -43,6 +43,9 @@ struct dp_packet_batch {
     struct dp_packet *packets[NETDEV_MAX_BURST];  /* Owned by the batch. */
 };
 
+/* A port's counters.  A counter that the device or datapath does not
+ * keep is UINT64_MAX (NETDEV_STAT_UNKNOWN). */
+#define NETDEV_STAT_UNKNOWN UINT64_MAX
 struct netdev_stats {
     uint64_t rx_packets;        /* Received by the switch. */
     uint64_t rx_bytes;
@@ -50,6 +53,18 @@ struct netdev_stats {
     uint64_t tx_bytes;
     uint64_t rx_dropped;        /* Could not be received (no buffer...). */
     uint64_t tx_dropped;        /* Could not be sent (queue full...). */
+    uint64_t rx_errors;         /* Received but unusable (bad offload
+                                 * header, truncated). */
+    uint64_t tx_errors;         /* Refused by the device or the kernel
+                                 * for another reason than a full queue. */
+};
+
+/* A device's state as "ip link" shows it. */
+struct netdev_link_state {
+    bool admin_up;              /* IFF_UP: configured up. */
+    bool carrier;               /* The link is up: IFF_RUNNING for a
+                                 * Linux device (carrier and, as Linux
+                                 * reports it, IFF_UP). */
 };
 
 /* Opens the device 'name' of 'type' ("system", "internal", "dummy").
@@ -85,6 +100,12 @@ int netdev_send(struct netdev *, struct dp_packet_batch *batch);
 
 int netdev_get_stats(const struct netdev *, struct netdev_stats *);
 
+/* Stores the administrative and link state of 'netdev' in '*state' and
+ * returns 0, or stores "down" for both and returns a positive errno value
+ * (ENODEV for a Linux device that is gone). */
+int netdev_get_link_state(const struct netdev *,
+                          struct netdev_link_state *state);
+
 /* Dummy devices. */
 
 /* A dummy device queues at most this many received packets; more are
@@ -114,6 +135,12 @@ int netdev_dummy_set_link(struct netdev *, bool up, bool *was_upp);
  * segments, as a device without offloads would.  Returns 0, EOPNOTSUPP
  * for a netdev that is not a dummy, or the error opening the file. */
 int netdev_dummy_set_pcap(struct netdev *, const char *path);
+
+/* Sets the state dummy 'netdev' reports (a new dummy is up with carrier).
+ * Returns EOPNOTSUPP for a netdev that is not a dummy.  Without carrier or
+ * admin state up it drops packets as netdev_dummy_set_link() says. */
+int netdev_dummy_set_link_state(struct netdev *,
+                                const struct netdev_link_state *);
 
 static inline void
 dp_packet_batch_init(struct dp_packet_batch *batch)

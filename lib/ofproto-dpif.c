@@ -536,6 +536,27 @@ ofproto_dpif_get_stats(struct ofproto_dpif *od, struct dpif_dp_stats *dp,
     return dpif_get_stats(od->dpif, dp);
 }
 
+int
+ofproto_dpif_port_get_stats(const struct ofproto_dpif *od, uint32_t dp_port,
+                            struct netdev_stats *stats,
+                            struct netdev_link_state *state)
+{
+    const struct dpif_netdev_port *port = port_find(od, dp_port);
+    int error;
+
+    memset(state, 0, sizeof *state);
+    if (!port) {
+        memset(stats, 0, sizeof *stats);
+        return ENOENT;
+    }
+    error = dpif_port_get_stats(od->dpif, dp_port, stats);
+    if (!error) {
+        /* A device that went away since reads as down. */
+        netdev_get_link_state(port->netdev, state);
+    }
+    return error;
+}
+
 const char *
 ofproto_dpif_name(const struct ofproto_dpif *od)
 {

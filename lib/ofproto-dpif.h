@@ -114,6 +114,15 @@ void ofproto_dpif_dump_flows(struct ofproto_dpif *, struct ds *);
 struct dpif_dp_stats;
 int ofproto_dpif_get_stats(struct ofproto_dpif *, struct dpif_dp_stats *,
                            struct udpif_stats *);
+/* Stores the counters of datapath port 'dp_port' in '*stats' (see
+ * dpif_port_get_stats()) and its device's state in '*state' (both down
+ * if the device cannot be read).  Returns 0, ENOENT if no such port, or
+ * the datapath's error. */
+struct netdev_link_state;
+struct netdev_stats;
+int ofproto_dpif_port_get_stats(const struct ofproto_dpif *,
+                                uint32_t dp_port, struct netdev_stats *,
+                                struct netdev_link_state *);
 const char *ofproto_dpif_name(const struct ofproto_dpif *);
 const char *ofproto_dpif_type(const struct ofproto_dpif *);
 

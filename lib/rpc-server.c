@@ -86,6 +86,7 @@ struct rpc_method {
     char *name;                     /* "noun.verb". */
     rpc_handler_func *handler;      /* Called for each request. */
     void *aux;                      /* Passed to 'handler'. */
+    uint64_t n_requests;            /* Requests and notifications run. */
 };
 
 struct rpc_listener {
@@ -300,17 +301,45 @@ rpc_server_register(struct rpc_server *server, const char *name,
         }
     }
 
-    method = xmalloc(sizeof *method);
+    method = xzalloc(sizeof *method);
     method->name = xstrdup(name);
     method->handler = handler;
     method->aux = aux;
     hmap_insert(&server->methods, &method->node, hash);
 }
 
-static const struct rpc_method *
-rpc_server_find_method(const struct rpc_server *server, const char *name)
+static int
+compare_method_counts(const void *a_, const void *b_)
+{
+    const struct rpc_method_count *a = a_;
+    const struct rpc_method_count *b = b_;
+
+    return strcmp(a->name, b->name);
+}
+
+size_t
+rpc_server_get_request_counts(const struct rpc_server *server,
+                              struct rpc_method_count **countsp)
 {
     const struct rpc_method *method;
+    struct rpc_method_count *counts;
+    size_t n = 0;
+
+    counts = xmalloc((hmap_count(&server->methods) + 1) * sizeof *counts);
+    HMAP_FOR_EACH (method, node, &server->methods) {
+        counts[n].name = method->name;
+        counts[n].n_requests = method->n_requests;
+        n++;
+    }
+    qsort(counts, n, sizeof *counts, compare_method_counts);
+    *countsp = counts;
+    return n;
+}
+
+static struct rpc_method *
+rpc_server_find_method(const struct rpc_server *server, const char *name)
+{
+    struct rpc_method *method;
 
     HMAP_FOR_EACH_WITH_HASH (method, node, hash_string(name, 0),
                              &server->methods) {
@@ -457,7 +486,7 @@ static json_t *
 rpc_server_handle_request(struct rpc_server *server, json_t *request,
                           struct rpc_answer *answer, bool *deferredp)
 {
-    const struct rpc_method *method;
+    struct rpc_method *method;
     json_t *id, *result, *error;
     const char *name;
 
@@ -479,6 +508,7 @@ rpc_server_handle_request(struct rpc_server *server, json_t *request,
                 : NULL);
     }
 
+    method->n_requests++;
     error = NULL;
     current_answer = answer;
     current_conn = answer->conn;

@@ -124,6 +124,18 @@ void rpc_server_register(struct rpc_server *, const char *method,
  * methods that run others (a transaction's operations). */
 bool rpc_server_get_method(const struct rpc_server *, const char *method,
                            rpc_handler_func **handlerp, void **auxp);
+/* How many requests (notifications and batch members included) a
+ * registered method has run since the server was created. */
+struct rpc_method_count {
+    const char *name;           /* Borrowed from the server. */
+    uint64_t n_requests;
+};
+
+/* Stores in '*countsp' a malloc'd array (caller frees) of the counts of
+ * every registered method, sorted by name, and returns their number.
+ * The names stay valid while the server exists. */
+size_t rpc_server_get_request_counts(const struct rpc_server *,
+                                     struct rpc_method_count **countsp);
 
 /* Sets the size in bytes, excluding the newline, of the largest message
  * accepted on connections (default RPC_MAX_MESSAGE_SIZE_DEFAULT).  A

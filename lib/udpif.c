@@ -617,9 +617,24 @@ process_upcall(struct udpif *udpif, const struct dpif_upcall *upcall,
     return true;
 }
 
+static long long int time_usec(void);
+
+/* Counts an upcall handled since 'start' (time_usec()) in the latency
+ * histogram. */
+static void
+count_upcall_latency(struct udpif *udpif, long long int start)
+{
+    long long int us = time_usec() - start;
+
+    pthread_mutex_lock(&udpif->stats_mutex);
+    histogram_add(&udpif->stats.upcall_us, us > 0 ? us : 0);
+    pthread_mutex_unlock(&udpif->stats_mutex);
+}
+
 static void
 handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
 {
+    long long int start = time_usec();
     struct xlate_out xout;
 
     if (process_upcall(udpif, upcall, &xout)) {
@@ -628,6 +643,7 @@ handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
                          xout.odp_actions.data, xout.odp_actions.size);
         }
         xlate_out_uninit(&xout);
+        count_upcall_latency(udpif, start);
     }
 }
 
@@ -641,11 +657,15 @@ handle_upcall_inline(void *udpif_, const struct dpif_upcall *upcall,
                      struct nl_buf *actions)
 {
     struct udpif *udpif = udpif_;
+    long long int start = time_usec();
     struct xlate_out xout;
 
+    /* The datapath executes the actions once this returns: that part
+     * is not counted. */
     if (process_upcall(udpif, upcall, &xout)) {
         nl_buf_put(actions, xout.odp_actions.data, xout.odp_actions.size);
         xlate_out_uninit(&xout);
+        count_upcall_latency(udpif, start);
     }
     /* As after a handler's batch. */
     if (ct_events_pending(udpif)) {
@@ -724,7 +744,6 @@ apply_ct_events(struct udpif *udpif)
 static void revalidate_stale(struct udpif *, struct pass_counts *);
 static void count_pass(struct udpif *, const struct pass_counts *,
                        bool dump, long long int start);
-static long long int time_usec(void);
 
 /* Applies the queued connection events now: re-translates the flows of
  * the connections that changed, which deletes those that can no longer
@@ -794,6 +813,7 @@ count_pass(struct udpif *udpif, const struct pass_counts *counts,
     udpif->stats.n_adopted += counts->adopted;
     udpif->stats.n_records = n;
     udpif->stats.last_pass_us = time_usec() - start;
+    histogram_add(&udpif->stats.pass_us, udpif->stats.last_pass_us);
     pthread_mutex_unlock(&udpif->stats_mutex);
 }
 

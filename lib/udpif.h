@@ -68,6 +68,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "histogram.h"
 
 struct dpif;
 struct ofproto;
@@ -145,6 +146,12 @@ struct udpif_stats {
                                  * connection's cached flows first. */
     uint64_t last_pass_us;      /* Duration of the last pass, us. */
     uint64_t last_change_us;    /* ...of the last flow table change's. */
+    struct histogram upcall_us; /* Time to handle each upcall handled,
+                                 * from receipt: translation, flow
+                                 * install and, by a handler thread,
+                                 * execution. */
+    struct histogram pass_us;   /* Duration of each revalidation pass,
+                                 * flow table changes' included. */
     unsigned int n_handlers;    /* Handler threads (the pool's). */
     unsigned int max_idle;      /* ms. */
 };

@@ -662,6 +662,44 @@ test_gso_bad(int argc NFVS_UNUSED, char *argv[] NFVS_UNUSED)
     return 0;
 }
 
+/* dummy-link: a dummy reports the link and admin state it is given; a
+ * netdev that is not a dummy refuses to be set. */
+static int
+test_dummy_link(int argc NFVS_UNUSED, char *argv[] NFVS_UNUSED)
+{
+    struct netdev_link_state state, down = { false, false };
+    struct netdev_link_state no_carrier = { true, false };
+    struct netdev *netdev;
+
+    CHECK(!netdev_open("d0", "dummy", &netdev));
+    CHECK(!netdev_get_link_state(netdev, &state));
+    CHECK(state.admin_up && state.carrier);
+    CHECK(!netdev_dummy_set_link_state(netdev, &no_carrier));
+    CHECK(!netdev_get_link_state(netdev, &state));
+    CHECK(state.admin_up && !state.carrier);
+    CHECK(!netdev_dummy_set_link_state(netdev, &down));
+    CHECK(!netdev_get_link_state(netdev, &state));
+    CHECK(!state.admin_up && !state.carrier);
+    netdev_close(netdev);
+
+    /* A kernel-datapath netdev of a device that does not exist reads as
+     * down, with ENODEV. */
+    CHECK(!netdev_open("nfvsnodev0", "kernel-internal", &netdev));
+    state.admin_up = state.carrier = true;
+    CHECK(netdev_get_link_state(netdev, &state) == ENODEV);
+    CHECK(!state.admin_up && !state.carrier);
+    CHECK(netdev_dummy_set_link_state(netdev, &down) == EOPNOTSUPP);
+    netdev_close(netdev);
+
+    /* "lo" is up and, as Linux reports it, running. */
+    CHECK(!netdev_open("lo", "kernel-system", &netdev));
+    CHECK(!netdev_get_link_state(netdev, &state));
+    CHECK(state.admin_up && state.carrier);
+    netdev_close(netdev);
+    printf("ok\n");
+    return 0;
+}
+
 static int
 test_netdev_main(int argc, char *argv[])
 {
@@ -673,6 +711,7 @@ test_netdev_main(int argc, char *argv[])
         { "dummy-pcap", 1, test_dummy_pcap },
         { "dummy-offload", 1, test_dummy_offload },
         { "dummy-queue", 0, test_dummy_queue },
+        { "dummy-link", 0, test_dummy_link },
         { "csum", 0, test_csum },
         { "gso", 4, test_gso },
         { "uso", 4, test_uso },
@@ -690,7 +729,7 @@ test_netdev_main(int argc, char *argv[])
         }
     }
     fprintf(stderr, "usage: test-netdev dummy-pcap FILE HEX... | "
-            "dummy-offload FILE | dummy-queue | csum | "
+            "dummy-offload FILE | dummy-queue | dummy-link | csum | "
             "gso IPV6 VLAN SIZE MSS | uso IPV6 VLAN SIZE SEG | "
             "ufo VLAN SIZE FRAG | gso-bad\n");
     return 1;

@@ -7,14 +7,14 @@
 
 _nfvs_ctl_commands="show add-br del-br list-br add-port del-port list-ports
 set-port add-flow add-flows mod-flows del-flows replace-flows dump-flows
-trace inject set-link dump-dp-flows stats set-log list-log version set get
-remove clear find monitor"
+trace inject set-link dump-dp-flows stats dump-ports set-log list-log version
+set get remove clear find monitor"
 
 # Event kinds of "nfvs-ctl monitor".
 _nfvs_ctl_kinds="bridge port link flow conntrack"
 
 _nfvs_ctl_options="--socket= --timeout= --format= --may-exist --if-exists
---strict --no-stats --generate --columns= --help --version"
+--strict --no-stats --generate --stats --columns= --help --version"
 
 # Runs nfvs-ctl ARG... against the socket named on the command line.
 _nfvs_ctl_query()
@@ -89,7 +89,7 @@ _nfvs_ctl()
                     del-br:0|list-ports:0|add-port:0|set-port:0|\
                     add-flow:0|add-flows:0|mod-flows:0|del-flows:0|\
                     replace-flows:0|dump-flows:0|trace:0|inject:0|\
-                    set-link:0|dump-dp-flows:0|stats:0)
+                    set-link:0|dump-dp-flows:0|stats:0|dump-ports:0)
                         cands=$(_nfvs_ctl_bridges) ;;
                     monitor:0)
                         cands="$(_nfvs_ctl_bridges) $_nfvs_ctl_kinds" ;;
@@ -99,7 +99,7 @@ _nfvs_ctl()
                         cands="up down" ;;
                     del-port:0)
                         cands="$(_nfvs_ctl_bridges) $(_nfvs_ctl_ports)" ;;
-                    del-port:1|set-port:1|inject:1|set-link:1)
+                    del-port:1|set-port:1|inject:1|set-link:1|dump-ports:1)
                         cands=$(_nfvs_ctl_ports "${args[0]}") ;;
                     add-port:1)
                         cands=$(ls /sys/class/net 2>/dev/null) ;;

@@ -32,6 +32,7 @@ struct ctl_context {
     bool strict;                /* --strict. */
     bool no_stats;              /* --no-stats. */
     bool generate;              /* --generate. */
+    bool stats;                 /* --stats. */
     char *private_key;          /* TLS: --private-key, or NULL. */
     char *certificate;          /* TLS: --certificate, or NULL. */
     char *ca_cert;              /* TLS: --ca-cert, or NULL. */
@@ -358,6 +359,197 @@ print_error(const char *indent, const json_t *error)
     }
 }
 
+/* Port counters and state (port.stats). */
+
+/* Returns the entry for port 'name' in 'ports', a port.stats "ports"
+ * array, or NULL. */
+static json_t *
+find_port_stats(const json_t *ports, const char *name)
+{
+    json_t *port;
+    size_t i;
+
+    json_array_foreach (ports, i, port) {
+        const char *pname = json_string_value(json_object_get(port,
+                                                              "name"));
+
+        if (pname && !strcmp(pname, name)) {
+            return port;
+        }
+    }
+    return NULL;
+}
+
+/* Adds to each port of 'show', a "show" result, the counters and state
+ * that port.stats gives for it. */
+static void
+add_port_stats(struct ctl_context *ctx, json_t *show)
+{
+    json_t *br, *port;
+    size_t i, j;
+
+    json_array_foreach (json_object_get(show, "bridges"), i, br) {
+        json_t *stats = ctl_call(ctx, "port.stats", json_pack(
+                                     "{s:O}", "bridge",
+                                     json_object_get(br, "name")));
+        json_t *ports = json_object_get(stats, "ports");
+
+        json_array_foreach (json_object_get(br, "ports"), j, port) {
+            const char *name = json_string_value(json_object_get(port,
+                                                                 "name"));
+            json_t *ps = name ? find_port_stats(ports, name) : NULL;
+            static const char *const keys[] = {
+                "link_state", "admin_state", "rx", "tx",
+            };
+            size_t k;
+
+            for (k = 0; ps && k < ARRAY_SIZE(keys); k++) {
+                json_t *value = json_object_get(ps, keys[k]);
+
+                if (value) {
+                    json_object_set(port, keys[k], value);
+                }
+            }
+        }
+        json_decref(stats);
+    }
+}
+
+/* Prints a counter of a port.stats entry: its number, or "?" as
+ * ovs-ofctl does for a counter it does not have. */
+static void
+print_port_counter(const json_t *counters, const char *name)
+{
+    const json_t *value = json_object_get(counters, name);
+
+    if (json_is_integer(value)) {
+        printf("%"JSON_INTEGER_FORMAT, json_integer_value(value));
+    } else {
+        putchar('?');
+    }
+}
+
+/* Prints 'port', an entry of port.stats, as "ovs-ofctl dump-ports" does:
+ *   port  1: rx pkts=1, bytes=106, drop=0, errs=0, frame=?, over=?, crc=?
+ *            tx pkts=0, bytes=0, drop=0, errs=0, coll=?
+ * followed by the link and admin state. */
+static void
+print_port_stats(const json_t *port)
+{
+    json_int_t ofport = json_integer_value(json_object_get(port, "ofport"));
+    const json_t *rx = json_object_get(port, "rx");
+    const json_t *tx = json_object_get(port, "tx");
+
+    printf("  port ");
+    if (ofport == OFPP_LOCAL) {
+        printf("LOCAL");
+    } else {
+        printf("%2"JSON_INTEGER_FORMAT, ofport);
+    }
+    if (!rx || !tx) {
+        printf(": error: \"%s\"\n",
+               json_string_value(json_object_get(port, "error")));
+        return;
+    }
+    printf(": rx pkts=");
+    print_port_counter(rx, "packets");
+    printf(", bytes=");
+    print_port_counter(rx, "bytes");
+    printf(", drop=");
+    print_port_counter(rx, "dropped");
+    printf(", errs=");
+    print_port_counter(rx, "errors");
+    printf(", frame=?, over=?, crc=?\n           tx pkts=");
+    print_port_counter(tx, "packets");
+    printf(", bytes=");
+    print_port_counter(tx, "bytes");
+    printf(", drop=");
+    print_port_counter(tx, "dropped");
+    printf(", errs=");
+    print_port_counter(tx, "errors");
+    printf(", coll=?\n           link_state=%s, admin_state=%s\n",
+           json_string_value(json_object_get(port, "link_state")),
+           json_string_value(json_object_get(port, "admin_state")));
+}
+
+static int
+cmd_dump_ports(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *params = json_pack("{s:s}", "bridge", argv[1]);
+    json_t *result, *ports, *port;
+    unsigned int ofport = 0;
+    size_t i;
+
+    if (argc > 2) {
+        /* A port is named as ovs-ofctl allows: by OpenFlow number,
+         * LOCAL, or name. */
+        if (!strcmp(argv[2], "LOCAL")) {
+            ofport = OFPP_LOCAL;
+        } else if (!str_to_uint(argv[2], 10, &ofport) || !ofport) {
+            ofport = 0;
+            json_object_set_new(params, "port", json_string(argv[2]));
+        }
+    }
+    result = ctl_call(ctx, "port.stats", params);
+    ports = json_object_get(result, "ports");
+    if (ofport) {
+        json_t *found = NULL;
+
+        json_array_foreach (ports, i, port) {
+            if (json_integer_value(json_object_get(port, "ofport"))
+                == ofport) {
+                found = json_incref(port);
+            }
+        }
+        if (!found) {
+            nfvs_fatal(0, "bridge %s does not have a port %s", argv[1],
+                       argv[2]);
+        }
+        json_array_clear(ports);
+        json_array_append_new(ports, found);
+    }
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    } else {
+        printf("Port statistics of bridge %s: %zu ports\n", argv[1],
+               json_array_size(ports));
+        json_array_foreach (ports, i, port) {
+            print_port_stats(port);
+        }
+    }
+    json_decref(result);
+    return 0;
+}
+
+/* Prints the counters and state that add_port_stats() put in 'port', a
+ * port of "show". */
+static void
+print_show_port_stats(const json_t *port)
+{
+    static const char *const dirs[] = { "rx", "tx" };
+    static const char *const names[] = {
+        "bytes", "dropped", "errors", "packets",
+    };
+    size_t d, n;
+
+    if (json_object_get(port, "link_state")) {
+        printf("            link_state: %s\n            admin_state: %s\n",
+               json_string_value(json_object_get(port, "link_state")),
+               json_string_value(json_object_get(port, "admin_state")));
+    }
+    if (!json_object_get(port, "rx")) {
+        return;
+    }
+    printf("            statistics: {");
+    for (d = 0; d < ARRAY_SIZE(dirs); d++) {
+        for (n = 0; n < ARRAY_SIZE(names); n++) {
+            printf("%s%s_%s=", d || n ? ", " : "", dirs[d], names[n]);
+            print_port_counter(json_object_get(port, dirs[d]), names[n]);
+        }
+    }
+    printf("}\n");
+}
+
 static int
 cmd_show(struct ctl_context *ctx, int argc, char *argv[])
 {
@@ -366,6 +558,9 @@ cmd_show(struct ctl_context *ctx, int argc, char *argv[])
     json_t *br, *port;
     size_t i, j;
 
+    if (ctx->stats) {
+        add_port_stats(ctx, result);
+    }
     if (ctx->format == FMT_JSON) {
         print_json(result);
         json_decref(result);
@@ -403,6 +598,7 @@ cmd_show(struct ctl_context *ctx, int argc, char *argv[])
                 printf("]\n");
             }
             print_maps("            ", port);
+            print_show_port_stats(port);
             print_error("            ", json_object_get(port, "error"));
         }
     }
@@ -1844,7 +2040,7 @@ cmd_monitor(struct ctl_context *ctx, int argc, char *argv[])
 }
 
 static const struct ctl_command commands[] = {
-    {"show", 0, 0, "", cmd_show},
+    {"show", 0, 0, "[--stats]", cmd_show},
     {"add-br", 1, 1, "BRIDGE", cmd_txn},
     {"del-br", 1, 1, "BRIDGE", cmd_txn},
     {"list-br", 0, 0, "", cmd_txn},
@@ -1872,6 +2068,7 @@ static const struct ctl_command commands[] = {
     {"set-link", 3, 3, "BRIDGE PORT up|down", cmd_set_link},
     {"dump-dp-flows", 0, 1, "[BRIDGE]", cmd_dump_dp_flows},
     {"stats", 0, 1, "[BRIDGE]", cmd_stats},
+    {"dump-ports", 1, 2, "BRIDGE [PORT]", cmd_dump_ports},
     {"dump-conntrack", 1, 2, "BRIDGE [zone=N]", cmd_dump_conntrack},
     {"flush-conntrack", 1, 3, "BRIDGE [zone=N] [TUPLE]",
      cmd_flush_conntrack},
@@ -1921,6 +2118,7 @@ usage(void)
            "  --no-stats           dump-flows: omit counters and times\n"
            "  --generate           trace: let NORMAL learn, as a real "
            "packet would\n"
+           "  --stats              show: add port counters and states\n"
            "  -h, --help           print this help and exit\n"
            "  -V, --version        print the version and exit\n",
            CTL_TIMEOUT_DEFAULT);
@@ -1939,6 +2137,7 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         OPT_STRICT,
         OPT_NO_STATS,
         OPT_GENERATE,
+        OPT_STATS,
         OPT_PRIVATE_KEY,
         OPT_CERTIFICATE,
         OPT_CA_CERT,
@@ -1953,6 +2152,7 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         {"strict", no_argument, NULL, OPT_STRICT},
         {"no-stats", no_argument, NULL, OPT_NO_STATS},
         {"generate", no_argument, NULL, OPT_GENERATE},
+        {"stats", no_argument, NULL, OPT_STATS},
         {"private-key", required_argument, NULL, OPT_PRIVATE_KEY},
         {"certificate", required_argument, NULL, OPT_CERTIFICATE},
         {"ca-cert", required_argument, NULL, OPT_CA_CERT},
@@ -2009,6 +2209,9 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
             break;
         case OPT_GENERATE:
             ctx->generate = true;
+            break;
+        case OPT_STATS:
+            ctx->stats = true;
             break;
         case OPT_PRIVATE_KEY:
             free(ctx->private_key);

@@ -29,6 +29,7 @@ enum output_format {
 
 struct dpctl_context {
     enum output_format format;  /* --format. */
+    bool statistics;            /* -s, --statistics. */
 };
 
 struct dpctl_command {
@@ -250,10 +251,97 @@ stats_to_json(const struct dpif_dp_stats *st)
                      "flow_limit_hits", (json_int_t) st->n_flow_limit);
 }
 
-/* Shows datapath 'name' as text into 's' or as JSON appended to
- * 'array'. */
+/* Appends counter 'value' to 's', or "?" if the datapath does not keep
+ * it. */
 static void
-show_dp(const char *name, struct ds *s, json_t *array)
+put_counter(struct ds *s, uint64_t value)
+{
+    if (value == NETDEV_STAT_UNKNOWN) {
+        ds_put_char(s, '?');
+    } else {
+        ds_put_format(s, "%"PRIu64, value);
+    }
+}
+
+/* Adds 'value' as member 'name' of 'obj' unless it is unknown. */
+static void
+set_counter(json_t *obj, const char *name, uint64_t value)
+{
+    if (value != NETDEV_STAT_UNKNOWN) {
+        json_object_set_new(obj, name, json_integer((json_int_t) value));
+    }
+}
+
+/* Reads the counters of port 'port' of 'dpif' and the state of its
+ * device.  Returns false if the counters cannot be read. */
+static bool
+get_port_stats(struct dpif *dpif, const struct dpif_port *port,
+               struct netdev_stats *st, struct netdev_link_state *ls)
+{
+    struct netdev *netdev;
+
+    memset(ls, 0, sizeof *ls);
+    if (dpif_port_get_stats(dpif, port->port_no, st)) {
+        return false;
+    }
+    /* Only names the device: "kernel-internal" opens whatever exists. */
+    if (!netdev_open(port->name, "kernel-internal", &netdev)) {
+        netdev_get_link_state(netdev, ls);
+        netdev_close(netdev);
+    }
+    return true;
+}
+
+static json_t *
+port_stats_to_json(const struct netdev_stats *st,
+                   const struct netdev_link_state *ls)
+{
+    json_t *rx = json_object(), *tx = json_object();
+
+    set_counter(rx, "packets", st->rx_packets);
+    set_counter(rx, "bytes", st->rx_bytes);
+    set_counter(rx, "dropped", st->rx_dropped);
+    set_counter(rx, "errors", st->rx_errors);
+    set_counter(tx, "packets", st->tx_packets);
+    set_counter(tx, "bytes", st->tx_bytes);
+    set_counter(tx, "dropped", st->tx_dropped);
+    set_counter(tx, "errors", st->tx_errors);
+    return json_pack("{s:s, s:s, s:o, s:o}",
+                     "link_state", ls->carrier ? "up" : "down",
+                     "admin_state", ls->admin_up ? "up" : "down",
+                     "rx", rx, "tx", tx);
+}
+
+/* Appends the counters of a port to 's' as "ovs-dpctl show -s" does. */
+static void
+put_port_stats(struct ds *s, const struct netdev_stats *st,
+               const struct netdev_link_state *ls)
+{
+    ds_put_cstr(s, "    RX packets:");
+    put_counter(s, st->rx_packets);
+    ds_put_cstr(s, " errors:");
+    put_counter(s, st->rx_errors);
+    ds_put_cstr(s, " dropped:");
+    put_counter(s, st->rx_dropped);
+    ds_put_cstr(s, " overruns:? frame:?\n    TX packets:");
+    put_counter(s, st->tx_packets);
+    ds_put_cstr(s, " errors:");
+    put_counter(s, st->tx_errors);
+    ds_put_cstr(s, " dropped:");
+    put_counter(s, st->tx_dropped);
+    ds_put_cstr(s, " aborted:? carrier:?\n    collisions:?\n"
+                "    RX bytes:");
+    put_counter(s, st->rx_bytes);
+    ds_put_cstr(s, "  TX bytes:");
+    put_counter(s, st->tx_bytes);
+    ds_put_format(s, "\n    link_state:%s admin_state:%s\n",
+                  ls->carrier ? "up" : "down", ls->admin_up ? "up" : "down");
+}
+
+/* Shows datapath 'name' as text into 's' or as JSON appended to
+ * 'array', with the ports' counters if 'statistics' (always in JSON). */
+static void
+show_dp(const char *name, bool statistics, struct ds *s, json_t *array)
 {
     struct dpif *dpif = dpctl_open(name, false);
     struct dpif_port *ports;
@@ -273,9 +361,20 @@ show_dp(const char *name, struct ds *s, json_t *array)
         json_t *jports = json_array();
 
         for (i = 0; i < n_ports; i++) {
-            json_array_append_new(jports, json_pack(
-                "{s:i, s:s, s:s}", "port_no", (int) ports[i].port_no,
-                "name", ports[i].name, "type", ports[i].type));
+            json_t *jport = json_pack("{s:i, s:s, s:s}", "port_no",
+                                      (int) ports[i].port_no,
+                                      "name", ports[i].name,
+                                      "type", ports[i].type);
+            struct netdev_link_state ls;
+            struct netdev_stats pst;
+
+            if (get_port_stats(dpif, &ports[i], &pst, &ls)) {
+                json_t *extra = port_stats_to_json(&pst, &ls);
+
+                json_object_update(jport, extra);
+                json_decref(extra);
+            }
+            json_array_append_new(jports, jport);
         }
         json_array_append_new(array, json_pack(
             "{s:s, s:o, s:o}", "name", name, "stats", stats_to_json(&st),
@@ -298,6 +397,14 @@ show_dp(const char *name, struct ds *s, json_t *array)
                 ds_put_format(s, " (%s)", ports[i].type);
             }
             ds_put_cstr(s, "\n");
+            if (statistics) {
+                struct netdev_link_state ls;
+                struct netdev_stats pst;
+
+                if (get_port_stats(dpif, &ports[i], &pst, &ls)) {
+                    put_port_stats(s, &pst, &ls);
+                }
+            }
         }
     }
     dpif_port_dump_free(ports, n_ports);
@@ -309,21 +416,29 @@ cmd_show(struct dpctl_context *ctx, int argc, char *argv[])
 {
     json_t *array = ctx->format == FMT_JSON ? json_array() : NULL;
     struct ds s = DS_EMPTY_INITIALIZER;
+    size_t i, n, n_dps = 0;
     char **names;
-    size_t i, n;
     int error;
 
-    if (argc > 1) {
-        for (i = 1; i < (size_t) argc; i++) {
-            show_dp(argv[i], &s, array);
+    for (i = 1; i < (size_t) argc; i++) {
+        /* As in ovs-dpctl, "show -s" as well as "-s show". */
+        if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--statistics")) {
+            ctx->statistics = true;
         }
-    } else {
+    }
+    for (i = 1; i < (size_t) argc; i++) {
+        if (strcmp(argv[i], "-s") && strcmp(argv[i], "--statistics")) {
+            show_dp(argv[i], ctx->statistics, &s, array);
+            n_dps++;
+        }
+    }
+    if (!n_dps) {
         error = dpif_list(DP_TYPE, &names, &n);
         if (error) {
             dpctl_fatal(error, "listing datapaths");
         }
         for (i = 0; i < n; i++) {
-            show_dp(names[i], &s, array);
+            show_dp(names[i], ctx->statistics, &s, array);
         }
         dpif_list_free(names, n);
     }
@@ -534,7 +649,7 @@ cmd_get_flow(struct dpctl_context *ctx, int argc NFVS_UNUSED, char *argv[])
 }
 
 static const struct dpctl_command commands[] = {
-    { "show", 0, INT_MAX, "[DP...]", cmd_show },
+    { "show", 0, INT_MAX, "[-s] [DP...]", cmd_show },
     { "add-dp", 1, INT_MAX, "DP [IFACE...]", cmd_add_dp },
     { "del-dp", 1, 1, "DP", cmd_del_dp },
     { "add-if", 2, INT_MAX, "DP IFACE[,type=internal]...", cmd_add_if },
@@ -557,6 +672,8 @@ usage(void)
     }
     printf("\nOptions:\n"
            "  --format=text|json  output format (default: text)\n"
+           "  -s, --statistics    show: add each port's counters and "
+           "state\n"
            "  -h, --help          print this help and exit\n"
            "  -V, --version       print the version and exit\n"
            "\nIFACE is a device name; IFACE,type=internal creates an "
@@ -571,6 +688,7 @@ main(int argc, char *argv[])
     enum { OPT_FORMAT = UCHAR_MAX + 1 };
     static const struct option long_options[] = {
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"statistics", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -582,7 +700,7 @@ main(int argc, char *argv[])
 
     nfvs_set_program_name(argv[0]);
     for (;;) {
-        int c = getopt_long(argc, argv, "+hV", long_options, NULL);
+        int c = getopt_long(argc, argv, "+hVs", long_options, NULL);
 
         if (c == -1) {
             break;
@@ -597,6 +715,9 @@ main(int argc, char *argv[])
                 nfvs_fatal(0, "--format: \"%s\" is not text or json",
                            optarg);
             }
+            break;
+        case 's':
+            ctx.statistics = true;
             break;
         case 'h':
             usage();

@@ -11,4 +11,6 @@ vswitchd_nfvs_vswitchd_SOURCES += vswitchd/dp-rpc.c vswitchd/dp-rpc.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/ct-rpc.c vswitchd/ct-rpc.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/txn-rpc.c vswitchd/txn-rpc.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/monitor.c vswitchd/monitor.h
+vswitchd_nfvs_vswitchd_SOURCES += vswitchd/port-rpc.c vswitchd/port-rpc.h
+vswitchd_nfvs_vswitchd_SOURCES += vswitchd/metrics.c vswitchd/metrics.h
 EXTRA_DIST += vswitchd/nfvs-vswitchd.service

@@ -15,6 +15,7 @@
 #include "flow.h"
 #include "hash.h"
 #include "monitor.h"
+#include "netdev.h"
 #include "ofp-flow.h"
 #include "ofproto-dpif.h"
 #include "ofproto.h"
@@ -2493,4 +2494,18 @@ bridge_txn_commit(struct bridge_set *bs, char **errp)
     }
     bridge_txn_destroy(txn);
     return 0;
+}
+
+int
+bridge_port_get_stats(const struct port *port, struct netdev_stats *stats,
+                      struct netdev_link_state *state)
+{
+    const struct bridge *br = port->bridge;
+
+    if (!br->dp || port->dp_port == UINT32_MAX) {
+        memset(stats, 0, sizeof *stats);
+        memset(state, 0, sizeof *state);
+        return ENODEV;
+    }
+    return ofproto_dpif_port_get_stats(br->dp, port->dp_port, stats, state);
 }

@@ -217,6 +217,13 @@ int bridge_update_map(struct bridge_set *, bool is_port, const char *name,
 void bridge_txn_begin(struct bridge_set *);
 int bridge_txn_commit(struct bridge_set *, char **errp);
 void bridge_txn_abort(struct bridge_set *);
+/* Stores the counters of 'port' (dpif_port_get_stats()) and its
+ * device's state in '*stats' and '*state'.  Returns 0, or ENODEV (with
+ * zeroes) for a port that is not in a datapath (see 'error'). */
+struct netdev_link_state;
+struct netdev_stats;
+int bridge_port_get_stats(const struct port *, struct netdev_stats *stats,
+                          struct netdev_link_state *state);
 
 /* Returns true if 'name' can name a bridge or port: what Linux accepts as
  * a network device name.  Otherwise stores a reason in '*errp'. */

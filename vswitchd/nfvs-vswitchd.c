@@ -26,8 +26,10 @@
 #include "flow-rpc.h"
 #include "jsonrpc.h"
 #include "monitor.h"
+#include "metrics.h"
 #include "ofp-actions.h"
 #include "ofproto-dpif.h"
+#include "port-rpc.h"
 #include "rpc-server.h"
 #include "stream-ssl.h"
 #include "stream.h"
@@ -61,6 +63,7 @@ struct options {
     unsigned int handshake_timeout; /* --handshake-timeout, seconds. */
     unsigned long long int max_actions; /* --max-actions. */
     size_t monitor_queue_size;  /* --monitor-queue-size, bytes. */
+    char *metrics;              /* --metrics=IP:PORT, or NULL. */
 };
 
 static void NFVS_NO_RETURN
@@ -105,6 +108,9 @@ usage(const struct options *opts)
            "  --max-ports=N       refuse to add more than N ports in all,\n"
            "                      bridges' local ports not counted\n"
            "                      (default: %d)\n"
+           "  --metrics=IP:PORT   serve Prometheus metrics at\n"
+           "                      http://IP:PORT/metrics (off by default;\n"
+           "                      use 127.0.0.1)\n"
            "  -h, --help          print this help and exit\n"
            "  -V, --version       print the version and exit\n"
            "\n"
@@ -196,6 +202,7 @@ parse_options(int argc, char *argv[], struct options *opts)
         OPT_HANDSHAKE_TIMEOUT,
         OPT_MAX_ACTIONS,
         OPT_MONITOR_QUEUE_SIZE,
+        OPT_METRICS,
     };
     static const struct option long_options[] = {
         {"rundir", required_argument, NULL, OPT_RUNDIR},
@@ -232,6 +239,7 @@ parse_options(int argc, char *argv[], struct options *opts)
         {"max-actions", required_argument, NULL, OPT_MAX_ACTIONS},
         {"monitor-queue-size", required_argument, NULL,
          OPT_MONITOR_QUEUE_SIZE},
+        {"metrics", required_argument, NULL, OPT_METRICS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -382,6 +390,17 @@ parse_options(int argc, char *argv[], struct options *opts)
             opts->monitor_queue_size
                 = parse_limit("monitor-queue-size", optarg, SIZE_MAX / 4);
             break;
+        case OPT_METRICS: {
+            struct sockaddr_storage ss;
+            socklen_t len;
+
+            if (metrics_parse_address(optarg, &ss, &len, &msg)) {
+                nfvs_fatal(0, "--metrics=%s", msg);
+            }
+            free(opts->metrics);
+            opts->metrics = xstrdup(optarg);
+            break;
+        }
         case 'v':
             msg = vlog_set_levels_from_string(optarg ? optarg : "dbg");
             if (msg) {
@@ -458,6 +477,7 @@ options_uninit(struct options *opts)
     free(opts->certificate);
     free(opts->ca_cert);
     free(opts->socket_group);
+    free(opts->metrics);
 }
 
 /* Raises the soft limit on open files to the hard limit, so that many
@@ -859,6 +879,7 @@ main(int argc, char *argv[])
     struct notify_ctx notify;
     struct ofproto_dpif_config dp_cfg;
     struct dp_run_ctx dp_run;
+    struct metrics *metrics = NULL;
     struct rpc_server *server;
     struct flow_rpc *flow_rpc;
     struct bridge_set *bridges;
@@ -939,6 +960,7 @@ main(int argc, char *argv[])
     ct_rpc_register(server, bridges);
     txn_rpc_register(server, bridges);
     monitor_init(server, base, bridges, opts.monitor_queue_size);
+    port_rpc_register(server, bridges);
     daemon_notify_status("opening remotes");
     for (i = 0; i < opts.n_remotes; i++) {
         char *name;
@@ -950,6 +972,13 @@ main(int argc, char *argv[])
         }
         VLOG_INFO("listening on %s", name);
         free(name);
+    }
+    if (opts.metrics) {
+        error = metrics_create(base, opts.metrics, bridges, server, &metrics,
+                               &msg);
+        if (error) {
+            nfvs_fatal(0, "%s", msg);
+        }
     }
 
     exit_signals_init(opts.pidfile);
@@ -983,6 +1012,7 @@ main(int argc, char *argv[])
     event_free(dp_run.timer);
     notify_uninit(&notify);
     flow_rpc_destroy(flow_rpc);
+    metrics_destroy(metrics);
     rpc_server_destroy(server);
     monitor_destroy();
     event_free(db_event);
