@@ -43,6 +43,12 @@ struct ctl_command {
     /* Runs the command with its 'argc' arguments (argv[0] is the command
      * name).  Returns the process exit status. */
     int (*run)(struct ctl_context *, int argc, char *argv[]);
+
+    /* Documentation, from which the build generates the man page's
+     * command sections and the bash completion's command list (see
+     * "--list-commands"). */
+    const char *section;        /* Man page section, or NULL: "OTHER". */
+    const char *help;           /* Plain-text description, or NULL. */
 };
 
 /* Seconds nfvs-ctl waits for the daemon by default. */
@@ -877,38 +883,121 @@ cmd_ct_set_checksum(struct ctl_context *ctx, int argc NFVS_UNUSED,
                                     "check", check));
 }
 
+/* Sections of the man page's command list. */
+#define SEC_BRIDGE "BRIDGE AND PORT COMMANDS"
+#define SEC_FLOW "FLOW COMMANDS"
+#define SEC_CT "CONNECTION TRACKING COMMANDS"
+#define SEC_DP "DATAPATH AND OTHER COMMANDS"
+
 static const struct ctl_command commands[] = {
-    {"show", 0, 0, "", cmd_show},
-    {"add-br", 1, 1, "BRIDGE", cmd_add_br},
-    {"del-br", 1, 1, "BRIDGE", cmd_del_br},
-    {"list-br", 0, 0, "", cmd_list_br},
+    {"show", 0, 0, "", cmd_show,
+     SEC_BRIDGE,
+     "Print every bridge with its ports. A bridge or port that is not up has "
+     "an \"error:\" line saying why; the daemon retries it every second."},
+    {"add-br", 1, 1, "BRIDGE", cmd_add_br,
+     SEC_BRIDGE,
+     "Add a bridge, with a local port of the same name. Fails, changing "
+     "nothing, if its datapath or local device cannot be created (a name "
+     "taken by another device)."},
+    {"del-br", 1, 1, "BRIDGE", cmd_del_br,
+     SEC_BRIDGE,
+     "Delete a bridge with its ports and flows."},
+    {"list-br", 0, 0, "", cmd_list_br,
+     SEC_BRIDGE,
+     "Print the bridges' names, one a line."},
     {"add-port", 2, 4, "BRIDGE PORT [type=system|internal|dummy] "
-     "[ofport=N]", cmd_add_port},
-    {"del-port", 1, 2, "[BRIDGE] PORT", cmd_del_port},
-    {"list-ports", 1, 1, "BRIDGE", cmd_list_ports},
+     "[ofport=N]", cmd_add_port,
+     SEC_BRIDGE,
+     "Add a port: system (an existing device, the default), internal (a "
+     "device the switch creates) or dummy (in memory, for tests), with "
+     "OpenFlow port number N (default: the lowest free one). Fails, changing "
+     "nothing, if the port's device cannot be created or opened; a system "
+     "port whose device does not exist yet is added with a warning, as in "
+     "Open vSwitch, and joins once the device appears."},
+    {"del-port", 1, 2, "[BRIDGE] PORT", cmd_del_port,
+     SEC_BRIDGE,
+     "Delete a port."},
+    {"list-ports", 1, 1, "BRIDGE", cmd_list_ports,
+     SEC_BRIDGE,
+     "Print the ports of BRIDGE, one a line."},
     {"set-port", 3, 4, "BRIDGE PORT [tag=VLAN] [trunks=VLAN,...]",
-     cmd_set_port},
-    {"add-flow", 2, 2, "BRIDGE FLOW", cmd_add_flow},
-    {"add-flows", 2, 2, "BRIDGE FILE|-", cmd_add_flows},
-    {"mod-flows", 2, 2, "[--strict] BRIDGE FLOW", cmd_mod_flows},
-    {"del-flows", 1, 2, "[--strict] BRIDGE [MATCH]", cmd_del_flows},
-    {"replace-flows", 2, 2, "BRIDGE FILE|-", cmd_replace_flows},
-    {"dump-flows", 1, 2, "[--no-stats] BRIDGE [MATCH]", cmd_dump_flows},
-    {"trace", 2, 2, "[--generate] BRIDGE FLOW", cmd_trace},
-    {"inject", 3, 3, "BRIDGE PORT HEX", cmd_inject},
-    {"dump-dp-flows", 0, 1, "[BRIDGE]", cmd_dump_dp_flows},
-    {"stats", 0, 1, "[BRIDGE]", cmd_stats},
-    {"dump-conntrack", 1, 2, "BRIDGE [zone=N]", cmd_dump_conntrack},
+     cmd_set_port,
+     SEC_BRIDGE,
+     "Make PORT an access port of VLAN (tag=VLAN; tag= for none) or a trunk "
+     "of the listed VLANs."},
+    {"add-flow", 2, 2, "BRIDGE FLOW", cmd_add_flow,
+     SEC_FLOW,
+     "Add a flow."},
+    {"add-flows", 2, 2, "BRIDGE FILE|-", cmd_add_flows,
+     SEC_FLOW,
+     "Add the flows in FILE (one a line; - reads standard input), all or "
+     "none."},
+    {"mod-flows", 2, 2, "[--strict] BRIDGE FLOW", cmd_mod_flows,
+     SEC_FLOW,
+     "Change the actions of the matching flows."},
+    {"del-flows", 1, 2, "[--strict] BRIDGE [MATCH]", cmd_del_flows,
+     SEC_FLOW,
+     "Delete the matching flows, or all."},
+    {"replace-flows", 2, 2, "BRIDGE FILE|-", cmd_replace_flows,
+     SEC_FLOW,
+     "Make the flows of BRIDGE exactly those in FILE, changing only what "
+     "differs."},
+    {"dump-flows", 1, 2, "[--no-stats] BRIDGE [MATCH]", cmd_dump_flows,
+     SEC_FLOW,
+     "Print the flows."},
+    {"trace", 2, 2, "[--generate] BRIDGE FLOW", cmd_trace,
+     SEC_FLOW,
+     "Show how a packet would go through the flow tables, and the datapath "
+     "actions it would get."},
+    {"inject", 3, 3, "BRIDGE PORT HEX", cmd_inject,
+     SEC_DP,
+     "Send a packet, given in hexadecimal, into dummy port PORT."},
+    {"dump-dp-flows", 0, 1, "[BRIDGE]", cmd_dump_dp_flows,
+     SEC_DP,
+     "Print the exact-match flows the datapath caches."},
+    {"stats", 0, 1, "[BRIDGE]", cmd_stats,
+     SEC_DP,
+     "Print datapath statistics: hits, misses, lost upcalls, flows, upcall "
+     "handling and revalidation."},
+    {"dump-conntrack", 1, 2, "BRIDGE [zone=N]", cmd_dump_conntrack,
+     SEC_CT,
+     "Print the tracked connections, of every zone or of zone N, as "
+     "ovs-appctl dpctl/dump-conntrack does."},
     {"flush-conntrack", 1, 3, "BRIDGE [zone=N] [TUPLE]",
-     cmd_flush_conntrack},
-    {"ct-stats", 1, 1, "BRIDGE", cmd_ct_stats},
-    {"ct-timeouts", 1, 1, "BRIDGE", cmd_ct_timeouts},
-    {"ct-set-timeout", 3, 3, "BRIDGE NAME SECONDS", cmd_ct_set_timeout},
-    {"ct-set-limit", 2, 3, "BRIDGE [zone=N] LIMIT", cmd_ct_set_limit},
-    {"ct-set-checksum", 2, 2, "BRIDGE on|off", cmd_ct_set_checksum},
-    {"set-log", 1, 3, "MODULE [DESTINATION] LEVEL", cmd_set_log},
-    {"list-log", 0, 0, "", cmd_list_log},
-    {"version", 0, 0, "", cmd_version},
+     cmd_flush_conntrack,
+     SEC_CT,
+     "Remove the connections of zone N (every zone if left out) whose "
+     "original or reply tuple is TUPLE (any if left out), with the datapath "
+     "flows cached for them. TUPLE is in OVS's ct-tuple syntax, e.g. "
+     "ct_nw_src=10.0.0.1,ct_nw_proto=17,ct_tp_dst=53."},
+    {"ct-stats", 1, 1, "BRIDGE", cmd_ct_stats,
+     SEC_CT,
+     "Print connection tracking counters: connections by protocol and TCP "
+     "state, commits, expiries, limit drops and invalid packets by reason."},
+    {"ct-timeouts", 1, 1, "BRIDGE", cmd_ct_timeouts,
+     SEC_CT,
+     "Print the connection timeouts in seconds, one NAME=SECONDS a line."},
+    {"ct-set-timeout", 3, 3, "BRIDGE NAME SECONDS", cmd_ct_set_timeout,
+     SEC_CT,
+     "Set timeout NAME (as ct-timeouts prints it, or Linux's sysctl name) to "
+     "SECONDS."},
+    {"ct-set-limit", 2, 3, "BRIDGE [zone=N] LIMIT", cmd_ct_set_limit,
+     SEC_CT,
+     "Set the connection limit of the table, or of zone N (0: the default "
+     "zone limit)."},
+    {"ct-set-checksum", 2, 2, "BRIDGE on|off", cmd_ct_set_checksum,
+     SEC_CT,
+     "Turn the tracker's checksum verification on or off, as Linux's "
+     "nf_conntrack_checksum sysctl does."},
+    {"set-log", 1, 3, "MODULE [DESTINATION] LEVEL", cmd_set_log,
+     SEC_DP,
+     "Set a log level of the daemon, as its -v option does."},
+    {"list-log", 0, 0, "", cmd_list_log,
+     SEC_DP,
+     "Print the daemon's log levels."},
+    {"version", 0, 0, "", cmd_version,
+     SEC_DP,
+     "Print nfvs-ctl's version and the daemon's, with its API version."},
 };
 
 static void NFVS_NO_RETURN
@@ -947,6 +1036,26 @@ usage(void)
     exit(0);
 }
 
+/* Prints the command table for the build, which generates the man page's
+ * command sections and the bash completion from it
+ * (utilities/ctl-commands.awk): one line per command, "NAME<TAB>USAGE
+ * <TAB>SECTION<TAB>HELP", in table order.  Not for users; undocumented
+ * in --help. */
+static void NFVS_NO_RETURN
+list_commands(void)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(commands); i++) {
+        const struct ctl_command *c = &commands[i];
+
+        printf("%s\t%s\t%s\t%s\n", c->name, c->usage,
+               c->section ? c->section : "OTHER COMMANDS",
+               c->help ? c->help : "");
+    }
+    exit(0);
+}
+
 static void
 parse_options(int argc, char *argv[], struct ctl_context *ctx)
 {
@@ -962,6 +1071,7 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         OPT_PRIVATE_KEY,
         OPT_CERTIFICATE,
         OPT_CA_CERT,
+        OPT_LIST_COMMANDS,
     };
     static const struct option long_options[] = {
         {"socket", required_argument, NULL, OPT_SOCKET},
@@ -975,6 +1085,7 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         {"private-key", required_argument, NULL, OPT_PRIVATE_KEY},
         {"certificate", required_argument, NULL, OPT_CERTIFICATE},
         {"ca-cert", required_argument, NULL, OPT_CA_CERT},
+        {"list-commands", no_argument, NULL, OPT_LIST_COMMANDS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -1040,6 +1151,8 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
             free(ctx->ca_cert);
             ctx->ca_cert = xstrdup(optarg);
             break;
+        case OPT_LIST_COMMANDS:
+            list_commands();
         case 'h':
             usage();
         case 'V':

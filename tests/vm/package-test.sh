@@ -113,6 +113,19 @@ if [ -n "$dkms_deb" ]; then
         grep -qx nfvs /usr/lib/modules-load.d/nfvs.conf
 fi
 
+# The installed man page and bash completion know every command of
+# nfvs-ctl's command table.
+missing=""
+MANWIDTH=200 man -l /usr/share/man/man8/nfvs-ctl.8* > man.txt 2>/dev/null
+for cmd in $($ctl --list-commands | cut -f1); do
+    grep -q "^ *$cmd\( \|\$\)" man.txt || missing="$missing man:$cmd"
+    bash -c '. /usr/share/bash-completion/completions/nfvs-ctl
+             [[ " $_nfvs_ctl_commands " == *" $1 "* ]]' - "$cmd" \
+        || missing="$missing completion:$cmd"
+done
+check "man page and completion list every command${missing:+ (missing$missing)}" \
+    test -z "$missing" -a -s man.txt
+
 # Readiness: "systemctl start" returns only once the socket answers.
 systemctl stop $unit
 check "stopped: runtime directory removed" test ! -e /run/nfvs
