@@ -23,6 +23,7 @@ lib_libnfvs_la_SOURCES += lib/flow-table.c lib/flow-table.h
 lib_libnfvs_la_SOURCES += lib/jsonrpc.c lib/jsonrpc.h
 lib_libnfvs_la_SOURCES += lib/rpc-client.c lib/rpc-client.h
 lib_libnfvs_la_SOURCES += lib/rpc-server.c lib/rpc-server.h
+lib_libnfvs_la_SOURCES += lib/rpc-params.c
 lib_libnfvs_la_SOURCES += lib/stream.c lib/stream.h lib/stream-provider.h
 lib_libnfvs_la_SOURCES += lib/stream-unix.c
 lib_libnfvs_la_SOURCES += lib/csum.c lib/csum.h

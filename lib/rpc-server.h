@@ -119,6 +119,10 @@ int rpc_server_add_remote(struct rpc_server *, const char *remote,
 void rpc_server_register(struct rpc_server *, const char *method,
                          rpc_handler_func *handler, void *aux);
 
+/* Returns a new JSON array of the names of the methods registered on
+ * 'server', sorted (caller decrefs). */
+json_t *rpc_server_methods_to_json(const struct rpc_server *);
+
 /* Sets the size in bytes, excluding the newline, of the largest message
  * accepted on connections (default RPC_MAX_MESSAGE_SIZE_DEFAULT).  A
  * longer one gets an RPC_INVALID_REQUEST error "message too long (more
@@ -187,12 +191,15 @@ void rpc_call_complete(struct rpc_call *, json_t *result, json_t *error);
  * s?i}" rejects {"name":"br0","extra":1}).  'params' NULL, as a handler
  * gets it for a request without params, unpacks like an empty object.
  * Returns true on success.  Otherwise returns false and stores in
- * '*errorp' a new RPC_INVALID_PARAMS error whose message is "invalid
- * params: " followed by jansson's text, e.g. "invalid params: 1 object
- * item(s) left unpacked: extra", "invalid params: Expected string, got
- * integer", "invalid params: Object item not found: name"; the output
- * arguments may then be partly filled.  As in json_unpack(), "s" and "o"
- * outputs are borrowed from 'params'. */
+ * '*errorp' a new RPC_INVALID_PARAMS error in our words that names the
+ * member (lib/rpc-params.c), e.g. "invalid params: unknown member
+ * \"extra\" (this method takes name, ofport)", "invalid params: member
+ * \"name\" must be a string, not an integer", "invalid params: missing
+ * member \"name\" (a string)", "invalid params: params must be an
+ * object, not an array"; the output arguments may then be partly
+ * filled.  As in json_unpack(), "s" and "o" outputs are borrowed from
+ * 'params'.  The top level of 'format' must be an object of at most 64
+ * members. */
 bool rpc_params_unpack(json_t *params, json_t **errorp,
                        const char *format, ...);
 

@@ -2,6 +2,7 @@
 #include "bridge-rpc.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include "bridge.h"
 #include "flow.h"
@@ -439,13 +440,23 @@ rpc_log_list(json_t *params, json_t **errorp, void *aux NFVS_UNUSED)
     return result;
 }
 
+/* The "version" method: 'server_' is the server, whose registered
+ * methods it lists. */
 static json_t *
-rpc_version(json_t *params, json_t **errorp, void *aux NFVS_UNUSED)
+rpc_version(json_t *params, json_t **errorp, void *server_)
 {
+    struct rpc_server *server = server_;
+    char api[32];
+
     if (!rpc_params_unpack(params, errorp, "{}")) {
         return NULL;
     }
-    return json_pack("{s:s}", "version", PACKAGE_VERSION);
+    snprintf(api, sizeof api, "%d.%d", BRIDGE_RPC_API_MAJOR,
+             BRIDGE_RPC_API_MINOR);
+    return json_pack("{s:s, s:s, s:i, s:i, s:o}", "version", PACKAGE_VERSION,
+                     "api", api, "api_major", BRIDGE_RPC_API_MAJOR,
+                     "api_minor", BRIDGE_RPC_API_MINOR,
+                     "methods", rpc_server_methods_to_json(server));
 }
 
 void
@@ -461,7 +472,7 @@ bridge_rpc_register(struct rpc_server *server, struct bridge_set *bs)
     rpc_server_register(server, "show", rpc_show, bs);
     rpc_server_register(server, "log.set", rpc_log_set, NULL);
     rpc_server_register(server, "log.list", rpc_log_list, NULL);
-    rpc_server_register(server, "version", rpc_version, NULL);
+    rpc_server_register(server, "version", rpc_version, server);
 }
 
 struct bridge *
