@@ -505,6 +505,9 @@ cmd_dump_flows(struct ctl_context *ctx, int argc, char *argv[])
     if (argc > 2) {
         json_object_set_new(params, "match", json_string(argv[2]));
     }
+    if (ctx->format == FMT_JSON) {
+        json_object_set_new(params, "structured", json_true());
+    }
     result = ctl_call(ctx, "flow.dump", params);
     if (ctx->format == FMT_JSON) {
         print_json(result);
@@ -561,6 +564,8 @@ cmd_list_log(struct ctl_context *ctx, int argc, char *argv[])
     json_t *result = ctl_call(ctx, "log.list", NULL);
 
     if (ctx->format == FMT_JSON) {
+        /* The levels as objects; the text table is for text output. */
+        json_object_del(result, "levels");
         print_json(result);
     } else {
         fputs(json_string_value(json_object_get(result, "levels")), stdout);
@@ -605,9 +610,14 @@ dp_bridge_params(int argc, char *argv[])
 static int
 cmd_dump_dp_flows(struct ctl_context *ctx, int argc, char *argv[])
 {
-    json_t *result = ctl_call(ctx, "dp.flows", dp_bridge_params(argc, argv));
-    json_t *bridge, *line;
+    json_t *params = dp_bridge_params(argc, argv);
+    json_t *result, *bridge, *line;
     size_t i, j;
+
+    if (ctx->format == FMT_JSON) {
+        json_object_set_new(params, "structured", json_true());
+    }
+    result = ctl_call(ctx, "dp.flows", params);
 
     if (ctx->format == FMT_JSON) {
         print_json(result);

@@ -425,6 +425,34 @@ rpc_log_set(json_t *params, json_t **errorp, void *aux NFVS_UNUSED)
     return json_object();
 }
 
+/* Returns a new object of every log module's levels: {MODULE:
+ * {"console": LEVEL, "syslog": LEVEL, "file": LEVEL}}, levels as log.set
+ * takes them ("info"). */
+static json_t *
+log_levels_to_json(void)
+{
+    struct vlog_module_levels *levels;
+    json_t *modules = json_object();
+    size_t i, n;
+
+    levels = vlog_get_module_levels(&n);
+    for (i = 0; i < n; i++) {
+        const int *l = levels[i].levels;
+
+        json_object_set_new(modules, levels[i].name,
+                            json_pack("{s:s, s:s, s:s}",
+                                      "console",
+                                      vlog_level_to_string(l[VLF_CONSOLE]),
+                                      "syslog",
+                                      vlog_level_to_string(l[VLF_SYSLOG]),
+                                      "file",
+                                      vlog_level_to_string(l[VLF_FILE])));
+        free(levels[i].name);
+    }
+    free(levels);
+    return modules;
+}
+
 static json_t *
 rpc_log_list(json_t *params, json_t **errorp, void *aux NFVS_UNUSED)
 {
@@ -435,7 +463,8 @@ rpc_log_list(json_t *params, json_t **errorp, void *aux NFVS_UNUSED)
         return NULL;
     }
     text = vlog_get_levels();
-    result = json_pack("{s:s}", "levels", text);
+    result = json_pack("{s:s, s:o}", "levels", text,
+                       "modules", log_levels_to_json());
     free(text);
     return result;
 }

@@ -2,17 +2,21 @@
 #include "flow-rpc.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <event2/event.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bridge-rpc.h"
 #include "bridge.h"
 #include "dynamic-string.h"
 #include "flow-table.h"
+#include "json-util.h"
 #include "jsonrpc.h"
 #include "list.h"
 #include "odp-util.h"
+#include "ofp-actions.h"
 #include "ofp-flow.h"
 #include "ofproto.h"
 #include "rpc-server.h"
@@ -362,21 +366,86 @@ rpc_flow_replace(json_t *params, json_t **errorp, void *fr_)
     return json_pack("{s:I}", "n_changes", (json_int_t) n_changes);
 }
 
+/* What flow.dump collects. */
+struct flow_dump_aux {
+    bool no_stats;              /* Leave counters and times out. */
+    bool structured;            /* Objects instead of lines. */
+    json_t *flows;              /* The array being filled. */
+};
+
+/* Returns a new JSON array of the actions 'ofpacts' of 'size' bytes, one
+ * string per action as flow syntax writes it; empty for none (drop). */
+static json_t *
+ofpacts_to_json(const void *ofpacts, size_t size)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    json_t *list;
+
+    if (!size) {
+        return json_array();
+    }
+    ofpacts_format(ofpacts, size, &s);
+    list = json_split_top_level(ds_cstr(&s));
+    ds_destroy(&s);
+    return list;
+}
+
+/* Appends one flow of flow.dump to the array in 'aux_': its line, or with
+ * "structured" an object (docs/rpc.md, flow.dump). */
+static void
+flow_dump_one(const struct ofp_flow_desc *desc,
+              const struct ofp_flow_stats *stats, const char *match,
+              void *aux_)
+{
+    struct flow_dump_aux *aux = aux_;
+    struct ds line = DS_EMPTY_INITIALIZER;
+    char cookie[32];
+    json_t *flow;
+
+    ofp_flow_format(desc, aux->no_stats ? NULL : stats, &line);
+    if (!aux->structured) {
+        json_array_append_new(aux->flows, json_string(ds_cstr(&line)));
+        ds_destroy(&line);
+        return;
+    }
+    snprintf(cookie, sizeof cookie, "0x%"PRIx64, desc->cookie);
+    flow = json_pack("{s:i, s:i, s:s, s:i, s:i, s:o, s:o}",
+                     "table", desc->table_id, "priority", desc->priority,
+                     "cookie", cookie,
+                     "idle_timeout", desc->idle_timeout,
+                     "hard_timeout", desc->hard_timeout,
+                     "match", json_fields_object(match),
+                     "actions", ofpacts_to_json(desc->ofpacts,
+                                                desc->ofpacts_size));
+    if (!aux->no_stats) {
+        json_object_set_new(flow, "n_packets",
+                            json_integer(stats->n_packets));
+        json_object_set_new(flow, "n_bytes", json_integer(stats->n_bytes));
+        json_object_set_new(flow, "duration_ms",
+                            json_integer(stats->duration_msec));
+        json_object_set_new(flow, "idle_age",
+                            json_integer(stats->idle_age));
+    }
+    json_object_set_new(flow, "line", json_string(ds_cstr(&line)));
+    json_array_append_new(aux->flows, flow);
+    ds_destroy(&line);
+}
+
 static json_t *
 rpc_flow_dump(json_t *params, json_t **errorp, void *bs_)
 {
     struct bridge_set *bs = bs_;
     struct flow_mod_spec filter;
     const char *br_name, *match = NULL;
-    struct ds s = DS_EMPTY_INITIALIZER;
-    int no_stats = 0;
+    struct flow_dump_aux aux;
+    int no_stats = 0, structured = 0;
     struct bridge *br;
-    json_t *lines;
-    char *msg, *save = NULL, *line;
+    char *msg;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s?:s, s?:b}",
+    if (!rpc_params_unpack(params, errorp, "{s:s, s?:s, s?:b, s?:b}",
                            "bridge", &br_name, "match", &match,
-                           "no_stats", &no_stats)) {
+                           "no_stats", &no_stats,
+                           "structured", &structured)) {
         return NULL;
     }
     br = bridge_rpc_find(bs, br_name, errorp);
@@ -389,17 +458,12 @@ rpc_flow_dump(json_t *params, json_t **errorp, void *bs_)
         free(msg);
         return NULL;
     }
-    ofproto_dump_flows(br->ofproto, &filter, no_stats, &s);
+    aux.no_stats = no_stats;
+    aux.structured = structured;
+    aux.flows = json_array();
+    ofproto_for_each_flow(br->ofproto, &filter, flow_dump_one, &aux);
     flow_mod_spec_uninit(&filter);
-
-    lines = json_array();
-    for (line = strtok_r((char *) ds_cstr(&s), "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save)) {
-        json_array_append_new(lines, json_string(line[0] == ' '
-                                                 ? line + 1 : line));
-    }
-    ds_destroy(&s);
-    return json_pack("{s:o}", "flows", lines);
+    return json_pack("{s:o}", "flows", aux.flows);
 }
 
 static json_t *
