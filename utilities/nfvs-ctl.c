@@ -1007,7 +1007,8 @@ static const struct ctl_command commands[] = {
      "Print the daemon's log levels."},
     {"version", 0, 0, "", cmd_version,
      SEC_DP,
-     "Print nfvs-ctl's version and the daemon's, with its API version."},
+     "Print nfvs-ctl's version and the daemon's; with --format=json also "
+     "the daemon's API version and methods."},
 };
 
 static void NFVS_NO_RETURN
