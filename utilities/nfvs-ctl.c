@@ -524,9 +524,11 @@ static int
 cmd_trace(struct ctl_context *ctx, int argc, char *argv[])
 {
     json_t *result = ctl_call(ctx, "trace",
-                              json_pack("{s:s, s:s, s:b}", "bridge", argv[1],
-                                        "flow", argv[2],
-                                        "generate", ctx->generate));
+                              json_pack("{s:s, s:s, s:b, s:b}",
+                                        "bridge", argv[1], "flow", argv[2],
+                                        "generate", ctx->generate,
+                                        "structured",
+                                        ctx->format == FMT_JSON));
 
     if (ctx->format == FMT_JSON) {
         print_json(result);

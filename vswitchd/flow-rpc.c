@@ -466,6 +466,119 @@ rpc_flow_dump(json_t *params, json_t **errorp, void *bs_)
     return json_pack("{s:o}", "flows", aux.flows);
 }
 
+/* Maximum nesting of tables in a trace that trace_to_json() follows;
+ * deeper steps are attached to the deepest one. */
+#define TRACE_MAX_DEPTH 80
+
+/* Parses a table line of a trace, 'text' without its indentation ("0.
+ * tcp,in_port=1, priority 10, cookie 0x5", "1. No match."), into a new
+ * step object at 'depth', or returns NULL if 'text' is not one. */
+static json_t *
+trace_table_step(const char *text, int depth)
+{
+    const char *rest, *prio;
+    json_t *step, *rule;
+    unsigned int table;
+    int n = 0;
+
+    if (sscanf(text, "%u. %n", &table, &n) != 1 || !n) {
+        return NULL;
+    }
+    rest = text + n;
+    step = json_pack("{s:i, s:i}", "depth", depth, "table", table);
+    prio = (!strncmp(rest, "priority ", 9) ? rest
+            : strstr(rest, ", priority "));
+    if (!prio) {
+        json_object_set_new(step, "rule", json_null());
+        json_object_set_new(step, "result", json_string(rest));
+    } else {
+        char *match = xmemdup0(rest, prio - rest);
+        const char *cookie = strstr(prio, ", cookie ");
+
+        prio += prio == rest ? 9 : 11;
+        rule = json_pack("{s:o, s:i}", "match", json_fields_object(match),
+                         "priority", atoi(prio));
+        if (cookie) {
+            json_object_set_new(rule, "cookie", json_string(cookie + 9));
+        }
+        json_object_set_new(step, "rule", rule);
+        free(match);
+    }
+    json_object_set_new(step, "actions", json_array());
+    return step;
+}
+
+/* Returns a new object of the trace 'text' (as xlate() writes it) in
+ * parts: "flow" and "final_flow" (fields as in flow.dump's "match";
+ * "final_flow" null if unchanged) and "steps", one per table visited in
+ * order, each with its "depth" (0 for table 0, one more per resubmit or
+ * goto_table), "table", the "rule" that matched ("match", "priority",
+ * "cookie" if any) or null with the "result", and "actions": the rule's
+ * actions as written ({"action": TEXT}) and what they did ({"note":
+ * TEXT}, the trace's "->" and ">>>>" lines), in order; and "error"
+ * if the translation failed. */
+static json_t *
+trace_to_json(const char *text)
+{
+    json_t *stack[TRACE_MAX_DEPTH];
+    json_t *result = json_object();
+    json_t *steps = json_array();
+    char *copy = xstrdup(text);
+    char *line, *save = NULL;
+    int depth = -1;
+
+    for (line = strtok_r(copy, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        int indent = strspn(line, " ");
+        const char *body = line + indent;
+        json_t *step;
+
+        if (!strncmp(line, "Flow: ", 6)) {
+            json_object_set_new(result, "flow",
+                                json_fields_object(line + 6));
+            continue;
+        } else if (!strncmp(line, "Final flow: ", 12)) {
+            json_object_set_new(result, "final_flow",
+                                (strcmp(line + 12, "unchanged")
+                                 ? json_fields_object(line + 12)
+                                 : json_null()));
+            continue;
+        } else if (!strncmp(line, "Datapath actions: ", 18)
+                   || !strncmp(line, "bridge(", 7) || line[0] == '-') {
+            continue;
+        }
+
+        step = trace_table_step(body, (indent / 8 < TRACE_MAX_DEPTH
+                                       ? indent / 8
+                                       : TRACE_MAX_DEPTH - 1));
+        if (step) {
+            depth = json_integer_value(json_object_get(step, "depth"));
+            stack[depth] = step;
+            json_array_append_new(steps, step);
+        } else if (!indent) {
+            /* "Translation failed (...), packet is dropped." */
+            json_object_set_new(result, "error", json_string(body));
+        } else if (depth >= 0) {
+            /* An action or note of the rule of the table line 4 columns
+             * to its left. */
+            int d = indent >= 4 ? (indent - 4) / 8 : 0;
+
+            d = d < depth ? d : depth;
+            bool is_note = !strncmp(body, "-> ", 3)
+                           || !strncmp(body, ">>>> ", 5);
+
+            json_array_append_new(json_object_get(stack[d], "actions"),
+                                  json_pack("{s:s}",
+                                            is_note ? "note" : "action",
+                                            (!strncmp(body, "-> ", 3)
+                                             ? body + 3 : body)));
+        }
+    }
+    free(copy);
+    json_object_set_new(result, "steps", steps);
+    return result;
+}
+
 static json_t *
 rpc_trace(json_t *params, json_t **errorp, void *bs_)
 {
@@ -476,14 +589,15 @@ rpc_trace(json_t *params, json_t **errorp, void *bs_)
     struct flow_mod_spec spec;
     struct xlate_out xout;
     struct xlate_in xin;
+    int generate = 0, structured = 0;
     struct bridge *br;
-    int generate = 0;
     json_t *result;
     char *msg;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s?:b}",
+    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s?:b, s?:b}",
                            "bridge", &br_name, "flow", &flow_s,
-                           "generate", &generate)) {
+                           "generate", &generate,
+                           "structured", &structured)) {
         return NULL;
     }
     br = bridge_rpc_find(bs, br_name, errorp);
@@ -510,6 +624,16 @@ rpc_trace(json_t *params, json_t **errorp, void *bs_)
                        xout.odp_actions.size);
     result = json_pack("{s:s, s:s}", "trace", ds_cstr(&trace),
                        "datapath_actions", ds_cstr(&actions));
+    if (structured) {
+        json_t *parts = trace_to_json(ds_cstr(&trace));
+
+        json_object_update(result, parts);
+        json_decref(parts);
+        json_object_set_new(result, "datapath_action_list",
+                            (xout.odp_actions.size
+                             ? json_split_top_level(ds_cstr(&actions))
+                             : json_array()));
+    }
     xlate_out_uninit(&xout);
     ds_destroy(&trace);
     ds_destroy(&actions);
