@@ -259,7 +259,7 @@ bool
 rpc_params_unpack(json_t *params, json_t **errorp, const char *format, ...)
 {
     struct params_member members[PARAMS_MAX_MEMBERS];
-    json_t *empty = params ? NULL : json_object();
+    json_t *empty;
     json_error_t error;
     va_list args, copy;
     size_t n;
@@ -275,6 +275,7 @@ rpc_params_unpack(json_t *params, json_t **errorp, const char *format, ...)
         return false;
     }
 
+    empty = params ? NULL : json_object();
     retval = json_vunpack_ex(params ? params : empty, &error, JSON_STRICT,
                              format, args);
     va_end(args);
