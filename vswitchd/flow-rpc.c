@@ -252,7 +252,9 @@ done:
     flow_rpc_schedule(fr);
 }
 
-/* flow.add, flow.mod and flow.del share everything but the command. */
+/* flow.add, flow.mod and flow.del share everything but the command:
+ * 'loose' or, with "strict", 'strict_cmd'.  A command without a strict
+ * form ('strict_cmd' == 'loose', flow.add) does not take "strict". */
 static json_t *
 flow_mods(json_t *params, json_t **errorp, struct flow_rpc *fr,
           enum flow_mod_command loose, enum flow_mod_command strict_cmd)
@@ -265,9 +267,12 @@ flow_mods(json_t *params, json_t **errorp, struct flow_rpc *fr,
     size_t n;
     int error;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s?:o, s?:b}",
-                           "bridge", &br_name, "flows", &flows,
-                           "strict", &strict)) {
+    if (loose == strict_cmd
+        ? !rpc_params_unpack(params, errorp, "{s:s, s?:o}",
+                             "bridge", &br_name, "flows", &flows)
+        : !rpc_params_unpack(params, errorp, "{s:s, s?:o, s?:b}",
+                             "bridge", &br_name, "flows", &flows,
+                             "strict", &strict)) {
         return NULL;
     }
     if (flows && !json_is_array(flows)) {
