@@ -6,6 +6,8 @@ EXTRA_DIST += \
 	debian/control \
 	debian/copyright \
 	debian/nfvs-switch.install \
+	debian/nfvs-switch.logrotate \
+	debian/README.Debian \
 	debian/nfvs-switch.postinst \
 	debian/nfvs-switch.postrm \
 	debian/rules \

@@ -4,7 +4,6 @@ dist_doc_DATA += docs/datapath.md
 dist_doc_DATA += docs/conntrack.md
 dist_doc_DATA += docs/tls.md
 dist_man_MANS += docs/nfvs-vswitchd.8
-dist_man_MANS += docs/nfvs-ctl.8
 dist_doc_DATA += docs/operations.md
 dist_man_MANS += docs/nfvs-dpctl.8
 dist_doc_DATA += docs/kernel-datapath.md

@@ -25,6 +25,7 @@ lib_libnfvs_la_SOURCES += lib/rpc-client.c lib/rpc-client.h
 lib_libnfvs_la_SOURCES += lib/rpc-parse.c lib/rpc-parse.h
 lib_libnfvs_la_SOURCES += lib/rpc-server.c lib/rpc-server.h
 lib_libnfvs_la_SOURCES += lib/rtnl-link.c lib/rtnl-link.h
+lib_libnfvs_la_SOURCES += lib/rpc-params.c
 lib_libnfvs_la_SOURCES += lib/stream.c lib/stream.h lib/stream-provider.h
 lib_libnfvs_la_SOURCES += lib/stream-unix.c
 lib_libnfvs_la_SOURCES += lib/csum.c lib/csum.h

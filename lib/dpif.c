@@ -431,6 +431,12 @@ format_tcp_flags(struct ds *s, uint16_t flags)
 }
 
 void
+dpif_format_tcp_flags(struct ds *s, uint16_t flags)
+{
+    format_tcp_flags(s, flags);
+}
+
+void
 dpif_flow_format(struct ds *s, const struct dpif_flow *flow,
                  long long int now)
 {

@@ -332,6 +332,10 @@ typedef bool dpif_upcall_cb(void *aux, const struct dpif_upcall *upcall,
  * NULL; once this returns, no thread is inside the previous callback. */
 void dpif_register_upcall_cb(struct dpif *, dpif_upcall_cb *cb, void *aux);
 
+/* Appends the TCP flags 'flags' as dpif_flow_format() prints them
+ * ("syn|ack"). */
+void dpif_format_tcp_flags(struct ds *, uint16_t flags);
+
 /* Printing, for tests and nfvs-dpctl: appends "KEY, packets:N, bytes:N,
  * used:Xs|never, flags:F, actions:ACTIONS" to 's'.  'now' is time_msec()
  * or 0 to print "used:yes" instead of an age. */

@@ -460,6 +460,13 @@ ofproto_dpif_inject(struct ofproto_dpif *od, const char *port_name,
     return 0;
 }
 
+/* A datapath flow copied out of a dump, with its line. */
+struct dp_dump_entry {
+    char *line;                 /* As dpif_flow_format() prints it. */
+    struct dpif_flow flow;      /* Key and actions point into 'data'. */
+    void *data;                 /* Key, then actions. */
+};
+
 int
 ofproto_dpif_set_dummy_link(struct ofproto_dpif *od, const char *port_name,
                             bool up, bool *was_upp, char **errp)
@@ -486,42 +493,69 @@ ofproto_dpif_set_dummy_link(struct ofproto_dpif *od, const char *port_name,
 }
 
 static int
-compare_strings(const void *a_, const void *b_)
+compare_dp_dump_entries(const void *a_, const void *b_)
 {
-    const char *const *a = a_;
-    const char *const *b = b_;
+    const struct dp_dump_entry *a = a_;
+    const struct dp_dump_entry *b = b_;
 
-    return strcmp(*a, *b);
+    return strcmp(a->line, b->line);
+}
+
+void
+ofproto_dpif_for_each_flow(struct ofproto_dpif *od, ofproto_dpif_flow_cb *cb,
+                           void *aux)
+{
+    struct dpif_flow_dump *dump = dpif_flow_dump_create(od->dpif);
+    long long int now = time_msec();
+    struct dpif_flow flows[64];
+    struct dp_dump_entry *entries = NULL;
+    size_t i, n, n_entries = 0;
+
+    while ((n = dpif_flow_dump_next(dump, flows, ARRAY_SIZE(flows)))) {
+        entries = xrealloc(entries, (n_entries + n) * sizeof *entries);
+        for (i = 0; i < n; i++) {
+            struct dp_dump_entry *e = &entries[n_entries++];
+            struct ds line = DS_EMPTY_INITIALIZER;
+            char *data;
+
+            dpif_flow_format(&line, &flows[i], now);
+            e->line = ds_steal_cstr(&line);
+            data = xmalloc(flows[i].key_size + flows[i].actions_size + 1);
+            memcpy(data, flows[i].key, flows[i].key_size);
+            memcpy(data + flows[i].key_size, flows[i].actions,
+                   flows[i].actions_size);
+            e->data = data;
+            e->flow = flows[i];
+            e->flow.key = data;
+            e->flow.actions = data + flows[i].key_size;
+        }
+    }
+    dpif_flow_dump_destroy(dump);
+    if (n_entries) {
+        qsort(entries, n_entries, sizeof *entries, compare_dp_dump_entries);
+    }
+    for (i = 0; i < n_entries; i++) {
+        cb(&entries[i].flow, entries[i].line, now, aux);
+        free(entries[i].line);
+        free(entries[i].data);
+    }
+    free(entries);
+}
+
+static void
+dump_flow_line(const struct dpif_flow *flow NFVS_UNUSED, const char *line,
+               long long int now NFVS_UNUSED, void *s_)
+{
+    struct ds *s = s_;
+
+    ds_put_cstr(s, line);
+    ds_put_cstr(s, "\n");
 }
 
 void
 ofproto_dpif_dump_flows(struct ofproto_dpif *od, struct ds *s)
 {
-    struct dpif_flow_dump *dump = dpif_flow_dump_create(od->dpif);
-    long long int now = time_msec();
-    struct dpif_flow flows[64];
-    char **lines = NULL;
-    size_t i, n, n_lines = 0;
-
-    while ((n = dpif_flow_dump_next(dump, flows, ARRAY_SIZE(flows)))) {
-        lines = xrealloc(lines, (n_lines + n) * sizeof *lines);
-        for (i = 0; i < n; i++) {
-            struct ds line = DS_EMPTY_INITIALIZER;
-
-            dpif_flow_format(&line, &flows[i], now);
-            lines[n_lines++] = ds_steal_cstr(&line);
-        }
-    }
-    dpif_flow_dump_destroy(dump);
-    if (n_lines) {
-        qsort(lines, n_lines, sizeof *lines, compare_strings);
-    }
-    for (i = 0; i < n_lines; i++) {
-        ds_put_cstr(s, lines[i]);
-        ds_put_cstr(s, "\n");
-        free(lines[i]);
-    }
-    free(lines);
+    ofproto_dpif_for_each_flow(od, dump_flow_line, s);
 }
 
 int

@@ -111,6 +111,17 @@ int ofproto_dpif_set_dummy_link(struct ofproto_dpif *, const char *port,
 /* Appends one line per datapath flow, sorted, as dpif_flow_format(). */
 void ofproto_dpif_dump_flows(struct ofproto_dpif *, struct ds *);
 
+/* Calls 'cb' with 'aux' for each datapath flow, in the order of
+ * ofproto_dpif_dump_flows(), with the flow, its line and the time of the
+ * dump (time_msec()); the flow and line are valid only during the
+ * call. */
+struct dpif_flow;
+typedef void ofproto_dpif_flow_cb(const struct dpif_flow *,
+                                  const char *line, long long int now,
+                                  void *aux);
+void ofproto_dpif_for_each_flow(struct ofproto_dpif *,
+                                ofproto_dpif_flow_cb *, void *aux);
+
 struct dpif_dp_stats;
 int ofproto_dpif_get_stats(struct ofproto_dpif *, struct dpif_dp_stats *,
                            struct udpif_stats *);

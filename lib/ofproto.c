@@ -526,9 +526,9 @@ rule_to_desc(const struct rule *rule, struct ofp_flow_desc *desc)
 }
 
 void
-ofproto_dump_flows(struct ofproto *ofproto,
-                   const struct flow_mod_spec *filter, bool no_stats,
-                   struct ds *out)
+ofproto_for_each_flow(struct ofproto *ofproto,
+                      const struct flow_mod_spec *filter,
+                      ofproto_flow_cb *cb, void *aux)
 {
     long long int now = time_msec();
     struct dump_entry *entries;
@@ -548,12 +548,37 @@ ofproto_dump_flows(struct ofproto *ofproto,
                               &last_used);
         stats.duration_msec = now - rule->created;
         stats.idle_age = (now - last_used) / 1000;
-        ds_put_char(out, ' ');
-        ofp_flow_format(&desc, no_stats ? NULL : &stats, out);
-        ds_put_char(out, '\n');
+        cb(&desc, &stats, entries[i].match, aux);
         free(entries[i].match);
     }
     free(entries);
+}
+
+struct dump_flows_aux {
+    bool no_stats;              /* Leave counters and times out. */
+    struct ds *out;             /* Where the lines go. */
+};
+
+static void
+dump_flow_line(const struct ofp_flow_desc *desc,
+               const struct ofp_flow_stats *stats,
+               const char *match NFVS_UNUSED, void *aux_)
+{
+    struct dump_flows_aux *aux = aux_;
+
+    ds_put_char(aux->out, ' ');
+    ofp_flow_format(desc, aux->no_stats ? NULL : stats, aux->out);
+    ds_put_char(aux->out, '\n');
+}
+
+void
+ofproto_dump_flows(struct ofproto *ofproto,
+                   const struct flow_mod_spec *filter, bool no_stats,
+                   struct ds *out)
+{
+    struct dump_flows_aux aux = { .no_stats = no_stats, .out = out };
+
+    ofproto_for_each_flow(ofproto, filter, dump_flow_line, &aux);
 }
 
 char **

@@ -124,6 +124,22 @@ bool ofproto_cleanup_step(struct ofproto *, long long int deadline);
 void ofproto_dump_flows(struct ofproto *, const struct flow_mod_spec *filter,
                         bool no_stats, struct ds *);
 
+/* Called by ofproto_for_each_flow() for each rule with its description,
+ * its counters and its match as match_format() prints it without the
+ * priority ("" for a catch-all), all valid only during the call. */
+struct ofp_flow_desc;
+struct ofp_flow_stats;
+typedef void ofproto_flow_cb(const struct ofp_flow_desc *,
+                             const struct ofp_flow_stats *,
+                             const char *match, void *aux);
+
+/* Calls 'cb' with 'aux' for each rule that 'filter' selects (as in
+ * ofproto_dump_flows(), which is built on it), in the same order.  'cb'
+ * must not change 'ofproto'. */
+void ofproto_for_each_flow(struct ofproto *,
+                           const struct flow_mod_spec *filter,
+                           ofproto_flow_cb *cb, void *aux);
+
 /* Returns every rule as the "add-flow" line that recreates it (for the
  * config db), in dump order.  Caller frees each string and the array. */
 char **ofproto_flows_to_strings(struct ofproto *, size_t *n);

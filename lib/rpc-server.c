@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "dynamic-string.h"
 #include "hash.h"
 #include "hmap.h"
 #include "json-util.h"
@@ -334,6 +335,37 @@ rpc_server_get_request_counts(const struct rpc_server *server,
     qsort(counts, n, sizeof *counts, compare_method_counts);
     *countsp = counts;
     return n;
+}
+
+static int
+compare_strings(const void *a_, const void *b_)
+{
+    const char *const *a = a_;
+    const char *const *b = b_;
+
+    return strcmp(*a, *b);
+}
+
+json_t *
+rpc_server_methods_to_json(const struct rpc_server *server)
+{
+    const struct rpc_method *method;
+    const char **names;
+    json_t *list;
+    size_t i, n;
+
+    names = xmalloc((hmap_count(&server->methods) + 1) * sizeof *names);
+    n = 0;
+    HMAP_FOR_EACH (method, node, &server->methods) {
+        names[n++] = method->name;
+    }
+    qsort(names, n, sizeof *names, compare_strings);
+    list = json_array();
+    for (i = 0; i < n; i++) {
+        json_array_append_new(list, json_string(names[i]));
+    }
+    free(names);
+    return list;
 }
 
 static struct rpc_method *
@@ -856,6 +888,74 @@ rpc_conn_check_limits__(struct rpc_conn *conn, const char *data,
     return true;
 }
 
+/* Appends to 's' up to 'max' bytes of 'data' before offset 'end' (fewer
+ * at the start of the message), in single quotes, with bytes outside
+ * printable ASCII as \xHH. */
+static void
+quote_bytes_before(struct ds *s, const char *data, size_t end, size_t max)
+{
+    size_t start = end > max ? end - max : 0;
+    size_t i;
+
+    ds_put_format(s, "%s'", start ? "..." : "");
+    for (i = start; i < end; i++) {
+        unsigned char c = data[i];
+
+        if (c >= 0x20 && c < 0x7f) {
+            ds_put_char(s, c);
+        } else {
+            ds_put_format(s, "\\x%02x", c);
+        }
+    }
+    ds_put_char(s, '\'');
+}
+
+/* Returns why the 'size' bytes at 'data' are not JSON, as jansson's
+ * 'error' tells it, in our words (the caller adds the position, and
+ * frees the string). */
+static char *
+parse_error_describe(const json_error_t *error, const char *data,
+                     size_t size)
+{
+    size_t pos = error->position < 0 ? 0 : (size_t) error->position;
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    pos = pos < size ? pos : size;
+
+    switch (json_error_code(error)) {
+    case json_error_premature_end_of_input:
+        ds_put_cstr(&s, "the message ends inside a JSON value");
+        break;
+    case json_error_end_of_input_expected:
+        ds_put_cstr(&s, "more after the end of the JSON value");
+        break;
+    case json_error_invalid_utf8:
+        ds_put_cstr(&s, "not UTF-8");
+        if (pos < size) {
+            ds_put_format(&s, " (byte 0x%02x)", (unsigned char) data[pos]);
+        }
+        break;
+    case json_error_null_character:
+    case json_error_null_byte_in_key:
+        ds_put_cstr(&s, "a string contains \\u0000");
+        break;
+    case json_error_numeric_overflow:
+        ds_put_cstr(&s, "a number too large");
+        break;
+    case json_error_out_of_memory:
+        ds_put_cstr(&s, "out of memory");
+        break;
+    default:
+        ds_put_cstr(&s, "not JSON");
+        break;
+    }
+    if (pos) {
+        ds_put_cstr(&s, ", after ");
+        quote_bytes_before(&s, data, pos, 16);
+    }
+    return ds_steal_cstr(&s);
+}
+
 static bool rpc_conn_handle_json(struct rpc_conn *, const char *data,
                                  size_t size, json_t *msg,
                                  const json_error_t *);
@@ -974,11 +1074,14 @@ rpc_conn_handle_json(struct rpc_conn *conn, const char *data, size_t size,
                                                  ? "..." : "")));
         return false;
     } else if (!msg) {
+        char *why = parse_error_describe(&error, data, size);
+
         rpc_conn_queue(conn, rpc_error_response_create(
                           NULL, rpc_error_create(RPC_PARSE_ERROR,
                                                  "parse error at byte %d: "
                                                  "%s", error.position,
-                                                 error.text)));
+                                                 why)));
+        free(why);
         return false;
     }
 
@@ -1498,27 +1601,4 @@ rpc_server_notify(struct rpc_conn *conn, const char *method, json_t *params)
         return ENOMEM;
     }
     return 0;
-}
-
-bool
-rpc_params_unpack(json_t *params, json_t **errorp, const char *format, ...)
-{
-    json_t *empty = params ? NULL : json_object();
-    json_error_t error;
-    va_list args;
-    int retval;
-
-    va_start(args, format);
-    retval = json_vunpack_ex(params ? params : empty, &error, JSON_STRICT,
-                             format, args);
-    va_end(args);
-    json_decref(empty);
-
-    if (retval) {
-        *errorp = rpc_error_create(RPC_INVALID_PARAMS, "invalid params: %s",
-                                   error.text);
-        return false;
-    }
-    *errorp = NULL;
-    return true;
 }

@@ -137,6 +137,10 @@ struct rpc_method_count {
 size_t rpc_server_get_request_counts(const struct rpc_server *,
                                      struct rpc_method_count **countsp);
 
+/* Returns a new JSON array of the names of the methods registered on
+ * 'server', sorted (caller decrefs). */
+json_t *rpc_server_methods_to_json(const struct rpc_server *);
+
 /* Sets the size in bytes, excluding the newline, of the largest message
  * accepted on connections (default RPC_MAX_MESSAGE_SIZE_DEFAULT).  A
  * longer one gets an RPC_INVALID_REQUEST error "message too long (more
@@ -237,12 +241,15 @@ int rpc_server_notify(struct rpc_conn *, const char *method,
  * s?i}" rejects {"name":"br0","extra":1}).  'params' NULL, as a handler
  * gets it for a request without params, unpacks like an empty object.
  * Returns true on success.  Otherwise returns false and stores in
- * '*errorp' a new RPC_INVALID_PARAMS error whose message is "invalid
- * params: " followed by jansson's text, e.g. "invalid params: 1 object
- * item(s) left unpacked: extra", "invalid params: Expected string, got
- * integer", "invalid params: Object item not found: name"; the output
- * arguments may then be partly filled.  As in json_unpack(), "s" and "o"
- * outputs are borrowed from 'params'. */
+ * '*errorp' a new RPC_INVALID_PARAMS error in our words that names the
+ * member (lib/rpc-params.c), e.g. "invalid params: unknown member
+ * \"extra\" (this method takes name, ofport)", "invalid params: member
+ * \"name\" must be a string, not an integer", "invalid params: missing
+ * member \"name\" (a string)", "invalid params: params must be an
+ * object, not an array"; the output arguments may then be partly
+ * filled.  As in json_unpack(), "s" and "o" outputs are borrowed from
+ * 'params'.  The top level of 'format' must be an object of at most 64
+ * members. */
 bool rpc_params_unpack(json_t *params, json_t **errorp,
                        const char *format, ...);
 

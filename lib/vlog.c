@@ -518,14 +518,13 @@ compare_modules_by_name(const void *a_, const void *b_)
     return strcmp((*a)->name, (*b)->name);
 }
 
-char *
-vlog_get_levels(void)
+struct vlog_module_levels *
+vlog_get_module_levels(size_t *np)
 {
-    struct ds s = DS_EMPTY_INITIALIZER;
+    struct vlog_module_levels *levels;
     struct vlog_module **sorted;
     struct vlog_module *module;
-    size_t n = 0;
-    size_t i;
+    size_t i, n = 0;
 
     pthread_mutex_lock(&vlog_mutex);
     for (module = modules; module; module = module->next) {
@@ -537,18 +536,36 @@ vlog_get_levels(void)
         sorted[n++] = module;
     }
     qsort(sorted, n, sizeof *sorted, compare_modules_by_name);
-
-    ds_put_format(&s, "%-16s %-10s %-10s %s\n",
-                  "", "console", "syslog", "file");
+    levels = xcalloc(n, sizeof *levels);
     for (i = 0; i < n; i++) {
-        module = sorted[i];
-        ds_put_format(&s, "%-16s %-10s %-10s %s\n", module->name,
-                      level_names_upper[module->levels[VLF_CONSOLE]],
-                      level_names_upper[module->levels[VLF_SYSLOG]],
-                      level_names_upper[module->levels[VLF_FILE]]);
+        levels[i].name = xstrdup(sorted[i]->name);
+        memcpy(levels[i].levels, sorted[i]->levels,
+               sizeof levels[i].levels);
     }
     pthread_mutex_unlock(&vlog_mutex);
 
     free(sorted);
+    *np = n;
+    return levels;
+}
+
+char *
+vlog_get_levels(void)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct vlog_module_levels *levels;
+    size_t i, n;
+
+    levels = vlog_get_module_levels(&n);
+    ds_put_format(&s, "%-16s %-10s %-10s %s\n",
+                  "", "console", "syslog", "file");
+    for (i = 0; i < n; i++) {
+        ds_put_format(&s, "%-16s %-10s %-10s %s\n", levels[i].name,
+                      level_names_upper[levels[i].levels[VLF_CONSOLE]],
+                      level_names_upper[levels[i].levels[VLF_SYSLOG]],
+                      level_names_upper[levels[i].levels[VLF_FILE]]);
+        free(levels[i].name);
+    }
+    free(levels);
     return ds_steal_cstr(&s);
 }

@@ -134,4 +134,14 @@ void vlog_set_syslog(bool enable);
  * module, for "nfvs-ctl set-log" and "vlog/list": caller frees. */
 char *vlog_get_levels(void);
 
+/* One module's levels, as vlog_get_module_levels() returns them. */
+struct vlog_module_levels {
+    char *name;                             /* Module name. */
+    int levels[VLF_N_DESTINATIONS];         /* enum vlog_level each. */
+};
+
+/* Returns every module's levels sorted by name, in a malloc'd array of
+ * '*n'.  Caller frees each 'name' and the array. */
+struct vlog_module_levels *vlog_get_module_levels(size_t *n);
+
 #endif /* vlog.h */

@@ -4,7 +4,7 @@
 # end of the last WORD.  The line is split into words as bash would,
 # "=" included.
 set -u
-. "$NFVS_SRCDIR/utilities/nfvs-ctl.bash"
+. "$NFVS_BUILDDIR/utilities/nfvs-ctl.bash"
 COMP_WORDS=()
 for arg in "$@"; do
     if [[ $arg == *=* ]]; then

@@ -183,12 +183,13 @@ cmd_unit(int argc, char *argv[])
         CHECK(!error && !strcmp(name, "br0") && ofport == 3);
         CHECK(!rpc_params_unpack(params, &error, "{s:s}", "name", &name));
         check_encoding(error, "{\"code\":-32602,\"message\":\"invalid "
-                       "params: 1 object item(s) left unpacked: "
-                       "ofport\"}\n");
+                       "params: unknown member \\\"ofport\\\" (this method "
+                       "takes name)\"}\n");
         CHECK(!rpc_params_unpack(params, &error, "{s:i, s:i}",
                                  "name", &ofport, "ofport", &ofport));
         check_encoding(error, "{\"code\":-32602,\"message\":\"invalid "
-                       "params: Expected integer, got string\"}\n");
+                       "params: member \\\"name\\\" must be an integer, "
+                       "not a string\"}\n");
         json_decref(params);
 
         ofport = -1;
@@ -196,7 +197,44 @@ cmd_unit(int argc, char *argv[])
         CHECK(!error && ofport == -1);
         CHECK(!rpc_params_unpack(NULL, &error, "{s:i}", "ofport", &ofport));
         check_encoding(error, "{\"code\":-32602,\"message\":\"invalid "
-                       "params: Object item not found: ofport\"}\n");
+                       "params: missing member \\\"ofport\\\" (an "
+                       "integer)\"}\n");
+
+        /* Params that are not an object, a number with a fraction for an
+         * integer, no params at all, and a nested format (checked by
+         * jansson, reported in our words). */
+        params = json_pack("[i]", 1);
+        CHECK(!rpc_params_unpack(params, &error, "{s?i}", "ofport",
+                                 &ofport));
+        check_encoding(error, "{\"code\":-32602,\"message\":\"invalid "
+                       "params: params must be an object, not an "
+                       "array\"}\n");
+        json_decref(params);
+        params = json_pack("{s:f}", "ofport", 1.5);
+        CHECK(!rpc_params_unpack(params, &error, "{s?:I}", "ofport",
+                                 &ofport));
+        check_encoding(error, "{\"code\":-32602,\"message\":\"invalid "
+                       "params: member \\\"ofport\\\" must be an integer, "
+                       "not a real number\"}\n");
+        CHECK(!rpc_params_unpack(params, &error, "{}"));
+        check_encoding(error, "{\"code\":-32602,\"message\":\"invalid "
+                       "params: unknown member \\\"ofport\\\" (this method "
+                       "takes no params)\"}\n");
+        json_decref(params);
+        params = json_pack("{s:{s:s}}", "a", "b", "c");
+        {
+            const char *b;
+
+            CHECK(!rpc_params_unpack(params, &error, "{s:{s:i}}", "a", "b",
+                                     &b));
+            check_encoding(error, "{\"code\":-32602,\"message\":"
+                           "\"invalid params: the params do not have the "
+                           "members and types this method takes\"}\n");
+            CHECK(rpc_params_unpack(params, &error, "{s:{s:s}}", "a", "b",
+                                    &b));
+            CHECK(!error && !strcmp(b, "c"));
+        }
+        json_decref(params);
     }
 
     printf("ok\n");

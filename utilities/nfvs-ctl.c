@@ -48,6 +48,12 @@ struct ctl_command {
     /* Runs the command with its 'argc' arguments (argv[0] is the command
      * name).  Returns the process exit status. */
     int (*run)(struct ctl_context *, int argc, char *argv[]);
+
+    /* Documentation, from which the build generates the man page's
+     * command sections and the bash completion's command list (see
+     * "--list-commands"). */
+    const char *section;        /* Man page section, or NULL: "OTHER". */
+    const char *help;           /* Plain-text description, or NULL. */
 };
 
 /* Seconds nfvs-ctl waits for the daemon by default. */
@@ -753,6 +759,9 @@ cmd_dump_flows(struct ctl_context *ctx, int argc, char *argv[])
     if (argc > 2) {
         json_object_set_new(params, "match", json_string(argv[2]));
     }
+    if (ctx->format == FMT_JSON) {
+        json_object_set_new(params, "structured", json_true());
+    }
     result = ctl_call(ctx, "flow.dump", params);
     if (ctx->format == FMT_JSON) {
         print_json(result);
@@ -769,9 +778,11 @@ static int
 cmd_trace(struct ctl_context *ctx, int argc, char *argv[])
 {
     json_t *result = ctl_call(ctx, "trace",
-                              json_pack("{s:s, s:s, s:b}", "bridge", argv[1],
-                                        "flow", argv[2],
-                                        "generate", ctx->generate));
+                              json_pack("{s:s, s:s, s:b, s:b}",
+                                        "bridge", argv[1], "flow", argv[2],
+                                        "generate", ctx->generate,
+                                        "structured",
+                                        ctx->format == FMT_JSON));
 
     if (ctx->format == FMT_JSON) {
         print_json(result);
@@ -809,6 +820,8 @@ cmd_list_log(struct ctl_context *ctx, int argc, char *argv[])
     json_t *result = ctl_call(ctx, "log.list", NULL);
 
     if (ctx->format == FMT_JSON) {
+        /* The levels as objects; the text table is for text output. */
+        json_object_del(result, "levels");
         print_json(result);
     } else {
         fputs(json_string_value(json_object_get(result, "levels")), stdout);
@@ -861,9 +874,14 @@ dp_bridge_params(int argc, char *argv[])
 static int
 cmd_dump_dp_flows(struct ctl_context *ctx, int argc, char *argv[])
 {
-    json_t *result = ctl_call(ctx, "dp.flows", dp_bridge_params(argc, argv));
-    json_t *bridge, *line;
+    json_t *params = dp_bridge_params(argc, argv);
+    json_t *result, *bridge, *line;
     size_t i, j;
+
+    if (ctx->format == FMT_JSON) {
+        json_object_set_new(params, "structured", json_true());
+    }
+    result = ctl_call(ctx, "dp.flows", params);
 
     if (ctx->format == FMT_JSON) {
         print_json(result);
@@ -2039,49 +2057,179 @@ cmd_monitor(struct ctl_context *ctx, int argc, char *argv[])
     }
 }
 
+/* Sections of the man page's command list. */
+#define SEC_BRIDGE "BRIDGE AND PORT COMMANDS"
+#define SEC_FLOW "FLOW COMMANDS"
+#define SEC_DB "DATABASE COMMANDS"
+#define SEC_CT "CONNECTION TRACKING COMMANDS"
+#define SEC_DP "DATAPATH AND OTHER COMMANDS"
+
 static const struct ctl_command commands[] = {
-    {"show", 0, 0, "[--stats]", cmd_show},
-    {"add-br", 1, 1, "BRIDGE", cmd_txn},
-    {"del-br", 1, 1, "BRIDGE", cmd_txn},
-    {"list-br", 0, 0, "", cmd_txn},
+    {"show", 0, 0, "[--stats]", cmd_show,
+     SEC_BRIDGE,
+     "Print every bridge with its ports, their external_ids and other_config "
+     "and, with --stats, their counters, link state and admin state. A "
+     "bridge or port that is not up has an \"error:\" line saying why; the "
+     "daemon retries it every second."},
+    {"add-br", 1, 1, "BRIDGE", cmd_txn,
+     SEC_BRIDGE,
+     "Add a bridge, with a local port of the same name. Fails, changing "
+     "nothing, if its datapath or local device cannot be created (a name "
+     "taken by another device)."},
+    {"del-br", 1, 1, "BRIDGE", cmd_txn,
+     SEC_BRIDGE,
+     "Delete a bridge with its ports and flows."},
+    {"list-br", 0, 0, "", cmd_txn,
+     SEC_BRIDGE,
+     "Print the bridges' names, one a line."},
     {"add-port", 2, 4, "BRIDGE PORT [type=system|internal|dummy] "
-     "[ofport=N]", cmd_txn},
-    {"del-port", 1, 2, "[BRIDGE] PORT", cmd_txn},
-    {"list-ports", 1, 1, "BRIDGE", cmd_txn},
+     "[ofport=N]", cmd_txn,
+     SEC_BRIDGE,
+     "Add a port: system (an existing device, the default), internal (a "
+     "device the switch creates) or dummy (in memory, for tests), with "
+     "OpenFlow port number N (default: the lowest free one). Fails, changing "
+     "nothing, if the port's device cannot be created or opened; a system "
+     "port whose device does not exist yet is added with a warning, as in "
+     "Open vSwitch, and joins once the device appears."},
+    {"del-port", 1, 2, "[BRIDGE] PORT", cmd_txn,
+     SEC_BRIDGE,
+     "Delete a port."},
+    {"list-ports", 1, 1, "BRIDGE", cmd_txn,
+     SEC_BRIDGE,
+     "Print the ports of BRIDGE, one a line."},
     {"set-port", 3, 4, "BRIDGE PORT [tag=VLAN] [trunks=VLAN,...]",
-     cmd_txn},
+     cmd_txn,
+     SEC_BRIDGE,
+     "Make PORT an access port of VLAN (tag=VLAN; tag= for none) or a trunk "
+     "of the listed VLANs."},
+    {"dump-ports", 1, 2, "BRIDGE [PORT]", cmd_dump_ports,
+     SEC_BRIDGE,
+     "Print the counters of every port of BRIDGE, or of PORT (a name, an "
+     "OpenFlow port number or LOCAL), in the layout of ovs-ofctl "
+     "dump-ports: received and sent packets, bytes, drops and errors, then "
+     "the port's link state (carrier) and admin state (IFF_UP). Counters "
+     "the datapath does not keep print as ? (the kernel datapath has no "
+     "error counters; frame, overrun, CRC and collision counts are never "
+     "kept). With --format=json each port is an object with numbers; a "
+     "counter that is not kept is left out."},
     {"set", 3, INT_MAX, "TABLE RECORD COLUMN:KEY=VALUE|COLUMN={KEY=VALUE,"
-     "...}...", cmd_txn},
-    {"get", 3, 3, "TABLE RECORD COLUMN[:KEY]", cmd_txn},
-    {"remove", 4, INT_MAX, "TABLE RECORD COLUMN KEY...", cmd_txn},
-    {"clear", 3, 3, "TABLE RECORD COLUMN", cmd_txn},
+     "...}...", cmd_txn,
+     SEC_DB,
+     "Set keys of the map COLUMN (external_ids or other_config) of RECORD, "
+     "a bridge (TABLE Bridge) or a port (Port, or Interface, another name "
+     "of Port here); or, with COLUMN={...}, make it exactly that. A key or "
+     "value that is not a plain word is written in double quotes, as a "
+     "JSON string, as in ovs-vsctl."},
+    {"get", 3, 3, "TABLE RECORD COLUMN[:KEY]", cmd_txn,
+     SEC_DB,
+     "Print a map ({iface-id=abc, k=\"v w\"}) or a key's value, quoted as "
+     "ovs-vsctl quotes it; a missing key is an error."},
+    {"remove", 4, INT_MAX, "TABLE RECORD COLUMN KEY...", cmd_txn,
+     SEC_DB,
+     "Remove keys from a map (missing ones are ignored)."},
+    {"clear", 3, 3, "TABLE RECORD COLUMN", cmd_txn,
+     SEC_DB,
+     "Empty a map."},
     {"find", 1, INT_MAX, "[--columns=COLUMN,...] TABLE "
-     "[COLUMN:KEY=VALUE|name=NAME]...", cmd_txn},
-    {"add-flow", 2, 2, "BRIDGE FLOW", cmd_add_flow},
-    {"add-flows", 2, 2, "BRIDGE FILE|-", cmd_add_flows},
-    {"mod-flows", 2, 2, "[--strict] BRIDGE FLOW", cmd_mod_flows},
-    {"del-flows", 1, 2, "[--strict] BRIDGE [MATCH]", cmd_del_flows},
-    {"replace-flows", 2, 2, "BRIDGE FILE|-", cmd_replace_flows},
-    {"dump-flows", 1, 2, "[--no-stats] BRIDGE [MATCH]", cmd_dump_flows},
-    {"trace", 2, 2, "[--generate] BRIDGE FLOW", cmd_trace},
-    {"inject", 3, 3, "BRIDGE PORT HEX", cmd_inject},
-    {"set-link", 3, 3, "BRIDGE PORT up|down", cmd_set_link},
-    {"dump-dp-flows", 0, 1, "[BRIDGE]", cmd_dump_dp_flows},
-    {"stats", 0, 1, "[BRIDGE]", cmd_stats},
-    {"dump-ports", 1, 2, "BRIDGE [PORT]", cmd_dump_ports},
-    {"dump-conntrack", 1, 2, "BRIDGE [zone=N]", cmd_dump_conntrack},
+     "[COLUMN:KEY=VALUE|name=NAME]...", cmd_txn,
+     SEC_DB,
+     "Print the records that meet every condition, as ovs-vsctl list does, "
+     "with the columns name, external_ids and other_config, or those of "
+     "--columns."},
+    {"add-flow", 2, 2, "BRIDGE FLOW", cmd_add_flow,
+     SEC_FLOW,
+     "Add a flow."},
+    {"add-flows", 2, 2, "BRIDGE FILE|-", cmd_add_flows,
+     SEC_FLOW,
+     "Add the flows in FILE (one a line; - reads standard input), all or "
+     "none."},
+    {"mod-flows", 2, 2, "[--strict] BRIDGE FLOW", cmd_mod_flows,
+     SEC_FLOW,
+     "Change the actions of the matching flows."},
+    {"del-flows", 1, 2, "[--strict] BRIDGE [MATCH]", cmd_del_flows,
+     SEC_FLOW,
+     "Delete the matching flows, or all."},
+    {"replace-flows", 2, 2, "BRIDGE FILE|-", cmd_replace_flows,
+     SEC_FLOW,
+     "Make the flows of BRIDGE exactly those in FILE, changing only what "
+     "differs."},
+    {"dump-flows", 1, 2, "[--no-stats] BRIDGE [MATCH]", cmd_dump_flows,
+     SEC_FLOW,
+     "Print the flows."},
+    {"trace", 2, 2, "[--generate] BRIDGE FLOW", cmd_trace,
+     SEC_FLOW,
+     "Show how a packet would go through the flow tables, and the datapath "
+     "actions it would get."},
+    {"inject", 3, 3, "BRIDGE PORT HEX", cmd_inject,
+     SEC_DP,
+     "Send a packet, given in hexadecimal, into dummy port PORT."},
+    {"set-link", 3, 3, "BRIDGE PORT up|down", cmd_set_link,
+     SEC_DP,
+     "Set the link (carrier) of dummy port PORT up or down; a dummy port "
+     "whose link is down drops what it would send or receive. The link of "
+     "a system or internal port is its device's."},
+    {"dump-dp-flows", 0, 1, "[BRIDGE]", cmd_dump_dp_flows,
+     SEC_DP,
+     "Print the exact-match flows the datapath caches."},
+    {"stats", 0, 1, "[BRIDGE]", cmd_stats,
+     SEC_DP,
+     "Print datapath statistics: hits, misses, lost upcalls, flows, upcall "
+     "handling and revalidation."},
+    {"dump-conntrack", 1, 2, "BRIDGE [zone=N]", cmd_dump_conntrack,
+     SEC_CT,
+     "Print the tracked connections, of every zone or of zone N, as "
+     "ovs-appctl dpctl/dump-conntrack does."},
     {"flush-conntrack", 1, 3, "BRIDGE [zone=N] [TUPLE]",
-     cmd_flush_conntrack},
-    {"ct-stats", 1, 1, "BRIDGE", cmd_ct_stats},
-    {"ct-timeouts", 1, 1, "BRIDGE", cmd_ct_timeouts},
-    {"ct-set-timeout", 3, 3, "BRIDGE NAME SECONDS", cmd_ct_set_timeout},
-    {"ct-set-limit", 2, 3, "BRIDGE [zone=N] LIMIT", cmd_ct_set_limit},
-    {"ct-set-checksum", 2, 2, "BRIDGE on|off", cmd_ct_set_checksum},
+     cmd_flush_conntrack,
+     SEC_CT,
+     "Remove the connections of zone N (every zone if left out) whose "
+     "original or reply tuple is TUPLE (any if left out), with the datapath "
+     "flows cached for them. TUPLE is in OVS's ct-tuple syntax, e.g. "
+     "ct_nw_src=10.0.0.1,ct_nw_proto=17,ct_tp_dst=53."},
+    {"ct-stats", 1, 1, "BRIDGE", cmd_ct_stats,
+     SEC_CT,
+     "Print connection tracking counters: connections by protocol and TCP "
+     "state, commits, expiries, limit drops and invalid packets by reason."},
+    {"ct-timeouts", 1, 1, "BRIDGE", cmd_ct_timeouts,
+     SEC_CT,
+     "Print the connection timeouts in seconds, one NAME=SECONDS a line."},
+    {"ct-set-timeout", 3, 3, "BRIDGE NAME SECONDS", cmd_ct_set_timeout,
+     SEC_CT,
+     "Set timeout NAME (as ct-timeouts prints it, or Linux's sysctl name) to "
+     "SECONDS."},
+    {"ct-set-limit", 2, 3, "BRIDGE [zone=N] LIMIT", cmd_ct_set_limit,
+     SEC_CT,
+     "Set the connection limit of the table, or of zone N (0: the default "
+     "zone limit)."},
+    {"ct-set-checksum", 2, 2, "BRIDGE on|off", cmd_ct_set_checksum,
+     SEC_CT,
+     "Turn the tracker's checksum verification on or off, as Linux's "
+     "nf_conntrack_checksum sysctl does."},
+    {"set-log", 1, 3, "MODULE [DESTINATION] LEVEL", cmd_set_log,
+     SEC_DP,
+     "Set a log level of the daemon, as its -v option does."},
+    {"list-log", 0, 0, "", cmd_list_log,
+     SEC_DP,
+     "Print the daemon's log levels."},
+    {"version", 0, 0, "", cmd_version,
+     SEC_DP,
+     "Print nfvs-ctl's version and the daemon's; with --format=json also "
+     "the daemon's API version and methods."},
     {"monitor", 0, 6, "[BRIDGE] [bridge|port|link|flow|conntrack...]",
-     cmd_monitor},
-    {"set-log", 1, 3, "MODULE [DESTINATION] LEVEL", cmd_set_log},
-    {"list-log", 0, 0, "", cmd_list_log},
-    {"version", 0, 0, "", cmd_version},
+     cmd_monitor,
+     SEC_DP,
+     "Print events as they happen, one a line, until interrupted: bridges "
+     "and ports added and removed, port links going up and down, flows "
+     "added, modified and removed (with the bridge's flow change count seq, "
+     "which dump-flows --format=json also gives) and, only when asked for, "
+     "connections committed and destroyed by connection tracking. The "
+     "default kinds are all but conntrack; a first argument that is not a "
+     "kind names the only bridge to watch. Once the daemon has accepted "
+     "the subscription, \"nfvs-ctl: monitoring ...\" goes to standard "
+     "error. Events the daemon had to drop (not read fast enough, or longer "
+     "than its --max-answer-size) are replaced by a line \"gap: N events "
+     "dropped\"; resynchronise with dump-flows. With --format=json, one JSON "
+     "object a line, as docs/rpc.md describes."},
 };
 
 static void NFVS_NO_RETURN
@@ -2125,6 +2273,26 @@ usage(void)
     exit(0);
 }
 
+/* Prints the command table for the build, which generates the man page's
+ * command sections and the bash completion from it
+ * (utilities/ctl-commands.awk): one line per command, "NAME<TAB>USAGE
+ * <TAB>SECTION<TAB>HELP", in table order.  Not for users; undocumented
+ * in --help. */
+static void NFVS_NO_RETURN
+list_commands(void)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(commands); i++) {
+        const struct ctl_command *c = &commands[i];
+
+        printf("%s\t%s\t%s\t%s\n", c->name, c->usage,
+               c->section ? c->section : "OTHER COMMANDS",
+               c->help ? c->help : "");
+    }
+    exit(0);
+}
+
 static void
 parse_options(int argc, char *argv[], struct ctl_context *ctx)
 {
@@ -2142,6 +2310,7 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         OPT_CERTIFICATE,
         OPT_CA_CERT,
         OPT_COLUMNS,
+        OPT_LIST_COMMANDS,
     };
     static const struct option long_options[] = {
         {"socket", required_argument, NULL, OPT_SOCKET},
@@ -2157,6 +2326,7 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         {"certificate", required_argument, NULL, OPT_CERTIFICATE},
         {"ca-cert", required_argument, NULL, OPT_CA_CERT},
         {"columns", required_argument, NULL, OPT_COLUMNS},
+        {"list-commands", no_argument, NULL, OPT_LIST_COMMANDS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -2228,6 +2398,8 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         case OPT_COLUMNS:
             ctx->columns = optarg;
             break;
+        case OPT_LIST_COMMANDS:
+            list_commands();
         case 'h':
             usage();
         case 'V':

@@ -2,6 +2,7 @@
 #include "bridge-rpc.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include "bridge.h"
 #include "flow.h"
@@ -442,6 +443,34 @@ rpc_log_set(json_t *params, json_t **errorp, void *aux NFVS_UNUSED)
     return json_object();
 }
 
+/* Returns a new object of every log module's levels: {MODULE:
+ * {"console": LEVEL, "syslog": LEVEL, "file": LEVEL}}, levels as log.set
+ * takes them ("info"). */
+static json_t *
+log_levels_to_json(void)
+{
+    struct vlog_module_levels *levels;
+    json_t *modules = json_object();
+    size_t i, n;
+
+    levels = vlog_get_module_levels(&n);
+    for (i = 0; i < n; i++) {
+        const int *l = levels[i].levels;
+
+        json_object_set_new(modules, levels[i].name,
+                            json_pack("{s:s, s:s, s:s}",
+                                      "console",
+                                      vlog_level_to_string(l[VLF_CONSOLE]),
+                                      "syslog",
+                                      vlog_level_to_string(l[VLF_SYSLOG]),
+                                      "file",
+                                      vlog_level_to_string(l[VLF_FILE])));
+        free(levels[i].name);
+    }
+    free(levels);
+    return modules;
+}
+
 static json_t *
 rpc_log_list(json_t *params, json_t **errorp, void *aux NFVS_UNUSED)
 {
@@ -452,18 +481,29 @@ rpc_log_list(json_t *params, json_t **errorp, void *aux NFVS_UNUSED)
         return NULL;
     }
     text = vlog_get_levels();
-    result = json_pack("{s:s}", "levels", text);
+    result = json_pack("{s:s, s:o}", "levels", text,
+                       "modules", log_levels_to_json());
     free(text);
     return result;
 }
 
+/* The "version" method: 'server_' is the server, whose registered
+ * methods it lists. */
 static json_t *
-rpc_version(json_t *params, json_t **errorp, void *aux NFVS_UNUSED)
+rpc_version(json_t *params, json_t **errorp, void *server_)
 {
+    struct rpc_server *server = server_;
+    char api[32];
+
     if (!rpc_params_unpack(params, errorp, "{}")) {
         return NULL;
     }
-    return json_pack("{s:s}", "version", PACKAGE_VERSION);
+    snprintf(api, sizeof api, "%d.%d", BRIDGE_RPC_API_MAJOR,
+             BRIDGE_RPC_API_MINOR);
+    return json_pack("{s:s, s:s, s:i, s:i, s:o}", "version", PACKAGE_VERSION,
+                     "api", api, "api_major", BRIDGE_RPC_API_MAJOR,
+                     "api_minor", BRIDGE_RPC_API_MINOR,
+                     "methods", rpc_server_methods_to_json(server));
 }
 
 void
@@ -479,7 +519,7 @@ bridge_rpc_register(struct rpc_server *server, struct bridge_set *bs)
     rpc_server_register(server, "show", rpc_show, bs);
     rpc_server_register(server, "log.set", rpc_log_set, NULL);
     rpc_server_register(server, "log.list", rpc_log_list, NULL);
-    rpc_server_register(server, "version", rpc_version, NULL);
+    rpc_server_register(server, "version", rpc_version, server);
 }
 
 struct bridge *

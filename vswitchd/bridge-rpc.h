@@ -11,6 +11,17 @@ struct bridge;
 struct bridge_set;
 struct rpc_server;
 
+/* The version of the JSON-RPC API, which the "version" method returns
+ * with the list of methods.  Compatibility rule (docs/rpc.md): an
+ * additive change (a new method, a new optional param, a new member in a
+ * result) bumps the minor version; removing or renaming a method, param
+ * or result member, or changing its type or meaning, bumps the major
+ * version and resets the minor one. */
+#define BRIDGE_RPC_API_MAJOR 1
+#define BRIDGE_RPC_API_MINOR 0
+
+/* Registers the bridge, port, show, log and version methods on
+ * 'server'. */
 void bridge_rpc_register(struct rpc_server *, struct bridge_set *);
 
 /* Limits that bridge.add and port.add enforce: at most 'max_bridges'

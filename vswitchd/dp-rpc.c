@@ -8,8 +8,10 @@
 #include "bridge.h"
 #include "dpif.h"
 #include "dynamic-string.h"
+#include "json-util.h"
 #include "jsonrpc.h"
 #include "monitor.h"
+#include "odp-util.h"
 #include "ofproto-dpif.h"
 #include "rpc-server.h"
 #include "util.h"
@@ -48,38 +50,6 @@ select_bridges(struct bridge_set *bs, const char *name, size_t *n,
     }
     *n = j;
     return brs;
-}
-
-static json_t *
-rpc_dp_inject(json_t *params, json_t **errorp, void *bs_)
-{
-    struct bridge_set *bs = bs_;
-    const char *br_name, *port_name, *hex;
-    struct bridge **brs;
-    char *msg = NULL;
-    size_t n;
-    int error;
-
-    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s:s}",
-                           "bridge", &br_name, "port", &port_name,
-                           "packet", &hex)) {
-        return NULL;
-    }
-    brs = select_bridges(bs, br_name, &n, errorp);
-    if (!brs) {
-        return NULL;
-    }
-    error = ofproto_dpif_inject(brs[0]->dp, port_name, hex, &msg);
-    free(brs);
-    if (error) {
-        *errorp = rpc_error_create(error == ENOENT ? RPC_ERR_NOT_FOUND
-                                   : error == EOPNOTSUPP
-                                   ? RPC_ERR_UNSUPPORTED
-                                   : RPC_ERR_INVALID, "%s", msg);
-        free(msg);
-        return NULL;
-    }
-    return json_object();
 }
 
 static json_t *
@@ -126,22 +96,134 @@ rpc_dp_set_link(json_t *params, json_t **errorp, void *bs_)
 }
 
 static json_t *
-dp_flows_to_json(struct bridge *br)
+rpc_dp_inject(json_t *params, json_t **errorp, void *bs_)
 {
-    struct ds s = DS_EMPTY_INITIALIZER;
-    json_t *lines = json_array();
-    char *line, *save = NULL;
+    struct bridge_set *bs = bs_;
+    const char *br_name, *port_name, *hex;
+    struct bridge **brs;
+    char *msg = NULL;
+    size_t n;
+    int error;
 
-    ofproto_dpif_dump_flows(br->dp, &s);
-    for (line = strtok_r((char *) ds_cstr(&s), "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save)) {
-        json_array_append_new(lines, json_string(line));
+    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s:s}",
+                           "bridge", &br_name, "port", &port_name,
+                           "packet", &hex)) {
+        return NULL;
     }
-    ds_destroy(&s);
-    return json_pack("{s:s, s:o}", "bridge", br->name, "flows", lines);
+    brs = select_bridges(bs, br_name, &n, errorp);
+    if (!brs) {
+        return NULL;
+    }
+    error = ofproto_dpif_inject(brs[0]->dp, port_name, hex, &msg);
+    free(brs);
+    if (error) {
+        *errorp = rpc_error_create(error == ENOENT ? RPC_ERR_NOT_FOUND
+                                   : error == EOPNOTSUPP
+                                   ? RPC_ERR_UNSUPPORTED
+                                   : RPC_ERR_INVALID, "%s", msg);
+        free(msg);
+        return NULL;
+    }
+    return json_object();
 }
 
-/* dp.flows and dp.stats: {"bridges": [to_json(br)...]} for the bridge
+/* Returns a new JSON object for the datapath key printed as 'key'
+ * ("in_port(1),eth(src=...,dst=...),eth_type(0x0800),..."): each
+ * attribute by name, with its fields as an object when it has NAME=VALUE
+ * fields, else its value as a string (true if it has none). */
+static json_t *
+odp_key_text_to_json(const char *key)
+{
+    json_t *pieces = json_split_top_level(key);
+    json_t *object = json_object();
+    json_t *piece;
+    size_t i;
+
+    json_array_foreach (pieces, i, piece) {
+        const char *p = json_string_value(piece);
+        const char *open = strchr(p, '(');
+        size_t len = strlen(p);
+        json_t *value;
+        char *name, *inner;
+
+        if (!open || p[len - 1] != ')') {
+            json_object_set_new(object, p, json_true());
+            continue;
+        }
+        name = xmemdup0(p, open - p);
+        inner = xmemdup0(open + 1, p + len - 1 - (open + 1));
+        value = (strchr(inner, '=') ? json_fields_object(inner)
+                 : json_string(inner));
+        json_object_set_new(object, name, value);
+        free(inner);
+        free(name);
+    }
+    json_decref(pieces);
+    return object;
+}
+
+/* What dp.flows collects for one bridge. */
+struct dp_flows_aux {
+    bool structured;            /* Objects instead of lines. */
+    json_t *flows;              /* The array being filled. */
+};
+
+/* Appends one datapath flow to the array in 'aux_': its line, or an
+ * object (docs/rpc.md, dp.flows). */
+static void
+dp_flow_one(const struct dpif_flow *flow, const char *line,
+            long long int now, void *aux_)
+{
+    const struct dpif_flow_stats *st = &flow->stats;
+    struct dp_flows_aux *aux = aux_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    json_t *object;
+
+    if (!aux->structured) {
+        json_array_append_new(aux->flows, json_string(line));
+        return;
+    }
+    odp_key_format(&s, flow->key, flow->key_size);
+    object = json_pack("{s:o, s:I, s:I}",
+                       "key", odp_key_text_to_json(ds_cstr(&s)),
+                       "packets", (json_int_t) st->n_packets,
+                       "bytes", (json_int_t) st->n_bytes);
+    json_object_set_new(object, "used_ms", (st->used
+                                            ? json_integer(now - st->used)
+                                            : json_null()));
+    if (st->tcp_flags) {
+        ds_clear(&s);
+        dpif_format_tcp_flags(&s, st->tcp_flags);
+        json_object_set_new(object, "tcp_flags", json_string(ds_cstr(&s)));
+    }
+    if (st->tcp_seq.valid) {
+        json_object_set_new(object, "seq_end",
+                            json_integer(st->tcp_seq.seq_end));
+        json_object_set_new(object, "ack", json_integer(st->tcp_seq.ack));
+        json_object_set_new(object, "win", json_integer(st->tcp_seq.win));
+    }
+    ds_clear(&s);
+    if (flow->actions_size) {
+        odp_actions_format(&s, flow->actions, flow->actions_size);
+    }
+    json_object_set_new(object, "actions",
+                        json_split_top_level(ds_cstr(&s)));
+    json_object_set_new(object, "line", json_string(line));
+    json_array_append_new(aux->flows, object);
+    ds_destroy(&s);
+}
+
+static json_t *
+dp_flows_to_json(struct bridge *br, bool structured)
+{
+    struct dp_flows_aux aux = { .structured = structured,
+                                .flows = json_array() };
+
+    ofproto_dpif_for_each_flow(br->dp, dp_flow_one, &aux);
+    return json_pack("{s:s, s:o}", "bridge", br->name, "flows", aux.flows);
+}
+
+/* dp.stats: {"bridges": [to_json(br)...]} for the bridge
  * named in params, or every bridge with a datapath. */
 static json_t *
 per_bridge(json_t *params, json_t **errorp, struct bridge_set *bs,
@@ -170,7 +252,26 @@ per_bridge(json_t *params, json_t **errorp, struct bridge_set *bs,
 static json_t *
 rpc_dp_flows(json_t *params, json_t **errorp, void *bs)
 {
-    return per_bridge(params, errorp, bs, dp_flows_to_json);
+    const char *br_name = NULL;
+    struct bridge **brs;
+    int structured = 0;
+    json_t *result;
+    size_t i, n;
+
+    if (!rpc_params_unpack(params, errorp, "{s?:s, s?:b}",
+                           "bridge", &br_name, "structured", &structured)) {
+        return NULL;
+    }
+    brs = select_bridges(bs, br_name, &n, errorp);
+    if (!brs) {
+        return NULL;
+    }
+    result = json_array();
+    for (i = 0; i < n; i++) {
+        json_array_append_new(result, dp_flows_to_json(brs[i], structured));
+    }
+    free(brs);
+    return json_pack("{s:o}", "bridges", result);
 }
 
 static json_t *

@@ -2,17 +2,21 @@
 #include "flow-rpc.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <event2/event.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bridge-rpc.h"
 #include "bridge.h"
 #include "dynamic-string.h"
 #include "flow-table.h"
+#include "json-util.h"
 #include "jsonrpc.h"
 #include "list.h"
 #include "odp-util.h"
+#include "ofp-actions.h"
 #include "ofp-flow.h"
 #include "ofproto.h"
 #include "rpc-server.h"
@@ -263,7 +267,9 @@ cleanup:
     flow_rpc_schedule(fr);
 }
 
-/* flow.add, flow.mod and flow.del share everything but the command. */
+/* flow.add, flow.mod and flow.del share everything but the command:
+ * 'loose' or, with "strict", 'strict_cmd'.  A command without a strict
+ * form ('strict_cmd' == 'loose', flow.add) does not take "strict". */
 static json_t *
 flow_mods(json_t *params, json_t **errorp, struct flow_rpc *fr,
           enum flow_mod_command loose, enum flow_mod_command strict_cmd)
@@ -276,9 +282,12 @@ flow_mods(json_t *params, json_t **errorp, struct flow_rpc *fr,
     size_t n;
     int error;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s?:o, s?:b}",
-                           "bridge", &br_name, "flows", &flows,
-                           "strict", &strict)) {
+    if (loose == strict_cmd
+        ? !rpc_params_unpack(params, errorp, "{s:s, s?:o}",
+                             "bridge", &br_name, "flows", &flows)
+        : !rpc_params_unpack(params, errorp, "{s:s, s?:o, s?:b}",
+                             "bridge", &br_name, "flows", &flows,
+                             "strict", &strict)) {
         return NULL;
     }
     if (flows && !json_is_array(flows)) {
@@ -377,21 +386,86 @@ rpc_flow_replace(json_t *params, json_t **errorp, void *fr_)
     return json_pack("{s:I}", "n_changes", (json_int_t) n_changes);
 }
 
+/* What flow.dump collects. */
+struct flow_dump_aux {
+    bool no_stats;              /* Leave counters and times out. */
+    bool structured;            /* Objects instead of lines. */
+    json_t *flows;              /* The array being filled. */
+};
+
+/* Returns a new JSON array of the actions 'ofpacts' of 'size' bytes, one
+ * string per action as flow syntax writes it; empty for none (drop). */
+static json_t *
+ofpacts_to_json(const void *ofpacts, size_t size)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    json_t *list;
+
+    if (!size) {
+        return json_array();
+    }
+    ofpacts_format(ofpacts, size, &s);
+    list = json_split_top_level(ds_cstr(&s));
+    ds_destroy(&s);
+    return list;
+}
+
+/* Appends one flow of flow.dump to the array in 'aux_': its line, or with
+ * "structured" an object (docs/rpc.md, flow.dump). */
+static void
+flow_dump_one(const struct ofp_flow_desc *desc,
+              const struct ofp_flow_stats *stats, const char *match,
+              void *aux_)
+{
+    struct flow_dump_aux *aux = aux_;
+    struct ds line = DS_EMPTY_INITIALIZER;
+    char cookie[32];
+    json_t *flow;
+
+    ofp_flow_format(desc, aux->no_stats ? NULL : stats, &line);
+    if (!aux->structured) {
+        json_array_append_new(aux->flows, json_string(ds_cstr(&line)));
+        ds_destroy(&line);
+        return;
+    }
+    snprintf(cookie, sizeof cookie, "0x%"PRIx64, desc->cookie);
+    flow = json_pack("{s:i, s:i, s:s, s:i, s:i, s:o, s:o}",
+                     "table", desc->table_id, "priority", desc->priority,
+                     "cookie", cookie,
+                     "idle_timeout", desc->idle_timeout,
+                     "hard_timeout", desc->hard_timeout,
+                     "match", json_fields_object(match),
+                     "actions", ofpacts_to_json(desc->ofpacts,
+                                                desc->ofpacts_size));
+    if (!aux->no_stats) {
+        json_object_set_new(flow, "n_packets",
+                            json_integer(stats->n_packets));
+        json_object_set_new(flow, "n_bytes", json_integer(stats->n_bytes));
+        json_object_set_new(flow, "duration_ms",
+                            json_integer(stats->duration_msec));
+        json_object_set_new(flow, "idle_age",
+                            json_integer(stats->idle_age));
+    }
+    json_object_set_new(flow, "line", json_string(ds_cstr(&line)));
+    json_array_append_new(aux->flows, flow);
+    ds_destroy(&line);
+}
+
 static json_t *
 rpc_flow_dump(json_t *params, json_t **errorp, void *bs_)
 {
     struct bridge_set *bs = bs_;
     struct flow_mod_spec filter;
     const char *br_name, *match = NULL;
-    struct ds s = DS_EMPTY_INITIALIZER;
-    int no_stats = 0;
+    struct flow_dump_aux aux;
+    int no_stats = 0, structured = 0;
     struct bridge *br;
-    json_t *lines;
-    char *msg, *save = NULL, *line;
+    char *msg;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s?:s, s?:b}",
+    if (!rpc_params_unpack(params, errorp, "{s:s, s?:s, s?:b, s?:b}",
                            "bridge", &br_name, "match", &match,
-                           "no_stats", &no_stats)) {
+                           "no_stats", &no_stats,
+                           "structured", &structured)) {
         return NULL;
     }
     br = bridge_rpc_find(bs, br_name, errorp);
@@ -404,19 +478,127 @@ rpc_flow_dump(json_t *params, json_t **errorp, void *bs_)
         free(msg);
         return NULL;
     }
-    ofproto_dump_flows(br->ofproto, &filter, no_stats, &s);
+    aux.no_stats = no_stats;
+    aux.structured = structured;
+    aux.flows = json_array();
+    ofproto_for_each_flow(br->ofproto, &filter, flow_dump_one, &aux);
     flow_mod_spec_uninit(&filter);
-
-    lines = json_array();
-    for (line = strtok_r((char *) ds_cstr(&s), "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save)) {
-        json_array_append_new(lines, json_string(line[0] == ' '
-                                                 ? line + 1 : line));
-    }
-    ds_destroy(&s);
-    return json_pack("{s:o, s:I}", "flows", lines, "seq",
+    return json_pack("{s:o, s:I}", "flows", aux.flows, "seq",
                      (json_int_t) flow_table_change_seq(
                          ofproto_get_tables(br->ofproto)));
+}
+
+/* Maximum nesting of tables in a trace that trace_to_json() follows;
+ * deeper steps are attached to the deepest one. */
+#define TRACE_MAX_DEPTH 80
+
+/* Parses a table line of a trace, 'text' without its indentation ("0.
+ * tcp,in_port=1, priority 10, cookie 0x5", "1. No match."), into a new
+ * step object at 'depth', or returns NULL if 'text' is not one. */
+static json_t *
+trace_table_step(const char *text, int depth)
+{
+    const char *rest, *prio;
+    json_t *step, *rule;
+    unsigned int table;
+    int n = 0;
+
+    if (sscanf(text, "%u. %n", &table, &n) != 1 || !n) {
+        return NULL;
+    }
+    rest = text + n;
+    step = json_pack("{s:i, s:i}", "depth", depth, "table", table);
+    prio = (!strncmp(rest, "priority ", 9) ? rest
+            : strstr(rest, ", priority "));
+    if (!prio) {
+        json_object_set_new(step, "rule", json_null());
+        json_object_set_new(step, "result", json_string(rest));
+    } else {
+        char *match = xmemdup0(rest, prio - rest);
+        const char *cookie = strstr(prio, ", cookie ");
+
+        prio += prio == rest ? 9 : 11;
+        rule = json_pack("{s:o, s:i}", "match", json_fields_object(match),
+                         "priority", atoi(prio));
+        if (cookie) {
+            json_object_set_new(rule, "cookie", json_string(cookie + 9));
+        }
+        json_object_set_new(step, "rule", rule);
+        free(match);
+    }
+    json_object_set_new(step, "actions", json_array());
+    return step;
+}
+
+/* Returns a new object of the trace 'text' (as xlate() writes it) in
+ * parts: "flow" and "final_flow" (fields as in flow.dump's "match";
+ * "final_flow" null if unchanged) and "steps", one per table visited in
+ * order, each with its "depth" (0 for table 0, one more per resubmit or
+ * goto_table), "table", the "rule" that matched ("match", "priority",
+ * "cookie" if any) or null with the "result", and "actions": the rule's
+ * actions as written ({"action": TEXT}) and what they did ({"note":
+ * TEXT}, the trace's "->" and ">>>>" lines), in order; and "error"
+ * if the translation failed. */
+static json_t *
+trace_to_json(const char *text)
+{
+    json_t *stack[TRACE_MAX_DEPTH];
+    json_t *result = json_object();
+    json_t *steps = json_array();
+    char *copy = xstrdup(text);
+    char *line, *save = NULL;
+    int depth = -1;
+
+    for (line = strtok_r(copy, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        int indent = strspn(line, " ");
+        const char *body = line + indent;
+        json_t *step;
+
+        if (!strncmp(line, "Flow: ", 6)) {
+            json_object_set_new(result, "flow",
+                                json_fields_object(line + 6));
+            continue;
+        } else if (!strncmp(line, "Final flow: ", 12)) {
+            json_object_set_new(result, "final_flow",
+                                (strcmp(line + 12, "unchanged")
+                                 ? json_fields_object(line + 12)
+                                 : json_null()));
+            continue;
+        } else if (!strncmp(line, "Datapath actions: ", 18)
+                   || !strncmp(line, "bridge(", 7) || line[0] == '-') {
+            continue;
+        }
+
+        step = trace_table_step(body, (indent / 8 < TRACE_MAX_DEPTH
+                                       ? indent / 8
+                                       : TRACE_MAX_DEPTH - 1));
+        if (step) {
+            depth = json_integer_value(json_object_get(step, "depth"));
+            stack[depth] = step;
+            json_array_append_new(steps, step);
+        } else if (!indent) {
+            /* "Translation failed (...), packet is dropped." */
+            json_object_set_new(result, "error", json_string(body));
+        } else if (depth >= 0) {
+            /* An action or note of the rule of the table line 4 columns
+             * to its left. */
+            int d = indent >= 4 ? (indent - 4) / 8 : 0;
+
+            d = d < depth ? d : depth;
+            bool is_note = !strncmp(body, "-> ", 3)
+                           || !strncmp(body, ">>>> ", 5);
+
+            json_array_append_new(json_object_get(stack[d], "actions"),
+                                  json_pack("{s:s}",
+                                            is_note ? "note" : "action",
+                                            (!strncmp(body, "-> ", 3)
+                                             ? body + 3 : body)));
+        }
+    }
+    free(copy);
+    json_object_set_new(result, "steps", steps);
+    return result;
 }
 
 static json_t *
@@ -429,14 +611,15 @@ rpc_trace(json_t *params, json_t **errorp, void *bs_)
     struct flow_mod_spec spec;
     struct xlate_out xout;
     struct xlate_in xin;
+    int generate = 0, structured = 0;
     struct bridge *br;
-    int generate = 0;
     json_t *result;
     char *msg;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s?:b}",
+    if (!rpc_params_unpack(params, errorp, "{s:s, s:s, s?:b, s?:b}",
                            "bridge", &br_name, "flow", &flow_s,
-                           "generate", &generate)) {
+                           "generate", &generate,
+                           "structured", &structured)) {
         return NULL;
     }
     br = bridge_rpc_find(bs, br_name, errorp);
@@ -463,6 +646,16 @@ rpc_trace(json_t *params, json_t **errorp, void *bs_)
                        xout.odp_actions.size);
     result = json_pack("{s:s, s:s}", "trace", ds_cstr(&trace),
                        "datapath_actions", ds_cstr(&actions));
+    if (structured) {
+        json_t *parts = trace_to_json(ds_cstr(&trace));
+
+        json_object_update(result, parts);
+        json_decref(parts);
+        json_object_set_new(result, "datapath_action_list",
+                            (xout.odp_actions.size
+                             ? json_split_top_level(ds_cstr(&actions))
+                             : json_array()));
+    }
     xlate_out_uninit(&xout);
     ds_destroy(&trace);
     ds_destroy(&actions);

@@ -113,6 +113,19 @@ if [ -n "$dkms_deb" ]; then
         grep -qx nfvs /usr/lib/modules-load.d/nfvs.conf
 fi
 
+# The installed man page and bash completion know every command of
+# nfvs-ctl's command table.
+missing=""
+MANWIDTH=200 man -l /usr/share/man/man8/nfvs-ctl.8* > man.txt 2>/dev/null
+for cmd in $($ctl --list-commands | cut -f1); do
+    grep -q "^ *$cmd\( \|\$\)" man.txt || missing="$missing man:$cmd"
+    bash -c '. /usr/share/bash-completion/completions/nfvs-ctl
+             [[ " $_nfvs_ctl_commands " == *" $1 "* ]]' - "$cmd" \
+        || missing="$missing completion:$cmd"
+done
+check "man page and completion list every command${missing:+ (missing$missing)}" \
+    test -z "$missing" -a -s man.txt
+
 # Readiness: "systemctl start" returns only once the socket answers.
 systemctl stop $unit
 check "stopped: runtime directory removed" test ! -e /run/nfvs
@@ -199,6 +212,38 @@ check "upgrade: new options in use" \
 no_loss "upgrade"
 check "upgrade: bridges kept" test "$($ctl list-br)" = br0
 
+# The unit's resource settings reach the process.
+check "OOMScoreAdjust=-900 applied" \
+    test "$(cat /proc/"$(main_pid)"/oom_score_adj)" = -900
+
+# Every doc path that /etc/default/nfvs-switch and the man pages name is
+# installed under that name.
+docs=$( (cat /etc/default/nfvs-switch; zcat -f /usr/share/man/man8/nfvs-*) \
+        | sed 's/\\-/-/g' | grep -o '/usr/share/doc/[A-Za-z0-9._/-]*' \
+        | sed 's/[.]$//' | sort -u)
+check "doc paths named: $(echo $docs)" test -n "$docs"
+for doc in $docs; do
+    check "doc path exists: $doc" test -f "$doc"
+done
+
+# Log rotation: with --log-file, logrotate moves the log away with the
+# package's config, and its postrotate makes the daemon write a new one.
+log=/var/log/nfvs/nfvs-vswitchd.log
+echo 'NFVS_VSWITCHD_OPTS="--log-file"' >> /etc/default/nfvs-switch
+systemctl restart $unit
+check "--log-file: $log written" wait_for 30 test -s $log
+check "logrotate config installed" test -f /etc/logrotate.d/nfvs-switch
+check "logrotate installed" command -v logrotate
+pid=$(main_pid)
+check "logrotate -f /etc/logrotate.d/nfvs-switch" \
+    logrotate -f /etc/logrotate.d/nfvs-switch
+check "logrotate: old log moved to $log.1" test -s $log.1
+check "logrotate: daemon writes a new $log" \
+    wait_for 30 grep -q "log file reopened" $log
+check "logrotate: old log no longer written" \
+    sh -c "! grep -q 'log file reopened' $log.1"
+check "logrotate: same process" test "$(main_pid)" = "$pid"
+
 # Stop.
 check "systemctl stop" systemctl stop $unit
 check "stopped: inactive" test "$(systemctl is-active $unit)" = inactive
@@ -216,6 +261,7 @@ pkgs=nfvs-switch
 modprobe -r nfvs 2> /dev/null
 check "dpkg --purge $pkgs" dpkg --purge $pkgs
 for path in /var/lib/nfvs /var/log/nfvs /run/nfvs /etc/default/nfvs-switch \
+        /etc/logrotate.d/nfvs-switch \
         /lib/systemd/system/$unit /usr/sbin/nfvs-vswitchd /usr/bin/nfvs-ctl \
         /usr/src/nfvs-* /var/lib/dkms/nfvs /usr/lib/modules-load.d/nfvs.conf \
         /etc/systemd/system/multi-user.target.wants/$unit \
