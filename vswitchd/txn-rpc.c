@@ -2,6 +2,7 @@
 #include "txn-rpc.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,6 +43,25 @@ txn_method_is_allowed(const char *method)
     return false;
 }
 
+/* Returns a new RPC_INVALID_PARAMS error that says what 'error' (an
+ * rpc_params_unpack() error, freed) says of a member of the params,
+ * 'what' ("operation 2"). */
+static json_t *
+txn_member_error(json_t *error, const char *what)
+{
+    const char *msg = json_string_value(json_object_get(error, "message"));
+    const char *prefix = "invalid params: ";
+    json_t *new;
+
+    if (msg && !strncmp(msg, prefix, strlen(prefix))) {
+        msg += strlen(prefix);
+    }
+    new = rpc_error_create(RPC_INVALID_PARAMS, "invalid params: %s: %s",
+                           what, msg ? msg : "malformed");
+    json_decref(error);
+    return new;
+}
+
 /* Checks operation 'i' (0-based) 'op' of a transaction and stores its
  * handler and aux.  Returns NULL, or an error. */
 static json_t *
@@ -49,15 +69,21 @@ txn_check_op(const struct txn_rpc *txn, size_t i, json_t *op,
              rpc_handler_func **handlerp, void **auxp)
 {
     const char *method;
-    json_t *params = NULL;
-    json_error_t jerr;
+    json_t *params = NULL, *error;
 
-    if (json_unpack_ex(op, &jerr, JSON_STRICT, "{s:s, s?:o}",
-                       "method", &method, "params", &params)) {
-        return rpc_error_create(RPC_INVALID_PARAMS, "invalid params: "
-                                "operation %zu: must be an object with a "
-                                "string \"method\" and an optional object "
-                                "\"params\" (%s)", i + 1, jerr.text);
+    if (!json_is_object(op)
+        || !rpc_params_unpack(op, &error, "{s:s, s?:o}",
+                              "method", &method, "params", &params)) {
+        char what[64];
+
+        snprintf(what, sizeof what, "operation %zu", i + 1);
+        if (!json_is_object(op)) {
+            return rpc_error_create(RPC_INVALID_PARAMS, "invalid params: "
+                                    "%s: must be an object with a string "
+                                    "\"method\" and an optional object "
+                                    "\"params\"", what);
+        }
+        return txn_member_error(error, what);
     }
     if (params && !json_is_object(params)) {
         return rpc_error_create(RPC_INVALID_PARAMS, "invalid params: "
@@ -574,14 +600,20 @@ rpc_db_find(json_t *params, json_t **errorp, void *txn_)
     }
     json_array_foreach (conditions, i, cond) {
         const char *column, *key = NULL, *value;
-        json_error_t jerr;
+        json_t *error;
 
-        if (json_unpack_ex(cond, &jerr, JSON_STRICT, "{s:s, s?:s, s:s}",
-                           "column", &column, "key", &key,
-                           "value", &value)) {
-            *errorp = rpc_error_create(RPC_INVALID_PARAMS, "invalid params: "
-                                       "condition %zu: %s", i + 1,
-                                       jerr.text);
+        if (!json_is_object(cond)
+            || !rpc_params_unpack(cond, &error, "{s:s, s?:s, s:s}",
+                                  "column", &column, "key", &key,
+                                  "value", &value)) {
+            char what[64];
+
+            snprintf(what, sizeof what, "condition %zu", i + 1);
+            *errorp = (json_is_object(cond)
+                       ? txn_member_error(error, what)
+                       : rpc_error_create(RPC_INVALID_PARAMS,
+                                          "invalid params: %s: must be an "
+                                          "object", what));
             return NULL;
         }
         if (!strcmp(column, "name") ? key != NULL : !key) {
