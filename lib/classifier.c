@@ -228,8 +228,11 @@ subtable_recompute_max(struct cls_subtable *st)
     }
 }
 
-struct cls_rule *
-classifier_insert(struct classifier *cls, struct cls_rule *rule)
+/* Inserts 'rule'; with 'displace', a rule with an identical match and
+ * priority leaves and is returned, otherwise 'rule' goes ahead of it. */
+static struct cls_rule *
+classifier_insert__(struct classifier *cls, struct cls_rule *rule,
+                    bool displace)
 {
     struct cls_subtable *st;
     struct cls_rule *head, **prevp;
@@ -259,7 +262,7 @@ classifier_insert(struct classifier *cls, struct cls_rule *rule)
             continue;
         }
         r = *prevp;
-        if (r && r->priority == rule->priority) {
+        if (displace && r && r->priority == rule->priority) {
             /* Identical: 'rule' takes 'r''s place, tie order included. */
             rule->next = r->next;
             rule->seq = r->seq;
@@ -292,46 +295,16 @@ classifier_insert(struct classifier *cls, struct cls_rule *rule)
     return NULL;
 }
 
+struct cls_rule *
+classifier_insert(struct classifier *cls, struct cls_rule *rule)
+{
+    return classifier_insert__(cls, rule, true);
+}
+
 void
 classifier_insert_versioned(struct classifier *cls, struct cls_rule *rule)
 {
-    struct cls_subtable *st;
-    struct cls_rule *head, **prevp;
-    uint32_t hash;
-
-    st = find_subtable(cls, &rule->match.wc);
-    if (!st) {
-        st = subtable_create(cls, &rule->match.wc);
-    }
-    rule->subtable = st;
-    if (!rule->seq) {
-        rule->seq = cls->next_seq++;
-    }
-    hash = subtable_hash(st, &rule->match.flow);
-    head = subtable_find_head(st, &rule->match.flow, hash);
-    if (!head) {
-        rule->next = NULL;
-        hmap_insert(&st->rules, &rule->node, hash);
-    } else {
-        for (prevp = &head; *prevp && (*prevp)->priority > rule->priority;
-             prevp = &(*prevp)->next) {
-            continue;
-        }
-        rule->next = *prevp;
-        *prevp = rule;
-        if (prevp == &head) {
-            hmap_remove(&st->rules, &rule->next->node);
-            hmap_insert(&st->rules, &rule->node, hash);
-        }
-    }
-    cls->n_rules++;
-    if (!st->n_rules++ || rule->priority > st->max_priority) {
-        st->max_priority = rule->priority;
-        st->max_count = 1;
-        subtable_reposition(cls, st);
-    } else if (rule->priority == st->max_priority) {
-        st->max_count++;
-    }
+    classifier_insert__(cls, rule, false);
 }
 
 void
