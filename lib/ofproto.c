@@ -11,6 +11,7 @@
 #include "mac-learning.h"
 #include "ofp-actions.h"
 #include "ofp-flow.h"
+#include "ofp-parse.h"
 #include "util.h"
 #include "vlog.h"
 
@@ -427,13 +428,41 @@ rule_to_desc(const struct rule *rule, struct ofp_flow_desc *desc)
 }
 
 void
+ofproto_get_port_map(struct ofproto *ofproto, struct ofp_port_map *map)
+{
+    const struct ofproto_port *ports;
+    size_t i, n;
+
+    ofp_port_map_init(map);
+    ofproto_ports_read_lock(ofproto);
+    ports = ofproto_ports(ofproto, &n);
+    for (i = 0; i < n; i++) {
+        ofp_port_map_add(map, ports[i].name, ports[i].ofport);
+    }
+    ofproto_ports_read_unlock(ofproto);
+}
+
+void
 ofproto_dump_flows(struct ofproto *ofproto,
                    const struct flow_mod_spec *filter, bool no_stats,
                    struct ds *out)
 {
+    ofproto_dump_flows_names(ofproto, filter, no_stats, false, out);
+}
+
+void
+ofproto_dump_flows_names(struct ofproto *ofproto,
+                         const struct flow_mod_spec *filter, bool no_stats,
+                         bool names, struct ds *out)
+{
     long long int now = time_msec();
     struct dump_entry *entries;
+    struct ofp_port_map map;
     size_t i, n;
+
+    if (names) {
+        ofproto_get_port_map(ofproto, &map);
+    }
 
     entries = collect_rules(ofproto, filter, &n);
     for (i = 0; i < n; i++) {
@@ -448,11 +477,15 @@ ofproto_dump_flows(struct ofproto *ofproto,
         stats.duration_msec = now - rule->created;
         stats.idle_age = (now - last_used) / 1000;
         ds_put_char(out, ' ');
-        ofp_flow_format(&desc, no_stats ? NULL : &stats, out);
+        ofp_flow_format_names(&desc, no_stats ? NULL : &stats,
+                              names ? &map : NULL, out);
         ds_put_char(out, '\n');
         free(entries[i].match);
     }
     free(entries);
+    if (names) {
+        ofp_port_map_uninit(&map);
+    }
 }
 
 char **

@@ -97,6 +97,16 @@ int ofproto_flow_mods(struct ofproto *, const struct flow_mod_spec *specs,
  * then match text, so the output is stable. */
 void ofproto_dump_flows(struct ofproto *, const struct flow_mod_spec *filter,
                         bool no_stats, struct ds *);
+/* Like ofproto_dump_flows(), with ports printed by name if 'names'. */
+void ofproto_dump_flows_names(struct ofproto *,
+                              const struct flow_mod_spec *filter,
+                              bool no_stats, bool names, struct ds *);
+
+/* Fills 'map' (which the caller must ofp_port_map_uninit()) with the
+ * names and OpenFlow numbers of the bridge's ports now.  Takes the ports
+ * read lock. */
+struct ofp_port_map;
+void ofproto_get_port_map(struct ofproto *, struct ofp_port_map *map);
 
 /* Returns every rule as the "add-flow" line that recreates it (for the
  * config db), in dump order.  Caller frees each string and the array. */

@@ -28,6 +28,7 @@ struct ctl_context {
     bool if_exists;             /* --if-exists. */
     bool strict;                /* --strict. */
     bool no_stats;              /* --no-stats. */
+    bool names;                 /* --names. */
     bool generate;              /* --generate. */
     char *private_key;          /* TLS: --private-key, or NULL. */
     char *certificate;          /* TLS: --certificate, or NULL. */
@@ -496,6 +497,9 @@ cmd_dump_flows(struct ctl_context *ctx, int argc, char *argv[])
     json_t *result, *line;
     size_t i;
 
+    if (ctx->names) {
+        json_object_set_new(params, "names", json_true());
+    }
     if (argc > 2) {
         json_object_set_new(params, "match", json_string(argv[2]));
     }
@@ -893,7 +897,8 @@ static const struct ctl_command commands[] = {
     {"mod-flows", 2, 2, "[--strict] BRIDGE FLOW", cmd_mod_flows},
     {"del-flows", 1, 2, "[--strict] BRIDGE [MATCH]", cmd_del_flows},
     {"replace-flows", 2, 2, "BRIDGE FILE|-", cmd_replace_flows},
-    {"dump-flows", 1, 2, "[--no-stats] BRIDGE [MATCH]", cmd_dump_flows},
+    {"dump-flows", 1, 2, "[--no-stats] [--names] BRIDGE [MATCH]",
+     cmd_dump_flows},
     {"trace", 2, 2, "[--generate] BRIDGE FLOW", cmd_trace},
     {"inject", 3, 3, "BRIDGE PORT HEX", cmd_inject},
     {"dump-dp-flows", 0, 1, "[BRIDGE]", cmd_dump_dp_flows},
@@ -939,6 +944,7 @@ usage(void)
            "  --strict             mod-flows/del-flows: match priority "
            "and match exactly\n"
            "  --no-stats           dump-flows: omit counters and times\n"
+           "  --names              dump-flows: print ports by name\n"
            "  --generate           trace: let NORMAL learn, as a real "
            "packet would\n"
            "  -h, --help           print this help and exit\n"
@@ -958,6 +964,7 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         OPT_IF_EXISTS,
         OPT_STRICT,
         OPT_NO_STATS,
+        OPT_NAMES,
         OPT_GENERATE,
         OPT_PRIVATE_KEY,
         OPT_CERTIFICATE,
@@ -971,6 +978,7 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         {"if-exists", no_argument, NULL, OPT_IF_EXISTS},
         {"strict", no_argument, NULL, OPT_STRICT},
         {"no-stats", no_argument, NULL, OPT_NO_STATS},
+        {"names", no_argument, NULL, OPT_NAMES},
         {"generate", no_argument, NULL, OPT_GENERATE},
         {"private-key", required_argument, NULL, OPT_PRIVATE_KEY},
         {"certificate", required_argument, NULL, OPT_CERTIFICATE},
@@ -1024,6 +1032,9 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
             break;
         case OPT_NO_STATS:
             ctx->no_stats = true;
+            break;
+        case OPT_NAMES:
+            ctx->names = true;
             break;
         case OPT_GENERATE:
             ctx->generate = true;

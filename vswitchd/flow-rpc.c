@@ -14,6 +14,7 @@
 #include "list.h"
 #include "odp-util.h"
 #include "ofp-flow.h"
+#include "ofp-parse.h"
 #include "ofproto.h"
 #include "rpc-server.h"
 #include "util.h"
@@ -75,7 +76,8 @@ struct flow_job {
 static bool
 parse_flows__(json_t *flows, enum flow_mod_command command,
               struct flow_mod_spec *specs, size_t n, size_t *next,
-              long long int deadline, json_t **errorp)
+              long long int deadline, const struct ofp_port_map *port_map,
+              json_t **errorp)
 {
     for (; *next < n; (*next)++) {
         size_t i = *next;
@@ -89,7 +91,8 @@ parse_flows__(json_t *flows, enum flow_mod_command command,
             *errorp = rpc_error_create(RPC_INVALID_PARAMS, "flows[%zu] is "
                                        "not a string", i);
             return false;
-        } else if ((msg = flow_mod_spec_parse(&specs[i], line, command))) {
+        } else if ((msg = flow_mod_spec_parse_names(&specs[i], line, command,
+                                                    port_map))) {
             *errorp = (n > 1
                        ? rpc_error_create(RPC_ERR_INVALID, "flow %zu: %s",
                                           i + 1, msg)
@@ -104,17 +107,38 @@ parse_flows__(json_t *flows, enum flow_mod_command command,
 /* Parses 'flows', a JSON array of flow lines, for 'command'.  Returns the
  * specs (caller uninits each and frees the array) and their number in
  * '*n', or NULL with an error in '*errorp'. */
+/* Fills 'map' with the port names of bridge 'br_name' (none if there is
+ * no such bridge: the change then fails on the bridge).  The caller
+ * uninits 'map'. */
+static void
+get_port_map(struct bridge_set *bs, const char *br_name,
+             struct ofp_port_map *map)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+
+    if (br) {
+        ofproto_get_port_map(br->ofproto, map);
+    } else {
+        ofp_port_map_init(map);
+    }
+}
+
 static struct flow_mod_spec *
-parse_flows(json_t *flows, enum flow_mod_command command, size_t *n,
-            json_t **errorp)
+parse_flows(struct bridge_set *bs, const char *br_name, json_t *flows,
+            enum flow_mod_command command, size_t *n, json_t **errorp)
 {
     struct flow_mod_spec *specs;
+    struct ofp_port_map map;
     size_t next = 0;
+    bool ok;
 
     *n = json_array_size(flows);
     specs = xcalloc(*n ? *n : 1, sizeof *specs);
-    if (!parse_flows__(flows, command, specs, *n, &next, LLONG_MAX,
-                       errorp)) {
+    get_port_map(bs, br_name, &map);
+    ok = parse_flows__(flows, command, specs, *n, &next, LLONG_MAX, &map,
+                       errorp);
+    ofp_port_map_uninit(&map);
+    if (!ok) {
         while (next-- > 0) {
             flow_mod_spec_uninit(&specs[next]);
         }
@@ -213,8 +237,14 @@ flow_rpc_run(evutil_socket_t fd NFVS_UNUSED, short what NFVS_UNUSED,
     }
     job = CONTAINER_OF(fr->jobs.next, struct flow_job, node);
     if (job->n_parsed < job->n) {
-        if (!parse_flows__(job->flows, job->command, job->specs, job->n,
-                           &job->n_parsed, deadline, &error)) {
+        struct ofp_port_map map;
+        bool ok;
+
+        get_port_map(fr->bs, job->br_name, &map);
+        ok = parse_flows__(job->flows, job->command, job->specs, job->n,
+                           &job->n_parsed, deadline, &map, &error);
+        ofp_port_map_uninit(&map);
+        if (!ok) {
             goto done;
         }
         if (job->n_parsed < job->n) {
@@ -290,7 +320,8 @@ flow_mods(json_t *params, json_t **errorp, struct flow_rpc *fr,
         json_decref(all);
         return NULL;
     }
-    specs = parse_flows(all, strict ? strict_cmd : loose, &n, errorp);
+    specs = parse_flows(fr->bs, br_name, all, strict ? strict_cmd : loose,
+                        &n, errorp);
     json_decref(all);
     if (!specs) {
         return NULL;
@@ -349,7 +380,7 @@ rpc_flow_replace(json_t *params, json_t **errorp, void *fr_)
         flow_rpc_queue(fr, br_name, flows, FLOW_MOD_ADD, true);
         return NULL;
     }
-    specs = parse_flows(flows, FLOW_MOD_ADD, &n, errorp);
+    specs = parse_flows(fr->bs, br_name, flows, FLOW_MOD_ADD, &n, errorp);
     if (!specs) {
         return NULL;
     }
@@ -369,27 +400,31 @@ rpc_flow_dump(json_t *params, json_t **errorp, void *bs_)
     struct flow_mod_spec filter;
     const char *br_name, *match = NULL;
     struct ds s = DS_EMPTY_INITIALIZER;
-    int no_stats = 0;
+    int no_stats = 0, names = 0;
+    struct ofp_port_map map;
     struct bridge *br;
     json_t *lines;
     char *msg, *save = NULL, *line;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s?:s, s?:b}",
+    if (!rpc_params_unpack(params, errorp, "{s:s, s?:s, s?:b, s?:b}",
                            "bridge", &br_name, "match", &match,
-                           "no_stats", &no_stats)) {
+                           "no_stats", &no_stats, "names", &names)) {
         return NULL;
     }
     br = bridge_rpc_find(bs, br_name, errorp);
     if (!br) {
         return NULL;
     }
-    msg = flow_mod_spec_parse(&filter, match ? match : "", FLOW_MOD_DELETE);
+    ofproto_get_port_map(br->ofproto, &map);
+    msg = flow_mod_spec_parse_names(&filter, match ? match : "",
+                                    FLOW_MOD_DELETE, &map);
+    ofp_port_map_uninit(&map);
     if (msg) {
         *errorp = rpc_error_create(RPC_ERR_INVALID, "%s", msg);
         free(msg);
         return NULL;
     }
-    ofproto_dump_flows(br->ofproto, &filter, no_stats, &s);
+    ofproto_dump_flows_names(br->ofproto, &filter, no_stats, names, &s);
     flow_mod_spec_uninit(&filter);
 
     lines = json_array();
@@ -410,6 +445,7 @@ rpc_trace(json_t *params, json_t **errorp, void *bs_)
     struct ds actions = DS_EMPTY_INITIALIZER;
     const char *br_name, *flow_s;
     struct flow_mod_spec spec;
+    struct ofp_port_map map;
     struct xlate_out xout;
     struct xlate_in xin;
     struct bridge *br;
@@ -426,7 +462,9 @@ rpc_trace(json_t *params, json_t **errorp, void *bs_)
     if (!br) {
         return NULL;
     }
-    msg = flow_mod_spec_parse(&spec, flow_s, FLOW_MOD_DELETE);
+    ofproto_get_port_map(br->ofproto, &map);
+    msg = flow_mod_spec_parse_names(&spec, flow_s, FLOW_MOD_DELETE, &map);
+    ofp_port_map_uninit(&map);
     if (msg) {
         *errorp = rpc_error_create(RPC_ERR_INVALID, "%s", msg);
         free(msg);
