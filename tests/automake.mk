@@ -167,6 +167,9 @@ TESTSUITE_AT += tests/flows.at
 tests_nfvstest_SOURCES += tests/test-dpif.c
 TESTSUITE_AT += tests/dpif.at
 TESTSUITE_AT += tests/forward.at
+TESTSUITE_AT += tests/ovs-parity.at
+EXTRA_DIST += tests/ovs-parity.py tests/ovs-parity.corpus \
+	tests/ovs-parity.expected
 SYSTEM_TESTSUITE_AT += tests/system-forward.at
 tests_nfvstest_SOURCES += tests/test-netlink.c
 TESTSUITE_AT += tests/dpif-netlink.at
