@@ -726,7 +726,8 @@ parse_action(const struct ofp_token *tok, struct ofpact_buf *buf,
         return NULL;
     } else if (!strcasecmp(key, "ct")) {
         return parse_ct(tok, buf);
-    } else if (ofp_token_is_bare(tok) && mf_parse_port(key, &port)) {
+    } else if (ofp_token_is_bare(tok)
+               && mf_parse_port_named(key, buf->port_map, &port)) {
         return parse_output_port(tok, key, buf);
     }
     return tok_error(tok, "unknown action \"%s\"", key);
