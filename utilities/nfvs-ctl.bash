@@ -10,7 +10,7 @@ set-port add-flow add-flows mod-flows del-flows replace-flows dump-flows
 trace inject dump-dp-flows stats set-log list-log version"
 
 _nfvs_ctl_options="--socket= --timeout= --format= --may-exist --if-exists
---strict --no-stats --generate --help --version"
+--strict --no-stats --names --generate --help --version"
 
 # Runs nfvs-ctl ARG... against the socket named on the command line.
 _nfvs_ctl_query()
