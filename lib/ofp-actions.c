@@ -1043,8 +1043,8 @@ check_field(const struct ofpact *a, const struct mf_field *mf,
     return NULL;
 }
 
-/* True if a packet that matches 'match' and went through the actions
- * before 'a' ('*tagged' tracks them) has a VLAN tag when 'a' runs. */
+/* Updates '*tagged', whether the packet has a VLAN tag, for what action
+ * 'a' does to the tag. */
 static void
 track_vlan(const struct ofpact *a, bool *tagged)
 {
