@@ -6,11 +6,14 @@
  * fix-ups (a partial L4 checksum stays partial), as lib/odp-execute.c
  * does in userspace: set(ipv4) writes the addresses, TOS and TTL;
  * set(ipv6) the addresses, traffic class, label and hop limit; set(tcp)
- * and set(udp) the ports, only if the packet is of that protocol.
+ * and set(udp) the ports, only if the packet is of that protocol;
+ * set(arp) the opcode and the four addresses of an Ethernet/IPv4 ARP
+ * packet (no checksum covers them).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/etherdevice.h>
+#include <linux/if_arp.h>
 #include <linux/if_vlan.h>
 #include <linux/in.h>
 #include <linux/ip.h>
@@ -277,6 +280,38 @@ static int set_ports(struct sk_buff *skb, const struct nfvs_key_ports *k,
 	return 0;
 }
 
+/* The Ethernet/IPv4 ARP header as it sits in the frame. */
+struct arp_eth_ipv4 {
+	struct arphdr hdr;
+	u8 sha[ETH_ALEN];
+	__be32 spa;
+	u8 tha[ETH_ALEN];
+	__be32 tpa;
+} __packed;
+
+static int set_arp(struct sk_buff *skb, const struct nfvs_key_arp *k)
+{
+	struct arp_eth_ipv4 *arp;
+	unsigned int l3;
+	__be16 type;
+
+	l3 = l3_offset(skb, &type);
+	if (type != htons(ETH_P_ARP) ||
+	    skb_ensure_writable(skb, l3 + sizeof(*arp)))
+		return 0;
+	arp = (struct arp_eth_ipv4 *)(skb->data + l3);
+	if (arp->hdr.ar_hrd != htons(ARPHRD_ETHER) ||
+	    arp->hdr.ar_pro != htons(ETH_P_IP) ||
+	    arp->hdr.ar_hln != ETH_ALEN || arp->hdr.ar_pln != 4)
+		return 0;
+	arp->hdr.ar_op = k->arp_op;
+	memcpy(arp->sha, k->arp_sha, ETH_ALEN);
+	arp->spa = k->arp_sip;
+	memcpy(arp->tha, k->arp_tha, ETH_ALEN);
+	arp->tpa = k->arp_tip;
+	return 0;
+}
+
 static int execute_set(struct sk_buff *skb, const struct nlattr *a)
 {
 	const struct nlattr *inner = nla_data(a);
@@ -295,6 +330,8 @@ static int execute_set(struct sk_buff *skb, const struct nlattr *a)
 		return set_ports(skb, nla_data(inner), true);
 	case NFVS_KEY_ATTR_UDP:
 		return set_ports(skb, nla_data(inner), false);
+	case NFVS_KEY_ATTR_ARP:
+		return set_arp(skb, nla_data(inner));
 	}
 	return 0;
 }

@@ -369,6 +369,7 @@ static const unsigned int set_sizes[NFVS_KEY_ATTR_MAX + 1] = {
 	[NFVS_KEY_ATTR_IPV6] = sizeof(struct nfvs_key_ipv6),
 	[NFVS_KEY_ATTR_TCP] = sizeof(struct nfvs_key_ports),
 	[NFVS_KEY_ATTR_UDP] = sizeof(struct nfvs_key_ports),
+	[NFVS_KEY_ATTR_ARP] = sizeof(struct nfvs_key_arp),
 };
 
 static int check_set(const struct nlattr *a, u32 key_types,

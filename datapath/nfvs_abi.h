@@ -261,7 +261,14 @@ struct nfvs_key_nd {
 	__u8 nd_tll[6];
 };
 
-/* Actions. */
+/*
+ * Actions.
+ *
+ * NFVS_ACTION_ATTR_SET holds exactly one key attribute of the full size
+ * of its struct: ETHERNET, IPV4, IPV6, TCP, UDP or ARP (the opcode and
+ * the four addresses of an Ethernet/IPv4 ARP packet).  The flow's key
+ * must have that header.
+ */
 
 enum nfvs_action_attr {
 	NFVS_ACTION_ATTR_UNSPEC,

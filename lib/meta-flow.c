@@ -13,6 +13,7 @@
 #include "dynamic-string.h"
 #include "flow.h"
 #include "match.h"
+#include "ofp-parse.h"
 #include "util.h"
 
 /* How a field is stored in 'struct flow'. */
@@ -472,7 +473,7 @@ mf_is_value_valid(const struct mf_field *mf, const union mf_value *value)
     if (info->storage == ST_IN6) {
         return true;
     } else if (mf->id == MFF_CT_STATE) {
-        return !(ntohl(value->be32) & ~0x3fu);
+        return !(ntohl(value->be32) & ~0xffu);
     } else if (mf->id == MFF_DL_VLAN && value->be16 == htons(0xffff)) {
         return true;            /* OpenFlow 1.0's "no VLAN header". */
     } else if (mf->id == MFF_IN_PORT) {
@@ -529,6 +530,8 @@ mf_are_prereqs_ok(enum mf_prereqs prereqs, const struct match *m)
         return is_ip_any(m);
     case MFP_IP_OR_ARP:
         return dl_type_is(m, ETH_TYPE_IP) || dl_type_is(m, ETH_TYPE_ARP);
+    case MFP_IP_ANY_OR_ARP:
+        return is_ip_any(m) || dl_type_is(m, ETH_TYPE_ARP);
     case MFP_TCP:
         return is_ip_any(m) && nw_proto_is(m, IPPROTO_TCP);
     case MFP_UDP:
@@ -573,6 +576,8 @@ mf_prereqs_to_string(enum mf_prereqs prereqs)
         return "ip or ipv6";
     case MFP_IP_OR_ARP:
         return "ip or arp";
+    case MFP_IP_ANY_OR_ARP:
+        return "ip, ipv6 or arp";
     case MFP_TCP:
         return "tcp or tcp6";
     case MFP_UDP:
@@ -862,6 +867,10 @@ mf_ct_state_bit_to_string(uint32_t bit)
         return "inv";
     case CS_TRACKED:
         return "trk";
+    case CS_SRC_NAT:
+        return "snat";
+    case CS_DST_NAT:
+        return "dnat";
     }
     return NULL;
 }
@@ -1050,6 +1059,26 @@ mf_format_port(uint32_t port, struct ds *s)
     ds_put_format(s, "%"PRIu32, port);
 }
 
+bool
+mf_parse_port_named(const char *s, const struct ofp_port_map *map,
+                    uint32_t *portp)
+{
+    return mf_parse_port(s, portp) || ofp_port_map_find(map, s, portp);
+}
+
+void
+mf_format_port_named(uint32_t port, const struct ofp_port_map *map,
+                     struct ds *s)
+{
+    const char *name = port < OFPP_MAX ? ofp_port_map_name(map, port) : NULL;
+
+    if (name) {
+        ds_put_cstr(s, name);
+    } else {
+        mf_format_port(port, s);
+    }
+}
+
 char *
 mf_parse(const struct mf_field *mf, const char *s, union mf_value *value,
          union mf_value *mask)
@@ -1094,7 +1123,7 @@ mf_parse(const struct mf_field *mf, const char *s, union mf_value *value,
     case MFS_TCP_FLAGS:
         if (mf->string == MFS_CT_STATE) {
             error = parse_flags(s, mf_ct_state_bit_to_string, "ct_state",
-                                0x3f, &flags, &fmask);
+                                0xff, &flags, &fmask);
         } else {
             error = parse_flags(s, mf_tcp_flag_bit_to_string, "tcp_flags",
                                 0x0fff, &flags, &fmask);

@@ -95,7 +95,9 @@ enum mf_prereqs {
     MFP_ICMP_ANY,               /* icmp or icmp6. */
     MFP_ND,                     /* icmp6 with type 135 or 136. */
     MFP_ND_SOLICIT,             /* icmp6 with type 135. */
-    MFP_ND_ADVERT               /* icmp6 with type 136. */
+    MFP_ND_ADVERT,              /* icmp6 with type 136. */
+    MFP_IP_ANY_OR_ARP           /* ip, ipv6 or arp ("nw_proto" in a
+                                 * match, which is arp_op for arp). */
 };
 
 /* How a field's value is written. */
@@ -220,6 +222,16 @@ void mf_format_port(uint32_t port, struct ds *s);
  * CONTROLLER, LOCAL, TABLE, ANY/NONE; any case).  Returns false if 's' is
  * neither. */
 bool mf_parse_port(const char *s, uint32_t *portp);
+
+/* Like mf_parse_port(), and else a port name in 'map' (NULL: none). */
+struct ofp_port_map;
+bool mf_parse_port_named(const char *s, const struct ofp_port_map *map,
+                         uint32_t *portp);
+
+/* Like mf_format_port(), but a port that has a name in 'map' (NULL:
+ * none) by its name, as "ovs-ofctl --names" prints it. */
+void mf_format_port_named(uint32_t port, const struct ofp_port_map *map,
+                          struct ds *s);
 
 /* Flag names, for formatting: "new", "est"... and "syn", "ack"... */
 const char *mf_ct_state_bit_to_string(uint32_t bit);

@@ -22,6 +22,7 @@ static const size_t set_sizes[NFVS_KEY_ATTR_MAX + 1] = {
     [NFVS_KEY_ATTR_IPV6] = sizeof(struct nfvs_key_ipv6),
     [NFVS_KEY_ATTR_TCP] = sizeof(struct nfvs_key_ports),
     [NFVS_KEY_ATTR_UDP] = sizeof(struct nfvs_key_ports),
+    [NFVS_KEY_ATTR_ARP] = sizeof(struct nfvs_key_arp),
 };
 
 static const struct nl_policy userspace_policy[] = {
@@ -376,6 +377,28 @@ set_ports(struct dp_packet *p, const struct nfvs_key_ports *k, bool tcp)
     }
 }
 
+/* Rewrites the opcode, addresses and hardware addresses of an Ethernet/IPv4
+ * ARP packet; leaves any other packet alone, as the key of such a packet
+ * has no ARP fields. */
+static void
+set_arp(struct dp_packet *p, const struct nfvs_key_arp *k)
+{
+    struct arp_eth_header *arp = dp_packet_l3(p);
+
+    if (l3_eth_type(p) != htons(ETH_TYPE_ARP)
+        || l3_size(p) < ARP_ETH_HEADER_LEN
+        || arp->ar_hrd != htons(ARP_HRD_ETHERNET)
+        || arp->ar_pro != htons(ETH_TYPE_IP)
+        || arp->ar_hln != ETH_ADDR_LEN || arp->ar_pln != 4) {
+        return;
+    }
+    arp->ar_op = k->arp_op;
+    memcpy(arp->ar_sha.ea, k->arp_sha, ETH_ADDR_LEN);
+    arp->ar_spa = k->arp_sip;
+    memcpy(arp->ar_tha.ea, k->arp_tha, ETH_ADDR_LEN);
+    arp->ar_tpa = k->arp_tip;
+}
+
 /* Returns the IP protocol of 'p' as far as the L3 header tells, for the
  * TCP/UDP set actions: they must not rewrite another protocol's bytes. */
 static uint8_t
@@ -433,6 +456,13 @@ execute_set(struct dp_packet *p, const struct nlattr *nla)
             memcpy(&k, value, sizeof k);
             set_ports(p, &k, tcp);
         }
+        break;
+    }
+    case NFVS_KEY_ATTR_ARP: {
+        struct nfvs_key_arp k;
+
+        memcpy(&k, value, sizeof k);
+        set_arp(p, &k);
         break;
     }
     }

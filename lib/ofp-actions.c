@@ -18,6 +18,7 @@ struct ofpact_buf {
     size_t size;                /* Bytes used. */
     size_t allocated;           /* Bytes allocated. */
     size_t n_actions;           /* Records put, nested ones included. */
+    const struct ofp_port_map *port_map; /* Port names, or NULL. */
 };
 
 /* Most actions in one list; see ofpacts_set_max_actions(). */
@@ -136,8 +137,11 @@ parse_output_port(const struct ofp_token *tok, const char *arg,
     struct ofpact_output *output;
     uint32_t port;
 
-    if (!mf_parse_port(arg, &port)) {
-        return tok_error(tok, "invalid port \"%s\"", arg);
+    if (!mf_parse_port_named(arg, buf->port_map, &port)) {
+        return (buf->port_map
+                ? tok_error(tok, "unknown port \"%s\" (not a number, a "
+                            "reserved port or a port of the bridge)", arg)
+                : tok_error(tok, "invalid port \"%s\"", arg));
     }
     if (port == OFPP_NONE || port == OFPP_TABLE) {
         return tok_error(tok, "invalid output port");
@@ -185,8 +189,12 @@ parse_resubmit(const struct ofp_token *tok, struct ofpact_buf *buf)
 
     port_s = comma ? xmemdup0(tok->value, comma - tok->value)
                    : xstrdup(tok->value);
-    if (*port_s && !mf_parse_port(port_s, &in_port)) {
-        error = tok_error(tok, "invalid port \"%s\"", port_s);
+    if (*port_s && !mf_parse_port_named(port_s, buf->port_map, &in_port)) {
+        error = (buf->port_map
+                 ? tok_error(tok, "unknown port \"%s\" (not a number, a "
+                             "reserved port or a port of the bridge)",
+                             port_s)
+                 : tok_error(tok, "invalid port \"%s\"", port_s));
         free(port_s);
         return error;
     }
@@ -301,6 +309,51 @@ check_settable(const struct ofp_token *tok, const struct mf_field *mf,
     return NULL;
 }
 
+/* Parses the value of "set_field:VALUE->vlan_vid" or "->vlan_pcp" (the
+ * OpenFlow 1.3 fields, which OVS accepts in set_field only on a tagged
+ * packet).  A VID may carry OFPVID_PRESENT (0x1000) or not: 5 and 0x1005
+ * both set VID 5, as in OVS; a VID may have a mask. */
+static char *
+parse_set_vlan_field(const struct ofp_token *tok, struct ofpact_buf *buf,
+                     const char *value_s, bool vid)
+{
+    struct ofpact_set_field *sf;
+    uint16_t value, mask = vid ? 0x1fff : 7;
+    const char *slash = strchr(value_s, '/');
+    char *v_s = slash ? xmemdup0(value_s, slash - value_s)
+                      : xstrdup(value_s);
+    char *error;
+
+    error = ofp_parse_u16(v_s, vid ? "VLAN VID" : "VLAN PCP", &value);
+    free(v_s);
+    if (!error && slash) {
+        error = (vid ? ofp_parse_u16(slash + 1, "mask", &mask)
+                 : xasprintf("vlan_pcp takes no mask"));
+    }
+    if (error) {
+        return tok_wrap(tok, error);
+    } else if (vid && (value > 0x1fff || mask > 0x1fff)) {
+        return tok_error(tok, "not a valid VLAN VID (0 to 4095, with "
+                         "0x1000 for OFPVID_PRESENT)");
+    } else if (!vid && value > 7) {
+        return tok_error(tok, "not a valid VLAN PCP (0 to 7)");
+    } else if (!(mask & (vid ? VLAN_VID_MASK : 7))) {
+        return tok_error(tok, "a set_field mask must not be zero");
+    }
+    sf = OFPACT_PUT(buf, OFPACT_SET_FIELD, ofpact_set_field);
+    sf->field = MFF_VLAN_TCI;
+    if (vid) {
+        sf->vlan_field = OFP_SET_VLAN_VID;
+        sf->mask.be16 = htons((mask & VLAN_VID_MASK) | VLAN_CFI);
+        sf->value.be16 = htons((value & mask & VLAN_VID_MASK) | VLAN_CFI);
+    } else {
+        sf->vlan_field = OFP_SET_VLAN_PCP;
+        sf->mask.be16 = htons(VLAN_PCP_MASK | VLAN_CFI);
+        sf->value.be16 = htons((value << VLAN_PCP_SHIFT) | VLAN_CFI);
+    }
+    return NULL;
+}
+
 static char *
 parse_set_field(const struct ofp_token *tok, struct ofpact_buf *buf,
                 bool inside_ct)
@@ -315,6 +368,16 @@ parse_set_field(const struct ofp_token *tok, struct ofpact_buf *buf,
 
     error = split_arrow(tok, "value", "field", &value_s, &field_s);
     if (error) {
+        return error;
+    }
+    if (!strcmp(field_s, "vlan_vid") || !strcmp(field_s, "OXM_OF_VLAN_VID")
+        || !strcmp(field_s, "vlan_pcp")
+        || !strcmp(field_s, "OXM_OF_VLAN_PCP")) {
+        error = (inside_ct ? tok_error(tok, "ct(exec) may only set ct_mark")
+                 : parse_set_vlan_field(tok, buf, value_s,
+                                        strstr(field_s, "VID")
+                                        || strstr(field_s, "vid")));
+        free(value_s);
         return error;
     }
     mf = mf_from_name(field_s, NULL);
@@ -663,7 +726,8 @@ parse_action(const struct ofp_token *tok, struct ofpact_buf *buf,
         return NULL;
     } else if (!strcasecmp(key, "ct")) {
         return parse_ct(tok, buf);
-    } else if (ofp_token_is_bare(tok) && mf_parse_port(key, &port)) {
+    } else if (ofp_token_is_bare(tok)
+               && mf_parse_port_named(key, buf->port_map, &port)) {
         return parse_output_port(tok, key, buf);
     }
     return tok_error(tok, "unknown action \"%s\"", key);
@@ -711,7 +775,14 @@ parse_actions(const char *s, struct ofpact_buf *buf, bool inside_ct)
 char *
 ofpacts_parse(const char *s, void **ofpactsp, size_t *sizep)
 {
-    struct ofpact_buf buf = { NULL, 0, 0, 0 };
+    return ofpacts_parse_names(s, NULL, ofpactsp, sizep);
+}
+
+char *
+ofpacts_parse_names(const char *s, const struct ofp_port_map *port_map,
+                    void **ofpactsp, size_t *sizep)
+{
+    struct ofpact_buf buf = { NULL, 0, 0, 0, port_map };
     char *error = parse_actions(s, &buf, false);
 
     if (error || !buf.size) {
@@ -773,6 +844,19 @@ format_set_field(const struct ofpact_set_field *sf, struct ds *s)
             ds_put_char(s, ',');
         }
         ds_chomp(s, ',');
+    } else if (sf->vlan_field == OFP_SET_VLAN_VID) {
+        /* As ovs-ofctl prints it in OpenFlow 1.3: with OFPVID_PRESENT. */
+        if (sf->mask.be16 == htons(VLAN_VID_MASK | VLAN_CFI)) {
+            ds_put_format(s, "set_field:%"PRIu16"->vlan_vid",
+                          ntohs(sf->value.be16));
+        } else {
+            ds_put_format(s, "set_field:%#"PRIx16"/%#"PRIx16"->vlan_vid",
+                          ntohs(sf->value.be16), ntohs(sf->mask.be16));
+        }
+    } else if (sf->vlan_field == OFP_SET_VLAN_PCP) {
+        ds_put_format(s, "set_field:%d->vlan_pcp",
+                      (ntohs(sf->value.be16) & VLAN_PCP_MASK)
+                      >> VLAN_PCP_SHIFT);
     } else {
         ds_put_cstr(s, "set_field:");
         mf_format(mf, &sf->value, &sf->mask, s);
@@ -781,15 +865,16 @@ format_set_field(const struct ofpact_set_field *sf, struct ds *s)
 }
 
 static void
-format_resubmit(const struct ofpact_resubmit *r, struct ds *s)
+format_resubmit(const struct ofpact_resubmit *r,
+                const struct ofp_port_map *map, struct ds *s)
 {
     if (r->in_port != OFPP_IN_PORT && r->table_id == 255) {
         ds_put_cstr(s, "resubmit:");
-        mf_format_port(r->in_port, s);
+        mf_format_port_named(r->in_port, map, s);
     } else {
         ds_put_cstr(s, "resubmit(");
         if (r->in_port != OFPP_IN_PORT) {
-            mf_format_port(r->in_port, s);
+            mf_format_port_named(r->in_port, map, s);
         }
         ds_put_char(s, ',');
         if (r->table_id != 255) {
@@ -826,7 +911,8 @@ format_ct(const struct ofpact_conntrack *ct, struct ds *s)
 }
 
 static void
-format_action(const struct ofpact *a, struct ds *s)
+format_action(const struct ofpact *a, const struct ofp_port_map *map,
+              struct ds *s)
 {
     const struct ofpact_output *output;
     const struct ofpact_reg_move *move;
@@ -837,14 +923,14 @@ format_action(const struct ofpact *a, struct ds *s)
         if (output->port < OFPP_MAX) {
             ds_put_cstr(s, "output:");
         }
-        mf_format_port(output->port, s);
+        mf_format_port_named(output->port, map, s);
         break;
     case OFPACT_CONTROLLER:
         ds_put_format(s, "CONTROLLER:%"PRIu16,
                       ((const struct ofpact_controller *) a)->max_len);
         break;
     case OFPACT_RESUBMIT:
-        format_resubmit((const struct ofpact_resubmit *) a, s);
+        format_resubmit((const struct ofpact_resubmit *) a, map, s);
         break;
     case OFPACT_GOTO_TABLE:
         ds_put_format(s, "goto_table:%"PRIu8,
@@ -908,6 +994,13 @@ format_action(const struct ofpact *a, struct ds *s)
 void
 ofpacts_format(const void *ofpacts, size_t size, struct ds *s)
 {
+    ofpacts_format_names(ofpacts, size, NULL, s);
+}
+
+void
+ofpacts_format_names(const void *ofpacts, size_t size,
+                     const struct ofp_port_map *map, struct ds *s)
+{
     const struct ofpact *a;
 
     if (!size) {
@@ -918,7 +1011,7 @@ ofpacts_format(const void *ofpacts, size_t size, struct ds *s)
         if (a != ofpacts) {
             ds_put_char(s, ',');
         }
-        format_action(a, s);
+        format_action(a, map, s);
     }
 }
 
@@ -931,7 +1024,7 @@ action_error(const struct ofpact *a, const char *format, ...)
     struct ds s = DS_EMPTY_INITIALIZER;
     va_list args;
 
-    format_action(a, &s);
+    format_action(a, NULL, &s);
     ds_put_cstr(&s, ": ");
     va_start(args, format);
     ds_put_format_valist(&s, format, args);
@@ -948,6 +1041,33 @@ check_field(const struct ofpact *a, const struct mf_field *mf,
                             mf->name, mf_prereqs_to_string(mf->prereqs));
     }
     return NULL;
+}
+
+/* Updates '*tagged', whether the packet has a VLAN tag, for what action
+ * 'a' does to the tag. */
+static void
+track_vlan(const struct ofpact *a, bool *tagged)
+{
+    const struct ofpact_set_field *sf;
+
+    switch ((enum ofpact_type) a->type) {
+    case OFPACT_PUSH_VLAN:
+    case OFPACT_SET_VLAN_VID:
+    case OFPACT_SET_VLAN_PCP:
+        *tagged = true;
+        break;
+    case OFPACT_STRIP_VLAN:
+        *tagged = false;
+        break;
+    case OFPACT_SET_FIELD:
+        sf = (const struct ofpact_set_field *) a;
+        if (sf->field == MFF_VLAN_TCI && sf->mask.be16 & htons(VLAN_CFI)) {
+            *tagged = (sf->value.be16 & htons(VLAN_CFI)) != 0;
+        }
+        break;
+    default:
+        break;
+    }
 }
 
 static char *
@@ -969,6 +1089,7 @@ check_action(const struct ofpact *a, const struct match *match)
          * header (see xlate.c).  OpenFlow 1.1+ would reject them. */
         break;
     case OFPACT_SET_FIELD:
+        /* vlan_vid and vlan_pcp: ofpacts_check() checks for the tag. */
         return check_field(a, mf_from_id(
                                ((const struct ofpact_set_field *) a)->field),
                            match);
@@ -1009,14 +1130,26 @@ check_action(const struct ofpact *a, const struct match *match)
 char *
 ofpacts_check(const void *ofpacts, size_t size, const struct match *match)
 {
+    bool tagged = (match->wc.masks.vlan_tci & htons(VLAN_CFI)
+                   && match->flow.vlan_tci & htons(VLAN_CFI));
     const struct ofpact *a;
 
     OFPACT_FOR_EACH (a, ofpacts, size) {
-        char *error = check_action(a, match);
+        const struct ofpact_set_field *sf = (const void *) a;
+        char *error;
 
+        if (a->type == OFPACT_SET_FIELD && sf->vlan_field && !tagged) {
+            return action_error(a, "%s needs a VLAN tag: match one "
+                                "(dl_vlan, vlan_tci=0x1000/0x1000) or "
+                                "push_vlan before it",
+                                (sf->vlan_field == OFP_SET_VLAN_VID
+                                 ? "vlan_vid" : "vlan_pcp"));
+        }
+        error = check_action(a, match);
         if (error) {
             return error;
         }
+        track_vlan(a, &tagged);
     }
     return NULL;
 }

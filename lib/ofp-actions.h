@@ -136,9 +136,19 @@ struct ofpact_set_field {
     struct ofpact ofpact;       /* OFPACT_SET_FIELD. */
     uint16_t field;             /* enum mf_field_id. */
     uint8_t is_load;            /* Written as "load:", print it so. */
+    uint8_t vlan_field;         /* OFP_SET_VLAN_*: written as set_field on
+                                 * OpenFlow 1.3's vlan_vid or vlan_pcp;
+                                 * 'field' is then MFF_VLAN_TCI with the
+                                 * VLAN_CFI bit in 'value' and 'mask', and
+                                 * the packet must be tagged. */
     union mf_value value;       /* Zero outside 'mask'. */
     union mf_value mask;        /* Bits to set. */
 };
+
+/* Values of 'vlan_field' in struct ofpact_set_field. */
+#define OFP_SET_VLAN_NONE 0
+#define OFP_SET_VLAN_VID 1      /* "set_field:V->vlan_vid". */
+#define OFP_SET_VLAN_PCP 2      /* "set_field:P->vlan_pcp". */
 
 struct ofpact_reg_move {
     struct ofpact ofpact;       /* OFPACT_REG_MOVE. */
@@ -210,6 +220,15 @@ void ofpacts_set_max_actions(size_t n);
 /* Appends the actions as "ovs-ofctl dump-flows" prints them ("drop" for
  * an empty list). */
 void ofpacts_format(const void *ofpacts, size_t size, struct ds *);
+
+/* Like ofpacts_parse() and ofpacts_format(), with the port names of
+ * 'port_map' (NULL: none) accepted and printed wherever a port number
+ * is ("output:p2", "resubmit(p1,2)"). */
+struct ofp_port_map;
+char *ofpacts_parse_names(const char *s, const struct ofp_port_map *port_map,
+                          void **ofpactsp, size_t *sizep);
+void ofpacts_format_names(const void *ofpacts, size_t size,
+                          const struct ofp_port_map *port_map, struct ds *);
 
 /* Checks the actions against the flow's 'match', as OVS does: e.g.
  * mod_tp_dst needs tcp, udp or sctp, set_field needs the field's

@@ -169,6 +169,13 @@ format_frag(const struct match *match, struct ds *s)
 void
 match_format(const struct match *match, int priority, struct ds *s)
 {
+    match_format_names(match, priority, NULL, s);
+}
+
+void
+match_format_names(const struct match *match, int priority,
+                   const struct ofp_port_map *port_map, struct ds *s)
+{
     const struct flow_wildcards *wc = &match->wc;
     const struct flow *f = &match->flow;
     size_t start_len = s->length;
@@ -216,7 +223,7 @@ match_format(const struct match *match, int priority, struct ds *s)
     }
     if (wc->masks.in_port) {
         ds_put_cstr(s, "in_port=");
-        mf_format_port(f->in_port, s);
+        mf_format_port_named(f->in_port, port_map, s);
         ds_put_char(s, ',');
     }
     format_vlan(match, s);
@@ -307,6 +314,14 @@ void
 ofp_flow_format(const struct ofp_flow_desc *fd,
                 const struct ofp_flow_stats *stats, struct ds *s)
 {
+    ofp_flow_format_names(fd, stats, NULL, s);
+}
+
+void
+ofp_flow_format_names(const struct ofp_flow_desc *fd,
+                      const struct ofp_flow_stats *stats,
+                      const struct ofp_port_map *port_map, struct ds *s)
+{
     size_t length;
 
     if (stats || fd->cookie) {
@@ -335,12 +350,12 @@ ofp_flow_format(const struct ofp_flow_desc *fd,
     }
 
     length = s->length;
-    match_format(fd->match, fd->priority, s);
+    match_format_names(fd->match, fd->priority, port_map, s);
     if (s->length != length) {
         ds_put_char(s, ' ');
     }
     ds_put_cstr(s, "actions=");
-    ofpacts_format(fd->ofpacts, fd->ofpacts_size, s);
+    ofpacts_format_names(fd->ofpacts, fd->ofpacts_size, port_map, s);
 }
 
 /* Parsing. */
@@ -412,6 +427,7 @@ struct match_parser {
     size_t n_given, allocated;  /* In use and allocated in 'given'. */
     struct flow taken;          /* Union of the 'bits' in 'given'. */
     char *keywords[N_KEYWORDS]; /* Flow option tokens read, or NULL. */
+    const struct ofp_port_map *port_map; /* Port names, or NULL. */
 };
 
 static char *
@@ -521,7 +537,8 @@ parse_keyword(struct flow_mod_spec *spec, const struct ofp_token *tok,
                             "deleting flows");
         } else if (!*tok->value) {
             error = xstrdup("out_port needs a value");
-        } else if (!mf_parse_port(tok->value, &spec->out_port)) {
+        } else if (!mf_parse_port_named(tok->value, mp->port_map,
+                                        &spec->out_port)) {
             error = xasprintf("invalid port \"%s\"", tok->value);
         }
     } else if (!strcmp(key, "duration") || !strcmp(key, "n_packets")
@@ -663,7 +680,26 @@ parse_match_token(struct flow_mod_spec *spec, const struct ofp_token *tok,
     } else if (!*tok->value) {
         return xasprintf("%s: %s needs a value", tok->text, tok->key);
     }
+    if (mf->id == MFF_IP_PROTO) {
+        /* As in OVS, nw_proto (and ip_proto) on arp is arp_op, which is
+         * stored in the same place and printed as arp_op. */
+        prereqs = MFP_IP_ANY_OR_ARP;
+    }
     error = mf_parse(mf, tok->value, &value, &mask);
+    if (error && mf->id == MFF_IN_PORT && mp->port_map) {
+        uint32_t port;
+
+        free(error);
+        if (!ofp_port_map_find(mp->port_map, tok->value, &port)) {
+            return xasprintf("%s: unknown port \"%s\" (not a number, a "
+                             "reserved port or a port of the bridge)",
+                             tok->text, tok->value);
+        }
+        error = NULL;
+        memset(&value, 0, sizeof value);
+        memset(&mask, 0xff, sizeof mask);
+        value.be16 = htons(port);
+    }
     if (error) {
         return token_error(tok, error);
     }
@@ -710,6 +746,14 @@ char *
 flow_mod_spec_parse(struct flow_mod_spec *spec, const char *s,
                     enum flow_mod_command command)
 {
+    return flow_mod_spec_parse_names(spec, s, command, NULL);
+}
+
+char *
+flow_mod_spec_parse_names(struct flow_mod_spec *spec, const char *s,
+                          enum flow_mod_command command,
+                          const struct ofp_port_map *port_map)
+{
     const char *actions_s = NULL;
     const char *actions_kw;
     struct match_parser mp;
@@ -730,6 +774,7 @@ flow_mod_spec_parse(struct flow_mod_spec *spec, const char *s,
     spec->has_actions = actions_kw != NULL;
 
     memset(&mp, 0, sizeof mp);
+    mp.port_map = port_map;
     mp.uses = xcalloc(strlen(match_s) / 2 + 1, sizeof *mp.uses);
     p = match_s;
     while (!error && ofp_next_token(&p, &tok, &error)) {
@@ -775,7 +820,8 @@ flow_mod_spec_parse(struct flow_mod_spec *spec, const char *s,
         goto error;
     }
 
-    error = ofpacts_parse(actions_s, &spec->ofpacts, &spec->ofpacts_size);
+    error = ofpacts_parse_names(actions_s, port_map, &spec->ofpacts,
+                                &spec->ofpacts_size);
     if (!error) {
         error = ofpacts_check(spec->ofpacts, spec->ofpacts_size,
                               &spec->match);

@@ -55,6 +55,15 @@ struct flow_mod_spec {
  * does. */
 char *flow_mod_spec_parse(struct flow_mod_spec *spec, const char *s,
                           enum flow_mod_command command);
+
+/* Like flow_mod_spec_parse(), and ports may also be given by the names in
+ * 'port_map' (NULL: none) in in_port, out_port, output and resubmit, as
+ * "ovs-ofctl --names" allows.  'spec' keeps the numbers.  A name 'port_map'
+ * lacks gets "TOKEN: unknown port ...". */
+struct ofp_port_map;
+char *flow_mod_spec_parse_names(struct flow_mod_spec *spec, const char *s,
+                                enum flow_mod_command command,
+                                const struct ofp_port_map *port_map);
 void flow_mod_spec_uninit(struct flow_mod_spec *);
 
 /* Returns true if 'a' and 'b' say the same: command, table, priority,
@@ -72,6 +81,8 @@ void flow_mod_spec_format(const struct flow_mod_spec *, struct ds *);
  * 'priority' is OFP_DEFAULT_PRIORITY.  Appends nothing for a catch-all
  * match at the default priority. */
 void match_format(const struct match *, int priority, struct ds *);
+void match_format_names(const struct match *, int priority,
+                        const struct ofp_port_map *port_map, struct ds *);
 
 /* A rule as "ovs-ofctl dump-flows" prints it. */
 struct ofp_flow_desc {
@@ -100,5 +111,12 @@ struct ofp_flow_stats {
  * nonzero, no duration or counters. */
 void ofp_flow_format(const struct ofp_flow_desc *,
                      const struct ofp_flow_stats *stats, struct ds *);
+
+/* Like ofp_flow_format(), with ports that have a name in 'port_map' (NULL:
+ * none) printed by name, as "ovs-ofctl --names dump-flows" does. */
+void ofp_flow_format_names(const struct ofp_flow_desc *,
+                           const struct ofp_flow_stats *stats,
+                           const struct ofp_port_map *port_map,
+                           struct ds *);
 
 #endif /* ofp-flow.h */

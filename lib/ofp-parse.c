@@ -171,3 +171,65 @@ ofp_parse_u64(const char *str, const char *name, uint64_t *valuep)
 {
     return parse_uint(str, name, UINT64_MAX, valuep);
 }
+
+/* Port maps. */
+
+void
+ofp_port_map_init(struct ofp_port_map *map)
+{
+    map->ports = NULL;
+    map->n = map->allocated = 0;
+}
+
+void
+ofp_port_map_uninit(struct ofp_port_map *map)
+{
+    size_t i;
+
+    for (i = 0; i < map->n; i++) {
+        free(map->ports[i].name);
+    }
+    free(map->ports);
+    ofp_port_map_init(map);
+}
+
+void
+ofp_port_map_add(struct ofp_port_map *map, const char *name, uint32_t port)
+{
+    if (map->n >= map->allocated) {
+        map->allocated = map->allocated ? 2 * map->allocated : 8;
+        map->ports = xrealloc(map->ports,
+                              map->allocated * sizeof *map->ports);
+    }
+    map->ports[map->n].name = xstrdup(name);
+    map->ports[map->n].port = port;
+    map->n++;
+}
+
+bool
+ofp_port_map_find(const struct ofp_port_map *map, const char *name,
+                  uint32_t *portp)
+{
+    size_t i;
+
+    for (i = 0; map && i < map->n; i++) {
+        if (!strcmp(map->ports[i].name, name)) {
+            *portp = map->ports[i].port;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *
+ofp_port_map_name(const struct ofp_port_map *map, uint32_t port)
+{
+    size_t i;
+
+    for (i = 0; map && i < map->n; i++) {
+        if (map->ports[i].port == port) {
+            return map->ports[i].name;
+        }
+    }
+    return NULL;
+}

@@ -11,6 +11,7 @@
 #define NFVS_OFP_PARSE_H 1
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct ofp_token {
@@ -37,5 +38,31 @@ char *ofp_parse_u8(const char *str, const char *name, uint8_t *valuep);
 char *ofp_parse_u16(const char *str, const char *name, uint16_t *valuep);
 char *ofp_parse_u32(const char *str, const char *name, uint32_t *valuep);
 char *ofp_parse_u64(const char *str, const char *name, uint64_t *valuep);
+
+/* A bridge's ports by name, for flows that name ports ("in_port=p1",
+ * "output:p2", as "ovs-ofctl --names" allows) and for printing them so.
+ * A snapshot: the caller fills it from the bridge when it parses or
+ * prints, and flows keep the numbers. */
+struct ofp_port_map {
+    struct ofp_port_name *ports; /* 'n' of them, in the order added. */
+    size_t n, allocated;
+};
+
+struct ofp_port_name {
+    char *name;                 /* Owned. */
+    uint32_t port;              /* OpenFlow port number. */
+};
+
+void ofp_port_map_init(struct ofp_port_map *);
+void ofp_port_map_uninit(struct ofp_port_map *);
+/* Adds port 'port' named 'name' (copied). */
+void ofp_port_map_add(struct ofp_port_map *, const char *name,
+                      uint32_t port);
+/* Looks 'name' up (case-sensitive); returns true and stores its number
+ * in '*portp' if the map has it.  NULL 'map' has no port. */
+bool ofp_port_map_find(const struct ofp_port_map *, const char *name,
+                       uint32_t *portp);
+/* Returns the name of port 'port', or NULL.  NULL 'map' has no port. */
+const char *ofp_port_map_name(const struct ofp_port_map *, uint32_t port);
 
 #endif /* ofp-parse.h */

@@ -11,6 +11,7 @@
 #include "mac-learning.h"
 #include "ofp-actions.h"
 #include "ofp-flow.h"
+#include "ofp-parse.h"
 #include "util.h"
 #include "vlog.h"
 
@@ -554,8 +555,24 @@ ofproto_for_each_flow(struct ofproto *ofproto,
     free(entries);
 }
 
+void
+ofproto_get_port_map(struct ofproto *ofproto, struct ofp_port_map *map)
+{
+    const struct ofproto_port *ports;
+    size_t i, n;
+
+    ofp_port_map_init(map);
+    ofproto_ports_read_lock(ofproto);
+    ports = ofproto_ports(ofproto, &n);
+    for (i = 0; i < n; i++) {
+        ofp_port_map_add(map, ports[i].name, ports[i].ofport);
+    }
+    ofproto_ports_read_unlock(ofproto);
+}
+
 struct dump_flows_aux {
     bool no_stats;              /* Leave counters and times out. */
+    const struct ofp_port_map *names;   /* Ports by name, or NULL. */
     struct ds *out;             /* Where the lines go. */
 };
 
@@ -567,7 +584,8 @@ dump_flow_line(const struct ofp_flow_desc *desc,
     struct dump_flows_aux *aux = aux_;
 
     ds_put_char(aux->out, ' ');
-    ofp_flow_format(desc, aux->no_stats ? NULL : stats, aux->out);
+    ofp_flow_format_names(desc, aux->no_stats ? NULL : stats, aux->names,
+                          aux->out);
     ds_put_char(aux->out, '\n');
 }
 
@@ -576,9 +594,25 @@ ofproto_dump_flows(struct ofproto *ofproto,
                    const struct flow_mod_spec *filter, bool no_stats,
                    struct ds *out)
 {
-    struct dump_flows_aux aux = { .no_stats = no_stats, .out = out };
+    ofproto_dump_flows_names(ofproto, filter, no_stats, false, out);
+}
 
+void
+ofproto_dump_flows_names(struct ofproto *ofproto,
+                         const struct flow_mod_spec *filter, bool no_stats,
+                         bool names, struct ds *out)
+{
+    struct dump_flows_aux aux = { .no_stats = no_stats, .out = out };
+    struct ofp_port_map map;
+
+    if (names) {
+        ofproto_get_port_map(ofproto, &map);
+        aux.names = &map;
+    }
     ofproto_for_each_flow(ofproto, filter, dump_flow_line, &aux);
+    if (names) {
+        ofp_port_map_uninit(&map);
+    }
 }
 
 char **

@@ -123,6 +123,16 @@ bool ofproto_cleanup_step(struct ofproto *, long long int deadline);
  * then match text, so the output is stable. */
 void ofproto_dump_flows(struct ofproto *, const struct flow_mod_spec *filter,
                         bool no_stats, struct ds *);
+/* Like ofproto_dump_flows(), with ports printed by name if 'names'. */
+void ofproto_dump_flows_names(struct ofproto *,
+                              const struct flow_mod_spec *filter,
+                              bool no_stats, bool names, struct ds *);
+
+/* Fills 'map' (which the caller must ofp_port_map_uninit()) with the
+ * names and OpenFlow numbers of the bridge's ports now.  Takes the ports
+ * read lock. */
+struct ofp_port_map;
+void ofproto_get_port_map(struct ofproto *, struct ofp_port_map *map);
 
 /* Called by ofproto_for_each_flow() for each rule with its description,
  * its counters and its match as match_format() prints it without the

@@ -41,6 +41,9 @@ struct xlate_ctx {
                                       * second ct() in the same zone does
                                       * not run the packet again. */
     int indent;                 /* Trace indentation, in spaces. */
+    nfvs_be16 vlan_tpid;        /* TPID of the tag 'flow.vlan_tci' has:
+                                 * ETH_TYPE_VLAN unless push_vlan said
+                                 * ETH_TYPE_VLAN_8021AD. */
 };
 
 const char *
@@ -100,7 +103,7 @@ commit_vlan(struct xlate_ctx *ctx)
         odp_put_pop_vlan(actions);
     }
     if (want & htons(VLAN_CFI)) {
-        odp_put_push_vlan(actions, ETH_TYPE_VLAN,
+        odp_put_push_vlan(actions, ntohs(ctx->vlan_tpid),
                           ntohs(want) & ~VLAN_CFI);
     }
     ctx->base_flow.vlan_tci = want;
@@ -163,6 +166,26 @@ commit_l3(struct xlate_ctx *ctx)
         ip.ipv6_frag = odp_frag_type(f->nw_frag);
         commit_set(&ctx->xout->odp_actions, NFVS_KEY_ATTR_IPV6, &ip,
                    sizeof ip);
+    } else if (dl_type == ETH_TYPE_ARP) {
+        struct nfvs_key_arp arp;
+
+        if (f->nw_src == b->nw_src && f->nw_dst == b->nw_dst
+            && f->nw_proto == b->nw_proto
+            && eth_addr_equals(f->arp_sha, b->arp_sha)
+            && eth_addr_equals(f->arp_tha, b->arp_tha)) {
+            return;
+        }
+        memset(&arp, 0, sizeof arp);
+        arp.arp_sip = f->nw_src;
+        arp.arp_tip = f->nw_dst;
+        arp.arp_op = htons(f->nw_proto);
+        memcpy(arp.arp_sha, f->arp_sha.ea, 6);
+        memcpy(arp.arp_tha, f->arp_tha.ea, 6);
+        commit_set(&ctx->xout->odp_actions, NFVS_KEY_ATTR_ARP, &arp,
+                   sizeof arp);
+        b->nw_proto = f->nw_proto;
+        b->arp_sha = f->arp_sha;
+        b->arp_tha = f->arp_tha;
     } else {
         return;
     }
@@ -416,7 +439,8 @@ xlate_normal(struct xlate_ctx *ctx)
 
 /* Tables and actions. */
 
-static void xlate_table(struct xlate_ctx *, uint8_t table_id);
+static void xlate_table(struct xlate_ctx *, uint8_t table_id,
+                        uint32_t lookup_in_port);
 static void xlate_ct(struct xlate_ctx *, const struct ofpact_conntrack *);
 
 static void
@@ -520,22 +544,17 @@ do_xlate_actions(struct xlate_ctx *ctx, const void *ofpacts, size_t size)
             break;
         case OFPACT_RESUBMIT: {
             const struct ofpact_resubmit *r = (const void *) a;
-            uint32_t saved_in_port = flow->in_port;
             uint8_t saved_table = ctx->table_id;
 
-            if (r->in_port != OFPP_IN_PORT) {
-                flow->in_port = r->in_port;
-            }
             xlate_table(ctx, r->table_id == 255 ? ctx->table_id
-                                                : r->table_id);
-            flow->in_port = saved_in_port;
+                                                : r->table_id, r->in_port);
             ctx->table_id = saved_table;
             break;
         }
         case OFPACT_GOTO_TABLE:
             /* An instruction: it ends this rule's action list. */
             xlate_table(ctx, ((const struct ofpact_goto_table *) a)
-                        ->table_id);
+                        ->table_id, OFPP_IN_PORT);
             return;
         case OFPACT_SET_VLAN_VID:
             set_vlan_vid(flow, ((const struct ofpact_vlan_vid *) a)
@@ -547,6 +566,7 @@ do_xlate_actions(struct xlate_ctx *ctx, const void *ofpacts, size_t size)
             break;
         case OFPACT_STRIP_VLAN:
             flow->vlan_tci = 0;
+            ctx->vlan_tpid = htons(ETH_TYPE_VLAN);
             break;
         case OFPACT_PUSH_VLAN:
             if (flow->vlan_tci & htons(VLAN_CFI)) {
@@ -554,6 +574,8 @@ do_xlate_actions(struct xlate_ctx *ctx, const void *ofpacts, size_t size)
                       "not support two tags; push_vlan ignored");
             } else {
                 flow->vlan_tci = htons(VLAN_CFI);
+                ctx->vlan_tpid = ((const struct ofpact_push_vlan *) a)
+                                 ->ethertype;
             }
             break;
         case OFPACT_SET_ETH_SRC:
@@ -769,7 +791,7 @@ xlate_ct(struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
     ctx->flow.ct_state = r.ct_state;
     ctx->flow.ct_zone = r.ct_zone;
     ctx->flow.ct_mark = r.ct_mark;
-    xlate_table(ctx, ct->recirc_table);
+    xlate_table(ctx, ct->recirc_table, OFPP_IN_PORT);
     /* The actions after ct() see the packet as it was, untracked. */
     ctx->flow.ct_state = saved.ct_state;
     ctx->flow.ct_zone = saved.ct_zone;
@@ -817,9 +839,16 @@ add_table_dep(struct xlate_ctx *ctx, uint8_t table_id,
     dep->flow_changed = !flow_equal(&ctx->flow, &ctx->xin->flow);
 }
 
+/* Looks 'ctx->flow' up in table 'table_id' and runs the actions of the
+ * rule it matches.  Unless 'lookup_in_port' is OFPP_IN_PORT, the lookup
+ * is made as if the packet had come in on 'lookup_in_port' (resubmit's
+ * port form), but the actions see the real in_port again, as in Open
+ * vSwitch: output to the ingress port is still skipped and the "in_port"
+ * action still names it. */
 static void
-xlate_table(struct xlate_ctx *ctx, uint8_t table_id)
+xlate_table(struct xlate_ctx *ctx, uint8_t table_id, uint32_t lookup_in_port)
 {
+    uint32_t in_port = ctx->flow.in_port;
     struct rule *rule;
 
     if (ctx->depth >= XLATE_MAX_DEPTH) {
@@ -840,9 +869,13 @@ xlate_table(struct xlate_ctx *ctx, uint8_t table_id)
     }
 
     ctx->table_id = table_id;
+    if (lookup_in_port != OFPP_IN_PORT) {
+        ctx->flow.in_port = lookup_in_port;
+    }
     rule = flow_table_lookup(ctx->tables, table_id, &ctx->flow,
                              &ctx->xout->wc);
     add_table_dep(ctx, table_id, rule);
+    ctx->flow.in_port = in_port;
     if (ctx->depth) {
         ctx->indent += 4;
     }
@@ -897,7 +930,8 @@ xlate(const struct xlate_in *xin, struct xlate_out *xout)
     ofproto_ports_read_lock(xin->ofproto);
     flow_table_read_lock(ctx.tables);
     xout->tables_version = flow_table_version(ctx.tables);
-    xlate_table(&ctx, 0);
+    ctx.vlan_tpid = htons(ETH_TYPE_VLAN);
+    xlate_table(&ctx, 0, OFPP_IN_PORT);
     flow_table_read_unlock(ctx.tables);
     ofproto_ports_read_unlock(xin->ofproto);
 

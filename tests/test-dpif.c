@@ -1082,6 +1082,7 @@ test_bad(void)
     struct nl_buf key = NL_BUF_INITIALIZER, k2 = NL_BUF_INITIALIZER;
     struct nl_buf acts = NL_BUF_INITIALIZER;
     struct nfvs_key_ports ports = { 1, 2 };
+    struct nfvs_key_arp arp;
     struct dp_packet *p;
     struct setup s;
     uint8_t junk[64];
@@ -1133,6 +1134,15 @@ test_bad(void)
     nl_buf_clear(&acts);
     put_set(&acts, NFVS_KEY_ATTR_UDP, &ports, 2);
     check_put(&s, "set(udp) short", key.data, key.size, acts.data,
+              acts.size);
+    nl_buf_clear(&acts);
+    memset(&arp, 0, sizeof arp);
+    put_set(&acts, NFVS_KEY_ATTR_ARP, &arp, sizeof arp);
+    check_put(&s, "set(arp) on a udp flow", key.data, key.size, acts.data,
+              acts.size);
+    nl_buf_clear(&acts);
+    put_set(&acts, NFVS_KEY_ATTR_ARP, &arp, sizeof arp - 1);
+    check_put(&s, "set(arp) short", key.data, key.size, acts.data,
               acts.size);
     nl_buf_clear(&acts);
     odp_put_push_vlan(&acts, 0x0800, 5);

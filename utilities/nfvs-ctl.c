@@ -31,6 +31,7 @@ struct ctl_context {
     bool if_exists;             /* --if-exists. */
     bool strict;                /* --strict. */
     bool no_stats;              /* --no-stats. */
+    bool names;                 /* --names. */
     bool generate;              /* --generate. */
     bool stats;                 /* --stats. */
     char *private_key;          /* TLS: --private-key, or NULL. */
@@ -756,6 +757,9 @@ cmd_dump_flows(struct ctl_context *ctx, int argc, char *argv[])
     json_t *result, *line;
     size_t i;
 
+    if (ctx->names) {
+        json_object_set_new(params, "names", json_true());
+    }
     if (argc > 2) {
         json_object_set_new(params, "match", json_string(argv[2]));
     }
@@ -2153,9 +2157,11 @@ static const struct ctl_command commands[] = {
      SEC_FLOW,
      "Make the flows of BRIDGE exactly those in FILE, changing only what "
      "differs."},
-    {"dump-flows", 1, 2, "[--no-stats] BRIDGE [MATCH]", cmd_dump_flows,
+    {"dump-flows", 1, 2, "[--no-stats] [--names] BRIDGE [MATCH]",
+     cmd_dump_flows,
      SEC_FLOW,
-     "Print the flows."},
+     "Print the flows; with --names, ports that have a name by name, as "
+     "ovs-ofctl --names prints them."},
     {"trace", 2, 2, "[--generate] BRIDGE FLOW", cmd_trace,
      SEC_FLOW,
      "Show how a packet would go through the flow tables, and the datapath "
@@ -2264,6 +2270,7 @@ usage(void)
            "  --strict             mod-flows/del-flows: match priority "
            "and match exactly\n"
            "  --no-stats           dump-flows: omit counters and times\n"
+           "  --names              dump-flows: print ports by name\n"
            "  --generate           trace: let NORMAL learn, as a real "
            "packet would\n"
            "  --stats              show: add port counters and states\n"
@@ -2304,6 +2311,7 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         OPT_IF_EXISTS,
         OPT_STRICT,
         OPT_NO_STATS,
+        OPT_NAMES,
         OPT_GENERATE,
         OPT_STATS,
         OPT_PRIVATE_KEY,
@@ -2320,6 +2328,7 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
         {"if-exists", no_argument, NULL, OPT_IF_EXISTS},
         {"strict", no_argument, NULL, OPT_STRICT},
         {"no-stats", no_argument, NULL, OPT_NO_STATS},
+        {"names", no_argument, NULL, OPT_NAMES},
         {"generate", no_argument, NULL, OPT_GENERATE},
         {"stats", no_argument, NULL, OPT_STATS},
         {"private-key", required_argument, NULL, OPT_PRIVATE_KEY},
@@ -2376,6 +2385,9 @@ parse_options(int argc, char *argv[], struct ctl_context *ctx)
             break;
         case OPT_NO_STATS:
             ctx->no_stats = true;
+            break;
+        case OPT_NAMES:
+            ctx->names = true;
             break;
         case OPT_GENERATE:
             ctx->generate = true;

@@ -18,6 +18,7 @@
 #include "odp-util.h"
 #include "ofp-actions.h"
 #include "ofp-flow.h"
+#include "ofp-parse.h"
 #include "ofproto.h"
 #include "rpc-server.h"
 #include "util.h"
@@ -82,7 +83,8 @@ struct flow_job {
 static bool
 parse_flows__(json_t *flows, enum flow_mod_command command,
               struct flow_mod_spec *specs, size_t n, size_t *next,
-              long long int deadline, json_t **errorp)
+              long long int deadline, const struct ofp_port_map *port_map,
+              json_t **errorp)
 {
     for (; *next < n; (*next)++) {
         size_t i = *next;
@@ -96,7 +98,8 @@ parse_flows__(json_t *flows, enum flow_mod_command command,
             *errorp = rpc_error_create(RPC_INVALID_PARAMS, "flows[%zu] is "
                                        "not a string", i);
             return false;
-        } else if ((msg = flow_mod_spec_parse(&specs[i], line, command))) {
+        } else if ((msg = flow_mod_spec_parse_names(&specs[i], line, command,
+                                                    port_map))) {
             *errorp = (n > 1
                        ? rpc_error_create(RPC_ERR_INVALID, "flow %zu: %s",
                                           i + 1, msg)
@@ -111,17 +114,38 @@ parse_flows__(json_t *flows, enum flow_mod_command command,
 /* Parses 'flows', a JSON array of flow lines, for 'command'.  Returns the
  * specs (caller uninits each and frees the array) and their number in
  * '*n', or NULL with an error in '*errorp'. */
+/* Fills 'map' with the port names of bridge 'br_name' (none if there is
+ * no such bridge: the change then fails on the bridge).  The caller
+ * uninits 'map'. */
+static void
+get_port_map(struct bridge_set *bs, const char *br_name,
+             struct ofp_port_map *map)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+
+    if (br) {
+        ofproto_get_port_map(br->ofproto, map);
+    } else {
+        ofp_port_map_init(map);
+    }
+}
+
 static struct flow_mod_spec *
-parse_flows(json_t *flows, enum flow_mod_command command, size_t *n,
-            json_t **errorp)
+parse_flows(struct bridge_set *bs, const char *br_name, json_t *flows,
+            enum flow_mod_command command, size_t *n, json_t **errorp)
 {
     struct flow_mod_spec *specs;
+    struct ofp_port_map map;
     size_t next = 0;
+    bool ok;
 
     *n = json_array_size(flows);
     specs = xcalloc(*n ? *n : 1, sizeof *specs);
-    if (!parse_flows__(flows, command, specs, *n, &next, LLONG_MAX,
-                       errorp)) {
+    get_port_map(bs, br_name, &map);
+    ok = parse_flows__(flows, command, specs, *n, &next, LLONG_MAX, &map,
+                       errorp);
+    ofp_port_map_uninit(&map);
+    if (!ok) {
         while (next-- > 0) {
             flow_mod_spec_uninit(&specs[next]);
         }
@@ -223,8 +247,14 @@ flow_rpc_run(evutil_socket_t fd NFVS_UNUSED, short what NFVS_UNUSED,
         goto cleanup;
     }
     if (job->n_parsed < job->n) {
-        if (!parse_flows__(job->flows, job->command, job->specs, job->n,
-                           &job->n_parsed, deadline, &error)) {
+        struct ofp_port_map map;
+        bool ok;
+
+        get_port_map(fr->bs, job->br_name, &map);
+        ok = parse_flows__(job->flows, job->command, job->specs, job->n,
+                           &job->n_parsed, deadline, &map, &error);
+        ofp_port_map_uninit(&map);
+        if (!ok) {
             goto done;
         }
         if (job->n_parsed < job->n) {
@@ -314,7 +344,8 @@ flow_mods(json_t *params, json_t **errorp, struct flow_rpc *fr,
         json_decref(all);
         return NULL;
     }
-    specs = parse_flows(all, strict ? strict_cmd : loose, &n, errorp);
+    specs = parse_flows(fr->bs, br_name, all, strict ? strict_cmd : loose,
+                        &n, errorp);
     json_decref(all);
     if (!specs) {
         return NULL;
@@ -373,7 +404,7 @@ rpc_flow_replace(json_t *params, json_t **errorp, void *fr_)
         flow_rpc_queue(fr, br_name, flows, FLOW_MOD_ADD, true);
         return NULL;
     }
-    specs = parse_flows(flows, FLOW_MOD_ADD, &n, errorp);
+    specs = parse_flows(fr->bs, br_name, flows, FLOW_MOD_ADD, &n, errorp);
     if (!specs) {
         return NULL;
     }
@@ -390,6 +421,7 @@ rpc_flow_replace(json_t *params, json_t **errorp, void *fr_)
 struct flow_dump_aux {
     bool no_stats;              /* Leave counters and times out. */
     bool structured;            /* Objects instead of lines. */
+    const struct ofp_port_map *names;   /* Ports by name, or NULL. */
     json_t *flows;              /* The array being filled. */
 };
 
@@ -422,7 +454,8 @@ flow_dump_one(const struct ofp_flow_desc *desc,
     char cookie[32];
     json_t *flow;
 
-    ofp_flow_format(desc, aux->no_stats ? NULL : stats, &line);
+    ofp_flow_format_names(desc, aux->no_stats ? NULL : stats, aux->names,
+                          &line);
     if (!aux->structured) {
         json_array_append_new(aux->flows, json_string(ds_cstr(&line)));
         ds_destroy(&line);
@@ -457,31 +490,37 @@ rpc_flow_dump(json_t *params, json_t **errorp, void *bs_)
     struct bridge_set *bs = bs_;
     struct flow_mod_spec filter;
     const char *br_name, *match = NULL;
+    int no_stats = 0, structured = 0, names = 0;
     struct flow_dump_aux aux;
-    int no_stats = 0, structured = 0;
+    struct ofp_port_map map;
     struct bridge *br;
     char *msg;
 
-    if (!rpc_params_unpack(params, errorp, "{s:s, s?:s, s?:b, s?:b}",
+    if (!rpc_params_unpack(params, errorp, "{s:s, s?:s, s?:b, s?:b, s?:b}",
                            "bridge", &br_name, "match", &match,
                            "no_stats", &no_stats,
-                           "structured", &structured)) {
+                           "structured", &structured, "names", &names)) {
         return NULL;
     }
     br = bridge_rpc_find(bs, br_name, errorp);
     if (!br) {
         return NULL;
     }
-    msg = flow_mod_spec_parse(&filter, match ? match : "", FLOW_MOD_DELETE);
+    ofproto_get_port_map(br->ofproto, &map);
+    msg = flow_mod_spec_parse_names(&filter, match ? match : "",
+                                    FLOW_MOD_DELETE, &map);
     if (msg) {
+        ofp_port_map_uninit(&map);
         *errorp = rpc_error_create(RPC_ERR_INVALID, "%s", msg);
         free(msg);
         return NULL;
     }
     aux.no_stats = no_stats;
     aux.structured = structured;
+    aux.names = names ? &map : NULL;
     aux.flows = json_array();
     ofproto_for_each_flow(br->ofproto, &filter, flow_dump_one, &aux);
+    ofp_port_map_uninit(&map);
     flow_mod_spec_uninit(&filter);
     return json_pack("{s:o, s:I}", "flows", aux.flows, "seq",
                      (json_int_t) flow_table_change_seq(
@@ -609,6 +648,7 @@ rpc_trace(json_t *params, json_t **errorp, void *bs_)
     struct ds actions = DS_EMPTY_INITIALIZER;
     const char *br_name, *flow_s;
     struct flow_mod_spec spec;
+    struct ofp_port_map map;
     struct xlate_out xout;
     struct xlate_in xin;
     int generate = 0, structured = 0;
@@ -626,7 +666,9 @@ rpc_trace(json_t *params, json_t **errorp, void *bs_)
     if (!br) {
         return NULL;
     }
-    msg = flow_mod_spec_parse(&spec, flow_s, FLOW_MOD_DELETE);
+    ofproto_get_port_map(br->ofproto, &map);
+    msg = flow_mod_spec_parse_names(&spec, flow_s, FLOW_MOD_DELETE, &map);
+    ofp_port_map_uninit(&map);
     if (msg) {
         *errorp = rpc_error_create(RPC_ERR_INVALID, "%s", msg);
         free(msg);
