@@ -5,10 +5,11 @@
  *   call [--timeout=MS] REMOTE METHOD [PARAMS]
  *                               one call, prints "result: JSON",
  *                               "error: JSON" or "failed: STRERROR"
- *   raw [--chunk=N] [--delay-us=US] [--expect=N]
+ *   raw [--chunk=N] [--delay-us=US] [--expect=N] [--timeout=MS]
  *       [--end=read|half-close|close] REMOTE
  *                               sends stdin in writes of N bytes, then
- *                               prints what comes back verbatim
+ *                               prints what comes back verbatim, until
+ *                               nothing has come for MS ms
  *   wait-conns REMOTE N         waits for the server to count N conns
  *   big-message REMOTE SIZE     sends one SIZE-byte request
  *   flood REMOTE PID            a peer that sends and never reads
@@ -315,9 +316,11 @@ cmd_raw(int argc, char *argv[])
         { "delay-us", required_argument, NULL, 'd' },
         { "expect", required_argument, NULL, 'e' },
         { "end", required_argument, NULL, 'E' },
+        { "timeout", required_argument, NULL, 't' },
         { NULL, 0, NULL, 0 },
     };
     unsigned int chunk = 0, delay_us = 0, expect = 0, n_lines;
+    int timeout_ms = DEFAULT_TIMEOUT_MS;
     struct ds input = DS_EMPTY_INITIALIZER;
     const char *end = "read";
     struct stream *stream;
@@ -329,7 +332,9 @@ cmd_raw(int argc, char *argv[])
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         if ((c == 'c' && str_to_uint(optarg, 10, &chunk))
             || (c == 'd' && str_to_uint(optarg, 10, &delay_us))
-            || (c == 'e' && str_to_uint(optarg, 10, &expect))) {
+            || (c == 'e' && str_to_uint(optarg, 10, &expect))
+            || (c == 't' && str_to_int(optarg, 10, &timeout_ms)
+                && timeout_ms > 0)) {
             continue;
         } else if (c == 'E' && (!strcmp(optarg, "read")
                                 || !strcmp(optarg, "half-close")
@@ -381,7 +386,7 @@ cmd_raw(int argc, char *argv[])
         if (error == EAGAIN) {
             pfd.fd = stream_get_fd(stream);
             pfd.events = POLLIN;
-            if (poll(&pfd, 1, DEFAULT_TIMEOUT_MS) == 0) {
+            if (poll(&pfd, 1, timeout_ms) == 0) {
                 printf("no more data\n");
                 break;
             }
