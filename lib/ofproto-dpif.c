@@ -418,6 +418,24 @@ ofproto_dpif_revalidate(struct ofproto_dpif *od, long long int now)
     }
 }
 
+/* Returns the datapath port of 'od' named 'port_name', or NULL with a
+ * message in '*errp'. */
+static struct dpif_netdev_port *
+ofproto_dpif_find_port(struct ofproto_dpif *od, const char *port_name,
+                       char **errp)
+{
+    struct dpif_netdev_port *port;
+
+    HMAP_FOR_EACH (port, node, &od->ports) {
+        if (!strcmp(netdev_get_name(port->netdev), port_name)) {
+            return port;
+        }
+    }
+    *errp = xasprintf("bridge %s does not have a port %s",
+                      dpif_name(od->dpif), port_name);
+    return NULL;
+}
+
 int
 ofproto_dpif_inject(struct ofproto_dpif *od, const char *port_name,
                     const char *hex, char **errp)
@@ -426,14 +444,8 @@ ofproto_dpif_inject(struct ofproto_dpif *od, const char *port_name,
     struct dp_packet *packet;
     int error;
 
-    HMAP_FOR_EACH (port, node, &od->ports) {
-        if (!strcmp(netdev_get_name(port->netdev), port_name)) {
-            break;
-        }
-    }
+    port = ofproto_dpif_find_port(od, port_name, errp);
     if (!port) {
-        *errp = xasprintf("bridge %s does not have a port %s",
-                          dpif_name(od->dpif), port_name);
         return ENOENT;
     }
     packet = dp_packet_create(64);
@@ -474,14 +486,8 @@ ofproto_dpif_set_dummy_link(struct ofproto_dpif *od, const char *port_name,
     struct dpif_netdev_port *port;
     int error;
 
-    HMAP_FOR_EACH (port, node, &od->ports) {
-        if (!strcmp(netdev_get_name(port->netdev), port_name)) {
-            break;
-        }
-    }
+    port = ofproto_dpif_find_port(od, port_name, errp);
     if (!port) {
-        *errp = xasprintf("bridge %s does not have a port %s",
-                          dpif_name(od->dpif), port_name);
         return ENOENT;
     }
     error = netdev_dummy_set_link(port->netdev, up, was_upp);
