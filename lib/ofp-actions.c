@@ -9,6 +9,7 @@
 #include "dynamic-string.h"
 #include "flow.h"
 #include "match.h"
+#include "ofp-group.h"
 #include "ofp-parse.h"
 #include "util.h"
 
@@ -96,6 +97,8 @@ ofpact_name(enum ofpact_type type)
         return "move";
     case OFPACT_CT:
         return "ct";
+    case OFPACT_GROUP:
+        return "group";
     }
     return "<unknown>";
 }
@@ -586,11 +589,29 @@ parse_ct(const struct ofp_token *tok, struct ofpact_buf *buf)
     return NULL;
 }
 
+static char *
+parse_group(const struct ofp_token *tok, struct ofpact_buf *buf)
+{
+    uint32_t id;
+    char *error;
+
+    error = ofp_parse_u32(tok->value, "group", &id);
+    if (error) {
+        return tok_wrap(tok, error);
+    } else if (id > OFPG_MAX) {
+        return tok_error(tok, "group %"PRIu32" is out of range (0 to "
+                         "%"PRIu32")", id, (uint32_t) OFPG_MAX);
+    }
+    OFPACT_PUT(buf, OFPACT_GROUP, ofpact_group)->group_id = id;
+    return NULL;
+}
+
 /* Actions that need an argument, and actions that take none. */
 static const char *const arg_actions[] = {
     "output", "resubmit", "goto_table", "mod_vlan_vid", "mod_vlan_pcp",
     "push_vlan", "mod_dl_src", "mod_dl_dst", "mod_nw_src", "mod_nw_dst",
     "mod_nw_tos", "mod_tp_src", "mod_tp_dst", "set_field", "load", "move",
+    "group",
 };
 static const char *const bare_actions[] = {
     "drop", "strip_vlan", "pop_vlan", "dec_ttl",
@@ -726,6 +747,8 @@ parse_action(const struct ofp_token *tok, struct ofpact_buf *buf,
         return NULL;
     } else if (!strcasecmp(key, "ct")) {
         return parse_ct(tok, buf);
+    } else if (!strcasecmp(key, "group")) {
+        return parse_group(tok, buf);
     } else if (ofp_token_is_bare(tok)
                && mf_parse_port_named(key, buf->port_map, &port)) {
         return parse_output_port(tok, key, buf);
@@ -988,6 +1011,10 @@ format_action(const struct ofpact *a, const struct ofp_port_map *map,
     case OFPACT_CT:
         format_ct((const struct ofpact_conntrack *) a, s);
         break;
+    case OFPACT_GROUP:
+        ds_put_format(s, "group:%"PRIu32,
+                      ((const struct ofpact_group *) a)->group_id);
+        break;
     }
 }
 
@@ -1122,6 +1149,7 @@ check_action(const struct ofpact *a, const struct match *match)
     case OFPACT_PUSH_VLAN:
     case OFPACT_SET_ETH_SRC:
     case OFPACT_SET_ETH_DST:
+    case OFPACT_GROUP:
         break;
     }
     return NULL;

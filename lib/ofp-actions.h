@@ -17,7 +17,8 @@
  *   push_vlan:ETHERTYPE, mod_dl_src/dst:MAC, mod_nw_src/dst:IP,
  *   mod_nw_tos:TOS, mod_tp_src/dst:PORT, dec_ttl, set_field:V[/M]->F,
  *   load:V->F[A..B], move:F[A..B]->G[C..D],
- *   ct([commit][,zone=N|zone=F[A..B]][,table=T][,exec(...)]).
+ *   ct([commit][,zone=N|zone=F[A..B]][,table=T][,exec(...)]),
+ *   group:G.
  *
  * Functions that can fail return a malloc'd error message, which the
  * caller frees, or NULL.  Thread-safe, apart from
@@ -56,7 +57,10 @@ enum ofpact_type {
     OFPACT_DEC_TTL,             /* struct ofpact_null. */
     OFPACT_SET_FIELD,           /* struct ofpact_set_field. */
     OFPACT_REG_MOVE,            /* struct ofpact_reg_move. */
-    OFPACT_CT                   /* struct ofpact_conntrack + actions. */
+    OFPACT_CT,                  /* struct ofpact_conntrack + actions. */
+
+    /* Groups. */
+    OFPACT_GROUP,               /* struct ofpact_group. */
 };
 
 /* Header of every action. */
@@ -166,6 +170,11 @@ struct ofpact_conntrack {
     struct mf_subfield zone_src; /* Zone from a 16-bit subfield. */
     uint8_t recirc_table;       /* NX_CT_RECIRC_NONE or a table. */
     /* Followed by the exec() actions, up to 'ofpact.len'. */
+};
+
+struct ofpact_group {
+    struct ofpact ofpact;       /* OFPACT_GROUP. */
+    uint32_t group_id;          /* Group to run (lib/ofp-group.h). */
 };
 
 static inline const struct ofpact *

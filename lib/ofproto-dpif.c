@@ -385,8 +385,23 @@ ofproto_dpif_port_undo(struct ofproto_dpif *od, uint32_t dp_port)
 }
 
 void
+ofproto_dpif_update_liveness(struct ofproto_dpif *od)
+{
+    struct dpif_netdev_port *port;
+
+    HMAP_FOR_EACH (port, node, &od->ports) {
+        struct netdev_link_state state;
+        bool live = (!netdev_get_link_state(port->netdev, &state)
+                     && state.admin_up && state.carrier);
+
+        ofproto_set_port_live(od->ofproto, port->dp_port, live);
+    }
+}
+
+void
 ofproto_dpif_ports_changed(struct ofproto_dpif *od)
 {
+    ofproto_dpif_update_liveness(od);
     /* At once: a datapath port number freed by a deleted port may be
      * reused by the next port added, and no flow may keep sending the
      * old port's traffic to it. */
@@ -494,6 +509,8 @@ ofproto_dpif_set_dummy_link(struct ofproto_dpif *od, const char *port_name,
     if (error) {
         *errp = xasprintf("port %s is not a dummy port (its link state "
                           "comes from its device)", port_name);
+    } else {
+        ofproto_dpif_update_liveness(od);
     }
     return error;
 }

@@ -83,6 +83,12 @@ void ofproto_dpif_port_del(struct ofproto_dpif *, uint32_t dp_port);
  * leaves nothing behind by itself. */
 void ofproto_dpif_port_undo(struct ofproto_dpif *, uint32_t dp_port);
 
+/* Reads the link and admin state of each port and tells the ofproto
+ * which ports are live (for fast_failover groups), which revalidates the
+ * flows that used a group watching a port whose liveness changed.  Done
+ * on port changes, dummy link changes and every second. */
+void ofproto_dpif_update_liveness(struct ofproto_dpif *);
+
 /* The bridge's ports changed (numbers, VLAN modes): re-translate every
  * installed flow now. */
 void ofproto_dpif_ports_changed(struct ofproto_dpif *);

@@ -2,15 +2,19 @@
 #include "ofproto.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "conntrack.h"
 #include "dynamic-string.h"
 #include "flow-table.h"
+#include "hash.h"
+#include "hmap.h"
 #include "mac-learning.h"
 #include "ofp-actions.h"
 #include "ofp-flow.h"
+#include "ofp-group.h"
 #include "ofp-parse.h"
 #include "util.h"
 #include "vlog.h"
@@ -30,7 +34,20 @@ struct ofproto {
     pthread_rwlock_t ports_lock; /* Protects 'ports' and 'n_ports'. */
     struct ofproto_port *ports; /* Sorted by 'ofport'; strings owned. */
     size_t n_ports;             /* Number of 'ports'. */
+
+    /* Groups.  'groups_lock' protects 'groups' and 'groups_seq'; the
+     * ports lock protects 'down_ports'. */
+    pthread_rwlock_t groups_lock;
+    struct hmap groups;         /* "struct ofproto_group"s by id hash. */
+    uint64_t groups_seq;        /* Bumped by every group change. */
+    uint32_t *down_ports;       /* Datapath ports whose link or admin
+                                 * state is down, sorted. */
+    size_t n_down_ports;
+    ofproto_groups_changed_func *groups_cb; /* Or NULL. */
+    void *groups_aux;
 };
+
+static void groups_destroy(struct ofproto *);
 
 static bool
 ofpacts_output_to_port(const void *ofpacts, size_t size, uint32_t port,
@@ -81,7 +98,10 @@ ofproto_create(const char *name)
     pthread_rwlockattr_setkind_np(
         &attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     pthread_rwlock_init(&ofproto->ports_lock, &attr);
+    pthread_rwlock_init(&ofproto->groups_lock, &attr);
     pthread_rwlockattr_destroy(&attr);
+    hmap_init(&ofproto->groups);
+    ofproto->groups_seq = 1;
     return ofproto;
 }
 
@@ -109,6 +129,9 @@ ofproto_destroy(struct ofproto *ofproto)
         mac_learning_destroy(ofproto->ml);
         ports_free(ofproto->ports, ofproto->n_ports);
         pthread_rwlock_destroy(&ofproto->ports_lock);
+        groups_destroy(ofproto);
+        pthread_rwlock_destroy(&ofproto->groups_lock);
+        free(ofproto->down_ports);
         free(ofproto->name);
         free(ofproto);
     }
@@ -295,9 +318,12 @@ flow_mod_error(size_t i, size_t n, const char *msg)
 
 /* Checks the actions of 'spec', flow mod number 'i' (from 0) of 'n';
  * returns 0 or EINVAL with a message in '*errp'. */
+static char *check_groups_exist(struct ofproto *, const void *ofpacts,
+                                size_t size);
+
 static int
-ofproto_check_spec(const struct flow_mod_spec *spec, size_t i, size_t n,
-                   char **errp)
+ofproto_check_spec(struct ofproto *ofproto, const struct flow_mod_spec *spec,
+                   size_t i, size_t n, char **errp)
 {
     char *msg;
 
@@ -308,6 +334,9 @@ ofproto_check_spec(const struct flow_mod_spec *spec, size_t i, size_t n,
     msg = ofpacts_check_supported(spec->ofpacts, spec->ofpacts_size);
     if (!msg) {
         msg = ofpacts_check(spec->ofpacts, spec->ofpacts_size, &spec->match);
+    }
+    if (!msg) {
+        msg = check_groups_exist(ofproto, spec->ofpacts, spec->ofpacts_size);
     }
     if (msg) {
         *errp = flow_mod_error(i, n, msg);
@@ -330,7 +359,7 @@ ofproto_queue_flow_mods(struct ofproto *ofproto,
 
     *errp = NULL;
     for (i = 0; i < n; i++) {
-        error = ofproto_check_spec(&specs[i], i, n, errp);
+        error = ofproto_check_spec(ofproto, &specs[i], i, n, errp);
         if (error) {
             return error;
         }
@@ -398,7 +427,7 @@ ofproto_flow_mod_stage(struct ofproto *ofproto,
     int error;
 
     *errp = NULL;
-    error = ofproto_check_spec(spec, i, n, errp);
+    error = ofproto_check_spec(ofproto, spec, i, n, errp);
     if (!error) {
         flow_mod_from_spec(spec, &fm);
         error = flow_table_stage_flow_mod(ofproto->tables, &fm);
@@ -666,4 +695,432 @@ long long int
 ofproto_next_timeout(const struct ofproto *ofproto)
 {
     return flow_table_next_expiry(ofproto->tables);
+}
+
+/* Groups. */
+
+static uint32_t
+group_hash(uint32_t id)
+{
+    return hash_int(id, 0);
+}
+
+static void
+ofproto_group_free(struct ofproto_group *og)
+{
+    if (og) {
+        ofp_group_uninit(og->g);
+        free(og->g);
+        free(og->bucket_packets);
+        free(og->bucket_bytes);
+        free(og);
+    }
+}
+
+static void
+groups_destroy(struct ofproto *ofproto)
+{
+    struct ofproto_group *og;
+
+    HMAP_FOR_EACH_POP (og, node, &ofproto->groups) {
+        ofproto_group_free(og);
+    }
+    hmap_destroy(&ofproto->groups);
+}
+
+void
+ofproto_set_groups_changed_cb(struct ofproto *ofproto,
+                              ofproto_groups_changed_func *cb, void *aux)
+{
+    ofproto->groups_cb = cb;
+    ofproto->groups_aux = aux;
+}
+
+void
+ofproto_groups_read_lock(struct ofproto *ofproto)
+{
+    pthread_rwlock_rdlock(&ofproto->groups_lock);
+}
+
+void
+ofproto_groups_read_unlock(struct ofproto *ofproto)
+{
+    pthread_rwlock_unlock(&ofproto->groups_lock);
+}
+
+struct ofproto_group *
+ofproto_group_find(const struct ofproto *ofproto, uint32_t id)
+{
+    struct ofproto_group *og;
+
+    HMAP_FOR_EACH_WITH_HASH (og, node, group_hash(id), &ofproto->groups) {
+        if (og->g->group_id == id) {
+            return og;
+        }
+    }
+    return NULL;
+}
+
+uint64_t
+ofproto_groups_seq(const struct ofproto *ofproto)
+{
+    return ofproto->groups_seq;
+}
+
+void
+ofproto_group_credit(struct ofproto_group *og, size_t bucket,
+                     uint64_t packets, uint64_t bytes)
+{
+    if (bucket == SIZE_MAX) {
+        __atomic_add_fetch(&og->n_packets, packets, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&og->n_bytes, bytes, __ATOMIC_RELAXED);
+    } else if (bucket < og->g->n_buckets) {
+        __atomic_add_fetch(&og->bucket_packets[bucket], packets,
+                           __ATOMIC_RELAXED);
+        __atomic_add_fetch(&og->bucket_bytes[bucket], bytes,
+                           __ATOMIC_RELAXED);
+    }
+}
+
+static int
+compare_u32(const void *a_, const void *b_)
+{
+    uint32_t a = *(const uint32_t *) a_;
+    uint32_t b = *(const uint32_t *) b_;
+
+    return (a > b) - (a < b);
+}
+
+bool
+ofproto_port_is_live(const struct ofproto *ofproto, uint32_t ofport)
+{
+    const struct ofproto_port *port = ofproto_port_find(ofproto, ofport);
+
+    return (port
+            && !(ofproto->n_down_ports
+                 && bsearch(&port->dp_port, ofproto->down_ports,
+                            ofproto->n_down_ports,
+                            sizeof *ofproto->down_ports, compare_u32)));
+}
+
+/* Reports the groups 'ids' changed to the callback. */
+static void
+groups_changed(struct ofproto *ofproto, const uint32_t *ids, size_t n)
+{
+    if (ofproto->groups_cb && n) {
+        ofproto->groups_cb(ids, n, ofproto->groups_seq, ofproto->groups_aux);
+    }
+}
+
+void
+ofproto_set_port_live(struct ofproto *ofproto, uint32_t dp_port, bool live)
+{
+    uint32_t *found, *ids;
+    struct ofproto_group *og;
+    size_t n_ids = 0;
+
+    pthread_rwlock_wrlock(&ofproto->ports_lock);
+    found = (ofproto->n_down_ports
+             ? bsearch(&dp_port, ofproto->down_ports, ofproto->n_down_ports,
+                       sizeof *ofproto->down_ports, compare_u32)
+             : NULL);
+    if (live == !found) {
+        pthread_rwlock_unlock(&ofproto->ports_lock);
+        return;
+    }
+    if (live) {
+        memmove(found, found + 1,
+                (ofproto->down_ports + ofproto->n_down_ports - found - 1)
+                * sizeof *found);
+        ofproto->n_down_ports--;
+    } else {
+        ofproto->down_ports = xrealloc(ofproto->down_ports,
+                                       (ofproto->n_down_ports + 1)
+                                       * sizeof *ofproto->down_ports);
+        ofproto->down_ports[ofproto->n_down_ports++] = dp_port;
+        qsort(ofproto->down_ports, ofproto->n_down_ports,
+              sizeof *ofproto->down_ports, compare_u32);
+    }
+    pthread_rwlock_unlock(&ofproto->ports_lock);
+
+    /* Liveness matters to fast_failover groups only (and to groups that
+     * use them, whose translations record both). */
+    ids = xmalloc((hmap_count(&ofproto->groups) + 1) * sizeof *ids);
+    pthread_rwlock_wrlock(&ofproto->groups_lock);
+    HMAP_FOR_EACH (og, node, &ofproto->groups) {
+        if (og->g->type == OFPGT_FF) {
+            ids[n_ids++] = og->g->group_id;
+        }
+    }
+    if (n_ids) {
+        ofproto->groups_seq++;
+    }
+    pthread_rwlock_unlock(&ofproto->groups_lock);
+    groups_changed(ofproto, ids, n_ids);
+    free(ids);
+}
+
+/* Returns an error naming the first group action in 'ofpacts' whose
+ * group does not exist, or NULL.  Main thread. */
+static char *
+check_groups_exist(struct ofproto *ofproto, const void *ofpacts, size_t size)
+{
+    const struct ofpact *a;
+
+    OFPACT_FOR_EACH (a, ofpacts, size) {
+        const struct ofpact_group *ga = (const void *) a;
+
+        if (a->type == OFPACT_GROUP
+            && !ofproto_group_find(ofproto, ga->group_id)) {
+            return xasprintf("group:%"PRIu32": no such group",
+                             ga->group_id);
+        }
+    }
+    return NULL;
+}
+
+/* Checks 'g' against the bridge; see ofproto_group_add(). */
+static char *
+check_group(struct ofproto *ofproto, const struct ofp_group *g)
+{
+    size_t i;
+
+    for (i = 0; i < g->n_buckets; i++) {
+        const struct ofp_bucket *b = &g->buckets[i];
+        const struct ofpact *a;
+        char *msg;
+
+        if (b->watch_group != OFPG_NONE
+            && (b->watch_group == g->group_id
+                || !ofproto_group_find(ofproto, b->watch_group))) {
+            return xasprintf("bucket %"PRIu32": watch_group:%"PRIu32": %s",
+                             b->bucket_id, b->watch_group,
+                             (b->watch_group == g->group_id
+                              ? "a group cannot watch itself"
+                              : "no such group"));
+        }
+        OFPACT_FOR_EACH (a, b->ofpacts, b->ofpacts_size) {
+            const struct ofpact_group *ga = (const void *) a;
+
+            if (a->type == OFPACT_GROUP && ga->group_id == g->group_id) {
+                return xasprintf("bucket %"PRIu32": group:%"PRIu32": a "
+                                 "group cannot use itself", b->bucket_id,
+                                 ga->group_id);
+            }
+        }
+        msg = check_groups_exist(ofproto, b->ofpacts, b->ofpacts_size);
+        if (msg) {
+            char *s = xasprintf("bucket %"PRIu32": %s", b->bucket_id, msg);
+
+            free(msg);
+            return s;
+        }
+    }
+    return NULL;
+}
+
+int
+ofproto_group_add(struct ofproto *ofproto, const struct ofp_group *g,
+                  bool modify, char **errp)
+{
+    struct ofproto_group *old, *og;
+    char *msg;
+
+    *errp = NULL;
+    old = ofproto_group_find(ofproto, g->group_id);
+    if (!modify && old) {
+        *errp = xasprintf("group_id=%"PRIu32": group exists (use "
+                          "mod-group to change it)", g->group_id);
+        return EEXIST;
+    } else if (modify && !old) {
+        *errp = xasprintf("group_id=%"PRIu32": no such group",
+                          g->group_id);
+        return ENOENT;
+    }
+    msg = check_group(ofproto, g);
+    if (msg) {
+        *errp = msg;
+        return EINVAL;
+    }
+
+    og = xzalloc(sizeof *og);
+    og->g = xmalloc(sizeof *og->g);
+    ofp_group_clone(og->g, g);
+    og->created = old ? old->created : time_msec();
+    og->n_packets = old ? old->n_packets : 0;
+    og->n_bytes = old ? old->n_bytes : 0;
+    og->bucket_packets = xcalloc(g->n_buckets + 1,
+                                 sizeof *og->bucket_packets);
+    og->bucket_bytes = xcalloc(g->n_buckets + 1, sizeof *og->bucket_bytes);
+
+    pthread_rwlock_wrlock(&ofproto->groups_lock);
+    if (old) {
+        hmap_remove(&ofproto->groups, &old->node);
+    }
+    hmap_insert(&ofproto->groups, &og->node, group_hash(g->group_id));
+    ofproto->groups_seq++;
+    pthread_rwlock_unlock(&ofproto->groups_lock);
+    ofproto_group_free(old);
+
+    groups_changed(ofproto, &g->group_id, 1);
+    return 0;
+}
+
+int
+ofproto_group_del(struct ofproto *ofproto, uint32_t id, size_t *n_flowsp,
+                  char **errp)
+{
+    struct ofproto_group *og, *next;
+    struct dump_entry *entries;
+    uint32_t *ids;
+    size_t i, n, n_ids = 0, n_flows = 0;
+    int error = 0;
+
+    *errp = NULL;
+    if (n_flowsp) {
+        *n_flowsp = 0;
+    }
+    if (id != OFPG_ALL && !ofproto_group_find(ofproto, id)) {
+        return 0;
+    }
+
+    /* First the flows that use the group, so that no flow names a
+     * missing group. */
+    entries = collect_rules(ofproto, NULL,
+                            flow_table_visible_version(ofproto->tables), &n);
+    flow_table_begin(ofproto->tables);
+    for (i = 0; i < n; i++) {
+        const struct rule *rule = entries[i].rule;
+
+        if (!error && ofpacts_use_group(rule->ofpacts, rule->ofpacts_size,
+                                        id)) {
+            struct flow_mod fm;
+
+            flow_mod_init(&fm, FLOW_MOD_DELETE_STRICT, &rule->cr.match,
+                          rule_priority(rule));
+            fm.table_id = rule->table_id;
+            error = flow_table_flow_mod(ofproto->tables, &fm);
+            n_flows++;
+        }
+        free(entries[i].match);
+    }
+    free(entries);
+    if (error) {
+        flow_table_abort(ofproto->tables);
+    } else if (n_flows) {
+        error = flow_table_commit(ofproto->tables);
+    } else {
+        flow_table_abort(ofproto->tables);
+    }
+    if (error) {
+        ofproto_commit_error(error, errp);
+        return error;
+    }
+    if (n_flowsp) {
+        *n_flowsp = n_flows;
+    }
+
+    ids = xmalloc((hmap_count(&ofproto->groups) + 1) * sizeof *ids);
+    pthread_rwlock_wrlock(&ofproto->groups_lock);
+    HMAP_FOR_EACH_SAFE (og, next, node, &ofproto->groups) {
+        if (id == OFPG_ALL || og->g->group_id == id) {
+            ids[n_ids++] = og->g->group_id;
+            hmap_remove(&ofproto->groups, &og->node);
+            ofproto_group_free(og);
+        }
+    }
+    ofproto->groups_seq++;
+    pthread_rwlock_unlock(&ofproto->groups_lock);
+    groups_changed(ofproto, ids, n_ids);
+    free(ids);
+    return 0;
+}
+
+static int
+compare_groups(const void *a_, const void *b_)
+{
+    const struct ofproto_group *a = *(const struct ofproto_group *const *) a_;
+    const struct ofproto_group *b = *(const struct ofproto_group *const *) b_;
+
+    return compare_u32(&a->g->group_id, &b->g->group_id);
+}
+
+/* Returns the groups 'id' selects, sorted by id.  Main thread. */
+static struct ofproto_group **
+groups_sorted(struct ofproto *ofproto, uint32_t id, size_t *n)
+{
+    struct ofproto_group **all, *og;
+    size_t n_all = 0;
+
+    all = xmalloc((hmap_count(&ofproto->groups) + 1) * sizeof *all);
+    HMAP_FOR_EACH (og, node, &ofproto->groups) {
+        if (id == OFPG_ALL || og->g->group_id == id) {
+            all[n_all++] = og;
+        }
+    }
+    qsort(all, n_all, sizeof *all, compare_groups);
+    *n = n_all;
+    return all;
+}
+
+struct ofp_group **
+ofproto_groups_get(struct ofproto *ofproto, uint32_t id, size_t *n)
+{
+    struct ofproto_group **sorted = groups_sorted(ofproto, id, n);
+    struct ofp_group **copies = xmalloc((*n + 1) * sizeof *copies);
+    size_t i;
+
+    for (i = 0; i < *n; i++) {
+        copies[i] = xmalloc(sizeof *copies[i]);
+        ofp_group_clone(copies[i], sorted[i]->g);
+    }
+    free(sorted);
+    return copies;
+}
+
+struct ofproto_group_stats *
+ofproto_group_stats_get(struct ofproto *ofproto, uint32_t id, size_t *n)
+{
+    struct ofproto_group **sorted = groups_sorted(ofproto, id, n);
+    struct ofproto_group_stats *stats = xcalloc(*n + 1, sizeof *stats);
+    long long int now = time_msec();
+    struct dump_entry *entries;
+    size_t i, j, n_rules;
+
+    entries = collect_rules(ofproto, NULL,
+                            flow_table_visible_version(ofproto->tables),
+                            &n_rules);
+    for (i = 0; i < *n; i++) {
+        const struct ofproto_group *og = sorted[i];
+        struct ofproto_group_stats *s = &stats[i];
+
+        s->group_id = og->g->group_id;
+        s->duration_msec = now - og->created;
+        s->n_packets = __atomic_load_n(&og->n_packets, __ATOMIC_RELAXED);
+        s->n_bytes = __atomic_load_n(&og->n_bytes, __ATOMIC_RELAXED);
+        s->n_buckets = og->g->n_buckets;
+        s->bucket_packets = xcalloc(s->n_buckets + 1,
+                                    sizeof *s->bucket_packets);
+        s->bucket_bytes = xcalloc(s->n_buckets + 1, sizeof *s->bucket_bytes);
+        for (j = 0; j < s->n_buckets; j++) {
+            s->bucket_packets[j] = __atomic_load_n(&og->bucket_packets[j],
+                                                   __ATOMIC_RELAXED);
+            s->bucket_bytes[j] = __atomic_load_n(&og->bucket_bytes[j],
+                                                 __ATOMIC_RELAXED);
+        }
+        for (j = 0; j < n_rules; j++) {
+            const struct rule *rule = entries[j].rule;
+
+            if (ofpacts_use_group(rule->ofpacts, rule->ofpacts_size,
+                                  s->group_id)) {
+                s->ref_count++;
+            }
+        }
+    }
+    for (j = 0; j < n_rules; j++) {
+        free(entries[j].match);
+    }
+    free(entries);
+    free(sorted);
+    return stats;
 }

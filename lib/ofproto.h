@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "conntrack.h"
+#include "hmap.h"
 
 struct conntrack;
 struct ds;
@@ -160,5 +161,101 @@ size_t ofproto_run_timeouts(struct ofproto *, long long int now);
 
 /* Earliest time ofproto_run_timeouts() may have work, in ms. */
 long long int ofproto_next_timeout(const struct ofproto *);
+
+/* Groups (lib/ofp-group.h).
+ *
+ * A bridge's groups live beside its flow tables.  Translation reads them
+ * between ofproto_groups_read_lock() and ofproto_groups_read_unlock(),
+ * taken inside the tables read lock; the main thread changes them.  A
+ * flow (or a bucket) whose actions name a group that does not exist is
+ * refused; deleting a group deletes the flows that use it (as Open
+ * vSwitch does) and leaves buckets of other groups that name it, which
+ * then do nothing.
+ *
+ * A fast_failover bucket is live if its watch_port is a port of the
+ * bridge whose link and admin state are up (ofproto_set_port_live()), or
+ * its watch_group is a group with a live bucket (any bucket, for other
+ * types). */
+struct ofp_group;
+
+struct ofproto_group {
+    struct hmap_node node;      /* In the ofproto's groups. */
+    struct ofp_group *g;        /* Owned. */
+    long long int created;      /* time_msec() at add. */
+    uint64_t n_packets;         /* Statistics, updated atomically by */
+    uint64_t n_bytes;           /* ofproto_group_credit(). */
+    uint64_t *bucket_packets;   /* Per bucket, 'g->n_buckets' each. */
+    uint64_t *bucket_bytes;
+};
+
+/* Called on the main thread, no lock held, after a change of the groups
+ * 'ids' (a group added, modified or deleted, or a fast_failover group
+ * whose watched port changed liveness).  'seq' is ofproto_groups_seq()
+ * after the change. */
+typedef void ofproto_groups_changed_func(const uint32_t *ids, size_t n,
+                                         uint64_t seq, void *aux);
+void ofproto_set_groups_changed_cb(struct ofproto *,
+                                   ofproto_groups_changed_func *, void *aux);
+
+/* Adds group 'g' (copied), or replaces the group of its id
+ * ('modify'), after checking it against the bridge: EEXIST for an add of
+ * an existing id, ENOENT for a modify of a missing one, EINVAL for a
+ * group action or watch_group naming a missing group (or the group
+ * itself).  Ports are the caller's to check: a watch_port that is not a
+ * port is never live.  Errors come
+ * with a malloc'd message in '*errp'.  A modify keeps the group's
+ * counters and zeroes its buckets'.  Main thread. */
+int ofproto_group_add(struct ofproto *, const struct ofp_group *g,
+                      bool modify, char **errp);
+
+/* Deletes group 'id' (OFPG_ALL: every group) and, first, the flows that
+ * use it, as one flow table commit (whose journal may refuse it: then
+ * nothing changes and the error and message are returned).  Deleting a
+ * missing group is no error.  Stores in '*n_flowsp' (if nonnull) the
+ * number of flows deleted.  Main thread. */
+int ofproto_group_del(struct ofproto *, uint32_t id, size_t *n_flowsp,
+                      char **errp);
+
+/* Returns copies of the groups, sorted by id ('id' OFPG_ALL) or only
+ * group 'id'; the caller ofp_group_uninit()s and frees each and frees
+ * the array.  Main thread. */
+struct ofp_group **ofproto_groups_get(struct ofproto *, uint32_t id,
+                                      size_t *n);
+
+/* Statistics of group 'id', as "ovs-ofctl dump-group-stats" shows them:
+ * 'ref_count' is the number of flows that use it. */
+struct ofproto_group_stats {
+    uint32_t group_id;
+    long long int duration_msec;
+    uint32_t ref_count;
+    uint64_t n_packets, n_bytes;
+    size_t n_buckets;
+    uint64_t *bucket_packets;   /* Owned by the caller, 'n_buckets'. */
+    uint64_t *bucket_bytes;
+};
+/* Returns the stats of every group (OFPG_ALL) or of 'id', sorted by id;
+ * the caller frees each's arrays and the array.  Main thread. */
+struct ofproto_group_stats *ofproto_group_stats_get(struct ofproto *,
+                                                    uint32_t id, size_t *n);
+
+/* Readers (any thread).  ofproto_group_find() and ofproto_groups_seq()
+ * need the groups read lock; the group found is valid until it is
+ * released. */
+void ofproto_groups_read_lock(struct ofproto *);
+void ofproto_groups_read_unlock(struct ofproto *);
+struct ofproto_group *ofproto_group_find(const struct ofproto *,
+                                         uint32_t id);
+uint64_t ofproto_groups_seq(const struct ofproto *);
+/* Adds packets and bytes to the counters of 'group' (bucket SIZE_MAX) or
+ * of its bucket 'bucket'. */
+void ofproto_group_credit(struct ofproto_group *, size_t bucket,
+                          uint64_t packets, uint64_t bytes);
+/* True if port 'ofport' exists and is live; with the ports read lock. */
+bool ofproto_port_is_live(const struct ofproto *, uint32_t ofport);
+
+/* Records whether datapath port 'dp_port' is live (link and admin state
+ * up); ports are live unless said otherwise.  If that changed, reports
+ * the fast_failover groups to the groups callback.  Main thread. */
+void ofproto_set_port_live(struct ofproto *, uint32_t dp_port, bool live);
 
 #endif /* ofproto.h */

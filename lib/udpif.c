@@ -148,6 +148,10 @@ struct udpif {
     uint64_t rate_upcalls[RATE_SAMPLES];
     long long int rate_times[RATE_SAMPLES];
     unsigned int rate_idx;
+
+    /* ofproto_groups_seq() whose changes have been applied to the ukeys;
+     * 'mutex' protects it. */
+    uint64_t last_groups_seq;
 };
 
 static uint32_t
@@ -360,6 +364,8 @@ ukey_set_xout(struct udpif *udpif, struct ukey *ukey,
     }
     ukey_set_stale(udpif, ukey,
                    (ct_changed
+                    || ((xout->deps.n_groups || xout->deps.overflow)
+                        && xout->groups_seq < udpif->last_groups_seq)
                     || xout->tables_version < udpif->last_version
                     || (xout->used_normal
                         && xout->ml_seq < udpif->last_ml_seq
@@ -1095,6 +1101,45 @@ on_tables_changed(const struct flow_table_change *changes, size_t n_changes,
     pthread_mutex_unlock(&udpif->stats_mutex);
 }
 
+/* Group changes. */
+
+/* The ofproto's groups callback, on the main thread after a change of
+ * the groups 'ids': translates again at once the flows whose translation
+ * ran one of them, so that no datapath flow keeps a bucket that changed
+ * or a fast_failover choice whose port went down. */
+static void
+on_groups_changed(const uint32_t *ids, size_t n, uint64_t seq,
+                  void *udpif_)
+{
+    struct udpif *udpif = udpif_;
+    long long int start = time_usec();
+    struct pass_counts counts;
+    size_t i, j, k;
+
+    memset(&counts, 0, sizeof counts);
+    pthread_mutex_lock(&udpif->mutex);
+    for (i = 0; i < udpif->n_scan; i++) {
+        struct ukey *ukey = udpif->scan[i].ukey;
+        bool affected = ukey->deps.overflow;
+
+        for (j = 0; !affected && j < ukey->deps.n_groups; j++) {
+            for (k = 0; k < n; k++) {
+                if (ukey->deps.groups[j] == ids[k]) {
+                    affected = true;
+                    break;
+                }
+            }
+        }
+        if (affected && !ukey->stale) {
+            ukey_mark_stale(udpif, ukey);
+        }
+    }
+    udpif->last_groups_seq = seq;
+    revalidate_stale(udpif, &counts);
+    count_pass(udpif, &counts, false, start);
+    pthread_mutex_unlock(&udpif->mutex);
+}
+
 /* MAC learning changes. */
 
 struct mac_changes {
@@ -1828,6 +1873,8 @@ udpif_create(struct dpif *dpif, struct ofproto *ofproto)
     flow_table_set_change_cb(ofproto_get_tables(ofproto), on_tables_changed,
                              udpif);
     ofproto_set_ct_event_cb(ofproto, udpif_ct_event, udpif);
+    udpif->last_groups_seq = ofproto_groups_seq(ofproto);
+    ofproto_set_groups_changed_cb(ofproto, on_groups_changed, udpif);
     pool_add(udpif);
     dpif_register_upcall_cb(dpif, handle_upcall_inline, udpif);
     return udpif;
@@ -1846,6 +1893,7 @@ udpif_destroy(struct udpif *udpif)
     flow_table_set_change_cb(ofproto_get_tables(udpif->ofproto), NULL,
                              NULL);
     ofproto_set_ct_event_cb(udpif->ofproto, NULL, NULL);
+    ofproto_set_groups_changed_cb(udpif->ofproto, NULL, NULL);
     HMAP_FOR_EACH_SAFE (ukey, next, node, &udpif->ukeys) {
         ukey_destroy(udpif, ukey);
     }

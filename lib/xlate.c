@@ -15,6 +15,7 @@
 #include "odp-util.h"
 #include "ofp-actions.h"
 #include "ofp-flow.h"
+#include "ofp-group.h"
 #include "ofproto.h"
 #include "packets.h"
 #include "util.h"
@@ -442,6 +443,7 @@ xlate_normal(struct xlate_ctx *ctx)
 static void xlate_table(struct xlate_ctx *, uint8_t table_id,
                         uint32_t lookup_in_port);
 static void xlate_ct(struct xlate_ctx *, const struct ofpact_conntrack *);
+static void xlate_group(struct xlate_ctx *, uint32_t group_id);
 
 static void
 xlate_output(struct xlate_ctx *ctx, uint32_t port)
@@ -640,6 +642,9 @@ do_xlate_actions(struct xlate_ctx *ctx, const void *ofpacts, size_t size)
         case OFPACT_CONTROLLER:
             /* Refused when rules are added (ofpacts_check_supported()). */
             trace(ctx, " -> not supported, skipping");
+            break;
+        case OFPACT_GROUP:
+            xlate_group(ctx, ((const struct ofpact_group *) a)->group_id);
             break;
         }
     }
@@ -898,6 +903,154 @@ xlate_table(struct xlate_ctx *ctx, uint8_t table_id, uint32_t lookup_in_port)
     }
 }
 
+/* Groups. */
+
+static void
+add_group_dep(struct xlate_ctx *ctx, uint32_t group_id)
+{
+    struct xlate_deps *deps = &ctx->xout->deps;
+    size_t i;
+
+    for (i = 0; i < deps->n_groups; i++) {
+        if (deps->groups[i] == group_id) {
+            return;
+        }
+    }
+    if (deps->n_groups >= XLATE_MAX_GROUP_DEPS) {
+        deps->overflow = true;
+        return;
+    }
+    deps->groups[deps->n_groups++] = group_id;
+}
+
+static bool group_is_live(struct xlate_ctx *, const struct ofproto_group *,
+                          int depth);
+
+/* True if bucket 'b' of a fast_failover group may be used: its watched
+ * port is live, or its watched group is. */
+static bool
+bucket_is_live(struct xlate_ctx *ctx, const struct ofp_bucket *b, int depth)
+{
+    if (b->watch_port != OFPG_WATCH_NONE
+        && ofproto_port_is_live(ctx->ofproto, b->watch_port)) {
+        return true;
+    }
+    if (b->watch_group != OFPG_NONE && depth < XLATE_MAX_DEPTH) {
+        const struct ofproto_group *og;
+
+        add_group_dep(ctx, b->watch_group);
+        og = ofproto_group_find(ctx->ofproto, b->watch_group);
+        return og && group_is_live(ctx, og, depth + 1);
+    }
+    return false;
+}
+
+/* True if 'og' has a live bucket (every bucket of a group that is not
+ * fast_failover is live). */
+static bool
+group_is_live(struct xlate_ctx *ctx, const struct ofproto_group *og,
+              int depth)
+{
+    size_t i;
+
+    for (i = 0; i < og->g->n_buckets; i++) {
+        if (og->g->type != OFPGT_FF
+            || bucket_is_live(ctx, &og->g->buckets[i], depth)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Runs bucket 'i' of 'og' on a copy of the packet: the actions after the
+ * group action see the packet as it was before, as in Open vSwitch. */
+static void
+xlate_bucket(struct xlate_ctx *ctx, struct ofproto_group *og, size_t i)
+{
+    const struct ofp_bucket *b = &og->g->buckets[i];
+    nfvs_be16 vlan_tpid = ctx->vlan_tpid;
+    struct flow flow = ctx->flow;
+
+    if (ctx->xin->n_packets || ctx->xin->n_bytes) {
+        ofproto_group_credit(og, i, ctx->xin->n_packets, ctx->xin->n_bytes);
+    }
+    ctx->indent += 4;
+    ctx->depth++;
+    do_xlate_actions(ctx, b->ofpacts, b->ofpacts_size);
+    ctx->depth--;
+    ctx->indent -= 4;
+    ctx->flow = flow;
+    ctx->vlan_tpid = vlan_tpid;
+    ctx->exit = false;
+}
+
+static void
+xlate_group(struct xlate_ctx *ctx, uint32_t group_id)
+{
+    struct ofproto_group *og;
+    size_t i;
+
+    add_group_dep(ctx, group_id);
+    if (ctx->depth >= XLATE_MAX_DEPTH) {
+        ctx->xout->error = XLATE_RECURSION_TOO_DEEP;
+        trace(ctx, ">>>> over max translation depth %d <<<<",
+              XLATE_MAX_DEPTH);
+        return;
+    }
+    og = ofproto_group_find(ctx->ofproto, group_id);
+    if (!og) {
+        trace(ctx, " -> no such group, dropping");
+        return;
+    }
+    if (ctx->xin->n_packets || ctx->xin->n_bytes) {
+        ofproto_group_credit(og, SIZE_MAX, ctx->xin->n_packets,
+                             ctx->xin->n_bytes);
+    }
+    switch (og->g->type) {
+    case OFPGT_ALL:
+        if (!og->g->n_buckets) {
+            trace(ctx, " -> no buckets");
+        }
+        for (i = 0; i < og->g->n_buckets && !ctx->xout->error; i++) {
+            trace(ctx, " -> bucket %"PRIu32, og->g->buckets[i].bucket_id);
+            xlate_bucket(ctx, og, i);
+        }
+        return;
+    case OFPGT_SELECT: {
+        uint32_t hash = ofp_group_hash(og->g, &ctx->flow, &ctx->xout->wc);
+
+        i = ofp_group_select(og->g, hash);
+        if (i == SIZE_MAX) {
+            trace(ctx, " -> no bucket with a weight, dropping");
+            return;
+        }
+        trace(ctx, " -> selected bucket %"PRIu32" (hash %#"PRIx32")",
+              og->g->buckets[i].bucket_id, hash);
+        xlate_bucket(ctx, og, i);
+        return;
+    }
+    case OFPGT_INDIRECT:
+        if (!og->g->n_buckets) {
+            trace(ctx, " -> no bucket, dropping");
+            return;
+        }
+        trace(ctx, " -> bucket %"PRIu32, og->g->buckets[0].bucket_id);
+        xlate_bucket(ctx, og, 0);
+        return;
+    case OFPGT_FF:
+        for (i = 0; i < og->g->n_buckets; i++) {
+            if (bucket_is_live(ctx, &og->g->buckets[i], 0)) {
+                trace(ctx, " -> using live bucket %"PRIu32,
+                      og->g->buckets[i].bucket_id);
+                xlate_bucket(ctx, og, i);
+                return;
+            }
+        }
+        trace(ctx, " -> no live bucket, dropping");
+        return;
+    }
+}
+
 void
 xlate(const struct xlate_in *xin, struct xlate_out *xout)
 {
@@ -930,8 +1083,11 @@ xlate(const struct xlate_in *xin, struct xlate_out *xout)
     ofproto_ports_read_lock(xin->ofproto);
     flow_table_read_lock(ctx.tables);
     xout->tables_version = flow_table_version(ctx.tables);
+    ofproto_groups_read_lock(xin->ofproto);
+    xout->groups_seq = ofproto_groups_seq(xin->ofproto);
     ctx.vlan_tpid = htons(ETH_TYPE_VLAN);
     xlate_table(&ctx, 0, OFPP_IN_PORT);
+    ofproto_groups_read_unlock(xin->ofproto);
     flow_table_read_unlock(ctx.tables);
     ofproto_ports_read_unlock(xin->ofproto);
 

@@ -19,6 +19,15 @@
  * (conntrack_can_offload()); 'xout->deps' then names the connections,
  * so that their events invalidate the cached flow.
  *
+ * group:N runs the group's buckets (lib/ofp-group.h): every bucket of an
+ * "all" group, each on its own copy of the packet; the bucket of a select
+ * group that the packet's hash chooses; the bucket of an indirect group;
+ * the first live bucket of a fast_failover group.  Since datapath flows
+ * match exactly, the choice is made here and the flow installed carries
+ * the chosen bucket's actions; 'xout->deps' names the groups, so that
+ * changing one (or a watched port's liveness) translates again the flows
+ * that used it.
+ *
  * With a trace buffer it also writes an account of every table, rule and
  * action visited, in the manner of "ovs-appctl ofproto/trace".
  *
@@ -71,6 +80,7 @@ enum xlate_error {
 #define XLATE_MAX_TABLE_DEPS 8
 #define XLATE_MAX_MAC_DEPS 4
 #define XLATE_MAX_CT_DEPS 4
+#define XLATE_MAX_GROUP_DEPS 4
 
 struct xlate_table_dep {
     const struct rule *rule;    /* Rule the lookup found, or NULL. */
@@ -99,6 +109,8 @@ struct xlate_deps {
     uint8_t n_macs;
     uint8_t n_cts;
     bool overflow;              /* Some dependency did not fit. */
+    uint8_t n_groups;
+    uint32_t groups[XLATE_MAX_GROUP_DEPS]; /* Groups run (or missing). */
 };
 
 struct xlate_out {
@@ -111,6 +123,7 @@ struct xlate_out {
     bool used_normal;           /* NORMAL ran: MAC changes may matter. */
     struct xlate_deps deps;     /* Tables and MAC entries consulted. */
     bool ct_uncacheable;        /* A ct() result cannot be offloaded. */
+    uint64_t groups_seq;        /* ofproto_groups_seq() translated at. */
 };
 
 /* Translates 'xin' into 'xout', which the caller then owns (release it

@@ -2061,12 +2061,131 @@ cmd_monitor(struct ctl_context *ctx, int argc, char *argv[])
     }
 }
 
+/* Groups. */
+
+/* Adds to 'params' the group id of 'arg' ("N", "group_id=N" or
+ * "group_id=all"), if it names one group. */
+static void
+put_group_id(json_t *params, const char *arg)
+{
+    const char *v = !strncmp(arg, "group_id=", 9) ? arg + 9 : arg;
+    unsigned long long int id;
+    char *end;
+
+    if (!strcmp(v, "all")) {
+        return;
+    }
+    errno = 0;
+    id = strtoull(v, &end, 0);
+    if (!*v || *end || errno || id > 0xffffff00ULL) {
+        nfvs_fatal(0, "%s: not a group id (N, group_id=N or group_id=all)",
+                   arg);
+    }
+    json_object_set_new(params, "group_id", json_integer(id));
+}
+
+static int
+cmd_add_group(struct ctl_context *ctx, int argc, char *argv[])
+{
+    return ctl_call_quiet(ctx, !strcmp(argv[0], "mod-group")
+                          ? "group.mod" : "group.add",
+                          json_pack("{s:s, s:[s]}", "bridge", argv[1],
+                                    "groups", argv[2]));
+}
+
+static int
+cmd_add_groups(struct ctl_context *ctx, int argc, char *argv[])
+{
+    const char *file = strcmp(argv[2], "-") ? argv[2] : "(stdin)";
+    int *linenos;
+    json_t *groups = read_flow_file(argv[2], &linenos);
+    size_t n = json_array_size(groups);
+    json_t *result, *error;
+    int retval;
+
+    if (!ctx->client) {
+        json_decref(ctl_call(ctx, "version", NULL));
+    }
+    retval = rpc_client_call(ctx->client, "group.add",
+                             json_pack("{s:s, s:o}", "bridge", argv[1],
+                                       "groups", groups),
+                             &result, &error);
+    if (retval) {
+        ctl_call_failed(ctx, retval);
+    }
+    if (error) {
+        const char *msg = json_string_value(json_object_get(error,
+                                                            "message"));
+        unsigned int i;
+        int ofs = 0;
+
+        msg = msg ? msg : "daemon returned a malformed error";
+        if (sscanf(msg, "group %u: %n", &i, &ofs) == 1 && ofs
+            && i >= 1 && i <= n) {
+            nfvs_fatal(0, "%s:%d: %s", file, linenos[i - 1], msg + ofs);
+        } else if (n == 1) {
+            nfvs_fatal(0, "%s:%d: %s", file, linenos[0], msg);
+        }
+        nfvs_fatal(0, "%s", msg);
+    }
+    free(linenos);
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    }
+    json_decref(result);
+    return 0;
+}
+
+static int
+cmd_del_groups(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *params = json_pack("{s:s}", "bridge", argv[1]);
+
+    if (argc > 2) {
+        put_group_id(params, argv[2]);
+    }
+    return ctl_call_quiet(ctx, "group.del", params);
+}
+
+static int
+cmd_dump_groups(struct ctl_context *ctx, int argc, char *argv[])
+{
+    bool stats = !strcmp(argv[0], "dump-group-stats");
+    json_t *params = json_pack("{s:s}", "bridge", argv[1]);
+    json_t *result, *item;
+    size_t i;
+
+    if (argc > 2) {
+        put_group_id(params, argv[2]);
+    }
+    if (!stats) {
+        json_object_set_new(params, "names", json_boolean(ctx->names));
+        json_object_set_new(params, "full",
+                            json_boolean(ctx->format == FMT_JSON));
+    }
+    result = ctl_call(ctx, stats ? "group.stats" : "group.dump", params);
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+    } else {
+        json_array_foreach (json_object_get(result,
+                                            stats ? "stats" : "groups"),
+                            i, item) {
+            printf(" %s\n", json_string_value(stats
+                                               ? json_object_get(item, "line")
+                                               : item));
+        }
+    }
+    json_decref(result);
+    return 0;
+}
+
 /* Sections of the man page's command list. */
 #define SEC_BRIDGE "BRIDGE AND PORT COMMANDS"
 #define SEC_FLOW "FLOW COMMANDS"
 #define SEC_DB "DATABASE COMMANDS"
 #define SEC_CT "CONNECTION TRACKING COMMANDS"
 #define SEC_DP "DATAPATH AND OTHER COMMANDS"
+#define SEC_GROUP "GROUP COMMANDS"
 
 static const struct ctl_command commands[] = {
     {"show", 0, 0, "[--stats]", cmd_show,
@@ -2236,6 +2355,40 @@ static const struct ctl_command commands[] = {
      "than its --max-answer-size) are replaced by a line \"gap: N events "
      "dropped\"; resynchronise with dump-flows. With --format=json, one JSON "
      "object a line, as docs/rpc.md describes."},
+
+    /* Groups. */
+    {"add-group", 2, 2, "BRIDGE GROUP", cmd_add_group,
+     SEC_GROUP,
+     "Add a group, in ovs-ofctl's syntax: group_id=ID,type=all|select|"
+     "indirect|fast_failover[,selection_method=hash,fields(FIELD,...)]"
+     "[,bucket=[bucket_id:N,][weight:W,][watch_port:P,][watch_group:G,]"
+     "actions=ACTIONS]... (see docs/flow-syntax.md). Flows use it with the "
+     "action group:ID."},
+    {"add-groups", 2, 2, "BRIDGE FILE|-", cmd_add_groups,
+     SEC_GROUP,
+     "Add the groups in FILE (one a line; - reads standard input), all or "
+     "none."},
+    {"mod-group", 2, 2, "BRIDGE GROUP", cmd_add_group,
+     SEC_GROUP,
+     "Replace the buckets (and type) of an existing group; the flows that "
+     "use it are translated again at once."},
+    {"del-groups", 1, 2, "BRIDGE [group_id=ID]", cmd_del_groups,
+     SEC_GROUP,
+     "Delete group ID, or every group, and the flows that use it, as "
+     "Open vSwitch does."},
+    {"del-group", 1, 2, "BRIDGE [group_id=ID]", cmd_del_groups,
+     SEC_GROUP,
+     "The same as del-groups."},
+    {"dump-groups", 1, 2, "[--names] BRIDGE [ID]", cmd_dump_groups,
+     SEC_GROUP,
+     "Print the groups, or group ID, as ovs-ofctl -O OpenFlow13 dump-groups "
+     "prints them (no bucket ids or selection method; --format=json gives "
+     "each group in full, as add-group takes it)."},
+    {"dump-group-stats", 1, 2, "BRIDGE [ID]", cmd_dump_groups,
+     SEC_GROUP,
+     "Print the counters of the groups, or of group ID, as ovs-ofctl "
+     "dump-group-stats does: flows using it (ref_count), packets and bytes "
+     "of the group and of each bucket, as of the last statistics pass."},
 };
 
 static void NFVS_NO_RETURN

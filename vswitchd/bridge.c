@@ -17,6 +17,7 @@
 #include "monitor.h"
 #include "netdev.h"
 #include "ofp-flow.h"
+#include "ofp-group.h"
 #include "ofproto-dpif.h"
 #include "ofproto.h"
 #include "util.h"
@@ -348,6 +349,76 @@ bridge_add_flow_lines(struct bridge *br, char **lines, size_t n,
     return error;
 }
 
+/* Adds the groups of 'groups', a bridge's "groups" in the db, to 'br'.
+ * A group may use another: those that name a group not added yet wait
+ * for the next pass. */
+static int
+bridge_load_groups(struct bridge *br, const json_t *groups, char **errp)
+{
+    size_t n = json_object_size(groups);
+    struct ofp_group *parsed = xcalloc(n + 1, sizeof *parsed);
+    bool *done = xcalloc(n + 1, sizeof *done);
+    size_t i = 0, n_done = 0, n_parsed;
+    const char *key;
+    json_t *value;
+    int error = 0;
+
+    json_object_foreach ((json_t *) groups, key, value) {
+        char *msg = ofp_group_parse(key, NULL, &parsed[i]);
+
+        if (msg) {
+            *errp = xasprintf("bridge %s: group \"%s\": %s", br->name, key,
+                              msg);
+            free(msg);
+            error = EINVAL;
+            break;
+        }
+        i++;
+    }
+    n_parsed = i;
+    while (!error && n_done < n_parsed) {
+        size_t before = n_done;
+
+        for (i = 0; i < n_parsed; i++) {
+            char *msg;
+
+            if (done[i]) {
+                continue;
+            }
+            error = ofproto_group_add(br->ofproto, &parsed[i], false, &msg);
+            if (!error) {
+                done[i] = true;
+                n_done++;
+            } else if (error == EINVAL && n_done < n_parsed - 1) {
+                free(msg);      /* Perhaps a group not added yet. */
+                error = 0;
+            } else {
+                *errp = xasprintf("bridge %s: %s", br->name, msg);
+                free(msg);
+                break;
+            }
+        }
+        if (!error && n_done == before) {
+            for (i = 0; done[i]; i++) {
+                continue;
+            }
+            error = ofproto_group_add(br->ofproto, &parsed[i], false, errp);
+            if (error) {
+                char *msg = *errp;
+
+                *errp = xasprintf("bridge %s: %s", br->name, msg);
+                free(msg);
+            }
+        }
+    }
+    for (i = 0; i < n_parsed; i++) {
+        ofp_group_uninit(&parsed[i]);
+    }
+    free(parsed);
+    free(done);
+    return error;
+}
+
 /* Serial number of the next bridge created (see struct bridge). */
 static uint64_t bridge_next_serial = 1;
 
@@ -597,6 +668,33 @@ port_to_json(const struct port *port)
     return cfg;
 }
 
+static char *group_to_line(const struct ofp_group *);
+
+/* Adds to 'json', a bridge in the db, its groups as an object whose keys
+ * are the "add-group" lines that recreate them, if it has any. */
+static void
+bridge_groups_to_json(const struct bridge *br, json_t *json)
+{
+    struct ofp_group **groups;
+    json_t *obj;
+    size_t i, n;
+
+    groups = ofproto_groups_get(br->ofproto, OFPG_ALL, &n);
+    obj = n ? json_object() : NULL;
+    for (i = 0; i < n; i++) {
+        char *line = group_to_line(groups[i]);
+
+        json_object_set_new(obj, line, json_true());
+        free(line);
+        ofp_group_uninit(groups[i]);
+        free(groups[i]);
+    }
+    free(groups);
+    if (obj) {
+        json_object_set_new(json, "groups", obj);
+    }
+}
+
 /* A bridge in the db: its ports (but the local one) by name, and its
  * flows as an object whose keys are the "add-flow" lines that recreate
  * them (so that one flow is added or removed with one edit). */
@@ -623,6 +721,7 @@ bridge_to_json(const struct bridge *br)
     }
     free(lines);
     json = json_pack("{s:o, s:o}", "ports", ports, "flows", flows);
+    bridge_groups_to_json(br, json);
     bridge_maps_to_json(json, br->external_ids, br->other_config);
     return json;
 }
@@ -1081,7 +1180,7 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
     }
     json_object_foreach (bridges, br_name, br_cfg) {
         json_t *ports, *port_cfg, *flows = NULL, *line;
-        json_t *external_ids = NULL, *other_config = NULL;
+        json_t *external_ids = NULL, *other_config = NULL, *groups = NULL;
         const char *port_name;
         struct bridge *br;
         char *msg = NULL;
@@ -1090,11 +1189,13 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
         int error;
 
         if (json_unpack_ex(br_cfg, &jerr, JSON_STRICT,
-                           "{s:o, s?:o, s?:o, s?:o}",
+                           "{s:o, s?:o, s?:o, s?:o, s?:o}",
                            "ports", &ports, "flows", &flows,
                            "external_ids", &external_ids,
-                           "other_config", &other_config)
+                           "other_config", &other_config,
+                           "groups", &groups)
             || !json_is_object(ports)
+            || (groups && !json_is_object(groups))
             || (flows && !json_is_array(flows) && !json_is_object(flows))) {
             *errp = xasprintf("%s: bridge %s: %s", bs->dbfile, br_name,
                               jerr.text);
@@ -1146,7 +1247,10 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
                 }
             }
         }
-        error = n ? bridge_add_flow_lines(br, lines, n, &msg) : 0;
+        error = groups ? bridge_load_groups(br, groups, &msg) : 0;
+        if (!error && n) {
+            error = bridge_add_flow_lines(br, lines, n, &msg);
+        }
         free(lines);
         if (error) {
             *errp = xasprintf("%s: %s", bs->dbfile, msg);
@@ -1622,6 +1726,131 @@ bridge_flow_mods(struct bridge_set *bs, const char *br_name,
         return ENOENT;
     }
     return bridge_journaled_flow_mods(bs, br, specs, n, errp);
+}
+
+/* Groups. */
+
+static char *
+group_to_line(const struct ofp_group *g)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    ofp_group_format(g, NULL, true, &s);
+    return ds_steal_cstr(&s);
+}
+
+static json_t *
+group_db_path(const struct bridge *br, const struct ofp_group *g)
+{
+    char *line = group_to_line(g);
+    json_t *path = bridge_db_path(3, br->name, "groups", line);
+
+    free(line);
+    return path;
+}
+
+static void
+free_groups(struct ofp_group **groups, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        ofp_group_uninit(groups[i]);
+        free(groups[i]);
+    }
+    free(groups);
+}
+
+int
+bridge_group_add(struct bridge_set *bs, const char *br_name,
+                 const struct ofp_group *g, bool modify, char **errp)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+    struct ofp_group **old;
+    json_t *edits;
+    size_t i, n_old;
+    int error;
+
+    *errp = NULL;
+    if (!br) {
+        *errp = xasprintf("no bridge named %s", br_name);
+        return ENOENT;
+    }
+    for (i = 0; i < g->n_buckets; i++) {
+        const struct ofp_bucket *b = &g->buckets[i];
+
+        if (b->watch_port != OFPG_WATCH_NONE
+            && !bridge_find_ofport(br, b->watch_port)) {
+            *errp = xasprintf("bucket %"PRIu32": watch_port:%"PRIu32": no "
+                              "such port in bridge %s", b->bucket_id,
+                              b->watch_port, br_name);
+            return EINVAL;
+        }
+    }
+    old = ofproto_groups_get(br->ofproto, g->group_id, &n_old);
+    error = ofproto_group_add(br->ofproto, g, modify, errp);
+    if (error) {
+        free_groups(old, n_old);
+        return error;
+    }
+    edits = json_array();
+    if (n_old) {
+        json_array_append_new(edits,
+                              bridge_db_del(group_db_path(br, old[0])));
+    }
+    json_array_append_new(edits, bridge_db_set(group_db_path(br, g),
+                                               json_true()));
+    error = bridge_set_commit(bs, edits, errp);
+    if (error) {
+        /* Undo: the db keeps what it had. */
+        char *msg = NULL;
+
+        if (n_old) {
+            ofproto_group_add(br->ofproto, old[0], true, &msg);
+        } else {
+            ofproto_group_del(br->ofproto, g->group_id, NULL, &msg);
+        }
+        free(msg);
+    }
+    free_groups(old, n_old);
+    return error;
+}
+
+int
+bridge_group_del(struct bridge_set *bs, const char *br_name, uint32_t id,
+                 size_t *n_groupsp, size_t *n_flowsp, char **errp)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+    struct ofp_group **old;
+    json_t *edits;
+    size_t i, n_old;
+    int error;
+
+    *errp = NULL;
+    *n_groupsp = *n_flowsp = 0;
+    if (!br) {
+        *errp = xasprintf("no bridge named %s", br_name);
+        return ENOENT;
+    }
+    old = ofproto_groups_get(br->ofproto, id, &n_old);
+    if (!n_old) {
+        free_groups(old, n_old);
+        return 0;
+    }
+    bridge_journal_begin(bs);
+    error = ofproto_group_del(br->ofproto, id, n_flowsp, errp);
+    error = bridge_journal_end(error, errp);
+    if (!error) {
+        edits = json_array();
+        for (i = 0; i < n_old; i++) {
+            json_array_append_new(edits,
+                                  bridge_db_del(group_db_path(br, old[i])));
+        }
+        error = bridge_set_commit(bs, edits, errp);
+        *n_groupsp = n_old;
+    }
+    free_groups(old, n_old);
+    return error;
 }
 
 /* Returns true if 'rule' has exactly the cookie, timeouts and actions
@@ -2214,6 +2443,7 @@ bridge_set_run_datapaths(struct bridge_set *bs, long long int now)
         }
         if (retry) {
             bridge_retry_ports(br);
+            ofproto_dpif_update_liveness(br->dp);
         }
         if (!strcmp(ofproto_dpif_type(br->dp), "dummy")) {
             ofproto_dpif_run(br->dp);

@@ -139,6 +139,18 @@ int bridge_flow_mods(struct bridge_set *, const char *br_name,
                      const struct flow_mod_spec *specs, size_t n,
                      char **errp);
 
+/* Adds group 'g' (copied) to bridge 'br_name', or replaces the group of
+ * its id if 'modify' (ofproto_group_add(); also EINVAL for a watch_port
+ * the bridge does not have), and saves it. */
+struct ofp_group;
+int bridge_group_add(struct bridge_set *, const char *br_name,
+                     const struct ofp_group *g, bool modify, char **errp);
+
+/* Deletes group 'id' (OFPG_ALL: all) of bridge 'br_name' and the flows
+ * that use it, and saves that; stores how many groups and flows went. */
+int bridge_group_del(struct bridge_set *, const char *br_name, uint32_t id,
+                     size_t *n_groupsp, size_t *n_flowsp, char **errp);
+
 /* Makes the flows of bridge 'br_name' exactly the adds in 'specs',
  * changing only what differs, as one batch.  Stores in '*n_changesp' how
  * many flow mods that took. */
