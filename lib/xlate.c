@@ -628,9 +628,21 @@ do_xlate_actions(struct xlate_ctx *ctx, const void *ofpacts, size_t size)
             break;
         case OFPACT_SET_FIELD: {
             const struct ofpact_set_field *sf = (const void *) a;
+            const struct mf_field *mf = mf_from_id(sf->field);
 
-            mf_set_flow_value_masked(mf_from_id(sf->field), &sf->value,
-                                     &sf->mask, flow);
+            /* A flow's match guarantees the field's prerequisites, a
+             * group bucket's actions may meet any packet: as in Open
+             * vSwitch, a packet without the field is left alone. */
+            if (mf->prereqs != MFP_NONE) {
+                struct match m;
+
+                match_init_exact(&m, flow);
+                if (!mf_are_prereqs_ok(mf->prereqs, &m)) {
+                    trace(ctx, " -> packet has no %s, skipping", mf->name);
+                    break;
+                }
+            }
+            mf_set_flow_value_masked(mf, &sf->value, &sf->mask, flow);
             break;
         }
         case OFPACT_REG_MOVE:

@@ -20,11 +20,15 @@ The corpus is a list of cases:
   bad LINE           adds a flow that must be refused
   dump [--names]     dumps the flows without statistics
   trace FLOW         traces FLOW from table 0
+  group LINE         adds a group (must be accepted; OVS: OpenFlow 1.3)
+  badgroup LINE      adds a group that must be refused
+  dump-groups        dumps the groups (OVS: -O OpenFlow13)
 Blank lines and lines starting with '#' are ignored.
 
 Output, per case: "case NAME", then for each dump its lines sorted (the
 two switches order flows of equal priority differently), for each trace
-"trace FLOW -> ACTIONS", for each bad flow "bad LINE -> refused".
+"trace FLOW -> ACTIONS", for each bad flow "bad LINE -> refused" (and
+"badgroup LINE -> refused"), for each dump-groups its lines sorted.
 ACTIONS are the datapath actions with set(...) reduced to the fields the
 set changes (OVS prints only those, nfvs the whole header), written as
 match fields: "set(arp_op=2,arp_sha=...)", outputs as "out:N".
@@ -174,10 +178,20 @@ class Ovs:
 
     def reset(self, of13):
         self.ofctl(of13, "del-flows", "br0")
+        self.ofctl(True, "del-groups", "br0")
 
     def add(self, of13, line):
         p = self.ofctl(of13, "add-flow", "br0", line, check=False)
         return p.returncode == 0, p.stderr.strip()
+
+    def add_group(self, line):
+        p = self.ofctl(True, "add-group", "br0", line, check=False)
+        return p.returncode == 0, p.stderr.strip()
+
+    def dump_groups(self):
+        out = self.ofctl(True, "dump-groups", "br0").stdout
+        return [ln.strip() for ln in out.splitlines()
+                if ln.strip() and "reply" not in ln]
 
     def dump(self, of13, names):
         args = ["--no-stats"] + (["--names"] if names else ["--no-names"])
@@ -216,10 +230,19 @@ class Nfvs:
 
     def reset(self, of13):
         self.ctl("del-flows", "br0")
+        self.ctl("del-groups", "br0")
 
     def add(self, of13, line):
         p = self.ctl("add-flow", "br0", line, check=False)
         return p.returncode == 0, p.stderr.strip()
+
+    def add_group(self, line):
+        p = self.ctl("add-group", "br0", line, check=False)
+        return p.returncode == 0, p.stderr.strip()
+
+    def dump_groups(self):
+        out = self.ctl("dump-groups", "br0").stdout
+        return [ln.strip() for ln in out.splitlines() if ln.strip()]
 
     def dump(self, of13, names):
         args = ["--no-stats"] + (["--names"] if names else [])
@@ -273,6 +296,16 @@ def run_corpus(sw, path):
                 print("  " + d)
         elif word == "trace":
             print("trace %s -> %s" % (arg, sw.trace(arg)))
+        elif word == "group":
+            ok, err = sw.add_group(arg)
+            if not ok:
+                errors.append("%s:%d: group refused: %s" % (path, n, err))
+        elif word == "badgroup":
+            ok, _ = sw.add_group(arg)
+            print("badgroup %s -> %s" % (arg, "accepted" if ok else "refused"))
+        elif word == "dump-groups":
+            for d in sorted(sw.dump_groups()):
+                print("  " + d)
         else:
             errors.append("%s:%d: unknown line" % (path, n))
     return errors
