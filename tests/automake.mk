@@ -232,3 +232,5 @@ SYSTEM_TESTSUITE_AT += tests/system-ports.at
 EXTRA_DIST += tests/udp-tool.py
 tests_nfvstest_SOURCES += tests/test-group.c
 TESTSUITE_AT += tests/group.at
+SYSTEM_TESTSUITE_AT += tests/system-group.at
+EXTRA_DIST += tests/lb-echo.py
