@@ -2359,10 +2359,11 @@ static const struct ctl_command commands[] = {
     /* Groups. */
     {"add-group", 2, 2, "BRIDGE GROUP", cmd_add_group,
      SEC_GROUP,
-     "Add a group, in ovs-ofctl's syntax: group_id=ID,type=all|select|"
-     "indirect|fast_failover[,selection_method=hash,fields(FIELD,...)]"
-     "[,bucket=[bucket_id:N,][weight:W,][watch_port:P,][watch_group:G,]"
-     "actions=ACTIONS]... (see docs/flow-syntax.md). Flows use it with the "
+     "Add a group, in ovs-ofctl's syntax: group_id=ID, type=all, select, "
+     "indirect or fast_failover, for select groups selection_method=hash "
+     "and fields(FIELD,...), then one bucket=[bucket_id:N,] [weight:W,] "
+     "[watch_port:P,] [watch_group:G,] actions=ACTIONS per bucket, all "
+     "separated by commas (see docs/flow-syntax.md). Flows use it with the "
      "action group:ID."},
     {"add-groups", 2, 2, "BRIDGE FILE|-", cmd_add_groups,
      SEC_GROUP,
