@@ -17,8 +17,8 @@
  * installed: every connection state change must reach the daemon.
  *
  * Every installed flow is recorded ("ukey": key, actions, and what its
- * translation depended on: the rule each table lookup found, and the
- * MAC entries NORMAL consulted).  A change re-translates only the flows
+ * translation depended on: the rule each table lookup found, the MAC
+ * entries NORMAL consulted, and the groups it ran).  A change re-translates only the flows
  * it can affect:
  *   - a flow table commit (through the flow table's change callback, on
  *     the main thread, before the commit's caller goes on): a flow is
@@ -30,6 +30,10 @@
  *     that is gone;
  *   - a MAC learning change (new, moved or expired entry): the flows
  *     NORMAL decided by that address;
+ *   - a group change (added, modified, deleted, or for fast_failover
+ *     groups a watched port's liveness; through the ofproto's groups
+ *     callback, on the main thread before the change's caller goes on):
+ *     the flows whose translation ran the group;
  *   - a port change (udpif_flush_translations()): every flow.
  * The revalidator thread wakes every 100 ms and, for each udpif in turn,
  * applies MAC changes and, every
