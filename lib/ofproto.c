@@ -879,6 +879,71 @@ check_groups_exist(struct ofproto *ofproto, const void *ofpacts, size_t size)
     return NULL;
 }
 
+/* Appends to '*ids' (of '*n', allocated '*allocated') the groups that
+ * bucket 'b' uses, by action or watch. */
+static void
+bucket_group_refs(const struct ofp_bucket *b, uint32_t **ids, size_t *n,
+                  size_t *allocated)
+{
+    const struct ofpact *a;
+
+    if (*n + 1 >= *allocated) {
+        *allocated = *allocated * 2 + 8;
+        *ids = xrealloc(*ids, *allocated * sizeof **ids);
+    }
+    if (b->watch_group != OFPG_NONE) {
+        (*ids)[(*n)++] = b->watch_group;
+    }
+    OFPACT_FOR_EACH (a, b->ofpacts, b->ofpacts_size) {
+        if (a->type == OFPACT_GROUP) {
+            if (*n + 1 >= *allocated) {
+                *allocated = *allocated * 2 + 8;
+                *ids = xrealloc(*ids, *allocated * sizeof **ids);
+            }
+            (*ids)[(*n)++] = ((const struct ofpact_group *) a)->group_id;
+        }
+    }
+}
+
+/* Returns true if group 'g', replacing the group of its id, would reach
+ * itself through the groups its buckets use (by action or watch), which
+ * would make translation loop. */
+static bool
+group_makes_loop(struct ofproto *ofproto, const struct ofp_group *g)
+{
+    size_t n = 0, allocated = 0, n_seen = 0, i;
+    uint32_t *todo = NULL, *seen;
+    bool loop = false;
+
+    for (i = 0; i < g->n_buckets; i++) {
+        bucket_group_refs(&g->buckets[i], &todo, &n, &allocated);
+    }
+    seen = xmalloc((hmap_count(&ofproto->groups) + 1) * sizeof *seen);
+    while (n && !loop) {
+        uint32_t id = todo[--n];
+        const struct ofproto_group *og;
+
+        if (id == g->group_id) {
+            loop = true;
+            break;
+        }
+        for (i = 0; i < n_seen && seen[i] != id; i++) {
+            continue;
+        }
+        og = i == n_seen ? ofproto_group_find(ofproto, id) : NULL;
+        if (og) {
+            seen[n_seen++] = id;
+            for (i = 0; i < og->g->n_buckets; i++) {
+                bucket_group_refs(&og->g->buckets[i], &todo, &n,
+                                  &allocated);
+            }
+        }
+    }
+    free(todo);
+    free(seen);
+    return loop;
+}
+
 /* Checks 'g' against the bridge; see ofproto_group_add(). */
 static char *
 check_group(struct ofproto *ofproto, const struct ofp_group *g)
@@ -915,6 +980,11 @@ check_group(struct ofproto *ofproto, const struct ofp_group *g)
             free(msg);
             return s;
         }
+    }
+    if (group_makes_loop(ofproto, g)) {
+        return xasprintf("group_id=%"PRIu32": its buckets would use it "
+                         "again through other groups (a loop)",
+                         g->group_id);
     }
     return NULL;
 }

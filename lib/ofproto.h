@@ -200,8 +200,8 @@ void ofproto_set_groups_changed_cb(struct ofproto *,
 /* Adds group 'g' (copied), or replaces the group of its id
  * ('modify'), after checking it against the bridge: EEXIST for an add of
  * an existing id, ENOENT for a modify of a missing one, EINVAL for a
- * group action or watch_group naming a missing group (or the group
- * itself).  Ports are the caller's to check: a watch_port that is not a
+ * group action or watch_group naming a missing group, the group itself,
+ * or a group that uses it (directly or not: a loop).  Ports are the caller's to check: a watch_port that is not a
  * port is never live.  Errors come
  * with a malloc'd message in '*errp'.  A modify keeps the group's
  * counters and zeroes its buckets'.  Main thread. */
