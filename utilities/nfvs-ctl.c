@@ -1905,7 +1905,7 @@ ctl_run_chain(struct ctl_context *ctx, int argc, char *argv[], int first)
 
 /* Event kinds "monitor" knows; see docs/rpc.md. */
 static const char *const monitor_kinds[] = {
-    "bridge", "port", "link", "flow", "conntrack",
+    "bridge", "port", "link", "flow", "conntrack", "group",
 };
 
 static bool
@@ -1982,6 +1982,13 @@ print_event(const json_t *event)
     } else if (!strcmp(kind, "conntrack")) {
         printf("conntrack %s %s %s\n", get_str(event, "event"),
                get_str(event, "bridge"), get_str(event, "connection"));
+    } else if (!strcmp(kind, "group")) {
+        printf("group %s %s group_id=%"JSON_INTEGER_FORMAT"%s%s\n",
+               get_str(event, "event"), get_str(event, "bridge"),
+               json_integer_value(json_object_get(event, "group_id")),
+               json_object_get(event, "group") ? " " : "",
+               (json_object_get(event, "group")
+                ? get_str(event, "group") : ""));
     } else {
         char *s = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
@@ -2340,15 +2347,17 @@ static const struct ctl_command commands[] = {
      SEC_DP,
      "Print nfvs-ctl's version and the daemon's; with --format=json also "
      "the daemon's API version and methods."},
-    {"monitor", 0, 6, "[BRIDGE] [bridge|port|link|flow|conntrack...]",
+    {"monitor", 0, 7, "[BRIDGE] [bridge|port|link|flow|conntrack|group...]",
      cmd_monitor,
      SEC_DP,
      "Print events as they happen, one a line, until interrupted: bridges "
      "and ports added and removed, port links going up and down, flows "
      "added, modified and removed (with the bridge's flow change count seq, "
      "which dump-flows --format=json also gives) and, only when asked for, "
-     "connections committed and destroyed by connection tracking. The "
-     "default kinds are all but conntrack; a first argument that is not a "
+     "connections committed and destroyed by connection tracking and "
+     "groups added, modified and removed. The "
+     "default kinds are all but conntrack and group; a first argument that "
+     "is not a "
      "kind names the only bridge to watch. Once the daemon has accepted "
      "the subscription, \"nfvs-ctl: monitoring ...\" goes to standard "
      "error. Events the daemon had to drop (not read fast enough, or longer "

@@ -1801,6 +1801,13 @@ bridge_group_add(struct bridge_set *bs, const char *br_name,
     json_array_append_new(edits, bridge_db_set(group_db_path(br, g),
                                                json_true()));
     error = bridge_set_commit(bs, edits, errp);
+    if (!error) {
+        char *line = group_to_line(g);
+
+        monitor_group_changed(br->name, g->group_id,
+                              n_old ? "modified" : "added", line);
+        free(line);
+    }
     if (error) {
         /* Undo: the db keeps what it had. */
         char *msg = NULL;
@@ -1848,6 +1855,10 @@ bridge_group_del(struct bridge_set *bs, const char *br_name, uint32_t id,
         }
         error = bridge_set_commit(bs, edits, errp);
         *n_groupsp = n_old;
+        for (i = 0; i < n_old; i++) {
+            monitor_group_changed(br->name, old[i]->group_id, "removed",
+                                  NULL);
+        }
     }
     free_groups(old, n_old);
     return error;

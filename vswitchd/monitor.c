@@ -35,6 +35,7 @@ enum monitor_kind {
     MONITOR_LINK,
     MONITOR_FLOW,
     MONITOR_CONNTRACK,
+    MONITOR_GROUP,
     MONITOR_N_KINDS
 };
 
@@ -44,12 +45,15 @@ static const char *const kind_names[MONITOR_N_KINDS] = {
     [MONITOR_LINK] = "link",
     [MONITOR_FLOW] = "flow",
     [MONITOR_CONNTRACK] = "conntrack",
+    [MONITOR_GROUP] = "group",
 };
 
 /* Kinds a subscription gets when its filter names none: all but
- * conntrack, which may be many and must be asked for. */
+ * conntrack, which may be many and must be asked for, and group, which
+ * came later (a default that grew would surprise existing clients). */
 #define MONITOR_DEFAULT_KINDS ((1u << MONITOR_N_KINDS) - 1 \
-                               - (1u << MONITOR_CONNTRACK))
+                               - (1u << MONITOR_CONNTRACK) \
+                               - (1u << MONITOR_GROUP))
 
 /* One event in a subscription's queue. */
 struct monitor_entry {
@@ -434,6 +438,27 @@ monitor_flows_changed(const struct bridge *br,
     }
 }
 
+void
+monitor_group_changed(const char *br_name, uint32_t group_id,
+                      const char *what, const char *line)
+{
+    struct monitor_pub pub;
+    json_t *event = NULL;
+
+    if (!monitor_pub_start(&pub, MONITOR_GROUP, br_name)) {
+        return;
+    }
+    if (monitor_pub_needs_event(&pub)) {
+        event = json_pack("{s:s, s:s, s:s, s:I}", "kind", "group",
+                          "event", what, "bridge", br_name,
+                          "group_id", (json_int_t) group_id);
+        if (line) {
+            json_object_set_new(event, "group", json_string(line));
+        }
+    }
+    monitor_pub_finish(&pub, event);
+}
+
 /* Links of kernel devices. */
 
 static struct monitor_link *
@@ -740,8 +765,8 @@ parse_kinds(const json_t *kinds_json, unsigned int *kindsp)
         if (kind == MONITOR_N_KINDS) {
             return rpc_error_create(RPC_INVALID_PARAMS, "invalid params: "
                                     "unknown event kind \"%.64s\" (expected "
-                                    "bridge, port, link, flow or "
-                                    "conntrack)", json_string_value(value));
+                                    "bridge, port, link, flow, conntrack "
+                                    "or group)", json_string_value(value));
         }
         *kindsp |= 1u << kind;
     }

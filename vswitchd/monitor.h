@@ -68,6 +68,12 @@ void monitor_flows_changed(const struct bridge *br,
                            const struct flow_table_change *changes,
                            size_t n);
 
+/* Group 'group_id' of bridge 'br_name' was "added", "modified" or
+ * "removed" ('what'); 'line' is its full form (ofp_group_format()), NULL
+ * when removed. */
+void monitor_group_changed(const char *br_name, uint32_t group_id,
+                           const char *what, const char *line);
+
 /* The conntrack observer of bridge 'br' (see conntrack_set_observer()):
  * connection 'entry' was committed ('new') or went away.  Called from
  * any thread, with the bridge's tracker lock held; it takes only a leaf
