@@ -718,6 +718,9 @@ upcall_queue(struct dp_userspace *dp, enum dpif_upcall_type type,
         nfvs_list_push_back(&h->rr, &subq->rr_node);
     }
 
+    /* A packet that borrows a receive ring's frame must not hold it for
+     * as long as it waits here. */
+    dp_packet_unborrow(packet);
     qu = xzalloc(sizeof *qu);
     qu->queued = now;
     qu->up.type = type;

@@ -9,16 +9,31 @@
  * so the kernel finishes the work when the packet leaves (see the "Known
  * pitfalls" in DESIGN.md).
  *
- * Receive uses recvmmsg() rather than a TPACKET_V3 ring: a GSO
- * super-packet can be 64 kB, and a ring sized for that in every frame
- * (or block) wastes most of its memory on ordinary 1500-byte frames,
- * while recvmmsg() scatters each packet into an MTU-sized dp_packet plus
- * the tail of a per-slot 64 kB dp_packet that only large packets touch:
- * a large packet becomes that big dp_packet, with only its first
- * RX_STD_SIZE bytes copied over, so 64 kB of payload is never moved.  The
- * datapath keeps packets past the call, so a ring would need a copy out
- * of it anyway.  recvmmsg() costs one system call per batch of up to
- * NETDEV_MAX_BURST packets; bench/bench-netdev.c measures the result. */
+ * A system port receives through a memory-mapped TPACKET_V2 ring of
+ * RING_FRAME_SIZE frames that the kernel fills with the virtio-net header
+ * and the frame.  Received packets borrow their frame (DPBUF_BORROWED):
+ * nothing is copied in userspace, and the frame goes back to the kernel
+ * when the packet is freed or moved to a heap buffer (a push that needs
+ * more room, or dp_packet_unborrow() for a packet kept past the
+ * forwarding round).  A packet longer than a frame (a GSO super-packet,
+ * up to 64 kB) would waste a ring sized for it, so the kernel marks its
+ * frame TP_STATUS_COPY and queues the whole packet on the socket as well
+ * (PACKET_COPY_THRESH); it is read with recvmsg() in ring order.
+ *
+ * TPACKET_V3's block ring would take the big packets in place, but it
+ * wakes the reader only when a block is full or its retire timer (1 ms at
+ * the least) fires, which delays every packet of a sparse flow (a TCP
+ * handshake, a ping) by up to that long; V2 wakes per frame.
+ *
+ * Send is sendmmsg() with PACKET_QDISC_BYPASS: the packets go straight to
+ * the device's driver, as the forwarding threads batch them already.
+ *
+ * Where the kernel refuses the ring (or the user turns it off, see
+ * netdev_linux_set_rx_ring_blocks()) the port receives with recvmmsg()
+ * as before the ring: each packet is scattered into an MTU-sized
+ * dp_packet plus the tail of a per-slot 64 kB dp_packet that only large
+ * packets touch, so 64 kB of payload is never moved in userspace.  One
+ * log line says which ports fell back and why. */
 #include <config.h>
 #include "netdev.h"
 
@@ -36,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -78,10 +94,47 @@ struct rx_slot {
     } cmsg;
 };
 
+/* Receive ring geometry: frames of RING_FRAME_SIZE bytes (a 1500-byte
+ * MTU frame with two VLAN tags, the virtio-net header, the frame header
+ * and RING_RESERVE bytes of headroom), RING_BLOCK_SIZE bytes per block of
+ * contiguous memory. */
+#define RING_FRAME_SIZE 2048
+#define RING_BLOCK_SIZE 65536
+#define RING_FRAMES_PER_BLOCK (RING_BLOCK_SIZE / RING_FRAME_SIZE)
+#define RING_RESERVE 64
+#define RING_DEFAULT_BLOCKS 64      /* 2048 frames, 4 MB per port. */
+
+/* A received frame's tpacket2_hdr status while a packet borrows it: not
+ * TP_STATUS_KERNEL, so the kernel does not write it, and without
+ * TP_STATUS_USER, so the reader does not take it again.  Bit 30 is
+ * TP_STATUS_TS_SYS_HARDWARE, which no kernel sets any more. */
+#define RING_FRAME_HELD (1U << 30)
+
+/* Offset of the first byte a packet may use as headroom in a frame: past
+ * the tpacket2_hdr and the sockaddr_ll the kernel writes after it. */
+#define RING_FRAME_BASE (TPACKET_ALIGN(sizeof(struct tpacket2_hdr)) \
+                         + sizeof(struct sockaddr_ll))
+
+/* A memory-mapped receive ring.  Freed when its last reference goes: the
+ * device holds one and every packet that borrows a frame one, so a packet
+ * may outlive its port. */
+struct rx_ring {
+    uint8_t *map;               /* The mapping, 'n_frames' frames. */
+    size_t map_size;            /* Bytes mapped. */
+    unsigned int n_frames;      /* Frames in the ring. */
+    unsigned int head;          /* Next frame to read; receiving thread. */
+    int ref_cnt;                /* Atomic. */
+};
+
+/* Blocks in the receive ring of system ports opened from now on; 0 for
+ * no ring. */
+static unsigned int rx_ring_blocks = RING_DEFAULT_BLOCKS;
+
 struct netdev_linux {
     struct netdev up;
     bool is_tap;                /* "internal" (tap) rather than "system". */
     int fd;                     /* AF_PACKET socket or tap fd. */
+    struct rx_ring *ring;       /* Receive ring, NULL if recvmmsg(). */
     int ifindex;                /* Kernel interface index. */
     struct rx_slot rx[NETDEV_MAX_BURST]; /* Used by the receiving thread
                                           * only. */
@@ -175,6 +228,71 @@ rx_slots_uninit(struct netdev_linux *dev)
  * vswitchd/bridge.h). */
 static struct vlog_rate_limit open_rl = VLOG_RATE_LIMIT_INIT(5, 60);
 
+void
+netdev_linux_set_rx_ring_blocks(unsigned int n_blocks)
+{
+    __atomic_store_n(&rx_ring_blocks, n_blocks, __ATOMIC_RELAXED);
+}
+
+static void
+rx_ring_unref(struct rx_ring *ring)
+{
+    if (ring && !__atomic_sub_fetch(&ring->ref_cnt, 1, __ATOMIC_ACQ_REL)) {
+        munmap(ring->map, ring->map_size);
+        free(ring);
+    }
+}
+
+/* Sets up a TPACKET_V2 receive ring of 'n_blocks' blocks on AF_PACKET
+ * socket 'fd' (not bound yet, PACKET_VNET_HDR already on) and stores it
+ * in '*ringp'.  Returns 0 or a positive errno value, with the socket
+ * usable without a ring. */
+static int
+rx_ring_create(int fd, unsigned int n_blocks, struct rx_ring **ringp)
+{
+    int version = TPACKET_V2;
+    int reserve = RING_RESERVE;
+    int one = 1;
+    struct tpacket_req req;
+    struct rx_ring *ring;
+    void *map;
+
+    *ringp = NULL;
+    if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof version)
+        || setsockopt(fd, SOL_PACKET, PACKET_RESERVE, &reserve,
+                      sizeof reserve)
+        || setsockopt(fd, SOL_PACKET, PACKET_COPY_THRESH, &one,
+                      sizeof one)) {
+        return errno;
+    }
+    memset(&req, 0, sizeof req);
+    req.tp_block_size = RING_BLOCK_SIZE;
+    req.tp_block_nr = n_blocks;
+    req.tp_frame_size = RING_FRAME_SIZE;
+    req.tp_frame_nr = n_blocks * RING_FRAMES_PER_BLOCK;
+    if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req)) {
+        return errno;
+    }
+    map = mmap(NULL, (size_t) n_blocks * RING_BLOCK_SIZE,
+               PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        int error = errno;
+
+        /* Take the ring down again (a zero request) so that the socket
+         * falls back to recvmmsg(). */
+        memset(&req, 0, sizeof req);
+        setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req);
+        return error;
+    }
+    ring = xzalloc(sizeof *ring);
+    ring->map = map;
+    ring->map_size = (size_t) n_blocks * RING_BLOCK_SIZE;
+    ring->n_frames = n_blocks * RING_FRAMES_PER_BLOCK;
+    ring->ref_cnt = 1;
+    *ringp = ring;
+    return 0;
+}
+
 /* Opens an AF_PACKET socket on 'dev''s device with the options this
  * module relies on, bound so that it sees every protocol. */
 static int
@@ -184,6 +302,7 @@ open_packet_socket(struct netdev_linux *dev, const char *name)
     struct sockaddr_ll sll;
     int one = 1;
     int rcvbuf = 4 * 1024 * 1024;
+    unsigned int n_blocks;
     int fd, error;
 
     /* Protocol 0 receives nothing until bind(), so no packet from another
@@ -215,8 +334,27 @@ open_packet_socket(struct netdev_linux *dev, const char *name)
                     "kernel is older than 4.20", name, nfvs_strerror(error));
         goto out_close;
     }
-    /* A larger buffer absorbs bursts while the datapath is busy.  Only
-     * root may go past rmem_max; the plain option is the fallback. */
+    n_blocks = __atomic_load_n(&rx_ring_blocks, __ATOMIC_RELAXED);
+    if (n_blocks) {
+        int bypass = 1;
+
+        error = rx_ring_create(fd, n_blocks, &dev->ring);
+        if (error) {
+            VLOG_WARN("%s: packet ring of %u blocks refused (%s): "
+                      "falling back to recvmmsg()", name, n_blocks,
+                      nfvs_strerror(error));
+        } else if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &bypass,
+                              sizeof bypass)) {
+            VLOG_WARN("%s: PACKET_QDISC_BYPASS refused (%s): sending "
+                      "through the qdisc", name, nfvs_strerror(errno));
+        } else {
+            VLOG_INFO("%s: receiving through a packet ring of %u frames",
+                      name, dev->ring->n_frames);
+        }
+    }
+    /* A larger buffer absorbs bursts while the datapath is busy (and
+     * holds the packets too long for a ring frame).  Only root may go
+     * past rmem_max; the plain option is the fallback. */
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf)) {
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     }
@@ -248,6 +386,8 @@ open_packet_socket(struct netdev_linux *dev, const char *name)
     return 0;
 
 out_close:
+    rx_ring_unref(dev->ring);
+    dev->ring = NULL;
     close(fd);
     return error;
 }
@@ -270,6 +410,7 @@ netdev_linux_free(struct netdev_linux *dev)
     if (dev->fd >= 0) {
         close(dev->fd);
     }
+    rx_ring_unref(dev->ring);
     rx_slots_uninit(dev);
     pthread_mutex_destroy(&dev->mutex);
     free(dev);
@@ -674,6 +815,135 @@ netdev_linux_recv_sock(struct netdev_linux *dev,
     return batch->count > first ? 0 : EAGAIN;
 }
 
+/* dp_packet_release_func for packets that borrow a frame of an
+ * 'rx_ring': gives the frame back to the kernel.  Any thread. */
+static void
+rx_ring_release(struct dp_packet *p)
+{
+    struct rx_ring *ring = p->release_aux;
+    size_t ofs = (uint8_t *) p->base - ring->map;
+    struct tpacket2_hdr *h;
+
+    h = (void *) (ring->map + ofs / RING_FRAME_SIZE * RING_FRAME_SIZE);
+    __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    rx_ring_unref(ring);
+}
+
+/* Reads the packet the kernel queued on the socket for a frame marked
+ * TP_STATUS_COPY (a packet longer than a frame).  Returns it, or NULL if
+ * it was dropped. */
+static struct dp_packet *
+rx_ring_recv_copied(struct netdev_linux *dev)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct rx_slot *slot = &dev->rx[0];
+    struct iovec iov[3];
+    struct msghdr msg;
+    ssize_t n;
+
+    rx_slot_prepare(slot, iov);
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 3;
+    msg.msg_control = slot->cmsg.buf;
+    msg.msg_controllen = sizeof slot->cmsg.buf;
+    do {
+        n = recvmsg(dev->fd, &msg, MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        VLOG_WARN_RL(&rl, "%s: receive of a packet longer than a ring "
+                     "frame failed (%s)", netdev_get_name(&dev->up),
+                     nfvs_strerror(errno));
+        return NULL;
+    }
+    return rx_slot_finish(dev, slot, n, msg.msg_flags & MSG_TRUNC, &msg);
+}
+
+/* Takes the packet in ring frame 'h', which the kernel has handed over
+ * with 'status'.  Returns the packet, which borrows the frame, or NULL
+ * (the frame is back with the kernel) if it was dropped. */
+static struct dp_packet *
+rx_ring_take(struct netdev_linux *dev, struct tpacket2_hdr *h,
+             uint32_t status)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct rx_ring *ring = dev->ring;
+    struct virtio_net_hdr vnet;
+    struct dp_packet *p;
+
+    if (h->tp_snaplen < h->tp_len || h->tp_snaplen < ETH_HEADER_LEN
+        || h->tp_mac < RING_FRAME_BASE + VNET_HDR_SIZE
+        || h->tp_mac + h->tp_snaplen > RING_FRAME_SIZE) {
+        VLOG_WARN_RL(&rl, "%s: dropped %s packet of %u bytes",
+                     netdev_get_name(&dev->up),
+                     h->tp_snaplen < h->tp_len ? "truncated" : "runt",
+                     h->tp_len);
+        __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        return NULL;
+    }
+    memcpy(&vnet, (uint8_t *) h + h->tp_mac - VNET_HDR_SIZE, sizeof vnet);
+    h->tp_status = RING_FRAME_HELD;
+    __atomic_add_fetch(&ring->ref_cnt, 1, __ATOMIC_RELAXED);
+    p = xmalloc(sizeof *p);
+    dp_packet_use_borrowed(p, (uint8_t *) h + h->tp_mac, h->tp_snaplen,
+                           h->tp_mac - RING_FRAME_BASE, rx_ring_release,
+                           ring);
+    if (!vnet_hdr_to_packet(&vnet, p)) {
+        VLOG_WARN_RL(&rl, "%s: dropped packet with unsupported offload "
+                     "state (flags %#x, gso type %#x)",
+                     netdev_get_name(&dev->up), vnet.flags, vnet.gso_type);
+        dp_packet_destroy(p);
+        return NULL;
+    }
+    if (status & TP_STATUS_VLAN_VALID) {
+        struct tpacket_auxdata aux;
+
+        memset(&aux, 0, sizeof aux);
+        aux.tp_status = status;
+        aux.tp_vlan_tci = h->tp_vlan_tci;
+        aux.tp_vlan_tpid = h->tp_vlan_tpid;
+        reinsert_vlan(p, &aux);
+    }
+    return p;
+}
+
+/* Receives from 'dev''s ring, in ring order. */
+static int
+netdev_linux_recv_ring(struct netdev_linux *dev,
+                       struct dp_packet_batch *batch)
+{
+    struct rx_ring *ring = dev->ring;
+    size_t first = batch->count;
+    unsigned int n_errors = 0;
+
+    while (batch->count < NETDEV_MAX_BURST) {
+        struct tpacket2_hdr *h;
+        struct dp_packet *p;
+        uint32_t status;
+
+        h = (void *) (ring->map + (size_t) ring->head * RING_FRAME_SIZE);
+        status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+        if (!(status & TP_STATUS_USER)) {
+            break;
+        }
+        ring->head = ring->head + 1 < ring->n_frames ? ring->head + 1 : 0;
+        if (status & TP_STATUS_COPY) {
+            __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL,
+                             __ATOMIC_RELEASE);
+            p = rx_ring_recv_copied(dev);
+        } else {
+            p = rx_ring_take(dev, h, status);
+        }
+        if (p) {
+            batch->packets[batch->count++] = p;
+        } else {
+            n_errors++;
+        }
+    }
+    count_rx(dev, batch, first, n_errors);
+    return batch->count > first ? 0 : EAGAIN;
+}
+
 static int
 netdev_linux_recv_tap(struct netdev_linux *dev, struct dp_packet_batch *batch)
 {
@@ -717,8 +987,8 @@ netdev_linux_recv(struct netdev *netdev, struct dp_packet_batch *batch)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
 
-    return (dev->is_tap
-            ? netdev_linux_recv_tap(dev, batch)
+    return (dev->is_tap ? netdev_linux_recv_tap(dev, batch)
+            : dev->ring ? netdev_linux_recv_ring(dev, batch)
             : netdev_linux_recv_sock(dev, batch));
 }
 

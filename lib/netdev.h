@@ -106,6 +106,12 @@ int netdev_get_stats(const struct netdev *, struct netdev_stats *);
 int netdev_get_link_state(const struct netdev *,
                           struct netdev_link_state *state);
 
+/* Sets the size of the memory-mapped receive ring of "system" devices
+ * opened from now on, in blocks of 32 frames of 2 kB; 0 turns the ring
+ * off (receive with recvmmsg()).  A device whose ring the kernel refuses
+ * logs why and receives with recvmmsg(). */
+void netdev_linux_set_rx_ring_blocks(unsigned int n_blocks);
+
 /* Dummy devices. */
 
 /* A dummy device queues at most this many received packets; more are

@@ -27,6 +27,7 @@
 #include "jsonrpc.h"
 #include "monitor.h"
 #include "metrics.h"
+#include "netdev.h"
 #include "ofp-actions.h"
 #include "ofproto-dpif.h"
 #include "port-rpc.h"
@@ -99,6 +100,9 @@ usage(const struct options *opts)
            "                      kernel if nfvs.ko is loaded)\n"
            "  --n-handlers=N      upcall handler threads, shared by all\n"
            "                      bridges (default: one per CPU)\n"
+           "  --rx-ring-blocks=N  userspace datapath: receive ring of each\n"
+           "                      system port, in 64 kB blocks (default:\n"
+           "                      64); 0 = no ring (recvmmsg)\n"
            "  --max-idle=MS       delete datapath flows idle for MS ms\n"
            "                      (default: 10000)\n"
            "  --flow-limit=N      at most N flows in each datapath\n"
@@ -203,6 +207,7 @@ parse_options(int argc, char *argv[], struct options *opts)
         OPT_MAX_ACTIONS,
         OPT_MONITOR_QUEUE_SIZE,
         OPT_METRICS,
+        OPT_RX_RING_BLOCKS,
     };
     static const struct option long_options[] = {
         {"rundir", required_argument, NULL, OPT_RUNDIR},
@@ -240,6 +245,7 @@ parse_options(int argc, char *argv[], struct options *opts)
         {"monitor-queue-size", required_argument, NULL,
          OPT_MONITOR_QUEUE_SIZE},
         {"metrics", required_argument, NULL, OPT_METRICS},
+        {"rx-ring-blocks", required_argument, NULL, OPT_RX_RING_BLOCKS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -296,6 +302,16 @@ parse_options(int argc, char *argv[], struct options *opts)
             free(opts->datapath);
             opts->datapath = xstrdup(optarg);
             break;
+        case OPT_RX_RING_BLOCKS: {
+            unsigned int n_blocks;
+
+            if (!str_to_uint(optarg, 10, &n_blocks)) {
+                nfvs_fatal(0, "--rx-ring-blocks: \"%s\" is not a number",
+                           optarg);
+            }
+            netdev_linux_set_rx_ring_blocks(n_blocks);
+            break;
+        }
         case OPT_N_HANDLERS:
             if (!str_to_uint(optarg, 10, &opts->n_handlers)
                 || opts->n_handlers < 1 || opts->n_handlers > 64) {
