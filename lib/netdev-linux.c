@@ -54,6 +54,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include "dp-packet.h"
 #include "dp-packet-offload.h"
@@ -75,6 +76,12 @@ VLOG_DEFINE_THIS_MODULE(netdev_linux);
 
 /* Tap offloads for UDP segmentation (Linux 6.2), missing from older
  * headers. */
+/* Linux 6.9: fanout groups skip outgoing packets, as PACKET_IGNORE_OUTGOING
+ * does for a socket outside a group. */
+#ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+#define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000
+#endif
+
 #ifndef TUN_F_USO4
 #define TUN_F_USO4 0x20
 #endif
@@ -130,14 +137,30 @@ struct rx_ring {
  * no ring. */
 static unsigned int rx_ring_blocks = RING_DEFAULT_BLOCKS;
 
+/* One receive queue: a socket of the device's PACKET_FANOUT group (or
+ * the tap's fd).  Used by one receiving thread at a time. */
+struct rx_queue {
+    int fd;                     /* AF_PACKET socket or tap fd. */
+    struct rx_ring *ring;       /* Receive ring, NULL if recvmmsg(). */
+    struct rx_slot rx[NETDEV_MAX_BURST]; /* recvmmsg() buffers. */
+    uint64_t rx_packets;        /* Counters, written by the receiving */
+    uint64_t rx_bytes;          /* thread only (relaxed atomics). */
+    uint64_t rx_errors;
+    uint64_t rx_dropped;        /* Kernel drops read so far; 'mutex'. */
+};
+
+/* Most receive queues of a device. */
+#define MAX_RXQ 64
+
 struct netdev_linux {
     struct netdev up;
     bool is_tap;                /* "internal" (tap) rather than "system". */
-    int fd;                     /* AF_PACKET socket or tap fd. */
-    struct rx_ring *ring;       /* Receive ring, NULL if recvmmsg(). */
+    int fd;                     /* Queue 0's socket or tap fd; sends. */
     int ifindex;                /* Kernel interface index. */
-    struct rx_slot rx[NETDEV_MAX_BURST]; /* Used by the receiving thread
-                                          * only. */
+    struct rx_queue *rxqs;      /* Receive queues; main thread changes. */
+    unsigned int n_rxq;         /* Elements in 'rxqs' (at least 1). */
+    int fanout_id;              /* PACKET_FANOUT group of queue 0, 0 if
+                                 * it has joined none. */
 
     pthread_mutex_t mutex;      /* Guards 'stats'. */
     struct netdev_stats stats;  /* Counted here, plus kernel drops. */
@@ -203,25 +226,29 @@ set_up(const char *name)
 }
 
 static void
-rx_slots_init(struct netdev_linux *dev)
+rxq_init(struct rx_queue *q)
 {
-    size_t i;
-
-    for (i = 0; i < NETDEV_MAX_BURST; i++) {
-        dev->rx[i].packet = NULL;
-        dev->rx[i].big = NULL;
-    }
+    memset(q, 0, sizeof *q);
+    q->fd = -1;
 }
 
+static void rx_ring_unref(struct rx_ring *);
+
+/* Frees 'q''s buffers and ring.  Its fd is closed too unless it is
+ * 'dev_fd' (queue 0 shares the device's fd). */
 static void
-rx_slots_uninit(struct netdev_linux *dev)
+rxq_uninit(struct rx_queue *q, int dev_fd)
 {
     size_t i;
 
     for (i = 0; i < NETDEV_MAX_BURST; i++) {
-        dp_packet_destroy(dev->rx[i].packet);
-        dp_packet_destroy(dev->rx[i].big);
+        dp_packet_destroy(q->rx[i].packet);
+        dp_packet_destroy(q->rx[i].big);
     }
+    if (q->fd >= 0 && q->fd != dev_fd) {
+        close(q->fd);
+    }
+    rx_ring_unref(q->ring);
 }
 
 /* Opening a port is retried every second while it fails (see
@@ -294,9 +321,11 @@ rx_ring_create(int fd, unsigned int n_blocks, struct rx_ring **ringp)
 }
 
 /* Opens an AF_PACKET socket on 'dev''s device with the options this
- * module relies on, bound so that it sees every protocol. */
+ * module relies on, bound so that it sees every protocol, as receive
+ * queue 'q'.  Logs how the queue receives if 'verbose'. */
 static int
-open_packet_socket(struct netdev_linux *dev, const char *name)
+open_packet_socket(struct netdev_linux *dev, const char *name,
+                   struct rx_queue *q, bool verbose)
 {
     struct packet_mreq mreq;
     struct sockaddr_ll sll;
@@ -338,7 +367,7 @@ open_packet_socket(struct netdev_linux *dev, const char *name)
     if (n_blocks) {
         int bypass = 1;
 
-        error = rx_ring_create(fd, n_blocks, &dev->ring);
+        error = rx_ring_create(fd, n_blocks, &q->ring);
         if (error) {
             VLOG_WARN("%s: packet ring of %u blocks refused (%s): "
                       "falling back to recvmmsg()", name, n_blocks,
@@ -347,9 +376,9 @@ open_packet_socket(struct netdev_linux *dev, const char *name)
                               sizeof bypass)) {
             VLOG_WARN("%s: PACKET_QDISC_BYPASS refused (%s): sending "
                       "through the qdisc", name, nfvs_strerror(errno));
-        } else {
+        } else if (verbose) {
             VLOG_INFO("%s: receiving through a packet ring of %u frames",
-                      name, dev->ring->n_frames);
+                      name, q->ring->n_frames);
         }
     }
     /* A larger buffer absorbs bursts while the datapath is busy (and
@@ -382,12 +411,12 @@ open_packet_socket(struct netdev_linux *dev, const char *name)
         goto out_close;
     }
 
-    dev->fd = fd;
+    q->fd = fd;
     return 0;
 
 out_close:
-    rx_ring_unref(dev->ring);
-    dev->ring = NULL;
+    rx_ring_unref(q->ring);
+    q->ring = NULL;
     close(fd);
     return error;
 }
@@ -399,19 +428,25 @@ netdev_linux_alloc(bool is_tap)
 
     dev->is_tap = is_tap;
     dev->fd = -1;
+    dev->rxqs = xmalloc(sizeof *dev->rxqs);
+    dev->n_rxq = 1;
+    rxq_init(&dev->rxqs[0]);
     pthread_mutex_init(&dev->mutex, NULL);
-    rx_slots_init(dev);
     return dev;
 }
 
 static void
 netdev_linux_free(struct netdev_linux *dev)
 {
+    unsigned int i;
+
+    for (i = 0; i < dev->n_rxq; i++) {
+        rxq_uninit(&dev->rxqs[i], dev->fd);
+    }
+    free(dev->rxqs);
     if (dev->fd >= 0) {
         close(dev->fd);
     }
-    rx_ring_unref(dev->ring);
-    rx_slots_uninit(dev);
     pthread_mutex_destroy(&dev->mutex);
     free(dev);
 }
@@ -431,10 +466,11 @@ netdev_linux_open(const char *name, struct netdev **netdevp)
         }
         goto out_free;
     }
-    error = open_packet_socket(dev, name);
+    error = open_packet_socket(dev, name, &dev->rxqs[0], true);
     if (error) {
         goto out_free;
     }
+    dev->fd = dev->rxqs[0].fd;
     *netdevp = &dev->up;
     return 0;
 
@@ -503,6 +539,7 @@ open_tap(struct netdev_linux *dev, const char *name)
         goto out_close;
     }
     dev->fd = fd;
+    dev->rxqs[0].fd = fd;
     return 0;
 
 out_close:
@@ -748,22 +785,27 @@ rx_slot_finish(struct netdev_linux *dev, struct rx_slot *slot, size_t size,
 /* Counts the packets of 'batch' from 'first' on as received, and
  * 'n_errors' frames that rx_slot_finish() refused. */
 static void
-count_rx(struct netdev_linux *dev, const struct dp_packet_batch *batch,
+count_rx(struct rx_queue *q, const struct dp_packet_batch *batch,
          size_t first, unsigned int n_errors)
 {
+    uint64_t bytes = 0;
     size_t i;
 
-    pthread_mutex_lock(&dev->mutex);
     for (i = first; i < batch->count; i++) {
-        dev->stats.rx_packets++;
-        dev->stats.rx_bytes += dp_packet_size(batch->packets[i]);
+        bytes += dp_packet_size(batch->packets[i]);
     }
-    dev->stats.rx_errors += n_errors;
-    pthread_mutex_unlock(&dev->mutex);
+    /* One writer: plain loads and stores, atomic for the readers. */
+    __atomic_store_n(&q->rx_packets, q->rx_packets + batch->count - first,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&q->rx_bytes, q->rx_bytes + bytes, __ATOMIC_RELAXED);
+    if (n_errors) {
+        __atomic_store_n(&q->rx_errors, q->rx_errors + n_errors,
+                         __ATOMIC_RELAXED);
+    }
 }
 
 static int
-netdev_linux_recv_sock(struct netdev_linux *dev,
+netdev_linux_recv_sock(struct netdev_linux *dev, struct rx_queue *q,
                        struct dp_packet_batch *batch)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
@@ -775,7 +817,7 @@ netdev_linux_recv_sock(struct netdev_linux *dev,
     int n, i;
 
     for (i = 0; i < (int) n_want; i++) {
-        struct rx_slot *slot = &dev->rx[i];
+        struct rx_slot *slot = &q->rx[i];
         struct msghdr *msg = &mmsgs[i].msg_hdr;
 
         rx_slot_prepare(slot, iovs[i]);
@@ -787,7 +829,7 @@ netdev_linux_recv_sock(struct netdev_linux *dev,
     }
 
     do {
-        n = recvmmsg(dev->fd, mmsgs, n_want, MSG_DONTWAIT, NULL);
+        n = recvmmsg(q->fd, mmsgs, n_want, MSG_DONTWAIT, NULL);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
         int error = errno;
@@ -803,7 +845,7 @@ netdev_linux_recv_sock(struct netdev_linux *dev,
         struct msghdr *msg = &mmsgs[i].msg_hdr;
         struct dp_packet *p;
 
-        p = rx_slot_finish(dev, &dev->rx[i], mmsgs[i].msg_len,
+        p = rx_slot_finish(dev, &q->rx[i], mmsgs[i].msg_len,
                            msg->msg_flags & MSG_TRUNC, msg);
         if (p) {
             batch->packets[batch->count++] = p;
@@ -811,7 +853,7 @@ netdev_linux_recv_sock(struct netdev_linux *dev,
             n_errors++;
         }
     }
-    count_rx(dev, batch, first, n_errors);
+    count_rx(q, batch, first, n_errors);
     return batch->count > first ? 0 : EAGAIN;
 }
 
@@ -833,10 +875,10 @@ rx_ring_release(struct dp_packet *p)
  * TP_STATUS_COPY (a packet longer than a frame).  Returns it, or NULL if
  * it was dropped. */
 static struct dp_packet *
-rx_ring_recv_copied(struct netdev_linux *dev)
+rx_ring_recv_copied(struct netdev_linux *dev, struct rx_queue *q)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-    struct rx_slot *slot = &dev->rx[0];
+    struct rx_slot *slot = &q->rx[0];
     struct iovec iov[3];
     struct msghdr msg;
     ssize_t n;
@@ -848,7 +890,7 @@ rx_ring_recv_copied(struct netdev_linux *dev)
     msg.msg_control = slot->cmsg.buf;
     msg.msg_controllen = sizeof slot->cmsg.buf;
     do {
-        n = recvmsg(dev->fd, &msg, MSG_DONTWAIT);
+        n = recvmsg(q->fd, &msg, MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
         VLOG_WARN_RL(&rl, "%s: receive of a packet longer than a ring "
@@ -863,11 +905,10 @@ rx_ring_recv_copied(struct netdev_linux *dev)
  * with 'status'.  Returns the packet, which borrows the frame, or NULL
  * (the frame is back with the kernel) if it was dropped. */
 static struct dp_packet *
-rx_ring_take(struct netdev_linux *dev, struct tpacket2_hdr *h,
-             uint32_t status)
+rx_ring_take(struct netdev_linux *dev, struct rx_ring *ring,
+             struct tpacket2_hdr *h, uint32_t status)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-    struct rx_ring *ring = dev->ring;
     struct virtio_net_hdr vnet;
     struct dp_packet *p;
 
@@ -907,12 +948,12 @@ rx_ring_take(struct netdev_linux *dev, struct tpacket2_hdr *h,
     return p;
 }
 
-/* Receives from 'dev''s ring, in ring order. */
+/* Receives from the ring of 'dev''s queue 'q', in ring order. */
 static int
-netdev_linux_recv_ring(struct netdev_linux *dev,
+netdev_linux_recv_ring(struct netdev_linux *dev, struct rx_queue *q,
                        struct dp_packet_batch *batch)
 {
-    struct rx_ring *ring = dev->ring;
+    struct rx_ring *ring = q->ring;
     size_t first = batch->count;
     unsigned int n_errors = 0;
 
@@ -930,9 +971,9 @@ netdev_linux_recv_ring(struct netdev_linux *dev,
         if (status & TP_STATUS_COPY) {
             __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL,
                              __ATOMIC_RELEASE);
-            p = rx_ring_recv_copied(dev);
+            p = rx_ring_recv_copied(dev, q);
         } else {
-            p = rx_ring_take(dev, h, status);
+            p = rx_ring_take(dev, ring, h, status);
         }
         if (p) {
             batch->packets[batch->count++] = p;
@@ -940,12 +981,13 @@ netdev_linux_recv_ring(struct netdev_linux *dev,
             n_errors++;
         }
     }
-    count_rx(dev, batch, first, n_errors);
+    count_rx(q, batch, first, n_errors);
     return batch->count > first ? 0 : EAGAIN;
 }
 
 static int
-netdev_linux_recv_tap(struct netdev_linux *dev, struct dp_packet_batch *batch)
+netdev_linux_recv_tap(struct netdev_linux *dev, struct rx_queue *q,
+                      struct dp_packet_batch *batch)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     size_t first = batch->count;
@@ -953,14 +995,14 @@ netdev_linux_recv_tap(struct netdev_linux *dev, struct dp_packet_batch *batch)
     int error = 0;
 
     while (batch->count < NETDEV_MAX_BURST) {
-        struct rx_slot *slot = &dev->rx[0];
+        struct rx_slot *slot = &q->rx[0];
         struct iovec iov[3];
         struct dp_packet *p;
         ssize_t n;
 
         rx_slot_prepare(slot, iov);
         do {
-            n = readv(dev->fd, iov, 3);
+            n = readv(q->fd, iov, 3);
         } while (n < 0 && errno == EINTR);
         if (n < 0) {
             error = errno;
@@ -978,18 +1020,155 @@ netdev_linux_recv_tap(struct netdev_linux *dev, struct dp_packet_batch *batch)
             n_errors++;
         }
     }
-    count_rx(dev, batch, first, n_errors);
+    count_rx(q, batch, first, n_errors);
     return batch->count > first ? 0 : error ? error : EAGAIN;
+}
+
+static int
+netdev_linux_rxq_recv(struct netdev *netdev, unsigned int qid,
+                      struct dp_packet_batch *batch)
+{
+    struct netdev_linux *dev = netdev_linux_cast(netdev);
+    struct rx_queue *q = &dev->rxqs[qid];
+
+    return (dev->is_tap ? netdev_linux_recv_tap(dev, q, batch)
+            : q->ring ? netdev_linux_recv_ring(dev, q, batch)
+            : netdev_linux_recv_sock(dev, q, batch));
 }
 
 static int
 netdev_linux_recv(struct netdev *netdev, struct dp_packet_batch *batch)
 {
-    struct netdev_linux *dev = netdev_linux_cast(netdev);
+    return netdev_linux_rxq_recv(netdev, 0, batch);
+}
 
-    return (dev->is_tap ? netdev_linux_recv_tap(dev, batch)
-            : dev->ring ? netdev_linux_recv_ring(dev, batch)
-            : netdev_linux_recv_sock(dev, batch));
+static int
+netdev_linux_rxq_get_fd(const struct netdev *netdev, unsigned int qid)
+{
+    return netdev_linux_cast(netdev)->rxqs[qid].fd;
+}
+
+static unsigned int
+netdev_linux_get_n_rxq(const struct netdev *netdev)
+{
+    return netdev_linux_cast(netdev)->n_rxq;
+}
+
+/* Joins the socket of queue 'q' to 'dev''s PACKET_FANOUT group, in hash
+ * mode so that the packets of one flow stay on one queue.  The first
+ * socket creates the group with an id the kernel picks, unique in the
+ * network namespace. */
+static int
+join_fanout(struct netdev_linux *dev, struct rx_queue *q)
+{
+    int arg;
+
+    if (!dev->fanout_id) {
+        socklen_t len = sizeof arg;
+
+        arg = (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID
+               | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16;
+        if (setsockopt(q->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg)
+            || getsockopt(q->fd, SOL_PACKET, PACKET_FANOUT, &arg, &len)) {
+            return errno;
+        }
+        dev->fanout_id = arg & 0xffff;
+        return 0;
+    }
+    arg = dev->fanout_id | ((PACKET_FANOUT_HASH
+                             | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16);
+    return (setsockopt(q->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg)
+            ? errno : 0);
+}
+
+/* Returns true if the kernel has PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+ * (Linux 6.9).  Older kernels accept the flag without honouring it, and
+ * their fanout groups would take the switch's own sent packets back in. */
+static bool
+fanout_ignores_outgoing(void)
+{
+    static int major = -1, minor;
+
+    if (major < 0) {
+        struct utsname u;
+
+        if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2) {
+            major = minor = 0;
+        }
+    }
+    return major > 6 || (major == 6 && minor >= 9);
+}
+
+/* Sets the number of receive queues of system device 'netdev' to
+ * 'n_rxq': the extra queues are sockets of a PACKET_FANOUT group with
+ * queue 0.  Called with no thread receiving on 'netdev'. */
+static int
+netdev_linux_set_n_rxq(struct netdev *netdev, unsigned int n_rxq)
+{
+    struct netdev_linux *dev = netdev_linux_cast(netdev);
+    const char *name = netdev_get_name(netdev);
+    unsigned int i;
+    int error = 0;
+
+    if (dev->is_tap) {
+        return n_rxq == 1 ? 0 : EOPNOTSUPP;
+    }
+    if (!n_rxq || n_rxq > MAX_RXQ) {
+        return EINVAL;
+    }
+    if (n_rxq > 1 && !fanout_ignores_outgoing()) {
+        static bool logged;
+
+        if (!logged) {
+            logged = true;
+            VLOG_WARN("the kernel is older than 6.9 (no "
+                      "PACKET_FANOUT_FLAG_IGNORE_OUTGOING): one receive "
+                      "queue per system port");
+        }
+        return EOPNOTSUPP;
+    }
+    if (n_rxq > 1 && !dev->fanout_id) {
+        error = join_fanout(dev, &dev->rxqs[0]);
+        if (error) {
+            dev->fanout_id = 0;
+            VLOG_WARN("%s: PACKET_FANOUT refused (%s): one receive queue",
+                      name, nfvs_strerror(error));
+            return error;
+        }
+    }
+    pthread_mutex_lock(&dev->mutex);
+    while (dev->n_rxq > n_rxq) {
+        struct rx_queue *q = &dev->rxqs[--dev->n_rxq];
+
+        dev->stats.rx_packets += q->rx_packets;
+        dev->stats.rx_bytes += q->rx_bytes;
+        dev->stats.rx_errors += q->rx_errors;
+        dev->stats.rx_dropped += q->rx_dropped;
+        rxq_uninit(q, dev->fd);
+    }
+    if (n_rxq > dev->n_rxq) {
+        dev->rxqs = xrealloc(dev->rxqs, n_rxq * sizeof *dev->rxqs);
+    }
+    for (i = dev->n_rxq; i < n_rxq; i++) {
+        struct rx_queue *q = &dev->rxqs[i];
+
+        rxq_init(q);
+        error = open_packet_socket(dev, name, q, false);
+        if (!error) {
+            error = join_fanout(dev, q);
+            if (error) {
+                VLOG_WARN("%s: PACKET_FANOUT refused (%s)", name,
+                          nfvs_strerror(error));
+            }
+        }
+        if (error) {
+            rxq_uninit(q, dev->fd);
+            break;
+        }
+        dev->n_rxq++;
+    }
+    pthread_mutex_unlock(&dev->mutex);
+    return error;
 }
 
 /* Checks that the offload state of 'p' can go to the kernel as it is,
@@ -1202,20 +1381,32 @@ netdev_linux_get_stats(const struct netdev *netdev,
                        struct netdev_stats *stats)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
+    unsigned int i;
 
     pthread_mutex_lock(&dev->mutex);
-    if (!dev->is_tap) {
-        struct tpacket_stats st;
-        socklen_t len = sizeof st;
-
-        /* Reading the kernel's counters resets them, so they are added
-         * up here. */
-        if (!getsockopt(dev->fd, SOL_PACKET, PACKET_STATISTICS, &st,
-                        &len)) {
-            dev->stats.rx_dropped += st.tp_drops;
-        }
-    }
     *stats = dev->stats;
+    for (i = 0; i < dev->n_rxq; i++) {
+        struct rx_queue *q = &dev->rxqs[i];
+
+        if (!dev->is_tap) {
+            struct tpacket_stats st;
+            socklen_t len = sizeof st;
+
+            /* Reading the kernel's counters resets them, so they are
+             * added up here: packets the kernel dropped because the
+             * queue's ring or buffer was full. */
+            if (!getsockopt(q->fd, SOL_PACKET, PACKET_STATISTICS, &st,
+                            &len)) {
+                q->rx_dropped += st.tp_drops;
+            }
+        }
+        stats->rx_packets += __atomic_load_n(&q->rx_packets,
+                                             __ATOMIC_RELAXED);
+        stats->rx_bytes += __atomic_load_n(&q->rx_bytes, __ATOMIC_RELAXED);
+        stats->rx_errors += __atomic_load_n(&q->rx_errors,
+                                            __ATOMIC_RELAXED);
+        stats->rx_dropped += q->rx_dropped;
+    }
     pthread_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -1254,6 +1445,10 @@ const struct netdev_class netdev_linux_class = {
     .get_ifindex = netdev_linux_get_ifindex,
     .get_fd = netdev_linux_get_fd,
     .recv = netdev_linux_recv,
+    .get_n_rxq = netdev_linux_get_n_rxq,
+    .set_n_rxq = netdev_linux_set_n_rxq,
+    .rxq_recv = netdev_linux_rxq_recv,
+    .rxq_get_fd = netdev_linux_rxq_get_fd,
     .send = netdev_linux_send,
     .get_stats = netdev_linux_get_stats,
     .get_link_state = netdev_linux_get_link_state,
@@ -1268,6 +1463,10 @@ const struct netdev_class netdev_internal_class = {
     .get_ifindex = netdev_linux_get_ifindex,
     .get_fd = netdev_linux_get_fd,
     .recv = netdev_linux_recv,
+    .get_n_rxq = netdev_linux_get_n_rxq,
+    .set_n_rxq = netdev_linux_set_n_rxq,
+    .rxq_recv = netdev_linux_rxq_recv,
+    .rxq_get_fd = netdev_linux_rxq_get_fd,
     .send = netdev_linux_send,
     .get_stats = netdev_linux_get_stats,
     .get_link_state = netdev_linux_get_link_state,

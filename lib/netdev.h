@@ -93,6 +93,20 @@ int netdev_get_fd(const struct netdev *);
  * none are waiting, or another positive errno value. */
 int netdev_recv(struct netdev *, struct dp_packet_batch *batch);
 
+/* Receive queues.  A "system" device can have several, each a socket of
+ * one PACKET_FANOUT group in hash mode (the packets of a flow always go
+ * to the same queue), so that several threads receive from it; other
+ * devices have one.  Queue 0 is what netdev_recv() and netdev_get_fd()
+ * use.  netdev_set_n_rxq() may only be called while no thread receives
+ * on the device; it returns 0, EOPNOTSUPP for a device that cannot have
+ * more than one queue (it keeps one), or another positive errno value
+ * (with the queues it could open kept and logged). */
+unsigned int netdev_get_n_rxq(const struct netdev *);
+int netdev_set_n_rxq(struct netdev *, unsigned int n_rxq);
+int netdev_rxq_recv(struct netdev *, unsigned int qid,
+                    struct dp_packet_batch *batch);
+int netdev_rxq_get_fd(const struct netdev *, unsigned int qid);
+
 /* Sends every packet in 'batch' and empties it.  Returns 0 or the first
  * positive errno value met; packets that could not be sent are counted in
  * tx_dropped. */
