@@ -1798,6 +1798,7 @@ dpif_userspace_get_stats(const struct dpif *dpif,
                          struct dpif_dp_stats *stats)
 {
     struct dp_userspace *dp = get_dp(dpif);
+    unsigned int i;
 
     stats->n_hit = LOAD(&dp->n_hit);
     stats->n_missed = LOAD(&dp->n_missed);
@@ -1815,6 +1816,19 @@ dpif_userspace_get_stats(const struct dpif *dpif,
     pthread_rwlock_unlock(&dp->flow_lock);
     stats->n_flow_limit = LOAD(&dp->n_flow_limit);
     stats->flow_limit = LOAD(&dp->flow_limit);
+
+    pthread_rwlock_rdlock(&dp->cfg_lock);
+    stats->n_fwd = NFVS_MIN(dp->n_forwarders, DPIF_MAX_FWD_STATS);
+    for (i = 0; i < stats->n_fwd; i++) {
+        const struct fwd_stats *fs = &dp->forwarders[i].stats;
+        struct dpif_fwd_stats *out = &stats->fwd[i];
+
+        out->n_packets = LOAD(&fs->n_packets);
+        out->n_batches = LOAD(&fs->n_batches);
+        out->n_full_batches = LOAD(&fs->n_full_batches);
+        out->n_wakeups = LOAD(&fs->n_wakeups);
+    }
+    pthread_rwlock_unlock(&dp->cfg_lock);
     return 0;
 }
 
