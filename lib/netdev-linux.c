@@ -367,18 +367,24 @@ open_packet_socket(struct netdev_linux *dev, const char *name,
     if (n_blocks) {
         int bypass = 1;
 
+        /* Queue 0 says how the device receives; another queue only if
+         * it fares differently. */
         error = rx_ring_create(fd, n_blocks, &q->ring);
         if (error) {
-            VLOG_WARN("%s: packet ring of %u blocks refused (%s): "
-                      "falling back to recvmmsg()", name, n_blocks,
-                      nfvs_strerror(error));
+            if (verbose || dev->rxqs[0].ring) {
+                VLOG_WARN("%s: packet ring of %u blocks refused (%s): "
+                          "falling back to recvmmsg()", name, n_blocks,
+                          nfvs_strerror(error));
+            }
         } else if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &bypass,
                               sizeof bypass)) {
-            VLOG_WARN("%s: PACKET_QDISC_BYPASS refused (%s): sending "
-                      "through the qdisc", name, nfvs_strerror(errno));
+            if (verbose) {
+                VLOG_WARN("%s: PACKET_QDISC_BYPASS refused (%s): sending "
+                          "through the qdisc", name, nfvs_strerror(errno));
+            }
         } else if (verbose) {
-            VLOG_INFO("%s: receiving through a packet ring of %u frames",
-                      name, q->ring->n_frames);
+            VLOG_DBG("%s: receiving through a packet ring of %u frames",
+                     name, q->ring->n_frames);
         }
     }
     /* A larger buffer absorbs bursts while the datapath is busy (and
