@@ -22,9 +22,14 @@
  * checksum (and segments a GSO packet) in software first.  Nothing above
  * this layer ever sees a packet whose offload state was lost.
  *
+ * Received packets may borrow their bytes from a receive ring
+ * (DPBUF_BORROWED, dp-packet.h): a holder that keeps one past its
+ * forwarding round calls dp_packet_unborrow() first.
+ *
  * Thread-safety: netdev_open() and netdev_close() are for the main thread.
- * Receive on one netdev is for one thread at a time; send may be called
- * from several threads (implementations serialize internally). */
+ * Receive on one queue of a netdev is for one thread at a time; send may
+ * be called from several threads (implementations serialize
+ * internally). */
 #ifndef NFVS_NETDEV_H
 #define NFVS_NETDEV_H 1
 
