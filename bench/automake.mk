@@ -25,6 +25,7 @@ bench_bench_connrate_SOURCES = bench/bench-connrate.c
 EXTRA_DIST += bench/perf-netns.sh
 EXTRA_DIST += bench/perf-lib.sh
 EXTRA_DIST += bench/kernel-perf.sh
+EXTRA_DIST += bench/bench-rings.sh
 
 # make bench-kernel: bench/kernel-perf.sh in one boot of the test VM
 # (nfvs.ko against a veth pair and the Linux bridge); the figures are

@@ -48,14 +48,35 @@ dp_packet_use_const(struct dp_packet *b, const void *data, size_t size)
     dp_packet_ol_clear__(b);
 }
 
-/* Frees the buffer of 'b', if it owns one.  'b' may be NULL. */
+/* Frees the buffer of 'b', if it owns one, or gives back the bytes it
+ * borrowed.  'b' may be NULL. */
 void
 dp_packet_uninit(struct dp_packet *b)
 {
     if (b && b->source == DPBUF_MALLOC) {
         free(b->base);
         b->base = b->data = NULL;
+    } else if (b && b->source == DPBUF_BORROWED) {
+        b->source = DPBUF_CONST;
+        b->release(b);
+        b->base = b->data = NULL;
     }
+}
+
+void
+dp_packet_use_borrowed(struct dp_packet *b, void *data, size_t size,
+                       size_t headroom, dp_packet_release_func *release,
+                       void *release_aux)
+{
+    b->base = (char *) data - headroom;
+    b->data = data;
+    b->allocated = headroom + size;
+    b->size = size;
+    b->source = DPBUF_BORROWED;
+    b->release = release;
+    b->release_aux = release_aux;
+    dp_packet_reset_offsets(b);
+    dp_packet_ol_clear__(b);
 }
 
 /* Returns a new empty packet with room for 'size' bytes of frame and
@@ -127,15 +148,28 @@ dp_packet_resize__(struct dp_packet *b, size_t new_headroom,
     size_t new_allocated = new_headroom + b->size + new_tailroom;
     char *new_base;
 
-    assert(b->source == DPBUF_MALLOC);
+    assert(b->source != DPBUF_CONST);
     new_base = xmalloc(new_allocated);
     if (b->size) {
         memcpy(new_base + new_headroom, b->data, b->size);
     }
-    free(b->base);
+    if (b->source == DPBUF_BORROWED) {
+        b->source = DPBUF_MALLOC;
+        b->release(b);
+    } else {
+        free(b->base);
+    }
     b->base = new_base;
     b->data = new_base + new_headroom;
     b->allocated = new_allocated;
+}
+
+void
+dp_packet_unborrow(struct dp_packet *b)
+{
+    if (b->source == DPBUF_BORROWED) {
+        dp_packet_resize__(b, DP_PACKET_HEADROOM, 0);
+    }
 }
 
 /* Makes sure 'b' has at least 'size' bytes of headroom, reallocating if

@@ -49,9 +49,19 @@
 
 enum dp_packet_source {
     DPBUF_MALLOC,               /* Owned buffer from xmalloc(). */
-    DPBUF_CONST                 /* Borrowed read-only bytes; never grown,
+    DPBUF_CONST,                /* Borrowed read-only bytes; never grown,
                                  * written or freed. */
+    DPBUF_BORROWED              /* Borrowed writable bytes (a packet
+                                 * ring's frame): written in place,
+                                 * moved to a heap buffer when grown past
+                                 * them, handed back with 'release'. */
 };
+
+struct dp_packet;
+
+/* Gives the bytes of borrowed packet 'b' back to their owner; called
+ * once, from whichever thread drops the bytes. */
+typedef void dp_packet_release_func(struct dp_packet *b);
 
 /* dp_packet 'ol_flags' bits. */
 #define DP_PACKET_OL_CSUM_PARTIAL 0x01  /* L4 checksum left to complete. */
@@ -82,6 +92,10 @@ struct dp_packet {
     uint16_t ol_csum_start;     /* Partial: offset of the summed bytes. */
     uint16_t ol_csum_offset;    /* Partial: checksum field's offset from
                                  * ol_csum_start. */
+
+    /* DPBUF_BORROWED only. */
+    dp_packet_release_func *release; /* Hands the bytes back. */
+    void *release_aux;          /* For 'release'. */
 };
 
 /* Embedded packets. */
@@ -96,6 +110,19 @@ struct dp_packet *dp_packet_create_with_headroom(size_t size,
 struct dp_packet *dp_packet_clone(const struct dp_packet *);
 struct dp_packet *dp_packet_clone_data(const void *data, size_t size);
 void dp_packet_destroy(struct dp_packet *);
+
+/* Borrowed packets (DPBUF_BORROWED).  dp_packet_use_borrowed() makes
+ * heap packet 'b' hold the 'size' bytes at 'data', with 'headroom' bytes
+ * before them that it may write; 'release' is called with 'b' once the
+ * packet lets go of them (dp_packet_uninit(), or a move to a heap buffer
+ * when a push or put needs more room).  dp_packet_unborrow() moves the
+ * frame of a borrowed packet to a heap buffer now (for a packet kept
+ * past the owner's deadline, such as a queued upcall); it does nothing
+ * for other packets. */
+void dp_packet_use_borrowed(struct dp_packet *b, void *data, size_t size,
+                            size_t headroom, dp_packet_release_func *release,
+                            void *release_aux);
+void dp_packet_unborrow(struct dp_packet *b);
 
 static inline void *
 dp_packet_data(const struct dp_packet *b)

@@ -25,10 +25,17 @@
  *     rwlocks prefer writers, so a stream of forwarding rounds never
  *     starves flow setup.
  *   - Each handler queue has its own mutex.
- * Per-flow stats are written without locks by exactly one thread: a key
- * holds its in_port and each port is polled by one forwarder (or by
- * dpif_run()), so updates are relaxed atomic loads and stores, no
- * read-modify-write; readers may see a packet counted before its bytes.
+ * Forwarders: with one, or for a device that has a single receive queue,
+ * each port is polled by one forwarder (or by dpif_run()).  With several
+ * forwarders, a system port gets one receive queue per forwarder (a
+ * PACKET_FANOUT group in hash mode: a flow stays on one queue) and
+ * forwarder i polls queue i of every such port.  The default is one
+ * forwarder per CPU.
+ * Per-flow stats are written without locks: packet and byte counters
+ * and TCP flags with relaxed atomic adds, the TCP sequence record by the
+ * one thread that polls the connection's queue (see flow_stats_hit());
+ * readers may see a packet counted before its bytes.  Each forwarder
+ * keeps its own counters (struct fwd_stats), summed or listed on dump.
  * Datapath counters are atomic adds, once per batch for hits.
  *
  * A flow removed from the table is freed when its last reference goes:
@@ -95,13 +102,24 @@ struct dp_flow {
     uint64_t key[];             /* Exact key, 8-byte aligned. */
 };
 
+/* One receive queue of a port: its upcall token bucket, written by the
+ * queue's polling thread. */
+struct dp_rxq {
+    double tokens;              /* Upcall bucket. */
+    long long int last_fill;    /* When 'tokens' was refilled. */
+};
+
 struct dp_port {
     struct hmap_node node;      /* In 'dp->ports' (by port number). */
     uint32_t port_no;           /* Datapath port number. */
     struct netdev *netdev;      /* Our own reference. */
-    struct forwarder *fwd;      /* Polling thread; NULL: dpif_run(). */
-    double tokens;              /* Upcall bucket, written by the poller. */
-    long long int last_fill;    /* When 'tokens' was refilled. */
+    struct forwarder *fwd;      /* Polling thread of a port with one
+                                 * receive queue; NULL: dpif_run() or
+                                 * 'fanout'. */
+    bool fanout;                /* One receive queue per forwarder,
+                                 * forwarder i polls queue i. */
+    unsigned int n_rxq;         /* Receive queues ('rxqs'). */
+    struct dp_rxq rxqs[MAX_FORWARDERS]; /* Per queue. */
 };
 
 /* One upcall waiting in a handler queue. */
@@ -132,8 +150,19 @@ struct dp_handler {
     size_t n_queued;            /* Upcalls queued. */
 };
 
+/* A forwarding thread's counters, written by that thread only (relaxed
+ * atomic loads and stores), read by dpif_userspace_get_fwd_stats(). */
+struct fwd_stats {
+    uint64_t n_packets;         /* Packets received. */
+    uint64_t n_batches;         /* Non-empty receive calls. */
+    uint64_t n_full_batches;    /* Batches of NETDEV_MAX_BURST packets. */
+    uint64_t n_wakeups;         /* epoll_wait() returns. */
+};
+
 struct forwarder {
     struct dp_userspace *dp;    /* Owner. */
+    size_t idx;                 /* Index in 'dp->forwarders'. */
+    struct fwd_stats stats;     /* Its counters. */
     pthread_t thread;
     int epfd;                   /* Its ports' fds and 'wake_fd'. */
     int wake_fd;                /* eventfd to interrupt epoll_wait(). */
@@ -267,8 +296,12 @@ flow_stats_read(const struct dp_flow *flow, struct dpif_flow_stats *stats)
     stats->tcp_seq.win = LOAD(&s->win);
 }
 
-/* Updates 'flow''s stats for packet 'p' parsed into 'pf'.  Only the
- * thread that polls the flow's in_port calls this. */
+/* Updates 'flow''s stats for packet 'p' parsed into 'pf'.  Counters and
+ * flags are atomic read-modify-writes (a key's packets may come from
+ * two receive queues of its port: later fragments, which PACKET_FANOUT
+ * hashes on addresses only, or while the queues change); the TCP
+ * sequence record is written by the one thread that polls the queue the
+ * connection hashes to. */
 static void
 flow_stats_hit(struct dp_flow *flow, const struct dp_packet *p,
                const struct flow *pf, long long int now)
@@ -277,8 +310,8 @@ flow_stats_hit(struct dp_flow *flow, const struct dp_packet *p,
     const struct tcp_header *th;
     size_t l4_size;
 
-    STORE(&s->n_packets, LOAD(&s->n_packets) + 1);
-    STORE(&s->n_bytes, LOAD(&s->n_bytes) + dp_packet_size(p));
+    ADD(&s->n_packets, 1);
+    ADD(&s->n_bytes, dp_packet_size(p));
     STORE(&s->used, now);
     if (pf->nw_proto != IPPROTO_TCP || (pf->nw_frag & FLOW_NW_FRAG_LATER)
         || !(pf->dl_type == htons(ETH_TYPE_IP)
@@ -294,7 +327,7 @@ flow_stats_hit(struct dp_flow *flow, const struct dp_packet *p,
                            + (hlen <= l4_size ? l4_size - hlen : 0)
                            + !!(flags & TCP_SYN) + !!(flags & TCP_FIN);
 
-        STORE(&s->tcp_flags, LOAD(&s->tcp_flags) | flags);
+        (void) __atomic_fetch_or(&s->tcp_flags, flags, __ATOMIC_RELAXED);
         if (!LOAD(&s->seq_valid)
             || (int32_t) (seq_end - LOAD(&s->seq_end)) > 0) {
             STORE(&s->seq_end, seq_end);
@@ -643,28 +676,36 @@ handler_has_fresh(const struct dp_handler *h, const void *key,
     return false;
 }
 
-/* Refills port 'port''s upcall bucket and takes one token; returns false
- * if there is none.  Called only by the port's polling thread. */
+/* The receive queue of the port that this thread is forwarding from, set
+ * by fwd_port_round(): port_take_token() uses its bucket. */
+static __thread unsigned int cur_rxq;
+
+/* Refills the upcall bucket of the receive queue of 'port' that this
+ * thread polls and takes one token; returns false if there is none.  A
+ * port's rate and burst are shared out between its queues.  Called only
+ * by the queue's polling thread. */
 static bool
 port_take_token(struct dp_userspace *dp, struct dp_port *port,
                 long long int now)
 {
+    struct dp_rxq *q = &port->rxqs[cur_rxq < port->n_rxq ? cur_rxq : 0];
     unsigned int rate = LOAD(&dp->upcall_rate);
-    double burst;
+    double burst, qrate;
 
     if (!rate) {
         return true;
     }
-    burst = NFVS_MAX(LOAD(&dp->upcall_burst), 1);
-    if (now > port->last_fill) {
-        port->tokens = NFVS_MIN(burst, port->tokens
-                                + (now - port->last_fill) * rate / 1000.0);
-        port->last_fill = now;
+    qrate = (double) rate / port->n_rxq;
+    burst = NFVS_MAX((double) LOAD(&dp->upcall_burst) / port->n_rxq, 1);
+    if (now > q->last_fill) {
+        q->tokens = NFVS_MIN(burst, q->tokens
+                             + (now - q->last_fill) * qrate / 1000.0);
+        q->last_fill = now;
     }
-    if (port->tokens < 1) {
+    if (q->tokens < 1) {
         return false;
     }
-    port->tokens -= 1;
+    q->tokens -= 1;
     return true;
 }
 
@@ -718,6 +759,9 @@ upcall_queue(struct dp_userspace *dp, enum dpif_upcall_type type,
         nfvs_list_push_back(&h->rr, &subq->rr_node);
     }
 
+    /* A packet that borrows a receive ring's frame must not hold it for
+     * as long as it waits here. */
+    dp_packet_unborrow(packet);
     qu = xzalloc(sizeof *qu);
     qu->queued = now;
     qu->up.type = type;
@@ -1069,13 +1113,14 @@ miss_inline(struct fwd_ctx *ctx, struct dp_port *port,
     return true;
 }
 
-/* Receives one batch from 'port' and forwards it.  Called by the port's
+/* Receives one batch from receive queue 'qid' of 'port' and forwards
+ * it, counting in 'stats' (NULL for dpif_run()).  Called by the queue's
  * polling thread with 'cfg_lock' held for reading; misses may be handled
  * in place ('may_inline') only on a forwarding thread, never on the
  * caller of dpif_run().  Returns true if it received any packet. */
 static bool
 fwd_port_round(struct dp_userspace *dp, struct dp_port *port,
-               bool may_inline)
+               unsigned int qid, bool may_inline, struct fwd_stats *stats)
 {
     struct dp_packet *missed[NETDEV_MAX_BURST];
     void *missed_keys[NETDEV_MAX_BURST];
@@ -1086,8 +1131,16 @@ fwd_port_round(struct dp_userspace *dp, struct dp_port *port,
     struct fwd_ctx ctx;
 
     dp_packet_batch_init(&batch);
-    if (netdev_recv(port->netdev, &batch)) {
+    if (netdev_rxq_recv(port->netdev, qid, &batch)) {
         return false;
+    }
+    cur_rxq = qid;
+    if (stats) {
+        STORE(&stats->n_packets, stats->n_packets + batch.count);
+        STORE(&stats->n_batches, stats->n_batches + 1);
+        if (batch.count == NETDEV_MAX_BURST) {
+            STORE(&stats->n_full_batches, stats->n_full_batches + 1);
+        }
     }
 
     fwd_ctx_init(&ctx, dp);
@@ -1185,7 +1238,8 @@ dpif_userspace_run(struct dpif *dpif)
     for (round = 0; again && round < RUN_MAX_ROUNDS; round++) {
         again = false;
         HMAP_FOR_EACH (port, node, &dp->ports) {
-            if (!port->fwd && fwd_port_round(dp, port, false)) {
+            if (!port->fwd && !port->fanout
+                && fwd_port_round(dp, port, 0, false, NULL)) {
                 again = true;
             }
         }
@@ -1207,9 +1261,11 @@ forwarder_main(void *fwd_)
         if (n < 0) {
             continue;           /* EINTR. */
         }
+        STORE(&fwd->stats.n_wakeups, fwd->stats.n_wakeups + 1);
         pthread_rwlock_rdlock(&dp->cfg_lock);
         for (i = 0; i < n; i++) {
             uint64_t data = events[i].data.u64;
+            uint32_t qid = data >> 32;
             struct dp_port *port;
 
             if (data == WAKE_EVENT) {
@@ -1217,9 +1273,10 @@ forwarder_main(void *fwd_)
                 continue;
             }
             /* The port may have gone, or changed, since epoll_wait(). */
-            port = port_lookup(dp, data);
-            if (port && port->fwd == fwd) {
-                fwd_port_round(dp, port, true);
+            port = port_lookup(dp, (uint32_t) data);
+            if (port && (port->fanout ? qid == fwd->idx && qid < port->n_rxq
+                         : port->fwd == fwd && !qid)) {
+                fwd_port_round(dp, port, qid, true, &fwd->stats);
             }
         }
         pthread_rwlock_unlock(&dp->cfg_lock);
@@ -1227,10 +1284,13 @@ forwarder_main(void *fwd_)
     return NULL;
 }
 
+/* Adds receive queue 'qid' of 'port' to the queues 'fwd' polls, or
+ * removes it. */
 static void
-forwarder_watch(struct forwarder *fwd, struct dp_port *port, bool add)
+forwarder_watch(struct forwarder *fwd, struct dp_port *port,
+                unsigned int qid, bool add)
 {
-    int fd = netdev_get_fd(port->netdev);
+    int fd = netdev_rxq_get_fd(port->netdev, qid);
     struct epoll_event ev;
 
     if (fd < 0) {
@@ -1238,22 +1298,52 @@ forwarder_watch(struct forwarder *fwd, struct dp_port *port, bool add)
     }
     memset(&ev, 0, sizeof ev);
     ev.events = EPOLLIN;
-    ev.data.u64 = port->port_no;
+    ev.data.u64 = port->port_no | ((uint64_t) qid << 32);
     if (epoll_ctl(fwd->epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &ev)) {
         VLOG_WARN("%s: epoll_ctl: %s", netdev_get_name(port->netdev),
                   nfvs_strerror(errno));
     }
 }
 
-/* Gives 'port' to the forwarder with the fewest ports, or to dpif_run()
- * if there are none.  Called with 'config_mutex' and 'cfg_lock' held for
- * writing. */
+/* Resets 'port''s upcall buckets, for 'n_rxq' receive queues. */
+static void
+port_set_rxqs(struct dp_userspace *dp, struct dp_port *port,
+              unsigned int n_rxq)
+{
+    unsigned int i;
+
+    port->n_rxq = n_rxq;
+    for (i = 0; i < n_rxq; i++) {
+        port->rxqs[i].tokens = NFVS_MAX((double) LOAD(&dp->upcall_burst)
+                                        / n_rxq, 1);
+        port->rxqs[i].last_fill = time_msec();
+    }
+}
+
+/* With several forwarders, gives 'port' one receive queue per forwarder
+ * if its device can have them (PACKET_FANOUT), each forwarder polling its
+ * own; otherwise gives it to the forwarder with the fewest ports, or to
+ * dpif_run() if there are none.  Called with 'config_mutex' and
+ * 'cfg_lock' held for writing, while no thread receives on 'port'. */
 static void
 port_assign(struct dp_userspace *dp, struct dp_port *port)
 {
     struct forwarder *best = NULL;
     size_t i;
 
+    port->fanout = false;
+    if (dp->n_forwarders > 1
+        && !netdev_set_n_rxq(port->netdev, dp->n_forwarders)) {
+        port->fanout = true;
+        port->fwd = NULL;
+        port_set_rxqs(dp, port, dp->n_forwarders);
+        for (i = 0; i < dp->n_forwarders; i++) {
+            forwarder_watch(&dp->forwarders[i], port, i, true);
+        }
+        return;
+    }
+    netdev_set_n_rxq(port->netdev, 1);
+    port_set_rxqs(dp, port, 1);
     for (i = 0; i < dp->n_forwarders; i++) {
         if (!best || dp->forwarders[i].n_ports < best->n_ports) {
             best = &dp->forwarders[i];
@@ -1262,8 +1352,27 @@ port_assign(struct dp_userspace *dp, struct dp_port *port)
     port->fwd = best;
     if (best) {
         best->n_ports++;
-        forwarder_watch(best, port, true);
+        forwarder_watch(best, port, 0, true);
     }
+}
+
+/* Takes 'port' away from the forwarders that poll it.  Called with
+ * 'config_mutex' and 'cfg_lock' held for writing. */
+static void
+port_unassign(struct dp_userspace *dp, struct dp_port *port)
+{
+    size_t i;
+
+    if (port->fanout) {
+        for (i = 0; i < dp->n_forwarders && i < port->n_rxq; i++) {
+            forwarder_watch(&dp->forwarders[i], port, i, false);
+        }
+    } else if (port->fwd) {
+        forwarder_watch(port->fwd, port, 0, false);
+        port->fwd->n_ports--;
+    }
+    port->fwd = NULL;
+    port->fanout = false;
 }
 
 /* Stops and frees every forwarder; their ports go to dpif_run().  Called
@@ -1288,6 +1397,9 @@ forwarders_stop(struct dp_userspace *dp)
     pthread_rwlock_wrlock(&dp->cfg_lock);
     HMAP_FOR_EACH (port, node, &dp->ports) {
         port->fwd = NULL;
+        port->fanout = false;
+        netdev_set_n_rxq(port->netdev, 1);
+        port_set_rxqs(dp, port, 1);
     }
     free(dp->forwarders);
     dp->forwarders = NULL;
@@ -1310,6 +1422,7 @@ forwarders_start(struct dp_userspace *dp, size_t n)
         struct epoll_event ev;
 
         fwd->dp = dp;
+        fwd->idx = i;
         fwd->epfd = epoll_create1(EPOLL_CLOEXEC);
         fwd->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (fwd->epfd < 0 || fwd->wake_fd < 0) {
@@ -1372,8 +1485,7 @@ port_add__(struct dp_userspace *dp, struct netdev *netdev,
     port = xzalloc(sizeof *port);
     port->port_no = port_no;
     port->netdev = own;
-    port->tokens = LOAD(&dp->upcall_burst);
-    port->last_fill = time_msec();
+    port_set_rxqs(dp, port, 1);
     pthread_rwlock_wrlock(&dp->cfg_lock);
     hmap_insert(&dp->ports, &port->node, hash_int(port_no, 0));
     port_assign(dp, port);
@@ -1406,10 +1518,9 @@ dpif_userspace_port_del(struct dpif *dpif, uint32_t port_no)
     port = port_lookup(dp, port_no);
     if (port) {
         hmap_remove(&dp->ports, &port->node);
-        if (port->fwd) {
-            forwarder_watch(port->fwd, port, false);
-            port->fwd->n_ports--;
-        }
+        port_unassign(dp, port);
+        /* No thread receives on it any more: its extra queues go. */
+        netdev_set_n_rxq(port->netdev, 1);
     }
     pthread_rwlock_unlock(&dp->cfg_lock);
     pthread_mutex_unlock(&dp->config_mutex);
@@ -1562,8 +1673,12 @@ dp_create(const char *name, bool dummy, struct dp_userspace **dpp)
         return error;
     }
     if (!dummy) {
+        long n_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
         pthread_mutex_lock(&dp->config_mutex);
-        forwarders_start(dp, 1);
+        forwarders_start(dp, n_cpus < 1 ? 1
+                         : n_cpus > MAX_FORWARDERS ? MAX_FORWARDERS
+                         : n_cpus);
         pthread_mutex_unlock(&dp->config_mutex);
     }
     *dpp = dp;
@@ -1683,6 +1798,7 @@ dpif_userspace_get_stats(const struct dpif *dpif,
                          struct dpif_dp_stats *stats)
 {
     struct dp_userspace *dp = get_dp(dpif);
+    unsigned int i;
 
     stats->n_hit = LOAD(&dp->n_hit);
     stats->n_missed = LOAD(&dp->n_missed);
@@ -1700,6 +1816,19 @@ dpif_userspace_get_stats(const struct dpif *dpif,
     pthread_rwlock_unlock(&dp->flow_lock);
     stats->n_flow_limit = LOAD(&dp->n_flow_limit);
     stats->flow_limit = LOAD(&dp->flow_limit);
+
+    pthread_rwlock_rdlock(&dp->cfg_lock);
+    stats->n_fwd = NFVS_MIN(dp->n_forwarders, DPIF_MAX_FWD_STATS);
+    for (i = 0; i < stats->n_fwd; i++) {
+        const struct fwd_stats *fs = &dp->forwarders[i].stats;
+        struct dpif_fwd_stats *out = &stats->fwd[i];
+
+        out->n_packets = LOAD(&fs->n_packets);
+        out->n_batches = LOAD(&fs->n_batches);
+        out->n_full_batches = LOAD(&fs->n_full_batches);
+        out->n_wakeups = LOAD(&fs->n_wakeups);
+    }
+    pthread_rwlock_unlock(&dp->cfg_lock);
     return 0;
 }
 

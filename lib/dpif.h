@@ -112,6 +112,9 @@ void dpif_run(struct dpif *);
  *                         of the same key, 0 = never. */
 int dpif_set_option(struct dpif *, const char *name, unsigned int value);
 
+/* Most forwarding threads whose counters struct dpif_dp_stats holds. */
+#define DPIF_MAX_FWD_STATS 64
+
 /* Datapath counters.  A packet is counted once as a hit, a miss or a
  * loss; n_missed counts upcalls queued, lost ones are counted by reason
  * and in their sum n_lost. */
@@ -128,6 +131,17 @@ struct dpif_dp_stats {
     uint64_t n_flows;           /* Flows in the table now. */
     uint64_t n_flow_limit;      /* Puts refused: table at its limit. */
     uint32_t flow_limit;        /* Current flow limit. */
+
+    /* The userspace datapath's forwarding threads, each with its own
+     * counters since it started (0 threads for other datapaths). */
+    unsigned int n_fwd;         /* Elements of 'fwd' used. */
+    struct dpif_fwd_stats {
+        uint64_t n_packets;     /* Packets received. */
+        uint64_t n_batches;     /* Receive calls that returned packets. */
+        uint64_t n_full_batches; /* ...that returned a full batch (a
+                                  * backlog: the thread lags behind). */
+        uint64_t n_wakeups;     /* Returns from waiting for packets. */
+    } fwd[DPIF_MAX_FWD_STATS];
 };
 
 int dpif_get_stats(const struct dpif *, struct dpif_dp_stats *);

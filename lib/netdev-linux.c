@@ -9,16 +9,31 @@
  * so the kernel finishes the work when the packet leaves (see the "Known
  * pitfalls" in DESIGN.md).
  *
- * Receive uses recvmmsg() rather than a TPACKET_V3 ring: a GSO
- * super-packet can be 64 kB, and a ring sized for that in every frame
- * (or block) wastes most of its memory on ordinary 1500-byte frames,
- * while recvmmsg() scatters each packet into an MTU-sized dp_packet plus
- * the tail of a per-slot 64 kB dp_packet that only large packets touch:
- * a large packet becomes that big dp_packet, with only its first
- * RX_STD_SIZE bytes copied over, so 64 kB of payload is never moved.  The
- * datapath keeps packets past the call, so a ring would need a copy out
- * of it anyway.  recvmmsg() costs one system call per batch of up to
- * NETDEV_MAX_BURST packets; bench/bench-netdev.c measures the result. */
+ * A system port receives through a memory-mapped TPACKET_V2 ring of
+ * RING_FRAME_SIZE frames that the kernel fills with the virtio-net header
+ * and the frame.  Received packets borrow their frame (DPBUF_BORROWED):
+ * nothing is copied in userspace, and the frame goes back to the kernel
+ * when the packet is freed or moved to a heap buffer (a push that needs
+ * more room, or dp_packet_unborrow() for a packet kept past the
+ * forwarding round).  A packet longer than a frame (a GSO super-packet,
+ * up to 64 kB) would waste a ring sized for it, so the kernel marks its
+ * frame TP_STATUS_COPY and queues the whole packet on the socket as well
+ * (PACKET_COPY_THRESH); it is read with recvmsg() in ring order.
+ *
+ * TPACKET_V3's block ring would take the big packets in place, but it
+ * wakes the reader only when a block is full or its retire timer (1 ms at
+ * the least) fires, which delays every packet of a sparse flow (a TCP
+ * handshake, a ping) by up to that long; V2 wakes per frame.
+ *
+ * Send is sendmmsg() with PACKET_QDISC_BYPASS: the packets go straight to
+ * the device's driver, as the forwarding threads batch them already.
+ *
+ * Where the kernel refuses the ring (or the user turns it off, see
+ * netdev_linux_set_rx_ring_blocks()) the port receives with recvmmsg()
+ * as before the ring: each packet is scattered into an MTU-sized
+ * dp_packet plus the tail of a per-slot 64 kB dp_packet that only large
+ * packets touch, so 64 kB of payload is never moved in userspace.  One
+ * log line says which ports fell back and why. */
 #include <config.h>
 #include "netdev.h"
 
@@ -36,8 +51,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include "dp-packet.h"
 #include "dp-packet-offload.h"
@@ -59,6 +76,12 @@ VLOG_DEFINE_THIS_MODULE(netdev_linux);
 
 /* Tap offloads for UDP segmentation (Linux 6.2), missing from older
  * headers. */
+/* Linux 6.9: fanout groups skip outgoing packets, as PACKET_IGNORE_OUTGOING
+ * does for a socket outside a group. */
+#ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+#define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000
+#endif
+
 #ifndef TUN_F_USO4
 #define TUN_F_USO4 0x20
 #endif
@@ -78,13 +101,66 @@ struct rx_slot {
     } cmsg;
 };
 
+/* Receive ring geometry: frames of RING_FRAME_SIZE bytes (a 1500-byte
+ * MTU frame with two VLAN tags, the virtio-net header, the frame header
+ * and RING_RESERVE bytes of headroom), RING_BLOCK_SIZE bytes per block of
+ * contiguous memory. */
+#define RING_FRAME_SIZE 2048
+#define RING_BLOCK_SIZE 65536
+#define RING_FRAMES_PER_BLOCK (RING_BLOCK_SIZE / RING_FRAME_SIZE)
+#define RING_RESERVE 64
+#define RING_DEFAULT_BLOCKS 64      /* 2048 frames, 4 MB per port. */
+
+/* A received frame's tpacket2_hdr status while a packet borrows it: not
+ * TP_STATUS_KERNEL, so the kernel does not write it, and without
+ * TP_STATUS_USER, so the reader does not take it again.  Bit 30 is
+ * TP_STATUS_TS_SYS_HARDWARE, which no kernel sets any more. */
+#define RING_FRAME_HELD (1U << 30)
+
+/* Offset of the first byte a packet may use as headroom in a frame: past
+ * the tpacket2_hdr and the sockaddr_ll the kernel writes after it. */
+#define RING_FRAME_BASE (TPACKET_ALIGN(sizeof(struct tpacket2_hdr)) \
+                         + sizeof(struct sockaddr_ll))
+
+/* A memory-mapped receive ring.  Freed when its last reference goes: the
+ * device holds one and every packet that borrows a frame one, so a packet
+ * may outlive its port. */
+struct rx_ring {
+    uint8_t *map;               /* The mapping, 'n_frames' frames. */
+    size_t map_size;            /* Bytes mapped. */
+    unsigned int n_frames;      /* Frames in the ring. */
+    unsigned int head;          /* Next frame to read; receiving thread. */
+    int ref_cnt;                /* Atomic. */
+};
+
+/* Blocks in the receive ring of system ports opened from now on; 0 for
+ * no ring. */
+static unsigned int rx_ring_blocks = RING_DEFAULT_BLOCKS;
+
+/* One receive queue: a socket of the device's PACKET_FANOUT group (or
+ * the tap's fd).  Used by one receiving thread at a time. */
+struct rx_queue {
+    int fd;                     /* AF_PACKET socket or tap fd. */
+    struct rx_ring *ring;       /* Receive ring, NULL if recvmmsg(). */
+    struct rx_slot rx[NETDEV_MAX_BURST]; /* recvmmsg() buffers. */
+    uint64_t rx_packets;        /* Counters, written by the receiving */
+    uint64_t rx_bytes;          /* thread only (relaxed atomics). */
+    uint64_t rx_errors;
+    uint64_t rx_dropped;        /* Kernel drops read so far; 'mutex'. */
+};
+
+/* Most receive queues of a device. */
+#define MAX_RXQ 64
+
 struct netdev_linux {
     struct netdev up;
     bool is_tap;                /* "internal" (tap) rather than "system". */
-    int fd;                     /* AF_PACKET socket or tap fd. */
+    int fd;                     /* Queue 0's socket or tap fd; sends. */
     int ifindex;                /* Kernel interface index. */
-    struct rx_slot rx[NETDEV_MAX_BURST]; /* Used by the receiving thread
-                                          * only. */
+    struct rx_queue *rxqs;      /* Receive queues; main thread changes. */
+    unsigned int n_rxq;         /* Elements in 'rxqs' (at least 1). */
+    int fanout_id;              /* PACKET_FANOUT group of queue 0, 0 if
+                                 * it has joined none. */
 
     pthread_mutex_t mutex;      /* Guards 'stats'. */
     struct netdev_stats stats;  /* Counted here, plus kernel drops. */
@@ -150,40 +226,112 @@ set_up(const char *name)
 }
 
 static void
-rx_slots_init(struct netdev_linux *dev)
+rxq_init(struct rx_queue *q)
 {
-    size_t i;
-
-    for (i = 0; i < NETDEV_MAX_BURST; i++) {
-        dev->rx[i].packet = NULL;
-        dev->rx[i].big = NULL;
-    }
+    memset(q, 0, sizeof *q);
+    q->fd = -1;
 }
 
+static void rx_ring_unref(struct rx_ring *);
+
+/* Frees 'q''s buffers and ring.  Its fd is closed too unless it is
+ * 'dev_fd' (queue 0 shares the device's fd). */
 static void
-rx_slots_uninit(struct netdev_linux *dev)
+rxq_uninit(struct rx_queue *q, int dev_fd)
 {
     size_t i;
 
     for (i = 0; i < NETDEV_MAX_BURST; i++) {
-        dp_packet_destroy(dev->rx[i].packet);
-        dp_packet_destroy(dev->rx[i].big);
+        dp_packet_destroy(q->rx[i].packet);
+        dp_packet_destroy(q->rx[i].big);
     }
+    if (q->fd >= 0 && q->fd != dev_fd) {
+        close(q->fd);
+    }
+    rx_ring_unref(q->ring);
 }
 
 /* Opening a port is retried every second while it fails (see
  * vswitchd/bridge.h). */
 static struct vlog_rate_limit open_rl = VLOG_RATE_LIMIT_INIT(5, 60);
 
-/* Opens an AF_PACKET socket on 'dev''s device with the options this
- * module relies on, bound so that it sees every protocol. */
+void
+netdev_linux_set_rx_ring_blocks(unsigned int n_blocks)
+{
+    __atomic_store_n(&rx_ring_blocks, n_blocks, __ATOMIC_RELAXED);
+}
+
+static void
+rx_ring_unref(struct rx_ring *ring)
+{
+    if (ring && !__atomic_sub_fetch(&ring->ref_cnt, 1, __ATOMIC_ACQ_REL)) {
+        munmap(ring->map, ring->map_size);
+        free(ring);
+    }
+}
+
+/* Sets up a TPACKET_V2 receive ring of 'n_blocks' blocks on AF_PACKET
+ * socket 'fd' (not bound yet, PACKET_VNET_HDR already on) and stores it
+ * in '*ringp'.  Returns 0 or a positive errno value, with the socket
+ * usable without a ring. */
 static int
-open_packet_socket(struct netdev_linux *dev, const char *name)
+rx_ring_create(int fd, unsigned int n_blocks, struct rx_ring **ringp)
+{
+    int version = TPACKET_V2;
+    int reserve = RING_RESERVE;
+    int one = 1;
+    struct tpacket_req req;
+    struct rx_ring *ring;
+    void *map;
+
+    *ringp = NULL;
+    if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof version)
+        || setsockopt(fd, SOL_PACKET, PACKET_RESERVE, &reserve,
+                      sizeof reserve)
+        || setsockopt(fd, SOL_PACKET, PACKET_COPY_THRESH, &one,
+                      sizeof one)) {
+        return errno;
+    }
+    memset(&req, 0, sizeof req);
+    req.tp_block_size = RING_BLOCK_SIZE;
+    req.tp_block_nr = n_blocks;
+    req.tp_frame_size = RING_FRAME_SIZE;
+    req.tp_frame_nr = n_blocks * RING_FRAMES_PER_BLOCK;
+    if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req)) {
+        return errno;
+    }
+    map = mmap(NULL, (size_t) n_blocks * RING_BLOCK_SIZE,
+               PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        int error = errno;
+
+        /* Take the ring down again (a zero request) so that the socket
+         * falls back to recvmmsg(). */
+        memset(&req, 0, sizeof req);
+        setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req);
+        return error;
+    }
+    ring = xzalloc(sizeof *ring);
+    ring->map = map;
+    ring->map_size = (size_t) n_blocks * RING_BLOCK_SIZE;
+    ring->n_frames = n_blocks * RING_FRAMES_PER_BLOCK;
+    ring->ref_cnt = 1;
+    *ringp = ring;
+    return 0;
+}
+
+/* Opens an AF_PACKET socket on 'dev''s device with the options this
+ * module relies on, bound so that it sees every protocol, as receive
+ * queue 'q'.  Logs how the queue receives if 'verbose'. */
+static int
+open_packet_socket(struct netdev_linux *dev, const char *name,
+                   struct rx_queue *q, bool verbose)
 {
     struct packet_mreq mreq;
     struct sockaddr_ll sll;
     int one = 1;
     int rcvbuf = 4 * 1024 * 1024;
+    unsigned int n_blocks;
     int fd, error;
 
     /* Protocol 0 receives nothing until bind(), so no packet from another
@@ -215,8 +363,33 @@ open_packet_socket(struct netdev_linux *dev, const char *name)
                     "kernel is older than 4.20", name, nfvs_strerror(error));
         goto out_close;
     }
-    /* A larger buffer absorbs bursts while the datapath is busy.  Only
-     * root may go past rmem_max; the plain option is the fallback. */
+    n_blocks = __atomic_load_n(&rx_ring_blocks, __ATOMIC_RELAXED);
+    if (n_blocks) {
+        int bypass = 1;
+
+        /* Queue 0 says how the device receives; another queue only if
+         * it fares differently. */
+        error = rx_ring_create(fd, n_blocks, &q->ring);
+        if (error) {
+            if (verbose || dev->rxqs[0].ring) {
+                VLOG_WARN("%s: packet ring of %u blocks refused (%s): "
+                          "falling back to recvmmsg()", name, n_blocks,
+                          nfvs_strerror(error));
+            }
+        } else if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &bypass,
+                              sizeof bypass)) {
+            if (verbose) {
+                VLOG_WARN("%s: PACKET_QDISC_BYPASS refused (%s): sending "
+                          "through the qdisc", name, nfvs_strerror(errno));
+            }
+        } else if (verbose) {
+            VLOG_DBG("%s: receiving through a packet ring of %u frames",
+                     name, q->ring->n_frames);
+        }
+    }
+    /* A larger buffer absorbs bursts while the datapath is busy (and
+     * holds the packets too long for a ring frame).  Only root may go
+     * past rmem_max; the plain option is the fallback. */
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf)) {
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     }
@@ -244,10 +417,12 @@ open_packet_socket(struct netdev_linux *dev, const char *name)
         goto out_close;
     }
 
-    dev->fd = fd;
+    q->fd = fd;
     return 0;
 
 out_close:
+    rx_ring_unref(q->ring);
+    q->ring = NULL;
     close(fd);
     return error;
 }
@@ -259,18 +434,25 @@ netdev_linux_alloc(bool is_tap)
 
     dev->is_tap = is_tap;
     dev->fd = -1;
+    dev->rxqs = xmalloc(sizeof *dev->rxqs);
+    dev->n_rxq = 1;
+    rxq_init(&dev->rxqs[0]);
     pthread_mutex_init(&dev->mutex, NULL);
-    rx_slots_init(dev);
     return dev;
 }
 
 static void
 netdev_linux_free(struct netdev_linux *dev)
 {
+    unsigned int i;
+
+    for (i = 0; i < dev->n_rxq; i++) {
+        rxq_uninit(&dev->rxqs[i], dev->fd);
+    }
+    free(dev->rxqs);
     if (dev->fd >= 0) {
         close(dev->fd);
     }
-    rx_slots_uninit(dev);
     pthread_mutex_destroy(&dev->mutex);
     free(dev);
 }
@@ -290,10 +472,11 @@ netdev_linux_open(const char *name, struct netdev **netdevp)
         }
         goto out_free;
     }
-    error = open_packet_socket(dev, name);
+    error = open_packet_socket(dev, name, &dev->rxqs[0], true);
     if (error) {
         goto out_free;
     }
+    dev->fd = dev->rxqs[0].fd;
     *netdevp = &dev->up;
     return 0;
 
@@ -362,6 +545,7 @@ open_tap(struct netdev_linux *dev, const char *name)
         goto out_close;
     }
     dev->fd = fd;
+    dev->rxqs[0].fd = fd;
     return 0;
 
 out_close:
@@ -607,22 +791,27 @@ rx_slot_finish(struct netdev_linux *dev, struct rx_slot *slot, size_t size,
 /* Counts the packets of 'batch' from 'first' on as received, and
  * 'n_errors' frames that rx_slot_finish() refused. */
 static void
-count_rx(struct netdev_linux *dev, const struct dp_packet_batch *batch,
+count_rx(struct rx_queue *q, const struct dp_packet_batch *batch,
          size_t first, unsigned int n_errors)
 {
+    uint64_t bytes = 0;
     size_t i;
 
-    pthread_mutex_lock(&dev->mutex);
     for (i = first; i < batch->count; i++) {
-        dev->stats.rx_packets++;
-        dev->stats.rx_bytes += dp_packet_size(batch->packets[i]);
+        bytes += dp_packet_size(batch->packets[i]);
     }
-    dev->stats.rx_errors += n_errors;
-    pthread_mutex_unlock(&dev->mutex);
+    /* One writer: plain loads and stores, atomic for the readers. */
+    __atomic_store_n(&q->rx_packets, q->rx_packets + batch->count - first,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&q->rx_bytes, q->rx_bytes + bytes, __ATOMIC_RELAXED);
+    if (n_errors) {
+        __atomic_store_n(&q->rx_errors, q->rx_errors + n_errors,
+                         __ATOMIC_RELAXED);
+    }
 }
 
 static int
-netdev_linux_recv_sock(struct netdev_linux *dev,
+netdev_linux_recv_sock(struct netdev_linux *dev, struct rx_queue *q,
                        struct dp_packet_batch *batch)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
@@ -634,7 +823,7 @@ netdev_linux_recv_sock(struct netdev_linux *dev,
     int n, i;
 
     for (i = 0; i < (int) n_want; i++) {
-        struct rx_slot *slot = &dev->rx[i];
+        struct rx_slot *slot = &q->rx[i];
         struct msghdr *msg = &mmsgs[i].msg_hdr;
 
         rx_slot_prepare(slot, iovs[i]);
@@ -646,7 +835,7 @@ netdev_linux_recv_sock(struct netdev_linux *dev,
     }
 
     do {
-        n = recvmmsg(dev->fd, mmsgs, n_want, MSG_DONTWAIT, NULL);
+        n = recvmmsg(q->fd, mmsgs, n_want, MSG_DONTWAIT, NULL);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
         int error = errno;
@@ -662,7 +851,7 @@ netdev_linux_recv_sock(struct netdev_linux *dev,
         struct msghdr *msg = &mmsgs[i].msg_hdr;
         struct dp_packet *p;
 
-        p = rx_slot_finish(dev, &dev->rx[i], mmsgs[i].msg_len,
+        p = rx_slot_finish(dev, &q->rx[i], mmsgs[i].msg_len,
                            msg->msg_flags & MSG_TRUNC, msg);
         if (p) {
             batch->packets[batch->count++] = p;
@@ -670,12 +859,141 @@ netdev_linux_recv_sock(struct netdev_linux *dev,
             n_errors++;
         }
     }
-    count_rx(dev, batch, first, n_errors);
+    count_rx(q, batch, first, n_errors);
+    return batch->count > first ? 0 : EAGAIN;
+}
+
+/* dp_packet_release_func for packets that borrow a frame of an
+ * 'rx_ring': gives the frame back to the kernel.  Any thread. */
+static void
+rx_ring_release(struct dp_packet *p)
+{
+    struct rx_ring *ring = p->release_aux;
+    size_t ofs = (uint8_t *) p->base - ring->map;
+    struct tpacket2_hdr *h;
+
+    h = (void *) (ring->map + ofs / RING_FRAME_SIZE * RING_FRAME_SIZE);
+    __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    rx_ring_unref(ring);
+}
+
+/* Reads the packet the kernel queued on the socket for a frame marked
+ * TP_STATUS_COPY (a packet longer than a frame).  Returns it, or NULL if
+ * it was dropped. */
+static struct dp_packet *
+rx_ring_recv_copied(struct netdev_linux *dev, struct rx_queue *q)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct rx_slot *slot = &q->rx[0];
+    struct iovec iov[3];
+    struct msghdr msg;
+    ssize_t n;
+
+    rx_slot_prepare(slot, iov);
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 3;
+    msg.msg_control = slot->cmsg.buf;
+    msg.msg_controllen = sizeof slot->cmsg.buf;
+    do {
+        n = recvmsg(q->fd, &msg, MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        VLOG_WARN_RL(&rl, "%s: receive of a packet longer than a ring "
+                     "frame failed (%s)", netdev_get_name(&dev->up),
+                     nfvs_strerror(errno));
+        return NULL;
+    }
+    return rx_slot_finish(dev, slot, n, msg.msg_flags & MSG_TRUNC, &msg);
+}
+
+/* Takes the packet in ring frame 'h', which the kernel has handed over
+ * with 'status'.  Returns the packet, which borrows the frame, or NULL
+ * (the frame is back with the kernel) if it was dropped. */
+static struct dp_packet *
+rx_ring_take(struct netdev_linux *dev, struct rx_ring *ring,
+             struct tpacket2_hdr *h, uint32_t status)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct virtio_net_hdr vnet;
+    struct dp_packet *p;
+
+    if (h->tp_snaplen < h->tp_len || h->tp_snaplen < ETH_HEADER_LEN
+        || h->tp_mac < RING_FRAME_BASE + VNET_HDR_SIZE
+        || h->tp_mac + h->tp_snaplen > RING_FRAME_SIZE) {
+        VLOG_WARN_RL(&rl, "%s: dropped %s packet of %u bytes",
+                     netdev_get_name(&dev->up),
+                     h->tp_snaplen < h->tp_len ? "truncated" : "runt",
+                     h->tp_len);
+        __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        return NULL;
+    }
+    memcpy(&vnet, (uint8_t *) h + h->tp_mac - VNET_HDR_SIZE, sizeof vnet);
+    h->tp_status = RING_FRAME_HELD;
+    __atomic_add_fetch(&ring->ref_cnt, 1, __ATOMIC_RELAXED);
+    p = xmalloc(sizeof *p);
+    dp_packet_use_borrowed(p, (uint8_t *) h + h->tp_mac, h->tp_snaplen,
+                           h->tp_mac - RING_FRAME_BASE, rx_ring_release,
+                           ring);
+    if (!vnet_hdr_to_packet(&vnet, p)) {
+        VLOG_WARN_RL(&rl, "%s: dropped packet with unsupported offload "
+                     "state (flags %#x, gso type %#x)",
+                     netdev_get_name(&dev->up), vnet.flags, vnet.gso_type);
+        dp_packet_destroy(p);
+        return NULL;
+    }
+    if (status & TP_STATUS_VLAN_VALID) {
+        struct tpacket_auxdata aux;
+
+        memset(&aux, 0, sizeof aux);
+        aux.tp_status = status;
+        aux.tp_vlan_tci = h->tp_vlan_tci;
+        aux.tp_vlan_tpid = h->tp_vlan_tpid;
+        reinsert_vlan(p, &aux);
+    }
+    return p;
+}
+
+/* Receives from the ring of 'dev''s queue 'q', in ring order. */
+static int
+netdev_linux_recv_ring(struct netdev_linux *dev, struct rx_queue *q,
+                       struct dp_packet_batch *batch)
+{
+    struct rx_ring *ring = q->ring;
+    size_t first = batch->count;
+    unsigned int n_errors = 0;
+
+    while (batch->count < NETDEV_MAX_BURST) {
+        struct tpacket2_hdr *h;
+        struct dp_packet *p;
+        uint32_t status;
+
+        h = (void *) (ring->map + (size_t) ring->head * RING_FRAME_SIZE);
+        status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+        if (!(status & TP_STATUS_USER)) {
+            break;
+        }
+        ring->head = ring->head + 1 < ring->n_frames ? ring->head + 1 : 0;
+        if (status & TP_STATUS_COPY) {
+            __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL,
+                             __ATOMIC_RELEASE);
+            p = rx_ring_recv_copied(dev, q);
+        } else {
+            p = rx_ring_take(dev, ring, h, status);
+        }
+        if (p) {
+            batch->packets[batch->count++] = p;
+        } else {
+            n_errors++;
+        }
+    }
+    count_rx(q, batch, first, n_errors);
     return batch->count > first ? 0 : EAGAIN;
 }
 
 static int
-netdev_linux_recv_tap(struct netdev_linux *dev, struct dp_packet_batch *batch)
+netdev_linux_recv_tap(struct netdev_linux *dev, struct rx_queue *q,
+                      struct dp_packet_batch *batch)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     size_t first = batch->count;
@@ -683,14 +1001,14 @@ netdev_linux_recv_tap(struct netdev_linux *dev, struct dp_packet_batch *batch)
     int error = 0;
 
     while (batch->count < NETDEV_MAX_BURST) {
-        struct rx_slot *slot = &dev->rx[0];
+        struct rx_slot *slot = &q->rx[0];
         struct iovec iov[3];
         struct dp_packet *p;
         ssize_t n;
 
         rx_slot_prepare(slot, iov);
         do {
-            n = readv(dev->fd, iov, 3);
+            n = readv(q->fd, iov, 3);
         } while (n < 0 && errno == EINTR);
         if (n < 0) {
             error = errno;
@@ -708,18 +1026,155 @@ netdev_linux_recv_tap(struct netdev_linux *dev, struct dp_packet_batch *batch)
             n_errors++;
         }
     }
-    count_rx(dev, batch, first, n_errors);
+    count_rx(q, batch, first, n_errors);
     return batch->count > first ? 0 : error ? error : EAGAIN;
+}
+
+static int
+netdev_linux_rxq_recv(struct netdev *netdev, unsigned int qid,
+                      struct dp_packet_batch *batch)
+{
+    struct netdev_linux *dev = netdev_linux_cast(netdev);
+    struct rx_queue *q = &dev->rxqs[qid];
+
+    return (dev->is_tap ? netdev_linux_recv_tap(dev, q, batch)
+            : q->ring ? netdev_linux_recv_ring(dev, q, batch)
+            : netdev_linux_recv_sock(dev, q, batch));
 }
 
 static int
 netdev_linux_recv(struct netdev *netdev, struct dp_packet_batch *batch)
 {
-    struct netdev_linux *dev = netdev_linux_cast(netdev);
+    return netdev_linux_rxq_recv(netdev, 0, batch);
+}
 
-    return (dev->is_tap
-            ? netdev_linux_recv_tap(dev, batch)
-            : netdev_linux_recv_sock(dev, batch));
+static int
+netdev_linux_rxq_get_fd(const struct netdev *netdev, unsigned int qid)
+{
+    return netdev_linux_cast(netdev)->rxqs[qid].fd;
+}
+
+static unsigned int
+netdev_linux_get_n_rxq(const struct netdev *netdev)
+{
+    return netdev_linux_cast(netdev)->n_rxq;
+}
+
+/* Joins the socket of queue 'q' to 'dev''s PACKET_FANOUT group, in hash
+ * mode so that the packets of one flow stay on one queue.  The first
+ * socket creates the group with an id the kernel picks, unique in the
+ * network namespace. */
+static int
+join_fanout(struct netdev_linux *dev, struct rx_queue *q)
+{
+    int arg;
+
+    if (!dev->fanout_id) {
+        socklen_t len = sizeof arg;
+
+        arg = (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID
+               | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16;
+        if (setsockopt(q->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg)
+            || getsockopt(q->fd, SOL_PACKET, PACKET_FANOUT, &arg, &len)) {
+            return errno;
+        }
+        dev->fanout_id = arg & 0xffff;
+        return 0;
+    }
+    arg = dev->fanout_id | ((PACKET_FANOUT_HASH
+                             | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16);
+    return (setsockopt(q->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg)
+            ? errno : 0);
+}
+
+/* Returns true if the kernel has PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+ * (Linux 6.9).  Older kernels accept the flag without honouring it, and
+ * their fanout groups would take the switch's own sent packets back in. */
+static bool
+fanout_ignores_outgoing(void)
+{
+    static int major = -1, minor;
+
+    if (major < 0) {
+        struct utsname u;
+
+        if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2) {
+            major = minor = 0;
+        }
+    }
+    return major > 6 || (major == 6 && minor >= 9);
+}
+
+/* Sets the number of receive queues of system device 'netdev' to
+ * 'n_rxq': the extra queues are sockets of a PACKET_FANOUT group with
+ * queue 0.  Called with no thread receiving on 'netdev'. */
+static int
+netdev_linux_set_n_rxq(struct netdev *netdev, unsigned int n_rxq)
+{
+    struct netdev_linux *dev = netdev_linux_cast(netdev);
+    const char *name = netdev_get_name(netdev);
+    unsigned int i;
+    int error = 0;
+
+    if (dev->is_tap) {
+        return n_rxq == 1 ? 0 : EOPNOTSUPP;
+    }
+    if (!n_rxq || n_rxq > MAX_RXQ) {
+        return EINVAL;
+    }
+    if (n_rxq > 1 && !fanout_ignores_outgoing()) {
+        static bool logged;
+
+        if (!logged) {
+            logged = true;
+            VLOG_WARN("the kernel is older than 6.9 (no "
+                      "PACKET_FANOUT_FLAG_IGNORE_OUTGOING): one receive "
+                      "queue per system port");
+        }
+        return EOPNOTSUPP;
+    }
+    if (n_rxq > 1 && !dev->fanout_id) {
+        error = join_fanout(dev, &dev->rxqs[0]);
+        if (error) {
+            dev->fanout_id = 0;
+            VLOG_WARN("%s: PACKET_FANOUT refused (%s): one receive queue",
+                      name, nfvs_strerror(error));
+            return error;
+        }
+    }
+    pthread_mutex_lock(&dev->mutex);
+    while (dev->n_rxq > n_rxq) {
+        struct rx_queue *q = &dev->rxqs[--dev->n_rxq];
+
+        dev->stats.rx_packets += q->rx_packets;
+        dev->stats.rx_bytes += q->rx_bytes;
+        dev->stats.rx_errors += q->rx_errors;
+        dev->stats.rx_dropped += q->rx_dropped;
+        rxq_uninit(q, dev->fd);
+    }
+    if (n_rxq > dev->n_rxq) {
+        dev->rxqs = xrealloc(dev->rxqs, n_rxq * sizeof *dev->rxqs);
+    }
+    for (i = dev->n_rxq; i < n_rxq; i++) {
+        struct rx_queue *q = &dev->rxqs[i];
+
+        rxq_init(q);
+        error = open_packet_socket(dev, name, q, false);
+        if (!error) {
+            error = join_fanout(dev, q);
+            if (error) {
+                VLOG_WARN("%s: PACKET_FANOUT refused (%s)", name,
+                          nfvs_strerror(error));
+            }
+        }
+        if (error) {
+            rxq_uninit(q, dev->fd);
+            break;
+        }
+        dev->n_rxq++;
+    }
+    pthread_mutex_unlock(&dev->mutex);
+    return error;
 }
 
 /* Checks that the offload state of 'p' can go to the kernel as it is,
@@ -932,20 +1387,32 @@ netdev_linux_get_stats(const struct netdev *netdev,
                        struct netdev_stats *stats)
 {
     struct netdev_linux *dev = netdev_linux_cast(netdev);
+    unsigned int i;
 
     pthread_mutex_lock(&dev->mutex);
-    if (!dev->is_tap) {
-        struct tpacket_stats st;
-        socklen_t len = sizeof st;
-
-        /* Reading the kernel's counters resets them, so they are added
-         * up here. */
-        if (!getsockopt(dev->fd, SOL_PACKET, PACKET_STATISTICS, &st,
-                        &len)) {
-            dev->stats.rx_dropped += st.tp_drops;
-        }
-    }
     *stats = dev->stats;
+    for (i = 0; i < dev->n_rxq; i++) {
+        struct rx_queue *q = &dev->rxqs[i];
+
+        if (!dev->is_tap) {
+            struct tpacket_stats st;
+            socklen_t len = sizeof st;
+
+            /* Reading the kernel's counters resets them, so they are
+             * added up here: packets the kernel dropped because the
+             * queue's ring or buffer was full. */
+            if (!getsockopt(q->fd, SOL_PACKET, PACKET_STATISTICS, &st,
+                            &len)) {
+                q->rx_dropped += st.tp_drops;
+            }
+        }
+        stats->rx_packets += __atomic_load_n(&q->rx_packets,
+                                             __ATOMIC_RELAXED);
+        stats->rx_bytes += __atomic_load_n(&q->rx_bytes, __ATOMIC_RELAXED);
+        stats->rx_errors += __atomic_load_n(&q->rx_errors,
+                                            __ATOMIC_RELAXED);
+        stats->rx_dropped += q->rx_dropped;
+    }
     pthread_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -984,6 +1451,10 @@ const struct netdev_class netdev_linux_class = {
     .get_ifindex = netdev_linux_get_ifindex,
     .get_fd = netdev_linux_get_fd,
     .recv = netdev_linux_recv,
+    .get_n_rxq = netdev_linux_get_n_rxq,
+    .set_n_rxq = netdev_linux_set_n_rxq,
+    .rxq_recv = netdev_linux_rxq_recv,
+    .rxq_get_fd = netdev_linux_rxq_get_fd,
     .send = netdev_linux_send,
     .get_stats = netdev_linux_get_stats,
     .get_link_state = netdev_linux_get_link_state,
@@ -998,6 +1469,10 @@ const struct netdev_class netdev_internal_class = {
     .get_ifindex = netdev_linux_get_ifindex,
     .get_fd = netdev_linux_get_fd,
     .recv = netdev_linux_recv,
+    .get_n_rxq = netdev_linux_get_n_rxq,
+    .set_n_rxq = netdev_linux_set_n_rxq,
+    .rxq_recv = netdev_linux_rxq_recv,
+    .rxq_get_fd = netdev_linux_rxq_get_fd,
     .send = netdev_linux_send,
     .get_stats = netdev_linux_get_stats,
     .get_link_state = netdev_linux_get_link_state,

@@ -61,6 +61,18 @@ struct netdev_class {
      * waiting, or another positive errno value. */
     int (*recv)(struct netdev *netdev, struct dp_packet_batch *batch);
 
+    /* Optional: receive queues.  A device without them has one queue,
+     * which recv() and get_fd() serve.  get_n_rxq() returns how many the
+     * device has; set_n_rxq() changes that (while no thread receives on
+     * it; EOPNOTSUPP if the device cannot have more than one); rxq_recv()
+     * and rxq_get_fd() are recv() and get_fd() for queue 'qid', each
+     * queue used by one thread at a time. */
+    unsigned int (*get_n_rxq)(const struct netdev *netdev);
+    int (*set_n_rxq)(struct netdev *netdev, unsigned int n_rxq);
+    int (*rxq_recv)(struct netdev *netdev, unsigned int qid,
+                    struct dp_packet_batch *batch);
+    int (*rxq_get_fd)(const struct netdev *netdev, unsigned int qid);
+
     /* Sends every packet in 'batch', takes ownership of all of them even
      * on failure, and empties the batch.  Counts packets it could not
      * send in tx_dropped.  Returns 0 or the first error met. */

@@ -161,6 +161,44 @@ netdev_recv(struct netdev *netdev, struct dp_packet_batch *batch)
     return netdev->netdev_class->recv(netdev, batch);
 }
 
+unsigned int
+netdev_get_n_rxq(const struct netdev *netdev)
+{
+    const struct netdev_class *class = netdev->netdev_class;
+
+    return class->get_n_rxq ? class->get_n_rxq(netdev) : 1;
+}
+
+int
+netdev_set_n_rxq(struct netdev *netdev, unsigned int n_rxq)
+{
+    const struct netdev_class *class = netdev->netdev_class;
+
+    if (class->set_n_rxq) {
+        return class->set_n_rxq(netdev, n_rxq);
+    }
+    return n_rxq == 1 ? 0 : EOPNOTSUPP;
+}
+
+int
+netdev_rxq_recv(struct netdev *netdev, unsigned int qid,
+                struct dp_packet_batch *batch)
+{
+    const struct netdev_class *class = netdev->netdev_class;
+
+    return (class->rxq_recv ? class->rxq_recv(netdev, qid, batch)
+            : class->recv(netdev, batch));
+}
+
+int
+netdev_rxq_get_fd(const struct netdev *netdev, unsigned int qid)
+{
+    const struct netdev_class *class = netdev->netdev_class;
+
+    return (class->rxq_get_fd ? class->rxq_get_fd(netdev, qid)
+            : class->get_fd(netdev));
+}
+
 int
 netdev_send(struct netdev *netdev, struct dp_packet_batch *batch)
 {

@@ -22,9 +22,14 @@
  * checksum (and segments a GSO packet) in software first.  Nothing above
  * this layer ever sees a packet whose offload state was lost.
  *
+ * Received packets may borrow their bytes from a receive ring
+ * (DPBUF_BORROWED, dp-packet.h): a holder that keeps one past its
+ * forwarding round calls dp_packet_unborrow() first.
+ *
  * Thread-safety: netdev_open() and netdev_close() are for the main thread.
- * Receive on one netdev is for one thread at a time; send may be called
- * from several threads (implementations serialize internally). */
+ * Receive on one queue of a netdev is for one thread at a time; send may
+ * be called from several threads (implementations serialize
+ * internally). */
 #ifndef NFVS_NETDEV_H
 #define NFVS_NETDEV_H 1
 
@@ -93,6 +98,20 @@ int netdev_get_fd(const struct netdev *);
  * none are waiting, or another positive errno value. */
 int netdev_recv(struct netdev *, struct dp_packet_batch *batch);
 
+/* Receive queues.  A "system" device can have several, each a socket of
+ * one PACKET_FANOUT group in hash mode (the packets of a flow always go
+ * to the same queue), so that several threads receive from it; other
+ * devices have one.  Queue 0 is what netdev_recv() and netdev_get_fd()
+ * use.  netdev_set_n_rxq() may only be called while no thread receives
+ * on the device; it returns 0, EOPNOTSUPP for a device that cannot have
+ * more than one queue (it keeps one), or another positive errno value
+ * (with the queues it could open kept and logged). */
+unsigned int netdev_get_n_rxq(const struct netdev *);
+int netdev_set_n_rxq(struct netdev *, unsigned int n_rxq);
+int netdev_rxq_recv(struct netdev *, unsigned int qid,
+                    struct dp_packet_batch *batch);
+int netdev_rxq_get_fd(const struct netdev *, unsigned int qid);
+
 /* Sends every packet in 'batch' and empties it.  Returns 0 or the first
  * positive errno value met; packets that could not be sent are counted in
  * tx_dropped. */
@@ -105,6 +124,12 @@ int netdev_get_stats(const struct netdev *, struct netdev_stats *);
  * (ENODEV for a Linux device that is gone). */
 int netdev_get_link_state(const struct netdev *,
                           struct netdev_link_state *state);
+
+/* Sets the size of the memory-mapped receive ring of "system" devices
+ * opened from now on, in blocks of 32 frames of 2 kB; 0 turns the ring
+ * off (receive with recvmmsg()).  A device whose ring the kernel refuses
+ * logs why and receives with recvmmsg(). */
+void netdev_linux_set_rx_ring_blocks(unsigned int n_blocks);
 
 /* Dummy devices. */
 

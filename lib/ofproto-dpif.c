@@ -173,6 +173,16 @@ ofproto_dpif_create(struct ofproto *ofproto,
             goto out_close;
         }
     }
+    if (cfg->n_forwarders && !strcmp(cfg->dp_type, "userspace")) {
+        error = dpif_set_option(dpif, "forwarding-threads",
+                                cfg->n_forwarders);
+        if (error) {
+            *errp = xasprintf("%s: cannot start %u forwarding threads: %s",
+                              name, cfg->n_forwarders,
+                              nfvs_strerror(error));
+            goto out_close;
+        }
+    }
     /* The handler pool (see udpif.h) and its queues in the datapath,
      * set up here, where failing (out of file descriptors or threads)
      * can still refuse the bridge.  Misses wait in the queues until

@@ -37,6 +37,8 @@ struct ofproto_dpif_config {
     unsigned int max_idle;      /* ms. */
     unsigned int flow_limit;    /* Datapath flows; 0: the default. */
     const char *pcap_dir;       /* Where dummy ports write PORT.pcap. */
+    unsigned int n_forwarders;  /* Userspace datapath: forwarding
+                                 * threads; 0: one per CPU. */
 };
 
 /* Creates (or opens) the datapath for 'ofproto', named after it, without

@@ -911,6 +911,25 @@ get_int(const json_t *obj, const char *name)
     return json_integer_value(json_object_get(obj, name));
 }
 
+/* Prints the userspace datapath's per-thread counters, if any. */
+static void
+print_fwd_stats(const json_t *fwds)
+{
+    const json_t *f;
+    size_t i;
+
+    json_array_foreach (fwds, i, f) {
+        printf("  forwarder %"JSON_INTEGER_FORMAT": packets:%"
+               JSON_INTEGER_FORMAT" batches:%"JSON_INTEGER_FORMAT
+               " avg batch:%.1f full batches:%"JSON_INTEGER_FORMAT
+               " wakeups:%"JSON_INTEGER_FORMAT"\n",
+               get_int(f, "thread"), get_int(f, "packets"),
+               get_int(f, "batches"),
+               json_number_value(json_object_get(f, "avg_batch")),
+               get_int(f, "full_batches"), get_int(f, "wakeups"));
+    }
+}
+
 static void
 print_dp_stats(const json_t *b)
 {
@@ -954,6 +973,7 @@ print_dp_stats(const json_t *b)
     printf("  conntrack: events:%"JSON_INTEGER_FORMAT" syncs:%"
            JSON_INTEGER_FORMAT"\n", get_int(b, "ct_events"),
            get_int(b, "ct_syncs"));
+    print_fwd_stats(json_object_get(b, "forwarders"));
 }
 
 static int

@@ -274,15 +274,39 @@ rpc_dp_flows(json_t *params, json_t **errorp, void *bs)
     return json_pack("{s:o}", "bridges", result);
 }
 
+/* The counters of each forwarding thread in 'dp' as a JSON array. */
+static json_t *
+fwd_stats_to_json(const struct dpif_dp_stats *dp)
+{
+    json_t *array = json_array();
+    unsigned int i;
+
+    for (i = 0; i < dp->n_fwd; i++) {
+        const struct dpif_fwd_stats *f = &dp->fwd[i];
+
+        json_array_append_new(array, json_pack(
+            "{s:I, s:I, s:I, s:f, s:I, s:I}",
+            "thread", (json_int_t) i,
+            "packets", (json_int_t) f->n_packets,
+            "batches", (json_int_t) f->n_batches,
+            "avg_batch", (f->n_batches
+                          ? (double) f->n_packets / f->n_batches : 0.0),
+            "full_batches", (json_int_t) f->n_full_batches,
+            "wakeups", (json_int_t) f->n_wakeups));
+    }
+    return array;
+}
+
 static json_t *
 dp_stats_to_json(struct bridge *br)
 {
     struct dpif_dp_stats dp;
     struct udpif_stats up;
+    json_t *json;
 
     memset(&dp, 0, sizeof dp);
     ofproto_dpif_get_stats(br->dp, &dp, &up);
-    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I,"
+    json = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I,"
                      " s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
                      " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
                      " s:I, s:I, s:I}",
@@ -320,6 +344,10 @@ dp_stats_to_json(struct bridge *br)
                      "max_idle", (json_int_t) up.max_idle,
                      "ct_events", (json_int_t) up.n_ct_events,
                      "ct_syncs", (json_int_t) up.n_ct_syncs);
+    if (dp.n_fwd) {
+        json_object_set_new(json, "forwarders", fwd_stats_to_json(&dp));
+    }
+    return json;
 }
 
 static json_t *

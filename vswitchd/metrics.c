@@ -320,6 +320,61 @@ get_u64(const void *base, size_t offset)
     return value;
 }
 
+/* Per forwarding thread counters of the userspace datapath (families
+ * only where some bridge has forwarding threads). */
+static const struct {
+    const char *name;
+    const char *help;
+    size_t offset;              /* In struct dpif_fwd_stats. */
+} fwd_counters[] = {
+    { "nfvs_forwarder_packets_total",
+      "Packets a forwarding thread received.",
+      offsetof(struct dpif_fwd_stats, n_packets) },
+    { "nfvs_forwarder_batches_total",
+      "Receive calls of a forwarding thread that returned packets "
+      "(packets / batches = average batch size).",
+      offsetof(struct dpif_fwd_stats, n_batches) },
+    { "nfvs_forwarder_full_batches_total",
+      "Receive calls that returned a full batch: the thread had a "
+      "backlog.", offsetof(struct dpif_fwd_stats, n_full_batches) },
+    { "nfvs_forwarder_wakeups_total",
+      "Times a forwarding thread woke up to receive packets.",
+      offsetof(struct dpif_fwd_stats, n_wakeups) },
+};
+
+static void
+put_forwarders(struct ds *out, const struct bridge_snap *snaps, size_t n)
+{
+    bool any = false;
+    size_t c, i;
+    unsigned int t;
+
+    for (i = 0; i < n; i++) {
+        any = any || (snaps[i].has_dp && snaps[i].dp.n_fwd);
+    }
+    if (!any) {
+        return;
+    }
+    for (c = 0; c < ARRAY_SIZE(fwd_counters); c++) {
+        put_family(out, fwd_counters[c].name, "counter",
+                   fwd_counters[c].help);
+        for (i = 0; i < n; i++) {
+            if (!snaps[i].has_dp) {
+                continue;
+            }
+            for (t = 0; t < snaps[i].dp.n_fwd; t++) {
+                char thread[16];
+
+                snprintf(thread, sizeof thread, "%u", t);
+                put_sample(out, fwd_counters[c].name, snaps[i].name,
+                           "thread", thread,
+                           get_u64(&snaps[i].dp.fwd[t],
+                                   fwd_counters[c].offset));
+            }
+        }
+    }
+}
+
 /* Appends histogram 'name' with one series per bridge that has a
  * datapath; 'offset' locates the histogram in struct udpif_stats. */
 static void
@@ -398,6 +453,7 @@ put_datapaths(struct ds *out, const struct bridge_snap *snaps, size_t n)
             }
         }
     }
+    put_forwarders(out, snaps, n);
     put_histogram(out, "nfvs_upcall_latency_seconds",
                   "Time the daemon took to handle an upcall: translation "
                   "and flow install (and execution, on the kernel "

@@ -28,6 +28,7 @@
 #include "jsonrpc.h"
 #include "monitor.h"
 #include "metrics.h"
+#include "netdev.h"
 #include "ofp-actions.h"
 #include "ofproto-dpif.h"
 #include "port-rpc.h"
@@ -51,6 +52,7 @@ struct options {
     bool syslog;                /* Log to syslog as well? */
     char *datapath;             /* Datapath type. */
     unsigned int n_handlers;    /* Upcall handler threads; 0: CPUs. */
+    unsigned int n_forwarders;  /* Forwarding threads; 0: CPUs. */
     unsigned int max_idle;      /* Datapath flow idle time, ms. */
     unsigned int flow_limit;    /* Datapath flow limit. */
     unsigned int max_bridges;   /* bridge.add refuses more bridges. */
@@ -100,6 +102,13 @@ usage(const struct options *opts)
            "                      kernel if nfvs.ko is loaded)\n"
            "  --n-handlers=N      upcall handler threads, shared by all\n"
            "                      bridges (default: one per CPU)\n"
+           "  --forwarding-threads=N  userspace datapath: threads that\n"
+           "                      forward packets, each system port read\n"
+           "                      by all of them (PACKET_FANOUT; default:\n"
+           "                      one per CPU)\n"
+           "  --rx-ring-blocks=N  userspace datapath: receive ring of each\n"
+           "                      system port, in 64 kB blocks (default:\n"
+           "                      64); 0 = no ring (recvmmsg)\n"
            "  --max-idle=MS       delete datapath flows idle for MS ms\n"
            "                      (default: 10000)\n"
            "  --flow-limit=N      at most N flows in each datapath\n"
@@ -204,6 +213,8 @@ parse_options(int argc, char *argv[], struct options *opts)
         OPT_MAX_ACTIONS,
         OPT_MONITOR_QUEUE_SIZE,
         OPT_METRICS,
+        OPT_RX_RING_BLOCKS,
+        OPT_FORWARDING_THREADS,
     };
     static const struct option long_options[] = {
         {"rundir", required_argument, NULL, OPT_RUNDIR},
@@ -241,6 +252,9 @@ parse_options(int argc, char *argv[], struct options *opts)
         {"monitor-queue-size", required_argument, NULL,
          OPT_MONITOR_QUEUE_SIZE},
         {"metrics", required_argument, NULL, OPT_METRICS},
+        {"rx-ring-blocks", required_argument, NULL, OPT_RX_RING_BLOCKS},
+        {"forwarding-threads", required_argument, NULL,
+         OPT_FORWARDING_THREADS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -296,6 +310,23 @@ parse_options(int argc, char *argv[], struct options *opts)
         case OPT_DATAPATH:
             free(opts->datapath);
             opts->datapath = xstrdup(optarg);
+            break;
+        case OPT_RX_RING_BLOCKS: {
+            unsigned int n_blocks;
+
+            if (!str_to_uint(optarg, 10, &n_blocks)) {
+                nfvs_fatal(0, "--rx-ring-blocks: \"%s\" is not a number",
+                           optarg);
+            }
+            netdev_linux_set_rx_ring_blocks(n_blocks);
+            break;
+        }
+        case OPT_FORWARDING_THREADS:
+            if (!str_to_uint(optarg, 10, &opts->n_forwarders)
+                || opts->n_forwarders < 1 || opts->n_forwarders > 64) {
+                nfvs_fatal(0, "--forwarding-threads: \"%s\" is not a "
+                           "number from 1 to 64", optarg);
+            }
             break;
         case OPT_N_HANDLERS:
             if (!str_to_uint(optarg, 10, &opts->n_handlers)
@@ -934,6 +965,7 @@ main(int argc, char *argv[])
     dp_cfg.dp_type = pick_datapath(opts.datapath);
     raise_fd_limit(&opts);      /* Before ports and clients take fds. */
     dp_cfg.n_handlers = opts.n_handlers;
+    dp_cfg.n_forwarders = opts.n_forwarders;
     dp_cfg.max_idle = opts.max_idle;
     dp_cfg.flow_limit = opts.flow_limit;
     dp_cfg.pcap_dir = opts.rundir;
