@@ -37,9 +37,9 @@
 #define CS_REPLY_DIR    0x08
 #define CS_INVALID      0x10
 #define CS_TRACKED      0x20
-#define CS_SRC_NAT      0x40    /* Set only by NAT, which nfvs lacks yet:
-                                 * "+snat" never matches today. */
-#define CS_DST_NAT      0x80    /* Likewise, "+dnat". */
+#define CS_SRC_NAT      0x40    /* ct(nat) translated a source-NATed
+                                 * connection's packet. */
+#define CS_DST_NAT      0x80    /* Likewise, destination-NATed. */
 
 /* nw_frag bits, with OVS's values. */
 #define FLOW_NW_FRAG_ANY   0x01 /* Set for any IP fragment. */

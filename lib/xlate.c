@@ -667,17 +667,30 @@ ct_get_zone(const struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
     return (zone[0] << 8) | zone[1];
 }
 
-/* Fills in 'action' from 'ct': zone, commit and the ct_mark that
- * exec(set_field) sets (the parser allows nothing else there). */
+/* Fills in 'action' from 'ct': zone, commit, the NAT range (in '*nat',
+ * which 'action' then points to) and the ct_mark that exec(set_field)
+ * sets (the parser allows nothing else there). */
 static void
 ct_get_action(const struct xlate_ctx *ctx, const struct ofpact_conntrack *ct,
-              struct conntrack_action *action)
+              struct conntrack_action *action,
+              struct conntrack_nat_range *nat)
 {
     const struct ofpact *a;
 
     memset(action, 0, sizeof *action);
     action->zone = ct_get_zone(ctx, ct);
     action->commit = (ct->flags & NX_CT_F_COMMIT) != 0;
+    if (ct->nat_flags & NX_NAT_F_RANGE_ADDR) {
+        memset(nat, 0, sizeof *nat);
+        nat->snat = (ct->nat_flags & NX_NAT_F_SRC) != 0;
+        nat->addr_min = ct->nat_addr_min;
+        nat->addr_max = ct->nat_addr_max;
+        if (ct->nat_flags & NX_NAT_F_RANGE_PORT) {
+            nat->port_min = ct->nat_port_min;
+            nat->port_max = ct->nat_port_max;
+        }
+        action->nat = nat;
+    }
     OFPACT_FOR_EACH (a, ofpact_ct_actions(ct), ofpact_ct_actions_size(ct)) {
         const struct ofpact_set_field *sf = (const void *) a;
         nfvs_be32 value, mask;
@@ -746,16 +759,47 @@ trace_ct(struct xlate_ctx *ctx, const struct conntrack_result *r)
     ds_destroy(&s);
 }
 
+/* Rewrites the packet as connection NAT 'nat' says, and marks 'r' with
+ * +snat or +dnat.  The datapath actions get the rewrite when the packet
+ * is next output, as for mod_nw_src and mod_tp_src. */
+static void
+ct_apply_nat(struct xlate_ctx *ctx, const struct conntrack_nat *nat,
+             struct conntrack_result *r)
+{
+    struct flow *flow = &ctx->flow;
+    char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+
+    r->ct_state |= nat->ct_state;
+    if (flow->dl_type != htons(ETH_TYPE_IP)) {
+        return;
+    }
+    flow->nw_src = nat->nw_src;
+    flow->nw_dst = nat->nw_dst;
+    if (flow->nw_proto == IPPROTO_TCP || flow->nw_proto == IPPROTO_UDP) {
+        flow->tp_src = nat->tp_src;
+        flow->tp_dst = nat->tp_dst;
+    }
+    if (ctx->xin->trace) {
+        inet_ntop(AF_INET, &flow->nw_src, src, sizeof src);
+        inet_ntop(AF_INET, &flow->nw_dst, dst, sizeof dst);
+        trace(ctx, " -> nat: %s:%"PRIu16" > %s:%"PRIu16, src,
+              ntohs(flow->tp_src), dst, ntohs(flow->tp_dst));
+    }
+}
+
 static void
 xlate_ct(struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
 {
     struct conntrack *tracker = ofproto_get_conntrack(ctx->ofproto);
     struct dp_packet *packet = ctx->xin->packet;
+    struct conntrack_nat_range nat_range;
     struct conntrack_action action;
+    struct conntrack_nat nat;
     struct conntrack_result r;
+    bool do_nat = false;
     struct flow saved;
 
-    ct_get_action(ctx, ct, &action);
+    ct_get_action(ctx, ct, &action, &nat_range);
     if (packet && !ctx->packet_parsed) {
         struct flow scratch;
 
@@ -779,7 +823,14 @@ xlate_ct(struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
         }
     }
     ct_add_dep(ctx, &r, tracker);
+    if (ct->nat_flags && r.conn_id
+        && !(r.ct_state & (CS_INVALID | CS_RELATED))) {
+        do_nat = conntrack_get_nat(tracker, r.conn_id, r.dir, &nat);
+    }
     ofproto_ct_unlock(ctx->ofproto);
+    if (do_nat) {
+        ct_apply_nat(ctx, &nat, &r);
+    }
     ctx->last_ct = r;
     ctx->has_last_ct = true;
     trace_ct(ctx, &r);
