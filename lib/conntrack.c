@@ -1421,6 +1421,19 @@ nat_select(const struct conntrack *ct, const struct conntrack_nat_range *r,
 }
 
 bool
+conntrack_get_entry(const struct conntrack *ct, uint64_t conn_id,
+                    struct conntrack_entry *entry)
+{
+    const struct conn *conn = conn_find_id(ct, conn_id);
+
+    if (!conn) {
+        return false;
+    }
+    conn_to_entry(conn, entry);
+    return true;
+}
+
+bool
 conntrack_get_nat(const struct conntrack *ct, uint64_t conn_id,
                   enum conntrack_dir dir, struct conntrack_nat *nat)
 {

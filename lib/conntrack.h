@@ -387,6 +387,11 @@ struct conntrack_nat {
 bool conntrack_get_nat(const struct conntrack *ct, uint64_t conn_id,
                        enum conntrack_dir dir, struct conntrack_nat *nat);
 
+/* Describes connection 'conn_id' in '*entry' and returns true, or returns
+ * false if there is no such connection. */
+bool conntrack_get_entry(const struct conntrack *ct, uint64_t conn_id,
+                         struct conntrack_entry *entry);
+
 /* Classifies, without changing anything, a packet of 'flow' in 'zone' at
  * 'now' with no more to go on than its header fields (for revalidation
  * and traces, which have no packet): the ct_state bits, mark, connection

@@ -65,7 +65,13 @@ struct flow {
     uint32_t ct_mark;           /* Connection mark. */
     uint16_t ct_zone;           /* Connection tracking zone. */
     uint8_t ct_state;           /* CS_* bits. */
-    uint8_t pad1[5];            /* Zero. */
+    uint8_t ct_nw_proto;        /* Tracked connection's IP protocol. */
+    uint8_t pad1[4];            /* Zero. */
+    nfvs_be32 ct_nw_src;        /* Its original direction's IPv4 source, */
+    nfvs_be32 ct_nw_dst;        /* destination, */
+    nfvs_be16 ct_tp_src;        /* source port */
+    nfvs_be16 ct_tp_dst;        /* and destination port (TCP/UDP/SCTP). */
+    uint8_t pad3[4];            /* Zero. */
 
     /* L2. */
     struct eth_addr dl_dst;     /* Ethernet destination. */

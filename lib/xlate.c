@@ -759,6 +759,32 @@ trace_ct(struct xlate_ctx *ctx, const struct conntrack_result *r)
     ds_destroy(&s);
 }
 
+/* Sets the ct_nw_* and ct_tp_* fields of 'flow' from the original
+ * direction of connection 'e' (IPv4 only), or clears them if 'e' is
+ * NULL: OVS's meaning for a packet of a stored connection. */
+static void
+ct_set_orig_tuple(struct flow *flow, const struct conntrack_entry *e)
+{
+    flow->ct_nw_src = 0;
+    flow->ct_nw_dst = 0;
+    flow->ct_nw_proto = 0;
+    flow->ct_tp_src = 0;
+    flow->ct_tp_dst = 0;
+    if (!e) {
+        return;
+    }
+    flow->ct_nw_proto = e->orig.proto;
+    if (!e->orig.is_ipv6) {
+        memcpy(&flow->ct_nw_src, &e->orig.src.s6_addr[12], 4);
+        memcpy(&flow->ct_nw_dst, &e->orig.dst.s6_addr[12], 4);
+    }
+    if (e->orig.proto == IPPROTO_TCP || e->orig.proto == IPPROTO_UDP
+        || e->orig.proto == IPPROTO_SCTP) {
+        flow->ct_tp_src = e->orig.src_port;
+        flow->ct_tp_dst = e->orig.dst_port;
+    }
+}
+
 /* Rewrites the packet as connection NAT 'nat' says, and marks 'r' with
  * +snat or +dnat.  The datapath actions get the rewrite when the packet
  * is next output, as for mod_nw_src and mod_tp_src. */
@@ -794,9 +820,11 @@ xlate_ct(struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
     struct dp_packet *packet = ctx->xin->packet;
     struct conntrack_nat_range nat_range;
     struct conntrack_action action;
+    struct conntrack_entry entry;
     struct conntrack_nat nat;
     struct conntrack_result r;
     bool do_nat = false;
+    bool has_entry;
     struct flow saved;
 
     ct_get_action(ctx, ct, &action, &nat_range);
@@ -827,6 +855,8 @@ xlate_ct(struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
         && !(r.ct_state & (CS_INVALID | CS_RELATED))) {
         do_nat = conntrack_get_nat(tracker, r.conn_id, r.dir, &nat);
     }
+    has_entry = (r.conn_id && !(r.ct_state & CS_INVALID)
+                 && conntrack_get_entry(tracker, r.conn_id, &entry));
     ofproto_ct_unlock(ctx->ofproto);
     if (do_nat) {
         ct_apply_nat(ctx, &nat, &r);
@@ -842,11 +872,17 @@ xlate_ct(struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
     ctx->flow.ct_state = r.ct_state;
     ctx->flow.ct_zone = r.ct_zone;
     ctx->flow.ct_mark = r.ct_mark;
+    ct_set_orig_tuple(&ctx->flow, has_entry ? &entry : NULL);
     xlate_table(ctx, ct->recirc_table, OFPP_IN_PORT);
     /* The actions after ct() see the packet as it was, untracked. */
     ctx->flow.ct_state = saved.ct_state;
     ctx->flow.ct_zone = saved.ct_zone;
     ctx->flow.ct_mark = saved.ct_mark;
+    ctx->flow.ct_nw_src = saved.ct_nw_src;
+    ctx->flow.ct_nw_dst = saved.ct_nw_dst;
+    ctx->flow.ct_nw_proto = saved.ct_nw_proto;
+    ctx->flow.ct_tp_src = saved.ct_tp_src;
+    ctx->flow.ct_tp_dst = saved.ct_tp_dst;
 }
 
 static void
