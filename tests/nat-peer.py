@@ -2,11 +2,11 @@
 """nat-peer.py: what each end of a NATed TCP connection sees.
 
   nat-peer.py server ADDR PORT N READY-FILE
-      listen, create READY-FILE, accept N connections one after the
-      other, print the peer address of each as "IP:PORT", answer "ok"
-  nat-peer.py client ADDR PORT [HOLD-FILE]
-      connect, print the answer; with HOLD-FILE, create it once
-      connected and keep the connection open until the answer comes
+      listen, create READY-FILE, accept N connections, print the peer
+      address of each as "IP:PORT", then answer "ok" on each (so the N
+      connections are open together)
+  nat-peer.py client ADDR PORT
+      connect, print the answer
 
 Every wait is bounded (TIMEOUT seconds), so a test that goes wrong fails
 instead of hanging.
@@ -24,9 +24,12 @@ def server(addr, port, n, ready):
     s.listen(8)
     s.settimeout(TIMEOUT)
     open(ready, "w").close()
+    conns = []
     for _ in range(n):
         c, peer = s.accept()
         print("%s:%d" % peer, flush=True)
+        conns.append(c)
+    for c in conns:
         c.sendall(b"ok\n")
         c.close()
 
