@@ -100,6 +100,11 @@ struct conn {
     uint64_t id;                /* Never reused in one tracker. */
     struct hmap_node id_node;   /* In conntrack->by_id. */
     struct nfvs_list wheel_node; /* In a timer wheel slot. */
+    struct conn_key rkey;       /* Reply direction's key: the reverse of
+                                 * 'key', unless NATed. */
+    uint8_t nat;                /* CS_SRC_NAT, CS_DST_NAT or 0. */
+    struct hmap_node nat_node;  /* With 'nat': in conntrack->by_reply, by
+                                 * key_hash() of 'rkey'. */
 };
 
 /* What a protocol module decided about one packet. */

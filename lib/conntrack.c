@@ -39,6 +39,7 @@ struct ct_zone {
 struct conntrack {
     struct hmap by_tuple;       /* "struct conn"s by key_hash(). */
     struct hmap by_id;          /* "struct conn"s by id. */
+    struct hmap by_reply;       /* NATed "struct conn"s by reply key. */
     struct hmap zones;          /* "struct ct_zone"s. */
     uint32_t hash_basis;        /* For the key hashes. */
     uint64_t next_id;           /* Id of the next committed connection. */
@@ -102,6 +103,7 @@ conntrack_invalid_to_string(enum conntrack_invalid reason)
         [CT_INV_ICMP] = "icmp",
         [CT_INV_LIMIT] = "limit",
         [CT_INV_CSUM] = "csum",
+        [CT_INV_NAT] = "nat",
     };
     return (unsigned int) reason < CT_N_INVALID ? names[reason] : "?";
 }
@@ -124,6 +126,7 @@ conntrack_create(const struct conntrack_config *config)
 
     hmap_init(&ct->by_tuple);
     hmap_init(&ct->by_id);
+    hmap_init(&ct->by_reply);
     hmap_init(&ct->zones);
     ct->hash_basis = hash_pointer(ct, 0x5bd1e995);
     ct->next_id = 1;
@@ -164,6 +167,7 @@ conntrack_destroy(struct conntrack *ct)
     }
     hmap_destroy(&ct->by_tuple);
     hmap_destroy(&ct->by_id);
+    hmap_destroy(&ct->by_reply);
     hmap_destroy(&ct->zones);
     free(ct);
 }
@@ -430,6 +434,21 @@ conntrack_next_wake(const struct conntrack *ct)
 
 /* Connections. */
 
+/* Returns the NATed connection whose reply key is 'key', or NULL. */
+static struct conn *
+conn_find_reply(const struct conntrack *ct, const struct conn_key *key)
+{
+    struct conn *conn;
+
+    HMAP_FOR_EACH_WITH_HASH (conn, nat_node, key_hash(ct, key),
+                             &ct->by_reply) {
+        if (key_equal(&conn->rkey, key)) {
+            return conn;
+        }
+    }
+    return NULL;
+}
+
 static struct conn *
 conn_lookup(struct conntrack *ct, const struct conn_key *key, long long now,
             enum conntrack_dir *dirp)
@@ -441,12 +460,16 @@ conn_lookup(struct conntrack *ct, const struct conn_key *key, long long now,
         if (key_equal(&conn->key, key)) {
             *dirp = CT_DIR_ORIG;
             goto found;
-        } else if (key_is_reverse(&conn->key, key)) {
+        } else if (!conn->nat && key_is_reverse(&conn->key, key)) {
             *dirp = CT_DIR_REPLY;
             goto found;
         }
     }
-    return NULL;
+    conn = conn_find_reply(ct, key);
+    if (!conn) {
+        return NULL;
+    }
+    *dirp = CT_DIR_REPLY;
 
 found:
     if (conn->expiration <= now) {
@@ -479,12 +502,9 @@ static void key_to_tuple(const struct conn_key *, bool request,
 static void
 conn_to_entry(const struct conn *conn, struct conntrack_entry *e)
 {
-    struct conn_key rev;
-
     e->id = conn->id;
     key_to_tuple(&conn->key, true, &e->orig);
-    key_reverse(&conn->key, &rev);
-    key_to_tuple(&rev, false, &e->reply);
+    key_to_tuple(&conn->rkey, false, &e->reply);
     e->zone = conn->key.zone;
     e->mark = conn->mark;
     e->tcp_state = (conn->key.proto == IPPROTO_TCP
@@ -529,6 +549,10 @@ conn_insert(struct conntrack *ct, const struct conn *tmp, long long now,
     conn->expiration = now + timeout;
     hmap_insert(&ct->by_tuple, &conn->tuple_node, key_hash(ct, &conn->key));
     hmap_insert(&ct->by_id, &conn->id_node, hash_uint64(conn->id, 0));
+    if (conn->nat) {
+        hmap_insert(&ct->by_reply, &conn->nat_node,
+                    key_hash(ct, &conn->rkey));
+    }
 
     if (ct->wheel_tick == LLONG_MIN) {
         /* The wheel starts turning at the first connection's birth. */
@@ -553,6 +577,9 @@ conn_remove(struct conntrack *ct, struct conn *conn)
 
     hmap_remove(&ct->by_tuple, &conn->tuple_node);
     hmap_remove(&ct->by_id, &conn->id_node);
+    if (conn->nat) {
+        hmap_remove(&ct->by_reply, &conn->nat_node);
+    }
     nfvs_list_remove(&conn->wheel_node);
     if (z) {
         z->n_conns--;
@@ -659,8 +686,18 @@ execute_icmp_error(struct conntrack *ct, const struct conn_key *key,
     }
     conn = conn_lookup(ct, &inner, now, &inner_dir);
     if (!conn) {
-        result_invalid(ct, result, CT_INV_ICMP);
-        return;
+        /* The packet an error quotes may have been NATed after it was
+         * tracked: it is then the reverse of the other direction's
+         * key. */
+        struct conn_key rev;
+
+        key_reverse(&inner, &rev);
+        conn = conn_lookup(ct, &rev, now, &inner_dir);
+        if (!conn || !conn->nat) {
+            result_invalid(ct, result, CT_INV_ICMP);
+            return;
+        }
+        inner_dir = !inner_dir;
     }
     /* The error travels opposite to the packet it carries. */
     result_conn(result, conn, !inner_dir);
@@ -797,6 +834,10 @@ csum_is_ok(const struct conn_key *key, const struct ct_csum_addrs *addrs,
     return !csum_finish(csum_continue(partial, l4, l4_size));
 }
 
+static bool nat_select(const struct conntrack *,
+                       const struct conntrack_nat_range *, struct conn *,
+                       long long now);
+
 /* Executes as conntrack_execute() does, verifying the L4 checksum with
  * 'csum_addrs' unless it is NULL. */
 static void
@@ -907,6 +948,7 @@ conntrack_execute__(struct conntrack *ct, const struct flow *flow,
     }
     memset(&tmp, 0, sizeof tmp);
     tmp.key = key;
+    key_reverse(&key, &tmp.rkey);
     pkt.dir = CT_DIR_ORIG;
     if (key.proto == IPPROTO_TCP) {
         if (!ct_tcp_new(&tmp, &pkt)) {
@@ -931,6 +973,11 @@ conntrack_execute__(struct conntrack *ct, const struct flow *flow,
     if (!limits_allow(ct, key.zone)) {
         ct->stats.n_limit_drops++;
         result_invalid(ct, result, CT_INV_LIMIT);
+        return;
+    }
+    if (action->nat && !nat_select(ct, action->nat, &tmp, now)) {
+        ct->stats.n_nat_exhausted++;
+        result_invalid(ct, result, CT_INV_NAT);
         return;
     }
     conn = conn_insert(ct, &tmp, now, NFVS_MAX(update.timeout, 0));
@@ -1237,8 +1284,9 @@ conntrack_flush(struct conntrack *ct, const uint16_t *zone,
             struct conn_key key, rev;
 
             tuple_to_key(tuple, conn->key.zone, &key);
-            key_reverse(&conn->key, &rev);
-            if (!key_equal(&key, &conn->key) && !key_equal(&key, &rev)) {
+            key_reverse(&conn->rkey, &rev);
+            if (!key_equal(&key, &conn->key)
+                && !key_equal(&key, &conn->rkey) && !key_equal(&key, &rev)) {
                 continue;
             }
         }
@@ -1263,12 +1311,147 @@ conn_lookup_const(const struct conntrack *ct, const struct conn_key *key,
         if (key_equal(&conn->key, key)) {
             *dirp = CT_DIR_ORIG;
             return conn->expiration > now ? conn : NULL;
-        } else if (key_is_reverse(&conn->key, key)) {
+        } else if (!conn->nat && key_is_reverse(&conn->key, key)) {
             *dirp = CT_DIR_REPLY;
             return conn->expiration > now ? conn : NULL;
         }
     }
+    conn = conn_find_reply(ct, key);
+    if (conn) {
+        *dirp = CT_DIR_REPLY;
+        return conn->expiration > now ? conn : NULL;
+    }
     return NULL;
+}
+
+/* NAT. */
+
+/* True if no stored connection (live at 'now') has a packet of tuple
+ * 'key' in either direction, so that 'key' may be a new connection's
+ * reply key. */
+static bool
+nat_key_is_free(const struct conntrack *ct, const struct conn_key *key,
+                long long now)
+{
+    enum conntrack_dir dir;
+
+    return !conn_lookup_const(ct, key, now, &dir);
+}
+
+/* Tries 'addr' and 'port' (network order; port ignored when 'set_port'
+ * is false) as the translated side of 'conn''s reply key; on success sets
+ * 'conn->rkey' and returns true. */
+static bool
+nat_try(const struct conntrack *ct, const struct conntrack_nat_range *r,
+        struct conn *conn, nfvs_be32 addr, nfvs_be16 port, bool set_port,
+        long long now)
+{
+    struct conn_key rkey;
+
+    key_reverse(&conn->key, &rkey);
+    if (r->snat) {
+        memcpy(&rkey.dst.s6_addr[12], &addr, 4);
+        if (set_port) {
+            rkey.dst_port = port;
+        }
+    } else {
+        memcpy(&rkey.src.s6_addr[12], &addr, 4);
+        if (set_port) {
+            rkey.src_port = port;
+        }
+    }
+    if (!nat_key_is_free(ct, &rkey, now)) {
+        return false;
+    }
+    conn->rkey = rkey;
+    conn->nat = r->snat ? CS_SRC_NAT : CS_DST_NAT;
+    return true;
+}
+
+/* Chooses the translation of new connection 'conn' from range 'r': see
+ * struct conntrack_nat_range.  Returns false if every candidate is
+ * taken (or 'conn' is not IPv4). */
+static bool
+nat_select(const struct conntrack *ct, const struct conntrack_nat_range *r,
+           struct conn *conn, long long now)
+{
+    bool has_ports = (conn->key.proto == IPPROTO_TCP
+                      || conn->key.proto == IPPROTO_UDP);
+    const struct in6_addr *orig_addr = (r->snat ? &conn->key.src
+                                        : &conn->key.dst);
+    nfvs_be16 orig_port = r->snat ? conn->key.src_port : conn->key.dst_port;
+    uint32_t amin = ntohl(r->addr_min), amax = ntohl(r->addr_max);
+    uint32_t pmin = r->port_min, pmax = r->port_max;
+    nfvs_be32 orig_v4;
+    uint64_t a;
+
+    if (conn->key.is_ipv6) {
+        return false;
+    }
+    memcpy(&orig_v4, &orig_addr->s6_addr[12], 4);
+    if (!has_ports || !pmin) {
+        /* Keep the port if it is free with some address. */
+        for (a = amin; a <= amax; a++) {
+            if (nat_try(ct, r, conn, htonl(a), 0, false, now)) {
+                return true;
+            }
+        }
+        if (!has_ports || !r->snat) {
+            return false;
+        }
+        pmin = 1024;
+        pmax = 65535;
+    }
+    /* The original address and port first, when in the range. */
+    if (ntohl(orig_v4) >= amin && ntohl(orig_v4) <= amax
+        && ntohs(orig_port) >= pmin && ntohs(orig_port) <= pmax
+        && nat_try(ct, r, conn, orig_v4, orig_port, true, now)) {
+        return true;
+    }
+    for (a = amin; a <= amax; a++) {
+        uint32_t p;
+
+        for (p = pmin; p <= pmax; p++) {
+            if (nat_try(ct, r, conn, htonl(a), htons(p), true, now)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+bool
+conntrack_get_entry(const struct conntrack *ct, uint64_t conn_id,
+                    struct conntrack_entry *entry)
+{
+    const struct conn *conn = conn_find_id(ct, conn_id);
+
+    if (!conn) {
+        return false;
+    }
+    conn_to_entry(conn, entry);
+    return true;
+}
+
+bool
+conntrack_get_nat(const struct conntrack *ct, uint64_t conn_id,
+                  enum conntrack_dir dir, struct conntrack_nat *nat)
+{
+    const struct conn *conn = conn_find_id(ct, conn_id);
+    struct conn_key want;
+
+    if (!conn || !conn->nat) {
+        return false;
+    }
+    /* A packet of one direction leaves as the other direction's key,
+     * reversed. */
+    key_reverse(dir == CT_DIR_ORIG ? &conn->rkey : &conn->key, &want);
+    nat->ct_state = conn->nat;
+    memcpy(&nat->nw_src, &want.src.s6_addr[12], 4);
+    memcpy(&nat->nw_dst, &want.dst.s6_addr[12], 4);
+    nat->tp_src = want.src_port;
+    nat->tp_dst = want.dst_port;
+    return true;
 }
 
 void

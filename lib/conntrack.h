@@ -85,6 +85,8 @@ enum conntrack_invalid {
                                  * or an untracked ICMP type. */
     CT_INV_LIMIT,               /* Commit refused: table or zone full. */
     CT_INV_CSUM,                /* Bad TCP, UDP, ICMP or ICMPv6 checksum. */
+    CT_INV_NAT,                 /* Commit with NAT refused: every reply
+                                 * tuple of the range is taken. */
     CT_N_INVALID
 };
 
@@ -140,6 +142,22 @@ void conntrack_destroy(struct conntrack *ct);
 
 struct conntrack_result;
 
+/* The range of a ct(commit,nat(src=...)) or nat(dst=...), IPv4 only.
+ * A new connection committed with it gets a source (or destination)
+ * address in [addr_min, addr_max] and, for TCP and UDP, port in
+ * [port_min, port_max] such that no other connection has the same
+ * reply tuple: the first free one in that order, addresses first, the
+ * original address and port being tried first when they are in the
+ * range.  Without a port range the port stays as it is if that is free,
+ * else (SNAT only) one of 1024-65535 is taken, as Linux does. */
+struct conntrack_nat_range {
+    bool snat;                  /* Source NAT; false: destination NAT. */
+    nfvs_be32 addr_min;         /* First address. */
+    nfvs_be32 addr_max;         /* Last address. */
+    uint16_t port_min;          /* First port; 0: no port range. */
+    uint16_t port_max;          /* Last port. */
+};
+
 /* What conntrack_execute() should do besides classifying.
  *
  * A packet must go through the state machine once per zone: the same FIN
@@ -159,6 +177,8 @@ struct conntrack_action {
     bool csum_trusted;          /* The packet's L4 checksum was verified
                                  * already or is left to offload: do not
                                  * check it. */
+    const struct conntrack_nat_range *nat; /* With 'commit': NAT of a new
+                                            * connection; NULL: none. */
 };
 
 /* What conntrack_execute() found. */
@@ -310,6 +330,7 @@ struct conntrack_stats {
                                  * replies first seen, ever. */
     uint64_t n_expired;         /* Removed by timeout. */
     uint64_t n_limit_drops;     /* Commits refused by a limit. */
+    uint64_t n_nat_exhausted;   /* NAT commits refused: range full. */
     uint64_t n_invalid[CT_N_INVALID]; /* Invalid packets, by reason. */
 };
 
@@ -349,6 +370,27 @@ bool conntrack_update_offloaded(struct conntrack *ct, uint64_t conn_id,
                                 enum conntrack_dir dir,
                                 const struct conntrack_tcp_seen *seen,
                                 long long used);
+
+/* NAT of a connection, for the packets of one direction. */
+struct conntrack_nat {
+    uint8_t ct_state;           /* CS_SRC_NAT and/or CS_DST_NAT. */
+    nfvs_be32 nw_src;           /* The packet's addresses after NAT... */
+    nfvs_be32 nw_dst;
+    nfvs_be16 tp_src;           /* ...and ports (TCP and UDP only). */
+    nfvs_be16 tp_dst;
+};
+
+/* If connection 'conn_id' was committed with NAT, stores in '*nat' what
+ * a packet of direction 'dir' must become (the original direction is
+ * translated, the reply direction translated back) and returns true;
+ * otherwise returns false. */
+bool conntrack_get_nat(const struct conntrack *ct, uint64_t conn_id,
+                       enum conntrack_dir dir, struct conntrack_nat *nat);
+
+/* Describes connection 'conn_id' in '*entry' and returns true, or returns
+ * false if there is no such connection. */
+bool conntrack_get_entry(const struct conntrack *ct, uint64_t conn_id,
+                         struct conntrack_entry *entry);
 
 /* Classifies, without changing anything, a packet of 'flow' in 'zone' at
  * 'now' with no more to go on than its header fields (for revalidation

@@ -37,9 +37,9 @@
 #define CS_REPLY_DIR    0x08
 #define CS_INVALID      0x10
 #define CS_TRACKED      0x20
-#define CS_SRC_NAT      0x40    /* Set only by NAT, which nfvs lacks yet:
-                                 * "+snat" never matches today. */
-#define CS_DST_NAT      0x80    /* Likewise, "+dnat". */
+#define CS_SRC_NAT      0x40    /* ct(nat) translated a source-NATed
+                                 * connection's packet. */
+#define CS_DST_NAT      0x80    /* Likewise, destination-NATed. */
 
 /* nw_frag bits, with OVS's values. */
 #define FLOW_NW_FRAG_ANY   0x01 /* Set for any IP fragment. */
@@ -65,7 +65,13 @@ struct flow {
     uint32_t ct_mark;           /* Connection mark. */
     uint16_t ct_zone;           /* Connection tracking zone. */
     uint8_t ct_state;           /* CS_* bits. */
-    uint8_t pad1[5];            /* Zero. */
+    uint8_t ct_nw_proto;        /* Tracked connection's IP protocol. */
+    uint8_t pad1[4];            /* Zero. */
+    nfvs_be32 ct_nw_src;        /* Its original direction's IPv4 source, */
+    nfvs_be32 ct_nw_dst;        /* destination, */
+    nfvs_be16 ct_tp_src;        /* source port */
+    nfvs_be16 ct_tp_dst;        /* and destination port (TCP/UDP/SCTP). */
+    uint8_t pad3[4];            /* Zero. */
 
     /* L2. */
     struct eth_addr dl_dst;     /* Ethernet destination. */

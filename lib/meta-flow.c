@@ -140,6 +140,19 @@ static const struct mf_info mf_infos[MFF_N_IDS] = {
     FIELD(MFF_ND_TLL, "nd_tll", "NXM_NX_ND_TLL", 6, 48, MFS_ETHERNET,
           true, true, MFP_ND_ADVERT, arp_tha, ST_MAC, 0,
           0xffffffffffffULL),
+    FIELD(MFF_CT_NW_SRC, "ct_nw_src", "NXM_NX_CT_NW_SRC", 4, 32, MFS_IPV4,
+          true, false, MFP_CT_IPV4, ct_nw_src, ST_BE32, 0, UINT32_MAX),
+    FIELD(MFF_CT_NW_DST, "ct_nw_dst", "NXM_NX_CT_NW_DST", 4, 32, MFS_IPV4,
+          true, false, MFP_CT_IPV4, ct_nw_dst, ST_BE32, 0, UINT32_MAX),
+    FIELD(MFF_CT_NW_PROTO, "ct_nw_proto", "NXM_NX_CT_NW_PROTO", 1, 8,
+          MFS_DECIMAL, false, false, MFP_CT_VALID, ct_nw_proto, ST_U8, 0,
+          0xff),
+    FIELD(MFF_CT_TP_SRC, "ct_tp_src", "NXM_NX_CT_TP_SRC", 2, 16,
+          MFS_DECIMAL, true, false, MFP_CT_L4, ct_tp_src, ST_BE16, 0,
+          0xffff),
+    FIELD(MFF_CT_TP_DST, "ct_tp_dst", "NXM_NX_CT_TP_DST", 2, 16,
+          MFS_DECIMAL, true, false, MFP_CT_L4, ct_tp_dst, ST_BE16, 0,
+          0xffff),
 };
 
 /* Names other than the canonical and NXM ones.  'match_prereqs' applies
@@ -556,6 +569,17 @@ mf_are_prereqs_ok(enum mf_prereqs prereqs, const struct match *m)
         return icmpv6_type_is(m, 135);
     case MFP_ND_ADVERT:
         return icmpv6_type_is(m, 136);
+    case MFP_CT_VALID:
+        return ((m->wc.masks.ct_state & (CS_TRACKED | CS_INVALID))
+                == (CS_TRACKED | CS_INVALID)
+                && (m->flow.ct_state & (CS_TRACKED | CS_INVALID))
+                   == CS_TRACKED);
+    case MFP_CT_IPV4:
+        return (mf_are_prereqs_ok(MFP_CT_VALID, m)
+                && dl_type_is(m, ETH_TYPE_IP));
+    case MFP_CT_L4:
+        return (mf_are_prereqs_ok(MFP_CT_VALID, m)
+                && m->wc.masks.ct_nw_proto);
     }
     return false;
 }
@@ -598,6 +622,12 @@ mf_prereqs_to_string(enum mf_prereqs prereqs)
         return "icmp6 with icmp_type=135";
     case MFP_ND_ADVERT:
         return "icmp6 with icmp_type=136";
+    case MFP_CT_VALID:
+        return "ct_state=-inv+trk";
+    case MFP_CT_IPV4:
+        return "ct_state=-inv+trk and ip";
+    case MFP_CT_L4:
+        return "ct_state=-inv+trk and ct_nw_proto";
     }
     return "?";
 }

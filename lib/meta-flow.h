@@ -75,6 +75,11 @@ enum mf_field_id {
     MFF_ND_TARGET,
     MFF_ND_SLL,
     MFF_ND_TLL,
+    MFF_CT_NW_SRC,
+    MFF_CT_NW_DST,
+    MFF_CT_NW_PROTO,
+    MFF_CT_TP_SRC,
+    MFF_CT_TP_DST,
     MFF_N_IDS
 };
 
@@ -96,8 +101,11 @@ enum mf_prereqs {
     MFP_ND,                     /* icmp6 with type 135 or 136. */
     MFP_ND_SOLICIT,             /* icmp6 with type 135. */
     MFP_ND_ADVERT,              /* icmp6 with type 136. */
-    MFP_IP_ANY_OR_ARP           /* ip, ipv6 or arp ("nw_proto" in a
+    MFP_IP_ANY_OR_ARP,          /* ip, ipv6 or arp ("nw_proto" in a
                                  * match, which is arp_op for arp). */
+    MFP_CT_VALID,               /* ct_state with +trk and -inv. */
+    MFP_CT_IPV4,                /* That, and ip. */
+    MFP_CT_L4                   /* MFP_CT_VALID and ct_nw_proto. */
 };
 
 /* How a field's value is written. */

@@ -1,6 +1,7 @@
 #include <config.h>
 #include "ofp-actions.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -506,6 +507,144 @@ parse_move(const struct ofp_token *tok, struct ofpact_buf *buf,
     return NULL;
 }
 
+/* Parses one IPv4 address of a nat() range, 'len' bytes at 's', into
+ * '*addr'. */
+static bool
+parse_nat_addr(const char *s, size_t len, nfvs_be32 *addr)
+{
+    char buf[INET_ADDRSTRLEN];
+    struct in_addr in;
+
+    if (!len || len >= sizeof buf) {
+        return false;
+    }
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    if (inet_pton(AF_INET, buf, &in) != 1) {
+        return false;
+    }
+    *addr = in.s_addr;
+    return true;
+}
+
+/* Parses one port of a nat() range, 'len' bytes at 's' (1 to 65535). */
+static bool
+parse_nat_port(const char *s, size_t len, uint16_t *port)
+{
+    unsigned long value = 0;
+    size_t i;
+
+    if (!len || len > 5) {
+        return false;
+    }
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        value = value * 10 + (s[i] - '0');
+    }
+    if (!value || value > UINT16_MAX) {
+        return false;
+    }
+    *port = value;
+    return true;
+}
+
+/* Parses "IP[-IP][:PORT[-PORT]]", the range of nat(src=...) or
+ * nat(dst=...), into 'ct'.  Returns an error message naming the bad part,
+ * or NULL. */
+static char *
+parse_nat_range(const char *range, struct ofpact_conntrack *ct)
+{
+    const char *colon = strchr(range, ':');
+    const char *addrs_end = colon ? colon : range + strlen(range);
+    const char *dash = memchr(range, '-', addrs_end - range);
+
+    if (range[0] == '[' || (colon && strchr(colon + 1, ':'))) {
+        return xasprintf("\"%s\": IPv6 NAT is not supported", range);
+    }
+    if (!parse_nat_addr(range, (dash ? dash : addrs_end) - range,
+                        &ct->nat_addr_min)) {
+        return xasprintf("\"%.*s\" is not an IPv4 address",
+                         (int) ((dash ? dash : addrs_end) - range), range);
+    }
+    ct->nat_addr_max = ct->nat_addr_min;
+    if (dash && !parse_nat_addr(dash + 1, addrs_end - dash - 1,
+                                &ct->nat_addr_max)) {
+        return xasprintf("\"%.*s\" is not an IPv4 address",
+                         (int) (addrs_end - dash - 1), dash + 1);
+    }
+    if (ntohl(ct->nat_addr_max) < ntohl(ct->nat_addr_min)) {
+        return xasprintf("address range \"%.*s\" is reversed",
+                         (int) (addrs_end - range), range);
+    }
+    ct->nat_flags |= NX_NAT_F_RANGE_ADDR;
+    if (colon) {
+        const char *ports = colon + 1;
+        const char *pdash = strchr(ports, '-');
+        size_t len = pdash ? (size_t) (pdash - ports) : strlen(ports);
+
+        if (!parse_nat_port(ports, len, &ct->nat_port_min)) {
+            return xasprintf("\"%.*s\" is not a port (1 to 65535)",
+                             (int) len, ports);
+        }
+        ct->nat_port_max = ct->nat_port_min;
+        if (pdash && !parse_nat_port(pdash + 1, strlen(pdash + 1),
+                                     &ct->nat_port_max)) {
+            return xasprintf("\"%s\" is not a port (1 to 65535)",
+                             pdash + 1);
+        }
+        if (ct->nat_port_max < ct->nat_port_min) {
+            return xasprintf("port range \"%s\" is reversed", ports);
+        }
+        ct->nat_flags |= NX_NAT_F_RANGE_PORT;
+    }
+    return NULL;
+}
+
+/* Parses the nat argument 'arg' of ct() into 'ct': "nat" alone, or
+ * "nat(src[=RANGE])" or "nat(dst[=RANGE])". */
+static char *
+parse_nat(const struct ofp_token *arg, struct ofpact_conntrack *ct)
+{
+    const char *s = arg->value;
+    struct ofp_token sub;
+    char *error = NULL;
+    bool have_kind = false;
+
+    ct->nat_flags = NX_NAT_F_NAT;
+    if (ofp_token_is_bare(arg)) {
+        return NULL;
+    }
+    if (arg->text[strlen(arg->key)] != '(') {
+        return xstrdup("nat takes its arguments in parentheses, as "
+                       "nat(src=IP)");
+    }
+    while (!error && ofp_next_token(&s, &sub, &error)) {
+        if (!strcmp(sub.key, "src") || !strcmp(sub.key, "dst")) {
+            if (have_kind) {
+                error = xasprintf("\"%s\": nat takes one of src and dst, "
+                                  "once", sub.text);
+            } else {
+                have_kind = true;
+                ct->nat_flags |= (sub.key[0] == 's' ? NX_NAT_F_SRC
+                                  : NX_NAT_F_DST);
+                if (!ofp_token_is_bare(&sub)) {
+                    error = parse_nat_range(sub.value, ct);
+                }
+            }
+        } else {
+            error = xasprintf("\"%s\": unsupported nat argument (nfvs "
+                              "knows src and dst)", sub.text);
+        }
+        ofp_token_uninit(&sub);
+    }
+    if (!error && !have_kind) {
+        error = xstrdup("nat() needs src or dst");
+    }
+    return error;
+}
+
 static char *
 parse_ct(const struct ofp_token *tok, struct ofpact_buf *buf)
 {
@@ -514,7 +653,7 @@ parse_ct(const struct ofp_token *tok, struct ofpact_buf *buf)
     const char *s = tok->value;
     bool have_commit = false, have_table = false, have_zone = false;
     struct ofp_token arg;
-    bool have_exec = false;
+    bool have_exec = false, have_nat = false;
     char *error = NULL;
 
     ct = OFPACT_PUT(buf, OFPACT_CT, ofpact_conntrack);
@@ -525,8 +664,15 @@ parse_ct(const struct ofp_token *tok, struct ofpact_buf *buf)
             error = tok_error(tok, "exec() must be the last ct argument");
         } else if ((!strcmp(arg.key, "commit") && have_commit)
                    || (!strcmp(arg.key, "table") && have_table)
-                   || (!strcmp(arg.key, "zone") && have_zone)) {
+                   || (!strcmp(arg.key, "zone") && have_zone)
+                   || (!strcmp(arg.key, "nat") && have_nat)) {
             error = tok_error(tok, "%s given twice", arg.key);
+        } else if (!strcmp(arg.key, "nat")) {
+            have_nat = true;
+            error = parse_nat(&arg, ct);
+            if (error) {
+                error = tok_wrap(tok, error);
+            }
         } else if (!strcmp(arg.key, "commit")) {
             have_commit = true;
             if (ofp_token_is_bare(&arg)) {
@@ -585,6 +731,12 @@ parse_ct(const struct ofp_token *tok, struct ofpact_buf *buf)
                          UINT16_MAX);
     }
     ct = (struct ofpact_conntrack *) (buf->data + ct_ofs);
+    if (!(ct->flags & NX_CT_F_COMMIT)
+        && ct->nat_flags & (NX_NAT_F_SRC | NX_NAT_F_DST)) {
+        buf->size = ct_ofs;
+        return tok_error(tok, "nat(src...) and nat(dst...) need commit "
+                         "(only a bare nat works without)");
+    }
     ct->ofpact.len = buf->size - ct_ofs;
     return NULL;
 }
@@ -908,6 +1060,34 @@ format_resubmit(const struct ofpact_resubmit *r,
 }
 
 static void
+format_nat(const struct ofpact_conntrack *ct, struct ds *s)
+{
+    ds_put_cstr(s, "nat");
+    if (!(ct->nat_flags & (NX_NAT_F_SRC | NX_NAT_F_DST))) {
+        ds_put_char(s, ',');
+        return;
+    }
+    ds_put_format(s, "(%s", ct->nat_flags & NX_NAT_F_SRC ? "src" : "dst");
+    if (ct->nat_flags & NX_NAT_F_RANGE_ADDR) {
+        char a[INET_ADDRSTRLEN];
+
+        inet_ntop(AF_INET, &ct->nat_addr_min, a, sizeof a);
+        ds_put_format(s, "=%s", a);
+        if (ct->nat_addr_max != ct->nat_addr_min) {
+            inet_ntop(AF_INET, &ct->nat_addr_max, a, sizeof a);
+            ds_put_format(s, "-%s", a);
+        }
+    }
+    if (ct->nat_flags & NX_NAT_F_RANGE_PORT) {
+        ds_put_format(s, ":%"PRIu16, ct->nat_port_min);
+        if (ct->nat_port_max != ct->nat_port_min) {
+            ds_put_format(s, "-%"PRIu16, ct->nat_port_max);
+        }
+    }
+    ds_put_cstr(s, "),");
+}
+
+static void
 format_ct(const struct ofpact_conntrack *ct, struct ds *s)
 {
     ds_put_cstr(s, "ct(");
@@ -923,6 +1103,9 @@ format_ct(const struct ofpact_conntrack *ct, struct ds *s)
         ds_put_char(s, ',');
     } else if (ct->zone_imm) {
         ds_put_format(s, "zone=%"PRIu16",", ct->zone_imm);
+    }
+    if (ct->nat_flags) {
+        format_nat(ct, s);
     }
     if (ofpact_ct_actions_size(ct)) {
         ds_put_cstr(s, "exec(");
@@ -1136,6 +1319,11 @@ check_action(const struct ofpact *a, const struct match *match)
             && match->flow.ct_state & CS_INVALID) {
             return action_error(a, "cannot commit an invalid connection "
                                 "(the match has ct_state=+inv)");
+        }
+        if (ct->nat_flags & NX_NAT_F_RANGE_ADDR
+            && !mf_are_prereqs_ok(MFP_IPV4, match)) {
+            return action_error(a, "nat with an IPv4 range requires ip in "
+                                "the match");
         }
         return ofpacts_check(ofpact_ct_actions(ct),
                              ofpact_ct_actions_size(ct), match);

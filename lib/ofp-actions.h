@@ -17,7 +17,8 @@
  *   push_vlan:ETHERTYPE, mod_dl_src/dst:MAC, mod_nw_src/dst:IP,
  *   mod_nw_tos:TOS, mod_tp_src/dst:PORT, dec_ttl, set_field:V[/M]->F,
  *   load:V->F[A..B], move:F[A..B]->G[C..D],
- *   ct([commit][,zone=N|zone=F[A..B]][,table=T][,exec(...)]),
+ *   ct([commit][,zone=N|zone=F[A..B]][,table=T]
+ *      [,nat[(src|dst[=IP[-IP][:PORT[-PORT]]])]][,exec(...)]),
  *   group:G.
  *
  * Functions that can fail return a malloc'd error message, which the
@@ -169,8 +170,23 @@ struct ofpact_conntrack {
     uint16_t zone_imm;          /* Zone, if 'zone_src.n_bits' is 0. */
     struct mf_subfield zone_src; /* Zone from a 16-bit subfield. */
     uint8_t recirc_table;       /* NX_CT_RECIRC_NONE or a table. */
+    uint8_t nat_flags;          /* NX_NAT_F_*; 0: no nat. */
+    nfvs_be32 nat_addr_min;     /* With NX_NAT_F_RANGE_ADDR: first... */
+    nfvs_be32 nat_addr_max;     /* ...and last address (IPv4). */
+    uint16_t nat_port_min;      /* With NX_NAT_F_RANGE_PORT: first... */
+    uint16_t nat_port_max;      /* ...and last port. */
+    uint8_t nat_pad[4];         /* Zero. */
     /* Followed by the exec() actions, up to 'ofpact.len'. */
 };
+_Static_assert(sizeof(struct ofpact_conntrack) % OFPACT_ALIGNTO == 0,
+               "ct's nested actions must start aligned");
+
+/* ct(nat...) flags. */
+#define NX_NAT_F_NAT        0x01 /* "nat" given. */
+#define NX_NAT_F_SRC        0x02 /* nat(src...). */
+#define NX_NAT_F_DST        0x04 /* nat(dst...). */
+#define NX_NAT_F_RANGE_ADDR 0x08 /* An address range is given. */
+#define NX_NAT_F_RANGE_PORT 0x10 /* A port range is given. */
 
 struct ofpact_group {
     struct ofpact ofpact;       /* OFPACT_GROUP. */

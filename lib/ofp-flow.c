@@ -206,6 +206,13 @@ match_format_names(const struct match *match, int priority,
         }
     }
     format_u32_masked(s, "ct_mark", f->ct_mark, wc->masks.ct_mark);
+    format_ipv4(s, "ct_nw_src", f->ct_nw_src, wc->masks.ct_nw_src);
+    format_ipv4(s, "ct_nw_dst", f->ct_nw_dst, wc->masks.ct_nw_dst);
+    if (wc->masks.ct_nw_proto) {
+        ds_put_format(s, "ct_nw_proto=%"PRIu8",", f->ct_nw_proto);
+    }
+    format_be16_masked(s, "ct_tp_src", f->ct_tp_src, wc->masks.ct_tp_src);
+    format_be16_masked(s, "ct_tp_dst", f->ct_tp_dst, wc->masks.ct_tp_dst);
 
     format_shorthand(match, s, &skip_type, &skip_proto);
     for (i = 0; i < FLOW_N_REGS; i++) {

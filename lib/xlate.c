@@ -684,17 +684,30 @@ ct_get_zone(const struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
     return (zone[0] << 8) | zone[1];
 }
 
-/* Fills in 'action' from 'ct': zone, commit and the ct_mark that
- * exec(set_field) sets (the parser allows nothing else there). */
+/* Fills in 'action' from 'ct': zone, commit, the NAT range (in '*nat',
+ * which 'action' then points to) and the ct_mark that exec(set_field)
+ * sets (the parser allows nothing else there). */
 static void
 ct_get_action(const struct xlate_ctx *ctx, const struct ofpact_conntrack *ct,
-              struct conntrack_action *action)
+              struct conntrack_action *action,
+              struct conntrack_nat_range *nat)
 {
     const struct ofpact *a;
 
     memset(action, 0, sizeof *action);
     action->zone = ct_get_zone(ctx, ct);
     action->commit = (ct->flags & NX_CT_F_COMMIT) != 0;
+    if (ct->nat_flags & NX_NAT_F_RANGE_ADDR) {
+        memset(nat, 0, sizeof *nat);
+        nat->snat = (ct->nat_flags & NX_NAT_F_SRC) != 0;
+        nat->addr_min = ct->nat_addr_min;
+        nat->addr_max = ct->nat_addr_max;
+        if (ct->nat_flags & NX_NAT_F_RANGE_PORT) {
+            nat->port_min = ct->nat_port_min;
+            nat->port_max = ct->nat_port_max;
+        }
+        action->nat = nat;
+    }
     OFPACT_FOR_EACH (a, ofpact_ct_actions(ct), ofpact_ct_actions_size(ct)) {
         const struct ofpact_set_field *sf = (const void *) a;
         nfvs_be32 value, mask;
@@ -763,16 +776,75 @@ trace_ct(struct xlate_ctx *ctx, const struct conntrack_result *r)
     ds_destroy(&s);
 }
 
+/* Sets the ct_nw_* and ct_tp_* fields of 'flow' from the original
+ * direction of connection 'e' (IPv4 only), or clears them if 'e' is
+ * NULL: OVS's meaning for a packet of a stored connection. */
+static void
+ct_set_orig_tuple(struct flow *flow, const struct conntrack_entry *e)
+{
+    flow->ct_nw_src = 0;
+    flow->ct_nw_dst = 0;
+    flow->ct_nw_proto = 0;
+    flow->ct_tp_src = 0;
+    flow->ct_tp_dst = 0;
+    if (!e) {
+        return;
+    }
+    flow->ct_nw_proto = e->orig.proto;
+    if (!e->orig.is_ipv6) {
+        memcpy(&flow->ct_nw_src, &e->orig.src.s6_addr[12], 4);
+        memcpy(&flow->ct_nw_dst, &e->orig.dst.s6_addr[12], 4);
+    }
+    if (e->orig.proto == IPPROTO_TCP || e->orig.proto == IPPROTO_UDP
+        || e->orig.proto == IPPROTO_SCTP) {
+        flow->ct_tp_src = e->orig.src_port;
+        flow->ct_tp_dst = e->orig.dst_port;
+    }
+}
+
+/* Rewrites the packet as connection NAT 'nat' says, and marks 'r' with
+ * +snat or +dnat.  The datapath actions get the rewrite when the packet
+ * is next output, as for mod_nw_src and mod_tp_src. */
+static void
+ct_apply_nat(struct xlate_ctx *ctx, const struct conntrack_nat *nat,
+             struct conntrack_result *r)
+{
+    struct flow *flow = &ctx->flow;
+    char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+
+    r->ct_state |= nat->ct_state;
+    if (flow->dl_type != htons(ETH_TYPE_IP)) {
+        return;
+    }
+    flow->nw_src = nat->nw_src;
+    flow->nw_dst = nat->nw_dst;
+    if (flow->nw_proto == IPPROTO_TCP || flow->nw_proto == IPPROTO_UDP) {
+        flow->tp_src = nat->tp_src;
+        flow->tp_dst = nat->tp_dst;
+    }
+    if (ctx->xin->trace) {
+        inet_ntop(AF_INET, &flow->nw_src, src, sizeof src);
+        inet_ntop(AF_INET, &flow->nw_dst, dst, sizeof dst);
+        trace(ctx, " -> nat: %s:%"PRIu16" > %s:%"PRIu16, src,
+              ntohs(flow->tp_src), dst, ntohs(flow->tp_dst));
+    }
+}
+
 static void
 xlate_ct(struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
 {
     struct conntrack *tracker = ofproto_get_conntrack(ctx->ofproto);
     struct dp_packet *packet = ctx->xin->packet;
+    struct conntrack_nat_range nat_range;
     struct conntrack_action action;
+    struct conntrack_entry entry;
+    struct conntrack_nat nat;
     struct conntrack_result r;
+    bool do_nat = false;
+    bool has_entry;
     struct flow saved;
 
-    ct_get_action(ctx, ct, &action);
+    ct_get_action(ctx, ct, &action, &nat_range);
     if (packet && !ctx->packet_parsed) {
         struct flow scratch;
 
@@ -796,7 +868,16 @@ xlate_ct(struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
         }
     }
     ct_add_dep(ctx, &r, tracker);
+    if (ct->nat_flags && r.conn_id
+        && !(r.ct_state & (CS_INVALID | CS_RELATED))) {
+        do_nat = conntrack_get_nat(tracker, r.conn_id, r.dir, &nat);
+    }
+    has_entry = (r.conn_id && !(r.ct_state & CS_INVALID)
+                 && conntrack_get_entry(tracker, r.conn_id, &entry));
     ofproto_ct_unlock(ctx->ofproto);
+    if (do_nat) {
+        ct_apply_nat(ctx, &nat, &r);
+    }
     ctx->last_ct = r;
     ctx->has_last_ct = true;
     trace_ct(ctx, &r);
@@ -808,11 +889,17 @@ xlate_ct(struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
     ctx->flow.ct_state = r.ct_state;
     ctx->flow.ct_zone = r.ct_zone;
     ctx->flow.ct_mark = r.ct_mark;
+    ct_set_orig_tuple(&ctx->flow, has_entry ? &entry : NULL);
     xlate_table(ctx, ct->recirc_table, OFPP_IN_PORT);
     /* The actions after ct() see the packet as it was, untracked. */
     ctx->flow.ct_state = saved.ct_state;
     ctx->flow.ct_zone = saved.ct_zone;
     ctx->flow.ct_mark = saved.ct_mark;
+    ctx->flow.ct_nw_src = saved.ct_nw_src;
+    ctx->flow.ct_nw_dst = saved.ct_nw_dst;
+    ctx->flow.ct_nw_proto = saved.ct_nw_proto;
+    ctx->flow.ct_tp_src = saved.ct_tp_src;
+    ctx->flow.ct_tp_dst = saved.ct_tp_dst;
 }
 
 static void

@@ -147,7 +147,8 @@ tests_nfvstest_SOURCES += tests/test-netdev-wire.c
 SYSTEM_TESTSUITE_AT =
 SYSTEM_TESTSUITE_AT += tests/system-testsuite.at
 SYSTEM_TESTSUITE_AT += tests/system-netdev.at
-EXTRA_DIST += $(SYSTEM_TESTSUITE_AT) tests/system-testsuite tests/tcp-xfer.py
+EXTRA_DIST += $(SYSTEM_TESTSUITE_AT) tests/system-testsuite tests/tcp-xfer.py \
+	tests/nat-peer.py
 SYSTEM_TESTSUITE = $(srcdir)/tests/system-testsuite
 $(SYSTEM_TESTSUITE): $(srcdir)/tests/package.m4 $(SYSTEM_TESTSUITE_AT) \
 		$(srcdir)/tests/nfvs-macros.at
@@ -223,6 +224,7 @@ TESTSUITE_AT += tests/ports.at
 TESTSUITE_AT += tests/limits.at
 TESTSUITE_AT += tests/txn.at
 SYSTEM_TESTSUITE_AT += tests/system-ct.at
+SYSTEM_TESTSUITE_AT += tests/system-nat.at
 EXTRA_DIST += tests/rst-inject.py tests/ct-linux.py tests/pktutil.py
 EXTRA_DIST += tests/kernel/nfvsnl.py tests/kernel/10-datapath.test tests/kernel/20-forward.test tests/kernel/30-hostile.test tests/kernel/40-churn.test
 EXTRA_DIST += tests/kernel/25-actions.test tests/kernel/26-arp-qinq.test

@@ -62,7 +62,10 @@
  * OPTS: zone=N, commit, mark=V[/M], frag, trunc=N (cut the L4 bytes),
  * twice (first without commit or mark, then again as given with the first
  * result as 'prev'; prints both), csum=bad (a wrong L4 checksum), csum=0
- * (a zero checksum field), csum-trusted (conntrack_action.csum_trusted).
+ * (a zero checksum field), csum-trusted (conntrack_action.csum_trusted),
+ * snat=A[-B][:P[-Q]] or dnat=... (conntrack_action.nat, with commit),
+ * nat (also print "nat SRC:PORT > DST:PORT", the packet as NAT leaves it,
+ * from conntrack_get_nat()).
  * The L4 checksum is otherwise right, for the bytes left after trunc=.
  * IPv6 addresses go in brackets ("[fd00::1]:80").  A packet prints its
  * ct_state, then the connection's TCP state ("ok" for other protocols,
@@ -304,10 +307,74 @@ print_result(const struct conntrack_result *r)
     printf("\n");
 }
 
+/* Parses "A[-B][:P[-Q]]" into 'r'. */
+static void
+parse_nat_range(const char *s, bool snat, struct conntrack_nat_range *r)
+{
+    char a[32], b[32];
+    unsigned int p = 0, q = 0;
+    struct in_addr in;
+    const char *colon = strchr(s, ':');
+    size_t len = colon ? (size_t) (colon - s) : strlen(s);
+    const char *dash = memchr(s, '-', len);
+
+    memset(r, 0, sizeof *r);
+    r->snat = snat;
+    if (len >= sizeof a) {
+        nfvs_fatal(0, "%s: bad range", s);
+    }
+    memcpy(a, s, dash ? (size_t) (dash - s) : len);
+    a[dash ? dash - s : (ptrdiff_t) len] = '\0';
+    if (dash) {
+        memcpy(b, dash + 1, len - (dash + 1 - s));
+        b[len - (dash + 1 - s)] = '\0';
+    } else {
+        strcpy(b, a);
+    }
+    if (inet_pton(AF_INET, a, &in) != 1) {
+        nfvs_fatal(0, "%s: bad address", a);
+    }
+    r->addr_min = in.s_addr;
+    if (inet_pton(AF_INET, b, &in) != 1) {
+        nfvs_fatal(0, "%s: bad address", b);
+    }
+    r->addr_max = in.s_addr;
+    if (colon) {
+        int n = sscanf(colon + 1, "%u-%u", &p, &q);
+
+        if (n < 1) {
+            nfvs_fatal(0, "%s: bad ports", colon + 1);
+        }
+        r->port_min = p;
+        r->port_max = n == 2 ? q : p;
+    }
+}
+
+/* Prints the packet of 'r' as NAT leaves it, if its connection has
+ * NAT. */
+static void
+print_nat(const struct conntrack_result *r)
+{
+    struct conntrack_nat nat;
+    char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+    if (!r->conn_id || !conntrack_get_nat(ct, r->conn_id, r->dir, &nat)) {
+        printf("nat none\n");
+        return;
+    }
+    inet_ntop(AF_INET, &nat.nw_src, a, sizeof a);
+    inet_ntop(AF_INET, &nat.nw_dst, b, sizeof b);
+    printf("nat %s:%u > %s:%u%s%s\n", a, ntohs(nat.tp_src), b,
+           ntohs(nat.tp_dst), nat.ct_state & CS_SRC_NAT ? " +snat" : "",
+           nat.ct_state & CS_DST_NAT ? " +dnat" : "");
+}
+
 /* Executes the packet described by 'argv' (see above). */
 static void
 do_packet(int argc, char *argv[])
 {
+    struct conntrack_nat_range nat_range;
+    bool show_nat = false;
     struct conntrack_action action = { .zone = 0 };
     struct conntrack_result result, first;
     const char *csum_opt = NULL;
@@ -501,6 +568,11 @@ do_packet(int argc, char *argv[])
             csum_opt = a + 5;
         } else if (!strcmp(a, "csum-trusted")) {
             action.csum_trusted = true;
+        } else if (!strncmp(a, "snat=", 5) || !strncmp(a, "dnat=", 5)) {
+            parse_nat_range(a + 5, a[0] == 's', &nat_range);
+            action.nat = &nat_range;
+        } else if (!strcmp(a, "nat")) {
+            show_nat = true;
         } else {
             nfvs_fatal(0, "%s: unknown option", a);
         }
@@ -533,6 +605,9 @@ do_packet(int argc, char *argv[])
     conntrack_execute(ct, &flow, l4, l4_size, &action, now, &result);
     CHECK(result.ct_zone == action.zone);
     print_result(&result);
+    if (show_nat) {
+        print_nat(&result);
+    }
 }
 
 static void

@@ -1,0 +1,58 @@
+#! /usr/bin/env python3
+"""nat-peer.py: what each end of a NATed TCP connection sees.
+
+  nat-peer.py server ADDR PORT N READY-FILE
+      listen, create READY-FILE, accept N connections, print the peer
+      address of each as "IP:PORT", then answer "ok" on each (so the N
+      connections are open together)
+  nat-peer.py client ADDR PORT
+      connect, print the answer
+
+Every wait is bounded (TIMEOUT seconds), so a test that goes wrong fails
+instead of hanging.
+"""
+import socket
+import sys
+
+TIMEOUT = 60
+
+
+def server(addr, port, n, ready):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(8)
+    s.settimeout(TIMEOUT)
+    open(ready, "w").close()
+    conns = []
+    for _ in range(n):
+        c, peer = s.accept()
+        print("%s:%d" % peer, flush=True)
+        conns.append(c)
+    for c in conns:
+        c.sendall(b"ok\n")
+        c.close()
+
+
+def client(addr, port):
+    c = socket.create_connection((addr, port), timeout=TIMEOUT)
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = c.recv(100)
+        if not chunk:
+            break
+        data += chunk
+    print(data.decode().strip())
+
+
+def main():
+    if len(sys.argv) == 6 and sys.argv[1] == "server":
+        server(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    elif len(sys.argv) == 4 and sys.argv[1] == "client":
+        client(sys.argv[2], int(sys.argv[3]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
