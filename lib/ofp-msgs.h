@@ -1,0 +1,166 @@
+/* lib/ofp-msgs.h: OpenFlow 1.3 wire messages (framing, the messages the
+ * switch side of a connection answers or decodes, errors).
+ *
+ * Decoding checks every length and offset against the bytes received
+ * before reading them; a message that does not check out yields an
+ * OpenFlow error (type and code, as the 1.3 specification assigns them)
+ * for the caller to send back, never a partial result.  Which message
+ * types exist and how long each may be is one table (ofp-msgs.c).
+ *
+ * Encoders append a whole message to a 'struct ds' used as a byte
+ * buffer.
+ *
+ * Plain functions over caller data: thread-safe. */
+#ifndef NFVS_OFP_MSGS_H
+#define NFVS_OFP_MSGS_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ds;
+struct flow_mod_spec;
+
+#define OFP13_VERSION 4
+#define OFP_HEADER_SIZE 8
+
+enum ofp_type {
+    OFPT_HELLO = 0,
+    OFPT_ERROR = 1,
+    OFPT_ECHO_REQUEST = 2,
+    OFPT_ECHO_REPLY = 3,
+    OFPT_EXPERIMENTER = 4,
+    OFPT_FEATURES_REQUEST = 5,
+    OFPT_FEATURES_REPLY = 6,
+    OFPT_GET_CONFIG_REQUEST = 7,
+    OFPT_GET_CONFIG_REPLY = 8,
+    OFPT_SET_CONFIG = 9,
+    OFPT_PACKET_IN = 10,
+    OFPT_FLOW_REMOVED = 11,
+    OFPT_PORT_STATUS = 12,
+    OFPT_PACKET_OUT = 13,
+    OFPT_FLOW_MOD = 14,
+    OFPT_GROUP_MOD = 15,
+    OFPT_PORT_MOD = 16,
+    OFPT_TABLE_MOD = 17,
+    OFPT_MULTIPART_REQUEST = 18,
+    OFPT_MULTIPART_REPLY = 19,
+    OFPT_BARRIER_REQUEST = 20,
+    OFPT_BARRIER_REPLY = 21,
+    OFPT_QUEUE_GET_CONFIG_REQUEST = 22,
+    OFPT_QUEUE_GET_CONFIG_REPLY = 23,
+    OFPT_ROLE_REQUEST = 24,
+    OFPT_ROLE_REPLY = 25,
+    OFPT_GET_ASYNC_REQUEST = 26,
+    OFPT_GET_ASYNC_REPLY = 27,
+    OFPT_SET_ASYNC = 28,
+    OFPT_METER_MOD = 29,
+};
+
+/* Error types and the codes nfvs sends (OpenFlow 1.3 section 7.4.4). */
+enum ofp_error_type {
+    OFPET_HELLO_FAILED = 0,
+    OFPET_BAD_REQUEST = 1,
+    OFPET_BAD_ACTION = 2,
+    OFPET_BAD_INSTRUCTION = 3,
+    OFPET_BAD_MATCH = 4,
+    OFPET_FLOW_MOD_FAILED = 5,
+};
+
+enum {
+    OFPHFC_INCOMPATIBLE = 0,
+
+    OFPBRC_BAD_VERSION = 0,
+    OFPBRC_BAD_TYPE = 1,
+    OFPBRC_BAD_LEN = 6,
+    OFPBRC_BUFFER_UNKNOWN = 8,
+
+    OFPBAC_BAD_TYPE = 0,
+    OFPBAC_BAD_LEN = 1,
+    OFPBAC_BAD_OUT_PORT = 4,
+    OFPBAC_BAD_ARGUMENT = 5,
+
+    OFPBIC_UNKNOWN_INST = 0,
+    OFPBIC_UNSUP_INST = 1,
+    OFPBIC_BAD_TABLE_ID = 2,
+    OFPBIC_BAD_LEN = 7,
+
+    OFPBMC_BAD_TYPE = 0,
+    OFPBMC_BAD_LEN = 1,
+    OFPBMC_BAD_FIELD = 6,
+    OFPBMC_BAD_VALUE = 7,
+    OFPBMC_BAD_MASK = 8,
+    OFPBMC_BAD_PREREQ = 9,
+    OFPBMC_DUP_FIELD = 10,
+
+    OFPFMFC_UNKNOWN = 0,
+    OFPFMFC_TABLE_FULL = 1,
+    OFPFMFC_BAD_TABLE_ID = 2,
+    OFPFMFC_OVERLAP = 3,
+    OFPFMFC_BAD_COMMAND = 6,
+    OFPFMFC_BAD_FLAGS = 7,
+};
+
+struct ofp_error {
+    uint16_t type;              /* enum ofp_error_type. */
+    uint16_t code;              /* Code within 'type'. */
+};
+
+/* A received message's header fields, host order. */
+struct ofp_msg {
+    uint8_t version;
+    uint8_t type;               /* enum ofp_type. */
+    uint16_t size;              /* Whole message, header included. */
+    uint32_t xid;
+    const uint8_t *data;        /* The whole message ('size' bytes). */
+};
+
+/* Framing.  Looks at the 'avail' bytes at 'buf', the start of a stream
+ * position where a message begins.  Returns 0 and fills '*msg' when a
+ * whole message is there, EAGAIN when more bytes are needed, EPROTO when
+ * the header's length is below the header size (the stream cannot be
+ * resynchronised: close it). */
+int ofp_msg_frame(const void *buf, size_t avail, struct ofp_msg *msg);
+
+/* Checks a framed message of version OFP13_VERSION against the type
+ * table: a known type, of a size the type allows.  Returns true, or
+ * false with the error to send in '*error'. */
+bool ofp_msg_check(const struct ofp_msg *, struct ofp_error *error);
+
+/* Returns the name of 'type' ("FLOW_MOD"), or NULL if unknown. */
+const char *ofp_type_name(uint8_t type);
+
+/* HELLO: true if the HELLO 'msg' allows OpenFlow 1.3, either by its
+ * version bitmap element or, without one, by its header version being
+ * at least 1.3. */
+bool ofp_hello_allows_13(const struct ofp_msg *msg);
+
+/* Encoders: each appends one whole message to 'out'. */
+void ofp_put_hello(struct ds *out, uint32_t xid);
+void ofp_put_error(struct ds *out, const struct ofp_msg *cause,
+                   const struct ofp_error *);
+/* Replies with the request's type + 1 and its body copied (echo). */
+void ofp_put_echo_reply(struct ds *out, const struct ofp_msg *request);
+void ofp_put_empty(struct ds *out, uint8_t type, uint32_t xid);
+void ofp_put_features_reply(struct ds *out, uint32_t xid,
+                            uint64_t datapath_id);
+void ofp_put_get_config_reply(struct ds *out, uint32_t xid,
+                              uint16_t flags, uint16_t miss_send_len);
+
+/* Port numbers: OpenFlow 1.3's 32-bit numbers to nfvs's 16-bit ones
+ * (lib/flow.h: OFPP_*).  Returns false for a number that has no
+ * counterpart (above OFPP_MAX and not a reserved port). */
+bool ofp13_port_to_port(uint32_t port13, uint32_t *portp);
+uint32_t ofp13_port_from_port(uint32_t port);
+
+/* Decodes OpenFlow 1.3 FLOW_MOD 'msg' into '*spec' (table, command,
+ * priority, cookies, timeouts, out_port, OXM match, actions of an
+ * APPLY_ACTIONS instruction).  Stores the FLOW_MOD flags in '*flagsp'.
+ * On success returns true and the caller must call
+ * flow_mod_spec_uninit(); on failure returns false with '*error' set
+ * and nothing to free. */
+bool ofp_decode_flow_mod(const struct ofp_msg *msg,
+                         struct flow_mod_spec *spec, uint16_t *flagsp,
+                         struct ofp_error *error);
+
+#endif /* ofp-msgs.h */
