@@ -3,12 +3,15 @@
 #include "ofp-msgs.h"
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "dynamic-string.h"
+#include "flow-table.h"
 #include "flow.h"
 #include "match.h"
 #include "meta-flow.h"
+#include "netdev.h"
 #include "ofp-actions.h"
 #include "ofp-flow.h"
 #include "util.h"
@@ -771,4 +774,379 @@ ofp_decode_flow_mod(const struct ofp_msg *msg, struct flow_mod_spec *spec,
         spec->cookie_mask = 0;
     }
     return true;
+}
+
+/* Encoding matches and actions, for flow stats. */
+
+static void
+oxm_put(struct ds *out, unsigned int field, const void *value,
+        const void *mask, size_t size)
+{
+    put16(out, OFPXMC_OPENFLOW_BASIC);
+    put8(out, field << 1 | (mask != NULL));
+    put8(out, mask ? size * 2 : size);
+    ds_put_buffer(out, value, size);
+    if (mask) {
+        ds_put_buffer(out, mask, size);
+    }
+}
+
+void
+ofp_put_match(struct ds *out, const struct match *match)
+{
+    size_t ofs = out->length;
+    size_t len;
+
+    put16(out, 1);              /* OFPMT_OXM. */
+    put16(out, 0);
+    for (size_t i = 0; i < ARRAY_SIZE(oxm_fields); i++) {
+        const struct oxm_field *of = &oxm_fields[i];
+        const struct mf_field *mf;
+        union mf_value value, mask;
+
+        if (of->mff < 0) {
+            continue;
+        }
+        mf = mf_from_id(of->mff);
+        mf_get_mask(mf, match, &mask);
+        if (mf_is_all_zeros(mf, &mask)
+            || !mf_are_prereqs_ok(mf->prereqs, match)) {
+            continue;
+        }
+        mf_get_value(mf, &match->flow, &value);
+        if (i == OXM_IN_PORT) {
+            uint8_t b[4];
+            uint32_t port = ofp13_port_from_port(ntohs(value.be16));
+
+            b[0] = port >> 24;
+            b[1] = port >> 16;
+            b[2] = port >> 8;
+            b[3] = port;
+            oxm_put(out, i, b, NULL, 4);
+        } else if (i == OXM_VLAN_VID) {
+            uint16_t v = ntohs(value.be16) & 0x1fff;
+            uint16_t m = ntohs(mask.be16) & 0x1fff;
+            uint8_t vb[2] = { v >> 8, v };
+            uint8_t mb[2] = { m >> 8, m };
+
+            if (m) {
+                oxm_put(out, i, vb, m == 0x1fff ? NULL : mb, 2);
+            }
+        } else {
+            oxm_put(out, i, value.bytes,
+                    mf_is_all_ones(mf, &mask) ? NULL : mask.bytes,
+                    of->size);
+        }
+    }
+    len = out->length - ofs;
+    ((uint8_t *) out->string)[ofs + 2] = len >> 8;
+    ((uint8_t *) out->string)[ofs + 3] = len;
+    put_zeros(out, ROUND_UP(len, 8) - len);
+}
+
+static void
+action_put_output(struct ds *out, uint32_t port, uint16_t max_len)
+{
+    put16(out, OFPAT13_OUTPUT);
+    put16(out, 16);
+    put32(out, ofp13_port_from_port(port));
+    put16(out, max_len);
+    put_zeros(out, 6);
+}
+
+static void
+action_put_simple(struct ds *out, uint16_t type, uint16_t arg)
+{
+    put16(out, type);
+    put16(out, 8);
+    put16(out, arg);
+    put_zeros(out, 2);
+}
+
+bool
+ofp_put_instructions(struct ds *out, const void *ofpacts, size_t size)
+{
+    const struct ofpact *a;
+    size_t ofs = out->length;
+    int goto_table = -1;
+    bool ok = true;
+
+    put16(out, OFPIT_APPLY_ACTIONS);
+    put16(out, 0);
+    put_zeros(out, 4);
+    OFPACT_FOR_EACH (a, ofpacts, size) {
+        switch ((enum ofpact_type) a->type) {
+        case OFPACT_OUTPUT:
+            action_put_output(out, ((const struct ofpact_output *) a)->port,
+                              0);
+            break;
+        case OFPACT_CONTROLLER:
+            action_put_output(
+                out, OFPP_CONTROLLER,
+                ((const struct ofpact_controller *) a)->max_len);
+            break;
+        case OFPACT_STRIP_VLAN:
+            action_put_simple(out, OFPAT13_POP_VLAN, 0);
+            break;
+        case OFPACT_PUSH_VLAN:
+            action_put_simple(
+                out, OFPAT13_PUSH_VLAN,
+                ntohs(((const struct ofpact_push_vlan *) a)->ethertype));
+            break;
+        case OFPACT_DEC_TTL:
+            action_put_simple(out, OFPAT13_DEC_NW_TTL, 0);
+            break;
+        case OFPACT_GOTO_TABLE:
+            goto_table = ((const struct ofpact_goto_table *) a)->table_id;
+            break;
+        default:
+            ok = false;
+            break;
+        }
+    }
+    if (out->length - ofs == 8) {
+        out->length = ofs;      /* No actions: no instruction. */
+    } else {
+        size_t len = out->length - ofs;
+
+        ((uint8_t *) out->string)[ofs + 2] = len >> 8;
+        ((uint8_t *) out->string)[ofs + 3] = len;
+    }
+    if (goto_table >= 0) {
+        put16(out, OFPIT_GOTO_TABLE);
+        put16(out, 8);
+        put8(out, goto_table);
+        put_zeros(out, 3);
+    }
+    return ok;
+}
+
+void
+ofp_mp_reply_init(struct ofp_mp_reply *r, struct ds *out, uint16_t type,
+                  uint32_t xid)
+{
+    r->out = out;
+    r->type = type;
+    r->xid = xid;
+    r->ofs = start_msg(out, OFPT_MULTIPART_REPLY, xid);
+    put16(out, type);
+    put16(out, 0);
+    put_zeros(out, 4);
+}
+
+void
+ofp_mp_reply_add(struct ofp_mp_reply *r, const struct ds *entry)
+{
+    if (r->out->length - r->ofs + entry->length > 65535) {
+        uint8_t *p = (uint8_t *) r->out->string + r->ofs;
+
+        p[11] = 1;              /* OFPMPF_REPLY_MORE. */
+        end_msg(r->out, r->ofs);
+        ofp_mp_reply_init(r, r->out, r->type, r->xid);
+    }
+    ds_put_buffer(r->out, entry->string, entry->length);
+}
+
+void
+ofp_mp_reply_finish(struct ofp_mp_reply *r)
+{
+    end_msg(r->out, r->ofs);
+}
+
+void
+ofp_put_flow_stats(struct ds *entry, const struct ofp_flow_desc *desc,
+                   const struct ofp_flow_stats *stats)
+{
+    size_t ofs = entry->length;
+    long long int ms = stats->duration_msec;
+    size_t len;
+
+    put16(entry, 0);
+    put8(entry, desc->table_id);
+    put8(entry, 0);
+    put32(entry, ms / 1000);
+    put32(entry, ms % 1000 * 1000000);
+    put16(entry, desc->priority);
+    put16(entry, desc->idle_timeout);
+    put16(entry, desc->hard_timeout);
+    put16(entry, 0);            /* flags. */
+    put_zeros(entry, 4);
+    put64(entry, desc->cookie);
+    put64(entry, stats->n_packets);
+    put64(entry, stats->n_bytes);
+    ofp_put_match(entry, desc->match);
+    ofp_put_instructions(entry, desc->ofpacts, desc->ofpacts_size);
+    len = entry->length - ofs;
+    ((uint8_t *) entry->string)[ofs] = len >> 8;
+    ((uint8_t *) entry->string)[ofs + 1] = len;
+}
+
+bool
+ofp_decode_flow_stats_request(const struct ofp_msg *msg,
+                              struct flow_mod_spec *spec,
+                              struct ofp_error *error)
+{
+    const uint8_t *p = msg->data + 16;
+    size_t match_size;
+    uint32_t out_port;
+
+    memset(spec, 0, sizeof *spec);
+    if (msg->size < 16 + 32) {
+        return set_error(error, OFPET_BAD_REQUEST, OFPBRC_BAD_LEN);
+    }
+    spec->command = FLOW_MOD_DELETE;
+    spec->table_id = p[0];
+    if (!ofp13_port_to_port(get32(p + 4), &out_port)) {
+        return set_error(error, OFPET_BAD_REQUEST, OFPBRC_BAD_PORT);
+    }
+    spec->out_port = out_port;
+    if (get32(p + 8) != OFPG_ANY) {
+        return set_error(error, OFPET_BAD_REQUEST, OFPBRC_BAD_MULTIPART);
+    }
+    spec->cookie = get64(p + 16);
+    spec->cookie_mask = get64(p + 24);
+    if (!match_decode(p + 32, msg->size - 48, &spec->match, &match_size,
+                      error)) {
+        return false;
+    }
+    if (48 + match_size != msg->size) {
+        return set_error(error, OFPET_BAD_REQUEST, OFPBRC_BAD_LEN);
+    }
+    return true;
+}
+
+static void
+put_string(struct ds *out, const char *s, size_t size)
+{
+    size_t n = NFVS_MIN(strlen(s), size - 1);
+
+    ds_put_buffer(out, s, n);
+    put_zeros(out, size - n);
+}
+
+void
+ofp_put_desc(struct ds *entry, const char *mfr, const char *hw,
+             const char *sw, const char *serial, const char *dp)
+{
+    put_string(entry, mfr, 256);
+    put_string(entry, hw, 256);
+    put_string(entry, sw, 256);
+    put_string(entry, serial, 32);
+    put_string(entry, dp, 256);
+}
+
+/* Appends a table features property of 'type' with 'n' items of
+ * 'item_size' bytes, item i being 'items[i]' in big-endian order. */
+static void
+put_tf_prop(struct ds *out, uint16_t type, const uint32_t *items, size_t n,
+            size_t item_size)
+{
+    size_t len = 4 + n * item_size;
+
+    put16(out, type);
+    put16(out, len);
+    for (size_t i = 0; i < n; i++) {
+        if (item_size == 1) {
+            put8(out, items[i]);
+        } else {
+            put32(out, items[i]);
+        }
+    }
+    put_zeros(out, ROUND_UP(len, 8) - len);
+}
+
+void
+ofp_put_table_features(struct ds *entry, uint8_t table_id,
+                       uint32_t max_entries)
+{
+    /* Instruction and action ids: type, then length 4. */
+    static const uint32_t instructions[] = {
+        OFPIT_GOTO_TABLE << 16 | 4, OFPIT_APPLY_ACTIONS << 16 | 4,
+    };
+    static const uint32_t actions[] = {
+        OFPAT13_OUTPUT << 16 | 4, OFPAT13_PUSH_VLAN << 16 | 4,
+        OFPAT13_POP_VLAN << 16 | 4, OFPAT13_DEC_NW_TTL << 16 | 4,
+    };
+    uint32_t oxms[ARRAY_SIZE(oxm_fields)];
+    uint32_t tables[FLOW_TABLE_N_TABLES];
+    size_t n_oxms = 0, n_tables = 0;
+    size_t ofs = entry->length;
+    char name[32];
+    size_t len;
+
+    for (size_t i = 0; i < ARRAY_SIZE(oxm_fields); i++) {
+        if (oxm_fields[i].mff >= 0) {
+            oxms[n_oxms++] = (OFPXMC_OPENFLOW_BASIC << 16 | i << 9
+                              | oxm_fields[i].size);
+        }
+    }
+    for (unsigned int t = table_id + 1; t < FLOW_TABLE_N_TABLES; t++) {
+        tables[n_tables++] = t;
+    }
+    snprintf(name, sizeof name, "table%u", table_id);
+    put16(entry, 0);
+    put8(entry, table_id);
+    put_zeros(entry, 5);
+    put_string(entry, name, 32);
+    put64(entry, 0);            /* metadata_match. */
+    put64(entry, 0);            /* metadata_write. */
+    put32(entry, 0);            /* config. */
+    put32(entry, max_entries);
+    put_tf_prop(entry, 0, instructions,
+                table_id + 1 < FLOW_TABLE_N_TABLES ? 2 : 1, 4);
+    put_tf_prop(entry, 2, tables, n_tables, 1);
+    put_tf_prop(entry, 4, NULL, 0, 4);
+    put_tf_prop(entry, 6, actions, ARRAY_SIZE(actions), 4);
+    put_tf_prop(entry, 8, oxms, n_oxms, 4);
+    put_tf_prop(entry, 10, oxms, n_oxms, 4);
+    put_tf_prop(entry, 12, NULL, 0, 4);
+    put_tf_prop(entry, 14, NULL, 0, 4);
+    len = entry->length - ofs;
+    ((uint8_t *) entry->string)[ofs] = len >> 8;
+    ((uint8_t *) entry->string)[ofs + 1] = len;
+}
+
+void
+ofp_put_aggregate(struct ds *entry, uint64_t packets, uint64_t bytes,
+                  uint32_t flows)
+{
+    put64(entry, packets);
+    put64(entry, bytes);
+    put32(entry, flows);
+    put_zeros(entry, 4);
+}
+
+void
+ofp_put_port(struct ds *entry, uint32_t port, const char *name,
+             bool admin_up, bool carrier)
+{
+    put32(entry, ofp13_port_from_port(port));
+    put_zeros(entry, 4);
+    put_zeros(entry, 8);        /* hw_addr (not reported), pad. */
+    put_string(entry, name, 16);
+    put32(entry, admin_up ? 0 : 1);     /* OFPPC_PORT_DOWN. */
+    put32(entry, carrier ? 0 : 1);      /* OFPPS_LINK_DOWN. */
+    put_zeros(entry, 4 * 6);    /* Features and speeds: unknown. */
+}
+
+void
+ofp_put_port_stats(struct ds *entry, uint32_t port,
+                   const struct netdev_stats *st)
+{
+    put32(entry, ofp13_port_from_port(port));
+    put_zeros(entry, 4);
+    put64(entry, st->rx_packets);
+    put64(entry, st->tx_packets);
+    put64(entry, st->rx_bytes);
+    put64(entry, st->tx_bytes);
+    put64(entry, st->rx_dropped);
+    put64(entry, st->tx_dropped);
+    put64(entry, st->rx_errors);
+    put64(entry, st->tx_errors);
+    put64(entry, UINT64_MAX);   /* rx_frame_err: unavailable. */
+    put64(entry, UINT64_MAX);   /* rx_over_err. */
+    put64(entry, UINT64_MAX);   /* rx_crc_err. */
+    put64(entry, UINT64_MAX);   /* collisions. */
+    put32(entry, UINT32_MAX);   /* duration: unavailable. */
+    put32(entry, UINT32_MAX);
 }

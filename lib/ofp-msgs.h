@@ -20,6 +20,9 @@
 
 struct ds;
 struct flow_mod_spec;
+struct match;
+struct ofp_flow_desc;
+struct ofp_flow_stats;
 
 #define OFP13_VERSION 4
 #define OFP_HEADER_SIZE 8
@@ -72,8 +75,13 @@ enum {
 
     OFPBRC_BAD_VERSION = 0,
     OFPBRC_BAD_TYPE = 1,
+    OFPBRC_BAD_MULTIPART = 2,
+    OFPBRC_EPERM = 5,
     OFPBRC_BAD_LEN = 6,
     OFPBRC_BUFFER_UNKNOWN = 8,
+    OFPBRC_BAD_TABLE_ID = 9,
+    OFPBRC_IS_SLAVE = 10,
+    OFPBRC_BAD_PORT = 11,
 
     OFPBAC_BAD_TYPE = 0,
     OFPBAC_BAD_LEN = 1,
@@ -162,5 +170,65 @@ uint32_t ofp13_port_from_port(uint32_t port);
 bool ofp_decode_flow_mod(const struct ofp_msg *msg,
                          struct flow_mod_spec *spec, uint16_t *flagsp,
                          struct ofp_error *error);
+
+/* Multipart types. */
+enum ofp_mp_type {
+    OFPMP_DESC = 0,
+    OFPMP_FLOW = 1,
+    OFPMP_AGGREGATE = 2,
+    OFPMP_TABLE = 3,
+    OFPMP_PORT_STATS = 4,
+    OFPMP_TABLE_FEATURES = 12,
+    OFPMP_PORT_DESC = 13,
+};
+
+/* Decodes the body of a FLOW or AGGREGATE multipart request 'msg' into
+ * 'spec' as a delete-style selection (table, out_port, cookie and mask,
+ * loose match), for ofproto_for_each_flow().  Returns true, or false
+ * with '*error' set. */
+bool ofp_decode_flow_stats_request(const struct ofp_msg *msg,
+                                   struct flow_mod_spec *spec,
+                                   struct ofp_error *error);
+
+/* Appends 'match' as an OXM ofp_match, padded.  Fields OpenFlow 1.3 has
+ * no OXM for (registers, conntrack fields) are left out. */
+void ofp_put_match(struct ds *out, const struct match *match);
+
+/* Appends ofpacts as an APPLY_ACTIONS instruction (none if there are no
+ * actions) and a GOTO_TABLE.  Returns false if some action has no
+ * OpenFlow 1.3 encoding here (it is left out). */
+bool ofp_put_instructions(struct ds *out, const void *ofpacts, size_t size);
+
+/* A multipart reply being built: entries are added whole, and a reply
+ * that would pass 65535 bytes is ended with OFPMPF_REPLY_MORE and
+ * continued in a new message. */
+struct ofp_mp_reply {
+    struct ds *out;             /* Where the messages go. */
+    size_t ofs;                 /* Start of the current message. */
+    uint16_t type;              /* enum ofp_mp_type. */
+    uint32_t xid;
+};
+void ofp_mp_reply_init(struct ofp_mp_reply *, struct ds *out,
+                       uint16_t type, uint32_t xid);
+void ofp_mp_reply_add(struct ofp_mp_reply *, const struct ds *entry);
+void ofp_mp_reply_finish(struct ofp_mp_reply *);
+
+/* Multipart reply entries. */
+void ofp_put_flow_stats(struct ds *entry, const struct ofp_flow_desc *,
+                        const struct ofp_flow_stats *);
+void ofp_put_desc(struct ds *entry, const char *mfr, const char *hw,
+                  const char *sw, const char *serial, const char *dp);
+void ofp_put_table_features(struct ds *entry, uint8_t table_id,
+                            uint32_t max_entries);
+/* An ofp_port for port desc (hw_addr and features not reported). */
+void ofp_put_port(struct ds *entry, uint32_t port, const char *name,
+                  bool admin_up, bool carrier);
+/* An ofp_port_stats; counters nfvs does not keep are all-ones, as the
+ * specification asks. */
+struct netdev_stats;
+void ofp_put_port_stats(struct ds *entry, uint32_t port,
+                        const struct netdev_stats *);
+void ofp_put_aggregate(struct ds *entry, uint64_t packets, uint64_t bytes,
+                       uint32_t flows);
 
 #endif /* ofp-msgs.h */

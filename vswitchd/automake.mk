@@ -13,4 +13,6 @@ vswitchd_nfvs_vswitchd_SOURCES += vswitchd/txn-rpc.c vswitchd/txn-rpc.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/monitor.c vswitchd/monitor.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/port-rpc.c vswitchd/port-rpc.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/metrics.c vswitchd/metrics.h
+# OpenFlow 1.3 connections (issue #16).
+vswitchd_nfvs_vswitchd_SOURCES += vswitchd/ofconn.c vswitchd/ofconn.h
 EXTRA_DIST += vswitchd/nfvs-vswitchd.service
