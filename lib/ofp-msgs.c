@@ -275,7 +275,7 @@ ofp_put_features_reply(struct ds *out, uint32_t xid, uint64_t datapath_id)
 
     put64(out, datapath_id);
     put32(out, 0);              /* n_buffers: no buffering. */
-    put8(out, 254);             /* n_tables. */
+    put8(out, FLOW_TABLE_N_TABLES);     /* n_tables. */
     put8(out, 0);               /* auxiliary_id. */
     put_zeros(out, 2);
     put32(out, 0x1 | 0x2 | 0x4); /* FLOW_STATS | TABLE_STATS |
@@ -833,8 +833,18 @@ ofp_put_match(struct ds *out, const struct match *match)
                 oxm_put(out, i, vb, m == 0x1fff ? NULL : mb, 2);
             }
         } else {
+            /* A mask of every bit the field has in 'struct flow' is an
+             * exact match (arp_op, say, keeps 8 of its 16 bits). */
+            union mf_value full;
+            struct flow bits;
+
+            memset(&bits, 0, sizeof bits);
+            mf_get_bits(mf, &bits);
+            mf_get_value(mf, &bits, &full);
             oxm_put(out, i, value.bytes,
-                    mf_is_all_ones(mf, &mask) ? NULL : mask.bytes,
+                    (mf_is_all_ones(mf, &mask)
+                     || !memcmp(mask.bytes, full.bytes, of->size)
+                     ? NULL : mask.bytes),
                     of->size);
         }
     }

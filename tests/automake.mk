@@ -49,6 +49,9 @@ clean-local:
 	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
 TESTSUITE_AT += tests/ctl.at
 TESTSUITE_AT += tests/daemon.at
+# OpenFlow 1.3 channel (issue #16).
+TESTSUITE_AT += tests/openflow.at
+EXTRA_DIST += tests/ofp-client.py
 tests_nfvstest_SOURCES += tests/test-mac-learning.c
 tests_nfvstest_SOURCES += tests/test-classifier.c
 tests_nfvstest_SOURCES += tests/test-classifier-random.c
