@@ -16,6 +16,9 @@
 #include "ofp-flow.h"
 #include "util.h"
 
+static bool match_decode(const uint8_t *p, size_t avail, struct match *,
+                         size_t *sizep, struct ofp_error *);
+
 /* Reading big-endian integers at an offset already checked in range. */
 static uint16_t
 get16(const uint8_t *p)
@@ -443,6 +446,13 @@ oxm_decode(const uint8_t *p, size_t avail, const struct mf_field **mfp,
     }
     *mfp = mf;
     return true;
+}
+
+bool
+ofp_decode_match(const void *p, size_t avail, struct match *match,
+                 size_t *sizep, struct ofp_error *error)
+{
+    return match_decode(p, avail, match, sizep, error);
 }
 
 /* Decodes an ofp_match of OXM type at 'p' ('avail' bytes) into 'match';

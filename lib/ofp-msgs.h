@@ -190,6 +190,12 @@ bool ofp_decode_flow_stats_request(const struct ofp_msg *msg,
                                    struct flow_mod_spec *spec,
                                    struct ofp_error *error);
 
+/* Decodes the OXM ofp_match at 'p' (at most 'avail' bytes) into
+ * 'match' and stores its padded size in '*sizep'.  Returns true, or false
+ * with '*error' set. */
+bool ofp_decode_match(const void *p, size_t avail, struct match *match,
+                      size_t *sizep, struct ofp_error *error);
+
 /* Appends 'match' as an OXM ofp_match, padded.  Fields OpenFlow 1.3 has
  * no OXM for (registers, conntrack fields) are left out. */
 void ofp_put_match(struct ds *out, const struct match *match);
