@@ -1170,3 +1170,14 @@ ofp_put_port_stats(struct ds *entry, uint32_t port,
     put32(entry, UINT32_MAX);   /* duration: unavailable. */
     put32(entry, UINT32_MAX);
 }
+
+void
+ofp_put_port_status(struct ds *out, uint8_t reason, const struct ds *port)
+{
+    size_t ofs = start_msg(out, OFPT_PORT_STATUS, 0);
+
+    put8(out, reason);
+    put_zeros(out, 7);
+    ds_put_buffer(out, port->string, port->length);
+    end_msg(out, ofs);
+}

@@ -234,6 +234,15 @@ void ofp_put_port(struct ds *entry, uint32_t port, const char *name,
 struct netdev_stats;
 void ofp_put_port_stats(struct ds *entry, uint32_t port,
                         const struct netdev_stats *);
+/* PORT_STATUS with 'reason' and the ofp_port in 'port'
+ * (ofp_put_port()). */
+enum {
+    OFPPR_ADD = 0,
+    OFPPR_DELETE = 1,
+    OFPPR_MODIFY = 2,
+};
+void ofp_put_port_status(struct ds *out, uint8_t reason,
+                         const struct ds *port);
 void ofp_put_aggregate(struct ds *entry, uint64_t packets, uint64_t bytes,
                        uint32_t flows);
 

@@ -8,7 +8,8 @@ It connects to the unix socket SOCKET, reads the switch's HELLO (printed
 as "HELLO v4 bitmap 0x10") and, unless --no-hello, sends a HELLO of
 version V (default 4).  Then each STEP is "send:HEX" (raw bytes, xid
 included) or "expect:N" (wait for N messages, 5 s at most each) or
-"close" (wait for the switch to close the connection, 5 s at most).
+"close" (wait for the switch to close the connection, 5 s at most) or
+"ready:FILE" (create FILE, for the test to go on).
 Messages received are printed as "TYPE-NAME xid X" with, for ERROR,
 "type T code C"; a closed connection prints "closed"."""
 import socket
@@ -52,6 +53,13 @@ def describe(msg):
     if mtype == 1:
         etype, code = struct.unpack("!HH", body[:4])
         return "ERROR xid %d type %d code %d" % (xid, etype, code)
+    if mtype == 12:
+        reason = body[0]
+        port, = struct.unpack("!I", body[8:12])
+        name = body[24:40].split(b"\0")[0].decode()
+        config, state = struct.unpack("!II", body[40:48])
+        return ("PORT_STATUS reason %d port %d name %s config %d state %d"
+                % (reason, port, name, config, state))
     if mtype == 19:
         mp_type, flags = struct.unpack("!HH", body[:4])
         return "MULTIPART_REPLY xid %d mp %d" % (xid, mp_type)
@@ -59,6 +67,7 @@ def describe(msg):
 
 
 def main():
+    sys.stdout.reconfigure(line_buffering=True)
     args = sys.argv[1:]
     path = args.pop(0)
     hello_version = 4
@@ -72,7 +81,7 @@ def main():
         else:
             sys.exit("unknown option %s" % opt)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(5)
+    sock.settimeout(10)
     sock.connect(path)
     print(describe(recv_msg(sock)))
     if send_hello:
@@ -87,6 +96,8 @@ def main():
                     print("closed")
                     return
                 print(describe(msg))
+        elif step.startswith("ready:"):
+            open(step[6:], "w").close()
         elif step == "close":
             msg = recv_msg(sock)
             while msg is not None:

@@ -25,6 +25,14 @@ VLOG_DEFINE_THIS_MODULE(ofconn);
 
 struct ofmgr;
 
+/* What PORT_STATUS reports of a port, as last seen. */
+struct ofport_seen {
+    uint32_t ofport;
+    char *name;
+    bool admin_up;
+    bool carrier;
+};
+
 /* The listener of one bridge. */
 struct oflistener {
     struct ofmgr *mgr;
@@ -33,6 +41,9 @@ struct oflistener {
     struct event *accept_ev;    /* Readable listening socket. */
     struct oflistener *next;    /* In 'mgr->listeners'. */
     bool seen;                  /* Scratch for ofmgr_run(). */
+    struct ofport_seen *ports;  /* The bridge's ports, sorted by ofport,
+                                 * as last reported. */
+    size_t n_ports;
 };
 
 /* One OpenFlow connection. */
@@ -52,7 +63,11 @@ struct ofmgr {
     char *rundir;
     struct oflistener *listeners;
     struct ofconn *conns;
+    long long int next_port_check; /* When to compare ports again (ms). */
 };
+
+/* Ports are compared with the last PORT_STATUS this often at most. */
+#define OFMGR_PORT_CHECK_MS 200
 
 static void ofconn_destroy(struct ofconn *);
 
@@ -66,6 +81,87 @@ ofmgr_create(struct event_base *base, struct bridge_set *bridges,
     mgr->bridges = bridges;
     mgr->rundir = xstrdup(rundir);
     return mgr;
+}
+
+static void
+ofports_free(struct ofport_seen *ports, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(ports[i].name);
+    }
+    free(ports);
+}
+
+/* Reads the ports of bridge 'br' into a new array of '*n'. */
+static struct ofport_seen *
+ofports_read(const struct bridge *br, size_t *n)
+{
+    struct ofport_seen *seen;
+    struct port **ports;
+
+    ports = bridge_ports_sorted(br, n);
+    seen = xcalloc(*n ? *n : 1, sizeof *seen);
+    for (size_t i = 0; i < *n; i++) {
+        struct netdev_link_state state;
+        struct netdev_stats stats;
+
+        bridge_port_get_stats(ports[i], &stats, &state);
+        seen[i].ofport = ports[i]->ofport;
+        seen[i].name = xstrdup(ports[i]->name);
+        seen[i].admin_up = state.admin_up;
+        seen[i].carrier = state.carrier;
+    }
+    free(ports);
+    return seen;
+}
+
+static void
+oflistener_port_status(struct oflistener *l, uint8_t reason,
+                       const struct ofport_seen *p)
+{
+    struct ds msg = DS_EMPTY_INITIALIZER;
+    struct ds port = DS_EMPTY_INITIALIZER;
+
+    ofp_put_port(&port, p->ofport, p->name, p->admin_up, p->carrier);
+    ofp_put_port_status(&msg, reason, &port);
+    for (struct ofconn *conn = l->mgr->conns; conn; conn = conn->next) {
+        if (conn->listener == l && conn->got_hello && !conn->closing) {
+            bufferevent_write(conn->bev, msg.string, msg.length);
+        }
+    }
+    ds_destroy(&port);
+    ds_destroy(&msg);
+}
+
+/* Sends PORT_STATUS for every port of 'br' added, deleted or changed
+ * since the last call. */
+static void
+oflistener_check_ports(struct oflistener *l, const struct bridge *br)
+{
+    struct ofport_seen *old = l->ports, *new;
+    size_t n_old = l->n_ports, n_new, i = 0, j = 0;
+
+    new = ofports_read(br, &n_new);
+    while (i < n_old || j < n_new) {
+        if (j >= n_new || (i < n_old && old[i].ofport < new[j].ofport)) {
+            oflistener_port_status(l, OFPPR_DELETE, &old[i++]);
+        } else if (i >= n_old || new[j].ofport < old[i].ofport) {
+            oflistener_port_status(l, OFPPR_ADD, &new[j++]);
+        } else {
+            if (strcmp(old[i].name, new[j].name)) {
+                oflistener_port_status(l, OFPPR_DELETE, &old[i]);
+                oflistener_port_status(l, OFPPR_ADD, &new[j]);
+            } else if (old[i].admin_up != new[j].admin_up
+                       || old[i].carrier != new[j].carrier) {
+                oflistener_port_status(l, OFPPR_MODIFY, &new[j]);
+            }
+            i++;
+            j++;
+        }
+    }
+    ofports_free(old, n_old);
+    l->ports = new;
+    l->n_ports = n_new;
 }
 
 static void
@@ -86,6 +182,7 @@ oflistener_destroy(struct oflistener *l)
             cp = &conn->next;
         }
     }
+    ofports_free(l->ports, l->n_ports);
     event_free(l->accept_ev);
     pstream_close(l->pstream);
     free(l->br_name);
@@ -509,8 +606,9 @@ oflistener_accept_cb(evutil_socket_t fd, short events NFVS_UNUSED,
 }
 
 static void
-oflistener_create(struct ofmgr *mgr, const char *br_name)
+oflistener_create(struct ofmgr *mgr, const struct bridge *br)
 {
+    const char *br_name = br->name;
     struct oflistener *l;
     struct pstream *pstream;
     char *name, *err = NULL;
@@ -534,6 +632,7 @@ oflistener_create(struct ofmgr *mgr, const char *br_name)
     }
     event_add(l->accept_ev, NULL);
     l->seen = true;
+    l->ports = ofports_read(br, &l->n_ports);
     l->next = mgr->listeners;
     mgr->listeners = l;
 }
@@ -541,10 +640,15 @@ oflistener_create(struct ofmgr *mgr, const char *br_name)
 void
 ofmgr_run(struct ofmgr *mgr)
 {
+    long long int now = time_msec();
+    bool check_ports = now >= mgr->next_port_check;
     struct oflistener **lp, *l;
     struct bridge **brs;
     size_t n, i;
 
+    if (check_ports) {
+        mgr->next_port_check = now + OFMGR_PORT_CHECK_MS;
+    }
     for (l = mgr->listeners; l; l = l->next) {
         l->seen = false;
     }
@@ -553,11 +657,14 @@ ofmgr_run(struct ofmgr *mgr)
         for (l = mgr->listeners; l; l = l->next) {
             if (!strcmp(l->br_name, brs[i]->name)) {
                 l->seen = true;
+                if (check_ports) {
+                    oflistener_check_ports(l, brs[i]);
+                }
                 break;
             }
         }
         if (!l) {
-            oflistener_create(mgr, brs[i]->name);
+            oflistener_create(mgr, brs[i]);
         }
     }
     free(brs);

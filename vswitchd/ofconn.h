@@ -23,7 +23,9 @@ struct ofmgr *ofmgr_create(struct event_base *base,
 void ofmgr_destroy(struct ofmgr *);
 
 /* Opens a listener for each bridge that has none and closes those of
- * bridges that are gone (with their connections). */
+ * bridges that are gone (with their connections), and sends
+ * PORT_STATUS to the connections of each bridge whose ports were added,
+ * deleted or changed link or admin state since the last call. */
 void ofmgr_run(struct ofmgr *);
 
 #endif /* ofconn.h */
