@@ -288,6 +288,18 @@ ofp_put_features_reply(struct ds *out, uint32_t xid, uint64_t datapath_id)
 }
 
 void
+ofp_put_role_reply(struct ds *out, uint32_t xid, uint32_t role,
+                   uint64_t generation_id)
+{
+    size_t ofs = start_msg(out, OFPT_ROLE_REPLY, xid);
+
+    put32(out, role);
+    put_zeros(out, 4);
+    put64(out, generation_id);
+    end_msg(out, ofs);
+}
+
+void
 ofp_put_get_config_reply(struct ds *out, uint32_t xid, uint16_t flags,
                          uint16_t miss_send_len)
 {

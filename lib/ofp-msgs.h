@@ -68,6 +68,7 @@ enum ofp_error_type {
     OFPET_BAD_INSTRUCTION = 3,
     OFPET_BAD_MATCH = 4,
     OFPET_FLOW_MOD_FAILED = 5,
+    OFPET_ROLE_REQUEST_FAILED = 11,
 };
 
 enum {
@@ -107,6 +108,9 @@ enum {
     OFPFMFC_OVERLAP = 3,
     OFPFMFC_BAD_COMMAND = 6,
     OFPFMFC_BAD_FLAGS = 7,
+
+    OFPRRFC_STALE = 0,
+    OFPRRFC_BAD_ROLE = 2,
 };
 
 struct ofp_error {
@@ -152,6 +156,8 @@ void ofp_put_echo_reply(struct ds *out, const struct ofp_msg *request);
 void ofp_put_empty(struct ds *out, uint8_t type, uint32_t xid);
 void ofp_put_features_reply(struct ds *out, uint32_t xid,
                             uint64_t datapath_id);
+void ofp_put_role_reply(struct ds *out, uint32_t xid, uint32_t role,
+                        uint64_t generation_id);
 void ofp_put_get_config_reply(struct ds *out, uint32_t xid,
                               uint16_t flags, uint16_t miss_send_len);
 

@@ -9,12 +9,15 @@ as "HELLO v4 bitmap 0x10") and, unless --no-hello, sends a HELLO of
 version V (default 4).  Then each STEP is "send:HEX" (raw bytes, xid
 included) or "expect:N" (wait for N messages, 5 s at most each) or
 "close" (wait for the switch to close the connection, 5 s at most) or
-"ready:FILE" (create FILE, for the test to go on).
+"ready:FILE" (create FILE, for the test to go on) or "wait:FILE" (wait
+10 s at most for FILE to exist).
 Messages received are printed as "TYPE-NAME xid X" with, for ERROR,
 "type T code C"; a closed connection prints "closed"."""
+import os
 import socket
 import struct
 import sys
+import time
 
 TYPES = {0: "HELLO", 1: "ERROR", 2: "ECHO_REQUEST", 3: "ECHO_REPLY",
          6: "FEATURES_REPLY", 8: "GET_CONFIG_REPLY", 19: "MULTIPART_REPLY",
@@ -60,6 +63,9 @@ def describe(msg):
         config, state = struct.unpack("!II", body[40:48])
         return ("PORT_STATUS reason %d port %d name %s config %d state %d"
                 % (reason, port, name, config, state))
+    if mtype == 25:
+        role, gen = struct.unpack("!I4xQ", body[:16])
+        return "ROLE_REPLY xid %d role %d generation %d" % (xid, role, gen)
     if mtype == 19:
         mp_type, flags = struct.unpack("!HH", body[:4])
         return "MULTIPART_REPLY xid %d mp %d" % (xid, mp_type)
@@ -96,6 +102,12 @@ def main():
                     print("closed")
                     return
                 print(describe(msg))
+        elif step.startswith("wait:"):
+            deadline = time.time() + 10
+            while not os.path.exists(step[5:]):
+                if time.time() > deadline:
+                    sys.exit("timed out waiting for %s" % step[5:])
+                time.sleep(0.05)
         elif step.startswith("ready:"):
             open(step[6:], "w").close()
         elif step == "close":

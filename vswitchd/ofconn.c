@@ -41,6 +41,8 @@ struct oflistener {
     struct event *accept_ev;    /* Readable listening socket. */
     struct oflistener *next;    /* In 'mgr->listeners'. */
     bool seen;                  /* Scratch for ofmgr_run(). */
+    bool has_generation;        /* A master or slave request set... */
+    uint64_t generation_id;     /* ...the last generation id. */
     struct ofport_seen *ports;  /* The bridge's ports, sorted by ofport,
                                  * as last reported. */
     size_t n_ports;
@@ -54,6 +56,7 @@ struct ofconn {
     bool closing;               /* Close once output is flushed. */
     uint16_t config_flags;      /* SET_CONFIG values, for GET_CONFIG. */
     uint16_t miss_send_len;
+    uint32_t role;              /* OFPCR_ROLE_EQUAL, _MASTER, _SLAVE. */
     struct ofconn *next;        /* In 'mgr->conns'. */
 };
 
@@ -443,6 +446,67 @@ bad_len:
     ofconn_send_error(conn, msg, OFPET_BAD_REQUEST, OFPBRC_BAD_LEN);
 }
 
+/* Controller roles. */
+enum {
+    OFPCR_ROLE_NOCHANGE = 0,
+    OFPCR_ROLE_EQUAL = 1,
+    OFPCR_ROLE_MASTER = 2,
+    OFPCR_ROLE_SLAVE = 3,
+};
+
+static uint64_t
+get_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+
+    for (int i = 0; i < 8; i++) {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
+
+/* Answers ROLE_REQUEST 'msg' into 'out', as OpenFlow 1.3 section 6.3.5
+ * says: a new master makes the bridge's other master a slave; master and
+ * slave requests with a generation id older than the last one fail. */
+static void
+ofconn_role_request(struct ofconn *conn, const struct ofp_msg *msg,
+                    struct ds *out)
+{
+    struct oflistener *l = conn->listener;
+    uint32_t role = ((uint32_t) msg->data[8] << 24 | msg->data[9] << 16
+                     | msg->data[10] << 8 | msg->data[11]);
+    uint64_t generation_id = get_be64(msg->data + 16);
+
+    if (role > OFPCR_ROLE_SLAVE) {
+        ofconn_send_error(conn, msg, OFPET_ROLE_REQUEST_FAILED,
+                          OFPRRFC_BAD_ROLE);
+        return;
+    }
+    if (role == OFPCR_ROLE_MASTER || role == OFPCR_ROLE_SLAVE) {
+        if (l->has_generation
+            && (int64_t) (generation_id - l->generation_id) < 0) {
+            ofconn_send_error(conn, msg, OFPET_ROLE_REQUEST_FAILED,
+                              OFPRRFC_STALE);
+            return;
+        }
+        l->has_generation = true;
+        l->generation_id = generation_id;
+    }
+    if (role == OFPCR_ROLE_MASTER) {
+        for (struct ofconn *c = l->mgr->conns; c; c = c->next) {
+            if (c->listener == l && c != conn
+                && c->role == OFPCR_ROLE_MASTER) {
+                c->role = OFPCR_ROLE_SLAVE;
+            }
+        }
+    }
+    if (role != OFPCR_ROLE_NOCHANGE) {
+        conn->role = role;
+    }
+    ofp_put_role_reply(out, msg->xid, conn->role,
+                       l->has_generation ? l->generation_id : 0);
+}
+
 /* Handles one framed message; returns false if the connection must
  * close. */
 static bool
@@ -465,6 +529,13 @@ ofconn_handle(struct ofconn *conn, const struct ofp_msg *msg)
     }
     if (!ofp_msg_check(msg, &error)) {
         ofconn_send_error(conn, msg, error.type, error.code);
+        return true;
+    }
+    if (conn->role == OFPCR_ROLE_SLAVE
+        && (msg->type == OFPT_FLOW_MOD || msg->type == OFPT_PACKET_OUT
+            || msg->type == OFPT_GROUP_MOD || msg->type == OFPT_PORT_MOD
+            || msg->type == OFPT_TABLE_MOD || msg->type == OFPT_METER_MOD)) {
+        ofconn_send_error(conn, msg, OFPET_BAD_REQUEST, OFPBRC_IS_SLAVE);
         return true;
     }
     switch (msg->type) {
@@ -499,6 +570,9 @@ ofconn_handle(struct ofconn *conn, const struct ofp_msg *msg)
         break;
     case OFPT_MULTIPART_REQUEST:
         ofconn_multipart(conn, msg, &out);
+        break;
+    case OFPT_ROLE_REQUEST:
+        ofconn_role_request(conn, msg, &out);
         break;
     default:
         ofconn_send_error(conn, msg, OFPET_BAD_REQUEST, OFPBRC_BAD_TYPE);
@@ -582,6 +656,7 @@ oflistener_ready_cb(struct bufferevent *bev, const char *refusal,
     conn->listener = l;
     conn->bev = bev;
     conn->miss_send_len = 128;
+    conn->role = OFPCR_ROLE_EQUAL;
     conn->next = l->mgr->conns;
     l->mgr->conns = conn;
     bufferevent_setcb(bev, ofconn_read_cb, ofconn_write_cb, ofconn_event_cb,
