@@ -9,6 +9,8 @@ as "HELLO v4 bitmap 0x10") and, unless --no-hello, sends a HELLO of
 version V (default 4).  Then each STEP is "send:HEX" (raw bytes, xid
 included) or "expect:N" (wait for N messages, 5 s at most each) or
 "close" (wait for the switch to close the connection, 5 s at most) or
+"flood:N" (send N ECHO_REQUESTs with 8 bytes of payload from another
+thread while reading the replies; prints "N echo replies in order") or
 "ready:FILE" (create FILE, for the test to go on) or "wait:FILE" (wait
 10 s at most for FILE to exist).
 Messages received are printed as "TYPE-NAME xid X" with, for ERROR,
@@ -17,6 +19,7 @@ import os
 import socket
 import struct
 import sys
+import threading
 import time
 
 TYPES = {0: "HELLO", 1: "ERROR", 2: "ECHO_REQUEST", 3: "ECHO_REPLY",
@@ -102,6 +105,19 @@ def main():
                     print("closed")
                     return
                 print(describe(msg))
+        elif step.startswith("flood:"):
+            n = int(step[6:])
+            data = b"".join(struct.pack("!BBHIQ", 4, 2, 16, i, i)
+                            for i in range(n))
+            sender = threading.Thread(target=sock.sendall, args=(data,))
+            sender.start()
+            for i in range(n):
+                msg = recv_msg(sock)
+                if (msg is None or msg[1] != 3 or msg[2] != i
+                        or msg[3] != struct.pack("!Q", i)):
+                    sys.exit("reply %d: unexpected %r" % (i, msg))
+            sender.join()
+            print("%d echo replies in order" % n)
         elif step.startswith("wait:"):
             deadline = time.time() + 10
             while not os.path.exists(step[5:]):

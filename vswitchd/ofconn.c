@@ -33,6 +33,11 @@ struct ofport_seen {
     bool carrier;
 };
 
+/* A connection stops reading while more than this many bytes of its
+ * replies wait to be sent, so that a peer that does not read cannot make
+ * the daemon buffer without bound. */
+#define OFCONN_MAX_OUTPUT (1024 * 1024)
+
 /* The listener of one bridge. */
 struct oflistener {
     struct ofmgr *mgr;
@@ -54,6 +59,7 @@ struct ofconn {
     struct bufferevent *bev;
     bool got_hello;             /* Peer's HELLO allowed 1.3. */
     bool closing;               /* Close once output is flushed. */
+    bool paused;                /* Not reading until output drains. */
     uint16_t config_flags;      /* SET_CONFIG values, for GET_CONFIG. */
     uint16_t miss_send_len;
     uint32_t role;              /* OFPCR_ROLE_EQUAL, _MASTER, _SLAVE. */
@@ -597,6 +603,12 @@ ofconn_read_cb(struct bufferevent *bev, void *conn_)
         struct ofp_msg msg;
         int retval;
 
+        if (evbuffer_get_length(bufferevent_get_output(bev))
+            > OFCONN_MAX_OUTPUT) {
+            conn->paused = true;
+            bufferevent_disable(bev, EV_READ);
+            return;
+        }
         data = evbuffer_pullup(input, NFVS_MIN(avail, 65535));
         retval = ofp_msg_frame(data, NFVS_MIN(avail, 65535), &msg);
         if (retval == EAGAIN) {
@@ -628,6 +640,10 @@ ofconn_write_cb(struct bufferevent *bev, void *conn_)
 
     if (conn->closing && !evbuffer_get_length(bufferevent_get_output(bev))) {
         ofconn_remove(conn);
+    } else if (conn->paused) {
+        conn->paused = false;
+        bufferevent_enable(bev, EV_READ);
+        ofconn_read_cb(bev, conn);
     }
 }
 
