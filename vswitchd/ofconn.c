@@ -257,7 +257,16 @@ ofconn_send_error(struct ofconn *conn, const struct ofp_msg *msg,
     ds_destroy(&out);
 }
 
-/* Applies FLOW_MOD 'msg' to the bridge. */
+/* FLOW_MOD flags. */
+enum {
+    OFPFF_SEND_FLOW_REM = 1 << 0,
+    OFPFF_CHECK_OVERLAP = 1 << 1,
+    OFPFF_RESET_COUNTS = 1 << 2,
+};
+
+/* Applies FLOW_MOD 'msg' to the bridge, with OpenFlow 1.3's semantics:
+ * an add that replaces a flow keeps its counters unless RESET_COUNTS, a
+ * modify that matches nothing adds nothing. */
 static void
 ofconn_flow_mod(struct ofconn *conn, const struct ofp_msg *msg)
 {
@@ -272,13 +281,17 @@ ofconn_flow_mod(struct ofconn *conn, const struct ofp_msg *msg)
         ofconn_send_error(conn, msg, error.type, error.code);
         return;
     }
-    if (flags & 0x3) {
-        /* SEND_FLOW_REM and CHECK_OVERLAP are not implemented yet. */
+    if (flags & OFPFF_SEND_FLOW_REM) {
+        /* No FLOW_REMOVED messages yet. */
         flow_mod_spec_uninit(&spec);
         ofconn_send_error(conn, msg, OFPET_FLOW_MOD_FAILED,
                           OFPFMFC_BAD_FLAGS);
         return;
     }
+    spec.of13 = true;
+    spec.flags = ((flags & OFPFF_CHECK_OVERLAP ? FLOW_MOD_F_CHECK_OVERLAP : 0)
+                  | (flags & OFPFF_RESET_COUNTS ? FLOW_MOD_F_RESET_COUNTS
+                     : 0));
     retval = bridge_flow_mods(mgr->bridges, conn->listener->br_name,
                               &spec, 1, &err);
     flow_mod_spec_uninit(&spec);
