@@ -4,7 +4,8 @@
  * Each input is a byte stream as a controller would send it: messages
  * are framed one after another as a connection frames them, each is
  * checked against the type table, and those that pass are decoded as the
- * switch decodes them (HELLO, FLOW_MOD).  A FLOW_MOD that decodes is
+ * switch decodes them (HELLO, FLOW_MOD, FLOW and AGGREGATE multipart
+ * requests).  A FLOW_MOD that decodes is
  * printed, which walks its match and actions; an error is encoded as
  * the reply would be.  Besides the sanitizers' checks, it aborts if an
  * encoded error is not exactly one well-framed ERROR message, or if the
@@ -60,6 +61,15 @@ fuzz_ofp_msgs_one(const uint8_t *data, size_t size)
             check_error_reply(&msg, &error);
         } else if (msg.type == OFPT_HELLO) {
             (void) ofp_hello_allows_13(&msg);
+        } else if (msg.type == OFPT_MULTIPART_REQUEST) {
+            struct flow_mod_spec spec;
+
+            if (ofp_decode_flow_stats_request(&msg, &spec, &error)) {
+                check_match_round_trip(&spec.match);
+                flow_mod_spec_uninit(&spec);
+            } else {
+                check_error_reply(&msg, &error);
+            }
         } else if (msg.type == OFPT_FLOW_MOD) {
             struct flow_mod_spec spec;
             uint16_t flags;
