@@ -8,3 +8,4 @@ dist_doc_DATA += docs/operations.md
 dist_man_MANS += docs/nfvs-dpctl.8
 dist_doc_DATA += docs/kernel-datapath.md
 dist_doc_DATA += docs/performance.md
+dist_doc_DATA += docs/openflow.md

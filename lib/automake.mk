@@ -39,6 +39,8 @@ lib_libnfvs_la_SOURCES += lib/ofp-parse.c lib/ofp-parse.h
 lib_libnfvs_la_SOURCES += lib/ofp-actions.c lib/ofp-actions.h
 lib_libnfvs_la_SOURCES += lib/ofp-flow.c lib/ofp-flow.h
 lib_libnfvs_la_SOURCES += lib/ofp-group.c lib/ofp-group.h
+# OpenFlow 1.3 wire messages (issue #16).
+lib_libnfvs_la_SOURCES += lib/ofp-msgs.c lib/ofp-msgs.h
 lib_libnfvs_la_SOURCES += lib/vlog.c lib/vlog.h
 lib_libnfvs_la_SOURCES += lib/db.c lib/db.h
 lib_libnfvs_la_SOURCES += lib/daemon.c lib/daemon.h

@@ -45,6 +45,12 @@ struct flow_mod_spec {
     bool has_actions;           /* Whether "actions=" was present. */
     void *ofpacts;              /* Owned; see ofp-actions.h. */
     size_t ofpacts_size;        /* Bytes in 'ofpacts'; 0 means drop. */
+
+    /* OpenFlow 1.3 front end (vswitchd/ofconn.c): when 'of13', 'flags'
+     * (FLOW_MOD_F_*) replace the OpenFlow 1.0 behaviour ovs-ofctl lines
+     * get (an add resets counters, a modify adds a missing flow). */
+    bool of13;
+    uint16_t flags;
 };
 
 /* Parses flow line 's' for 'command' into 'spec'.  On success returns

@@ -308,6 +308,9 @@ flow_mod_from_spec(const struct flow_mod_spec *spec, struct flow_mod *fm)
     case FLOW_MOD_DELETE_STRICT:
         break;
     }
+    if (spec->of13) {
+        fm->flags = spec->flags;
+    }
 }
 
 static char *

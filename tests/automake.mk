@@ -49,6 +49,9 @@ clean-local:
 	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
 TESTSUITE_AT += tests/ctl.at
 TESTSUITE_AT += tests/daemon.at
+# OpenFlow 1.3 channel (issue #16).
+TESTSUITE_AT += tests/openflow.at
+EXTRA_DIST += tests/ofp-client.py
 tests_nfvstest_SOURCES += tests/test-mac-learning.c
 tests_nfvstest_SOURCES += tests/test-classifier.c
 tests_nfvstest_SOURCES += tests/test-classifier-random.c
@@ -66,7 +69,7 @@ TESTSUITE_AT += tests/flow.at
 # libFuzzer program tests/fuzz-NAME, linked with a copy of libnfvs built
 # with the fuzzer's coverage instrumentation, and "make check-fuzz" runs
 # each for FUZZ_SECONDS.
-FUZZ_TARGETS = flow-extract flow-parse odp conntrack rpc
+FUZZ_TARGETS = flow-extract flow-parse odp conntrack rpc ofp-msgs
 FUZZ_RPC_SOURCES = vswitchd/bridge.c vswitchd/bridge.h \
 	vswitchd/bridge-rpc.c vswitchd/bridge-rpc.h \
 	vswitchd/flow-rpc.c vswitchd/flow-rpc.h \
@@ -77,7 +80,8 @@ FUZZ_RPC_SOURCES = vswitchd/bridge.c vswitchd/bridge.h \
 check_PROGRAMS += tests/fuzz-replay
 tests_fuzz_replay_SOURCES = tests/fuzz-replay.c tests/fuzz.h \
 	tests/fuzz-flow-extract.c tests/fuzz-flow-parse.c tests/fuzz-odp.c \
-	tests/fuzz-conntrack.c tests/fuzz-rpc.c $(FUZZ_RPC_SOURCES)
+	tests/fuzz-conntrack.c tests/fuzz-rpc.c $(FUZZ_RPC_SOURCES) \
+	tests/fuzz-ofp-msgs.c
 tests_fuzz_replay_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/vswitchd
 tests_fuzz_replay_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS)
 tests_fuzz_replay_LDADD = lib/libnfvs.la
@@ -118,6 +122,12 @@ tests_fuzz_rpc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/vswitchd
 tests_fuzz_rpc_CFLAGS = $(FUZZ_PROG_CFLAGS)
 tests_fuzz_rpc_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_rpc_LDADD = tests/libnfvs-fuzz.la
+# OpenFlow 1.3 decoder (issue #16).
+noinst_PROGRAMS += tests/fuzz-ofp-msgs
+tests_fuzz_ofp_msgs_SOURCES = tests/fuzz-ofp-msgs.c tests/fuzz.h
+tests_fuzz_ofp_msgs_CFLAGS = $(FUZZ_PROG_CFLAGS)
+tests_fuzz_ofp_msgs_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_ofp_msgs_LDADD = tests/libnfvs-fuzz.la
 endif
 # make check-fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS='rpc odp'] [FUZZ_FLAGS=...]:
 # runs each libFuzzer target for FUZZ_SECONDS from a copy of its corpus in

@@ -14,4 +14,6 @@ vswitchd_nfvs_vswitchd_SOURCES += vswitchd/monitor.c vswitchd/monitor.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/port-rpc.c vswitchd/port-rpc.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/metrics.c vswitchd/metrics.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/group-rpc.c vswitchd/group-rpc.h
+# OpenFlow 1.3 connections (issue #16).
+vswitchd_nfvs_vswitchd_SOURCES += vswitchd/ofconn.c vswitchd/ofconn.h
 EXTRA_DIST += vswitchd/nfvs-vswitchd.service

@@ -29,6 +29,7 @@
 #include "monitor.h"
 #include "metrics.h"
 #include "netdev.h"
+#include "ofconn.h"
 #include "ofp-actions.h"
 #include "ofproto-dpif.h"
 #include "port-rpc.h"
@@ -689,6 +690,8 @@ on_timeout(evutil_socket_t fd NFVS_UNUSED, short events NFVS_UNUSED,
 struct dp_run_ctx {
     struct bridge_set *bridges; /* What to run datapaths for. */
     struct event *timer;        /* This timer. */
+    struct ofmgr *ofmgr;        /* OpenFlow listeners to keep in step with
+                                 * the bridges. */
 };
 
 /* Forwards on dummy datapaths and revalidates, then rearms. */
@@ -702,6 +705,7 @@ on_dp_run(evutil_socket_t fd NFVS_UNUSED, short events NFVS_UNUSED,
     long long int delay = NFVS_MAX(next - now, 1);
     struct timeval tv = { delay / 1000, delay % 1000 * 1000 };
 
+    ofmgr_run(ctx->ofmgr);
     evtimer_add(ctx->timer, &tv);
 }
 
@@ -1029,6 +1033,7 @@ main(int argc, char *argv[])
     on_timeout(-1, 0, &timeouts);
     dp_run.bridges = bridges;
     dp_run.timer = evtimer_new(base, on_dp_run, &dp_run);
+    dp_run.ofmgr = ofmgr_create(base, bridges, opts.rundir);
     on_dp_run(-1, 0, &dp_run);
 
     VLOG_INFO("nfvs-vswitchd %s ready", PACKAGE_VERSION);
@@ -1042,6 +1047,7 @@ main(int argc, char *argv[])
     daemon_notify("STOPPING=1\nSTATUS=stopping");
     event_free(exit_event);
     event_free(sighup);
+    ofmgr_destroy(dp_run.ofmgr);
     event_free(timeouts.timer);
     event_free(dp_run.timer);
     notify_uninit(&notify);
