@@ -277,6 +277,9 @@ enum nfvs_action_attr {
 	NFVS_ACTION_ATTR_SET,		/* one nested key attribute */
 	NFVS_ACTION_ATTR_PUSH_VLAN,	/* struct nfvs_action_push_vlan */
 	NFVS_ACTION_ATTR_POP_VLAN,	/* no payload */
+
+	/* Meters. */
+	NFVS_ACTION_ATTR_METER,		/* __u32 meter id: drop or go on */
 	__NFVS_ACTION_ATTR_MAX
 };
 

@@ -96,6 +96,8 @@ ofpact_name(enum ofpact_type type)
         return "move";
     case OFPACT_CT:
         return "ct";
+    case OFPACT_METER:
+        return "meter";
     }
     return "<unknown>";
 }
@@ -586,11 +588,40 @@ parse_ct(const struct ofp_token *tok, struct ofpact_buf *buf)
     return NULL;
 }
 
+/* Parses "meter:N", OpenFlow 1.3's meter instruction, which must come
+ * first in the list and only once (as ovs-ofctl requires). */
+static char *
+parse_meter(const struct ofp_token *tok, const char *arg,
+            struct ofpact_buf *buf)
+{
+    const struct ofpact *first = (const struct ofpact *) buf->data;
+    uint64_t id;
+    char *error;
+
+    if (buf->size && first->type == OFPACT_METER) {
+        return tok_error(tok, "duplicate meter instruction not allowed");
+    } else if (buf->size) {
+        return tok_error(tok, "meter must be the first action (OpenFlow "
+                         "1.3 applies the meter instruction before the "
+                         "actions)");
+    }
+    error = ofp_parse_u64(arg, "meter", &id);
+    if (error) {
+        return tok_wrap(tok, error);
+    } else if (id < 1 || id > OFPM_MAX) {
+        return tok_error(tok, "meter %"PRIu64" is out of range (1 to "
+                         "%"PRIu32")", id, OFPM_MAX);
+    }
+    OFPACT_PUT(buf, OFPACT_METER, ofpact_meter)->meter_id = id;
+    return NULL;
+}
+
 /* Actions that need an argument, and actions that take none. */
 static const char *const arg_actions[] = {
     "output", "resubmit", "goto_table", "mod_vlan_vid", "mod_vlan_pcp",
     "push_vlan", "mod_dl_src", "mod_dl_dst", "mod_nw_src", "mod_nw_dst",
     "mod_nw_tos", "mod_tp_src", "mod_tp_dst", "set_field", "load", "move",
+    "meter",
 };
 static const char *const bare_actions[] = {
     "drop", "strip_vlan", "pop_vlan", "dec_ttl",
@@ -726,6 +757,8 @@ parse_action(const struct ofp_token *tok, struct ofpact_buf *buf,
         return NULL;
     } else if (!strcasecmp(key, "ct")) {
         return parse_ct(tok, buf);
+    } else if (!strcasecmp(key, "meter")) {
+        return parse_meter(tok, arg, buf);
     } else if (ofp_token_is_bare(tok)
                && mf_parse_port_named(key, buf->port_map, &port)) {
         return parse_output_port(tok, key, buf);
@@ -988,6 +1021,10 @@ format_action(const struct ofpact *a, const struct ofp_port_map *map,
     case OFPACT_CT:
         format_ct((const struct ofpact_conntrack *) a, s);
         break;
+    case OFPACT_METER:
+        ds_put_format(s, "meter:%"PRIu32,
+                      ((const struct ofpact_meter *) a)->meter_id);
+        break;
     }
 }
 
@@ -1122,6 +1159,7 @@ check_action(const struct ofpact *a, const struct match *match)
     case OFPACT_PUSH_VLAN:
     case OFPACT_SET_ETH_SRC:
     case OFPACT_SET_ETH_DST:
+    case OFPACT_METER:
         break;
     }
     return NULL;
@@ -1190,6 +1228,15 @@ ofpacts_check_supported(const void *ofpacts, size_t size)
         }
     }
     return NULL;
+}
+
+uint32_t
+ofpacts_get_meter(const void *ofpacts, size_t size)
+{
+    const struct ofpact *a = ofpacts;
+
+    return (size && a->type == OFPACT_METER
+            ? ((const struct ofpact_meter *) a)->meter_id : 0);
 }
 
 bool

@@ -17,7 +17,9 @@
  *   push_vlan:ETHERTYPE, mod_dl_src/dst:MAC, mod_nw_src/dst:IP,
  *   mod_nw_tos:TOS, mod_tp_src/dst:PORT, dec_ttl, set_field:V[/M]->F,
  *   load:V->F[A..B], move:F[A..B]->G[C..D],
- *   ct([commit][,zone=N|zone=F[A..B]][,table=T][,exec(...)]).
+ *   ct([commit][,zone=N|zone=F[A..B]][,table=T][,exec(...)]),
+ *   meter:N (OpenFlow 1.3's meter instruction: at most one, first in the
+ *   list, not inside ct(exec(...))).
  *
  * Functions that can fail return a malloc'd error message, which the
  * caller frees, or NULL.  Thread-safe, apart from
@@ -56,7 +58,10 @@ enum ofpact_type {
     OFPACT_DEC_TTL,             /* struct ofpact_null. */
     OFPACT_SET_FIELD,           /* struct ofpact_set_field. */
     OFPACT_REG_MOVE,            /* struct ofpact_reg_move. */
-    OFPACT_CT                   /* struct ofpact_conntrack + actions. */
+    OFPACT_CT,                  /* struct ofpact_conntrack + actions. */
+
+    /* Meters. */
+    OFPACT_METER                /* struct ofpact_meter. */
 };
 
 /* Header of every action. */
@@ -167,6 +172,18 @@ struct ofpact_conntrack {
     uint8_t recirc_table;       /* NX_CT_RECIRC_NONE or a table. */
     /* Followed by the exec() actions, up to 'ofpact.len'. */
 };
+
+/* Meter ids, as OpenFlow 1.3 numbers them. */
+#define OFPM_MAX 0xffff0000u    /* Largest meter id. */
+
+struct ofpact_meter {
+    struct ofpact ofpact;       /* OFPACT_METER. */
+    uint32_t meter_id;          /* 1..OFPM_MAX. */
+};
+
+/* The meter the actions pass packets through first (the meter:N that
+ * ofpacts_parse() allows only first in a list), or 0 for none. */
+uint32_t ofpacts_get_meter(const void *ofpacts, size_t size);
 
 static inline const struct ofpact *
 ofpact_next(const struct ofpact *a)

@@ -641,6 +641,12 @@ do_xlate_actions(struct xlate_ctx *ctx, const void *ofpacts, size_t size)
             /* Refused when rules are added (ofpacts_check_supported()). */
             trace(ctx, " -> not supported, skipping");
             break;
+        case OFPACT_METER:
+            /* The datapath meters the packet here (the rule's actions
+             * follow only for packets the meter lets through). */
+            odp_put_meter(&ctx->xout->odp_actions,
+                          ((const struct ofpact_meter *) a)->meter_id);
+            break;
         }
     }
 }

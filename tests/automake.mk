@@ -230,3 +230,5 @@ SYSTEM_TESTSUITE_AT += tests/system-userspace.at
 SYSTEM_TESTSUITE_AT += tests/system-monitor.at
 SYSTEM_TESTSUITE_AT += tests/system-ports.at
 EXTRA_DIST += tests/udp-tool.py
+tests_nfvstest_SOURCES += tests/test-meter.c
+TESTSUITE_AT += tests/meter.at
