@@ -13,4 +13,5 @@ vswitchd_nfvs_vswitchd_SOURCES += vswitchd/txn-rpc.c vswitchd/txn-rpc.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/monitor.c vswitchd/monitor.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/port-rpc.c vswitchd/port-rpc.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/metrics.c vswitchd/metrics.h
+vswitchd_nfvs_vswitchd_SOURCES += vswitchd/meter-rpc.c vswitchd/meter-rpc.h
 EXTRA_DIST += vswitchd/nfvs-vswitchd.service

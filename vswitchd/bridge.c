@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "db.h"
+#include "dpif.h"
 #include "dynamic-string.h"
 #include "flow-table.h"
 #include "flow.h"
@@ -17,6 +18,7 @@
 #include "monitor.h"
 #include "netdev.h"
 #include "ofp-flow.h"
+#include "ofp-meter.h"
 #include "ofproto-dpif.h"
 #include "ofproto.h"
 #include "util.h"
@@ -348,6 +350,40 @@ bridge_add_flow_lines(struct bridge *br, char **lines, size_t n,
     return error;
 }
 
+/* Adds the meters of 'meters', a bridge's "meters" in the db, to 'br'
+ * (and its datapath, if it has one), before its flows, which may use
+ * them. */
+static int
+bridge_load_meters(struct bridge *br, const json_t *meters, char **errp)
+{
+    const char *key;
+    json_t *value;
+
+    json_object_foreach ((json_t *) meters, key, value) {
+        struct ofp_meter m;
+        char *msg = ofp_meter_parse(key, &m);
+        int error = msg ? EINVAL : ofproto_meter_add(br->ofproto, &m, false,
+                                                     &msg);
+
+        if (!error && br->dp) {
+            error = ofproto_dpif_meter_set(br->dp, &m, &msg);
+            if (error) {
+                /* The flows that use it will be refused: say why. */
+                VLOG_WARN("bridge %s: %s", br->name, msg);
+                free(msg);
+                error = 0;
+            }
+        }
+        if (error) {
+            *errp = xasprintf("bridge %s: meter \"%s\": %s", br->name, key,
+                              msg);
+            free(msg);
+            return error;
+        }
+    }
+    return 0;
+}
+
 /* Serial number of the next bridge created (see struct bridge). */
 static uint64_t bridge_next_serial = 1;
 
@@ -597,6 +633,31 @@ port_to_json(const struct port *port)
     return cfg;
 }
 
+static char *meter_to_line(const struct ofp_meter *);
+
+/* Adds to 'json', a bridge in the db, its meters as an object whose keys
+ * are the "add-meter" lines that recreate them, if it has any. */
+static void
+bridge_meters_to_json(const struct bridge *br, json_t *json)
+{
+    struct ofp_meter *meters;
+    json_t *obj;
+    size_t i, n;
+
+    meters = ofproto_meters_get(br->ofproto, OFPM_ALL, &n);
+    obj = n ? json_object() : NULL;
+    for (i = 0; i < n; i++) {
+        char *line = meter_to_line(&meters[i]);
+
+        json_object_set_new(obj, line, json_true());
+        free(line);
+    }
+    free(meters);
+    if (obj) {
+        json_object_set_new(json, "meters", obj);
+    }
+}
+
 /* A bridge in the db: its ports (but the local one) by name, and its
  * flows as an object whose keys are the "add-flow" lines that recreate
  * them (so that one flow is added or removed with one edit). */
@@ -623,6 +684,7 @@ bridge_to_json(const struct bridge *br)
     }
     free(lines);
     json = json_pack("{s:o, s:o}", "ports", ports, "flows", flows);
+    bridge_meters_to_json(br, json);
     bridge_maps_to_json(json, br->external_ids, br->other_config);
     return json;
 }
@@ -1082,6 +1144,7 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
     json_object_foreach (bridges, br_name, br_cfg) {
         json_t *ports, *port_cfg, *flows = NULL, *line;
         json_t *external_ids = NULL, *other_config = NULL;
+        json_t *meters = NULL;
         const char *port_name;
         struct bridge *br;
         char *msg = NULL;
@@ -1090,11 +1153,13 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
         int error;
 
         if (json_unpack_ex(br_cfg, &jerr, JSON_STRICT,
-                           "{s:o, s?:o, s?:o, s?:o}",
+                           "{s:o, s?:o, s?:o, s?:o, s?:o}",
                            "ports", &ports, "flows", &flows,
                            "external_ids", &external_ids,
-                           "other_config", &other_config)
+                           "other_config", &other_config,
+                           "meters", &meters)
             || !json_is_object(ports)
+            || (meters && !json_is_object(meters))
             || (flows && !json_is_array(flows) && !json_is_object(flows))) {
             *errp = xasprintf("%s: bridge %s: %s", bs->dbfile, br_name,
                               jerr.text);
@@ -1146,7 +1211,10 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
                 }
             }
         }
-        error = n ? bridge_add_flow_lines(br, lines, n, &msg) : 0;
+        error = meters ? bridge_load_meters(br, meters, &msg) : 0;
+        if (!error && n) {
+            error = bridge_add_flow_lines(br, lines, n, &msg);
+        }
         free(lines);
         if (error) {
             *errp = xasprintf("%s: %s", bs->dbfile, msg);
@@ -1622,6 +1690,145 @@ bridge_flow_mods(struct bridge_set *bs, const char *br_name,
         return ENOENT;
     }
     return bridge_journaled_flow_mods(bs, br, specs, n, errp);
+}
+
+/* Meters. */
+
+static char *
+meter_to_line(const struct ofp_meter *m)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    ofp_meter_format_line(m, &s);
+    return ds_steal_cstr(&s);
+}
+
+static json_t *
+meter_db_path(const struct bridge *br, const struct ofp_meter *m)
+{
+    char *line = meter_to_line(m);
+    json_t *path = bridge_db_path(3, br->name, "meters", line);
+
+    free(line);
+    return path;
+}
+
+int
+bridge_meter_add(struct bridge_set *bs, const char *br_name,
+                 const struct ofp_meter *m, bool modify, char **errp)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+    struct ofp_meter *old;
+    json_t *edits;
+    size_t n_old;
+    int error;
+
+    *errp = NULL;
+    if (!br) {
+        *errp = xasprintf("no bridge named %s", br_name);
+        return ENOENT;
+    }
+    old = ofproto_meters_get(br->ofproto, m->meter_id, &n_old);
+    error = ofproto_meter_add(br->ofproto, m, modify, errp);
+    if (!error && br->dp) {
+        error = ofproto_dpif_meter_set(br->dp, m, errp);
+    }
+    if (!error) {
+        edits = json_array();
+        if (n_old) {
+            json_array_append_new(edits,
+                                  bridge_db_del(meter_db_path(br, old)));
+        }
+        json_array_append_new(edits, bridge_db_set(meter_db_path(br, m),
+                                                   json_true()));
+        error = bridge_set_commit(bs, edits, errp);
+    }
+    if (error && error != EEXIST && error != ENOENT) {
+        /* Undo: the table, the datapath and the db keep what they had. */
+        size_t n_flows;
+        char *msg = NULL;
+
+        if (n_old) {
+            ofproto_meter_add(br->ofproto, old, true, &msg);
+            if (br->dp) {
+                ofproto_dpif_meter_set(br->dp, old, &msg);
+            }
+        } else {
+            ofproto_meter_del(br->ofproto, m->meter_id, &n_flows, &msg);
+            if (br->dp) {
+                ofproto_dpif_meter_del(br->dp, m->meter_id);
+            }
+        }
+        free(msg);
+    }
+    free(old);
+    return error;
+}
+
+int
+bridge_meter_del(struct bridge_set *bs, const char *br_name, uint32_t id,
+                 size_t *n_metersp, size_t *n_flowsp, char **errp)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+    struct ofp_meter *old;
+    json_t *edits;
+    size_t i, n_old;
+    int error;
+
+    *errp = NULL;
+    *n_metersp = *n_flowsp = 0;
+    if (!br) {
+        *errp = xasprintf("no bridge named %s", br_name);
+        return ENOENT;
+    }
+    old = ofproto_meters_get(br->ofproto, id, &n_old);
+    if (!n_old) {
+        free(old);
+        return 0;
+    }
+    bridge_journal_begin(bs);
+    error = ofproto_meter_del(br->ofproto, id, n_flowsp, errp);
+    error = bridge_journal_end(error, errp);
+    if (!error) {
+        edits = json_array();
+        for (i = 0; i < n_old; i++) {
+            if (br->dp) {
+                ofproto_dpif_meter_del(br->dp, old[i].meter_id);
+            }
+            json_array_append_new(edits,
+                                  bridge_db_del(meter_db_path(br, &old[i])));
+        }
+        error = bridge_set_commit(bs, edits, errp);
+        *n_metersp = n_old;
+    }
+    free(old);
+    return error;
+}
+
+int
+bridge_meter_get_stats(struct bridge_set *bs, const char *br_name,
+                       uint32_t id, struct dpif_meter_stats *stats,
+                       char **errp)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+    int error;
+
+    *errp = NULL;
+    memset(stats, 0, sizeof *stats);
+    if (!br) {
+        *errp = xasprintf("no bridge named %s", br_name);
+        return ENOENT;
+    } else if (!br->dp) {
+        return 0;               /* Nothing forwards: nothing counted. */
+    }
+    error = ofproto_dpif_meter_get_stats(br->dp, id, stats);
+    if (error == ENOENT) {
+        return 0;               /* Lost with a datapath now recreated. */
+    } else if (error) {
+        *errp = xasprintf("meter=%"PRIu32": cannot read its counters: %s",
+                          id, nfvs_strerror(error));
+    }
+    return error;
 }
 
 /* Returns true if 'rule' has exactly the cookie, timeouts and actions

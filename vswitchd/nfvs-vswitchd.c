@@ -25,6 +25,7 @@
 #include "dpif.h"
 #include "flow-rpc.h"
 #include "jsonrpc.h"
+#include "meter-rpc.h"
 #include "monitor.h"
 #include "metrics.h"
 #include "ofp-actions.h"
@@ -961,6 +962,7 @@ main(int argc, char *argv[])
     txn_rpc_register(server, bridges);
     monitor_init(server, base, bridges, opts.monitor_queue_size);
     port_rpc_register(server, bridges);
+    meter_rpc_register(server, bridges);
     daemon_notify_status("opening remotes");
     for (i = 0; i < opts.n_remotes; i++) {
         char *name;
