@@ -364,7 +364,7 @@ enum nfvs_meter_attr {
 #define NFVS_METER_ATTR_MAX (__NFVS_METER_ATTR_MAX - 1)
 
 /* Largest meter id (OpenFlow's OFPM_MAX). */
-#define NFVS_METER_ID_MAX 0xffff0000U
+#define NFVS_METER_ID_MAX 0xffff0000
 
 /**
  * struct nfvs_meter_stats - a meter's counters.

@@ -2326,12 +2326,12 @@ static const struct ctl_command commands[] = {
     /* Meters. */
     {"add-meter", 2, 2, "BRIDGE METER", cmd_add_meter,
      SEC_METER,
-     "Add a meter, written as ovs-ofctl add-meter takes it: "
-     "meter=N,kbps|pktps[,burst][,stats],band=type=drop,rate=R"
-     "[,burst_size=B]. Rates are in kbit/s or packets/s, burst sizes in "
-     "kbit or packets (default: one second of the rate). A flow uses it "
-     "with the action meter:N, first in its actions. One drop band per "
-     "meter."},
+     "Add a meter, written as ovs-ofctl add-meter takes it: meter=N, "
+     "kbps or pktps, optionally burst and stats, then one band of "
+     "type drop with its rate and optional burst_size. Rates are in "
+     "kbit/s or packets/s, burst sizes in kbit or packets (default: one "
+     "second of the rate). A flow uses it with the action meter:N, first "
+     "in its actions."},
     {"mod-meter", 2, 2, "BRIDGE METER", cmd_mod_meter,
      SEC_METER,
      "Replace the configuration of an existing meter (its counters stay)."},
