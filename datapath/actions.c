@@ -26,6 +26,7 @@
 #include <net/ipv6.h>
 
 #include "datapath.h"
+#include "meter.h"
 #include "vport.h"
 
 /* Where the L3 header of 'skb' starts and its Ethertype, reading one
@@ -440,6 +441,12 @@ int nfvs_execute_actions(struct datapath *dp, struct sk_buff *skb,
 			break;
 		case NFVS_ACTION_ATTR_POP_VLAN:
 			err = pop_vlan(skb);
+			break;
+		case NFVS_ACTION_ATTR_METER:
+			if (!nfvs_meter_pass(dp, nla_get_u32(a), skb->len)) {
+				consume_skb(skb);
+				return 0;
+			}
 			break;
 		}
 		if (unlikely(err))

@@ -18,6 +18,8 @@ DATAPATH_KMOD_FILES = \
 	datapath/flow_netlink.h \
 	datapath/flow_table.c \
 	datapath/flow_table.h \
+	datapath/meter.c \
+	datapath/meter.h \
 	datapath/nfvs_abi.h \
 	datapath/vport-internal.c \
 	datapath/vport-netdev.c \

@@ -21,6 +21,7 @@
 #include "datapath.h"
 #include "dp_genl.h"
 #include "flow_netlink.h"
+#include "meter.h"
 #include "vport.h"
 
 /* Serializes every change; see "DOC: Locking" in datapath.h. */
@@ -378,6 +379,7 @@ struct datapath *nfvs_dp_create(struct net *net, const char *name,
 		dp->dedupe[i].stamp = stale;
 	for (i = 0; i < ARRAY_SIZE(dp->ports); i++)
 		INIT_HLIST_HEAD(&dp->ports[i]);
+	nfvs_meters_init(dp);
 	dp->stats = netdev_alloc_pcpu_stats(struct nfvs_dp_pcpu);
 	if (!dp->stats) {
 		err = -ENOMEM;
@@ -434,6 +436,7 @@ void nfvs_dp_destroy(struct datapath *dp)
 	/* No packet can enter any more; wait for those inside. */
 	synchronize_rcu();
 	nfvs_flow_table_destroy(&dp->table);
+	nfvs_meters_destroy(dp);
 	kfree(rcu_dereference_protected(dp->pids, true));
 	free_percpu(dp->stats);
 	kfree(dp);

@@ -25,6 +25,7 @@
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/xarray.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 
@@ -110,6 +111,8 @@ struct nfvs_dedupe_slot {
  * @dedupe_ms: how long a miss upcall suppresses others of its key hash.
  * @dedupe: recently sent miss upcalls, by key hash.
  * @ifindex: ifindex of @local's device, which names the datapath.
+ * @meters: meters by id (see meter.h).
+ * @n_meters: meters in @meters.
  */
 struct datapath {
 	struct list_head node;
@@ -124,6 +127,8 @@ struct datapath {
 	u32 dedupe_ms;
 	struct nfvs_dedupe_slot dedupe[NFVS_DEDUPE_SLOTS];
 	int ifindex;
+	struct xarray meters;
+	u32 n_meters;
 };
 
 /**

@@ -27,6 +27,7 @@
 #include "datapath.h"
 #include "dp_genl.h"
 #include "flow_netlink.h"
+#include "meter.h"
 #include "vport.h"
 
 static struct genl_family nfvs_dp_genl_family;
@@ -1089,6 +1090,7 @@ static struct genl_family *const families[] = {
 	&nfvs_vport_genl_family,
 	&nfvs_flow_genl_family,
 	&nfvs_packet_genl_family,
+	&nfvs_meter_genl_family,
 };
 
 /**

@@ -52,6 +52,7 @@ const struct nla_policy nfvs_action_policy[NFVS_ACTION_ATTR_MAX + 1] = {
 	[NFVS_ACTION_ATTR_PUSH_VLAN] =
 		NLA_POLICY_EXACT_LEN(sizeof(struct nfvs_action_push_vlan)),
 	[NFVS_ACTION_ATTR_POP_VLAN] = { .type = NLA_FLAG },
+	[NFVS_ACTION_ATTR_METER] = NLA_POLICY_EXACT_LEN(sizeof(u32)),
 };
 
 /* A canonical key stream being built in a buffer. */
@@ -441,6 +442,14 @@ int nfvs_actions_check(const struct nlattr *attr, const struct nfvs_key *key,
 		switch (nla_type(a)) {
 		case NFVS_ACTION_ATTR_OUTPUT:
 		case NFVS_ACTION_ATTR_POP_VLAN:
+			break;
+		case NFVS_ACTION_ATTR_METER:
+			if (!nla_get_u32(a) ||
+			    nla_get_u32(a) > NFVS_METER_ID_MAX) {
+				NL_SET_ERR_MSG_ATTR(extack, a,
+						    "meter id out of range");
+				return -EINVAL;
+			}
 			break;
 		case NFVS_ACTION_ATTR_USERSPACE: {
 			struct nlattr *tb[NFVS_USERSPACE_ATTR_MAX + 1];

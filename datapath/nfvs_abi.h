@@ -31,6 +31,7 @@
 #define NFVS_FLOW_FAMILY "nfvs_flow"
 #define NFVS_PACKET_FAMILY "nfvs_packet"
 #define NFVS_VPORT_MCGROUP "nfvs_vport"
+#define NFVS_METER_FAMILY "nfvs_meter"
 
 /**
  * struct nfvs_header - header of every nfvs generic netlink message.
@@ -277,6 +278,9 @@ enum nfvs_action_attr {
 	NFVS_ACTION_ATTR_SET,		/* one nested key attribute */
 	NFVS_ACTION_ATTR_PUSH_VLAN,	/* struct nfvs_action_push_vlan */
 	NFVS_ACTION_ATTR_POP_VLAN,	/* no payload */
+
+	/* Meters. */
+	NFVS_ACTION_ATTR_METER,		/* __u32 meter id: drop or go on */
 	__NFVS_ACTION_ATTR_MAX
 };
 
@@ -323,5 +327,57 @@ enum nfvs_packet_attr {
 };
 
 #define NFVS_PACKET_ATTR_MAX (__NFVS_PACKET_ATTR_MAX - 1)
+
+/*
+ * Meters.
+ *
+ * A datapath's meters are token buckets that NFVS_ACTION_ATTR_METER runs
+ * packets through: a packet passes if the bucket holds its cost (its
+ * length in bits for a kbps meter, one packet otherwise), and the rest
+ * of the action list then runs; otherwise it is dropped and counted.
+ * A meter action naming a meter the datapath does not have drops.
+ *
+ * NEW needs ID, RATE and BURST (NLM_F_REPLACE replaces an existing
+ * meter's configuration, keeping its counters; without it an existing id
+ * is -EEXIST).  DEL and GET need ID; GET with NLM_F_DUMP lists every
+ * meter.  STATS is read-only.
+ */
+
+enum nfvs_meter_cmd {
+	NFVS_METER_CMD_UNSPEC,
+	NFVS_METER_CMD_NEW,
+	NFVS_METER_CMD_DEL,
+	NFVS_METER_CMD_GET,
+};
+
+enum nfvs_meter_attr {
+	NFVS_METER_ATTR_UNSPEC,
+	NFVS_METER_ATTR_ID,		/* __u32, 1..NFVS_METER_ID_MAX */
+	NFVS_METER_ATTR_KBPS,		/* flag: rate in kbit/s, else pkt/s */
+	NFVS_METER_ATTR_RATE,		/* __u32, nonzero */
+	NFVS_METER_ATTR_BURST,		/* __u32 kbit or packets, nonzero */
+	NFVS_METER_ATTR_STATS,		/* struct nfvs_meter_stats, read-only */
+	NFVS_METER_ATTR_PAD,
+	__NFVS_METER_ATTR_MAX
+};
+
+#define NFVS_METER_ATTR_MAX (__NFVS_METER_ATTR_MAX - 1)
+
+/* Largest meter id (OpenFlow's OFPM_MAX). */
+#define NFVS_METER_ID_MAX 0xffff0000
+
+/**
+ * struct nfvs_meter_stats - a meter's counters.
+ * @n_packets: packets that reached the meter.
+ * @n_bytes: their bytes.
+ * @n_band_packets: packets the drop band dropped.
+ * @n_band_bytes: their bytes.
+ */
+struct nfvs_meter_stats {
+	__u64 n_packets;
+	__u64 n_bytes;
+	__u64 n_band_packets;
+	__u64 n_band_bytes;
+};
 
 #endif /* _NFVS_ABI_H */

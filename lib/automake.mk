@@ -59,3 +59,4 @@ lib_libnfvs_la_SOURCES += lib/dpif-netlink-msg.c lib/dpif-netlink-msg.h
 lib_libnfvs_la_SOURCES += lib/netdev-vport.c
 lib_libnfvs_la_SOURCES += lib/conntrack.c lib/conntrack.h lib/conntrack-private.h lib/conntrack-tcp.c lib/conntrack-other.c lib/conntrack-format.c
 lib_libnfvs_la_SOURCES += lib/stream-ssl.c lib/stream-ssl.h
+lib_libnfvs_la_SOURCES += lib/ofp-meter.c lib/ofp-meter.h

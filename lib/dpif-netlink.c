@@ -31,6 +31,7 @@
 #include "netlink-socket.h"
 #include "nlattr.h"
 #include "odp-util.h"
+#include "ofp-meter.h"
 #include "packets.h"
 #include "util.h"
 #include "vlog.h"
@@ -932,6 +933,111 @@ dpif_netlink_probe(const struct dpif_class *class NFVS_UNUSED)
     return families_get();
 }
 
+/* Meters (the nfvs_meter family, which an nfvs.ko without meters lacks:
+ * then every meter operation is EOPNOTSUPP). */
+
+static pthread_once_t meter_family_once = PTHREAD_ONCE_INIT;
+static int meter_family_error;
+static int meter_family;
+
+static void
+meter_family_init(void)
+{
+    meter_family_error = nl_genl_family_lookup(NFVS_METER_FAMILY,
+                                               &meter_family);
+    if (meter_family_error == ENOENT) {
+        meter_family_error = EOPNOTSUPP;
+    }
+}
+
+/* Sends meter request 'cmd' about meter 'id' of 'dpif' with the
+ * attributes of 'm' (NULL: none but the id); if 'stats' is nonnull,
+ * stores the counters of the reply there. */
+static int
+meter_transact(const struct dpif_netlink *dpif, uint8_t cmd, uint16_t flags,
+               uint32_t id, const struct ofp_meter *m,
+               struct dpif_meter_stats *stats)
+{
+    struct nfvs_header hdr = { .dp_ifindex = dpif->dp_ifindex };
+    struct nl_buf payload = NL_BUF_INITIALIZER;
+    struct nl_buf buf = NL_BUF_INITIALIZER;
+    struct nl_msg_view view;
+    int error;
+
+    pthread_once(&meter_family_once, meter_family_init);
+    if (meter_family_error) {
+        return meter_family_error;
+    }
+    nl_buf_put(&payload, &hdr, sizeof hdr);
+    nl_put_u32(&payload, NFVS_METER_ATTR_ID, id);
+    if (m) {
+        uint32_t burst = (m->flags & OFPMF_BURST && m->burst_size
+                          ? m->burst_size : m->rate);
+
+        if (m->flags & OFPMF_KBPS) {
+            nl_put_flag(&payload, NFVS_METER_ATTR_KBPS);
+        }
+        nl_put_u32(&payload, NFVS_METER_ATTR_RATE, m->rate);
+        nl_put_u32(&payload, NFVS_METER_ATTR_BURST, burst);
+    }
+    error = transact(dpif->up.name, meter_family, cmd, flags, &payload,
+                     stats ? &buf : NULL, stats ? &view : NULL);
+    if (!error && stats) {
+        static const struct nl_policy policy[] = {
+            [NFVS_METER_ATTR_ID] = { true, 4, 4 },
+            [NFVS_METER_ATTR_KBPS] = { true, 0, 0 },
+            [NFVS_METER_ATTR_RATE] = { true, 4, 4 },
+            [NFVS_METER_ATTR_BURST] = { true, 4, 4 },
+            [NFVS_METER_ATTR_STATS] = { true,
+                                        sizeof(struct nfvs_meter_stats),
+                                        sizeof(struct nfvs_meter_stats) },
+            [NFVS_METER_ATTR_PAD] = { true, 0, SIZE_MAX },
+        };
+        const struct nlattr *tb[ARRAY_SIZE(policy)];
+        struct nfvs_meter_stats ks;
+
+        if (view.payload_size < sizeof hdr
+            || !nl_parse((const uint8_t *) view.payload + sizeof hdr,
+                         view.payload_size - sizeof hdr, policy,
+                         ARRAY_SIZE(policy), tb, NULL)
+            || !tb[NFVS_METER_ATTR_STATS]) {
+            error = EPROTO;
+        } else {
+            memcpy(&ks, nl_attr_get(tb[NFVS_METER_ATTR_STATS]), sizeof ks);
+            stats->n_packets = ks.n_packets;
+            stats->n_bytes = ks.n_bytes;
+            stats->n_band_packets = ks.n_band_packets;
+            stats->n_band_bytes = ks.n_band_bytes;
+        }
+    }
+    nl_buf_uninit(&payload);
+    nl_buf_uninit(&buf);
+    return error;
+}
+
+static int
+dpif_netlink_meter_set(struct dpif *dpif_, const struct ofp_meter *m)
+{
+    return meter_transact(dpif_netlink_cast(dpif_), NFVS_METER_CMD_NEW,
+                          NLM_F_CREATE | NLM_F_REPLACE, m->meter_id, m,
+                          NULL);
+}
+
+static int
+dpif_netlink_meter_del(struct dpif *dpif_, uint32_t meter_id)
+{
+    return meter_transact(dpif_netlink_cast(dpif_), NFVS_METER_CMD_DEL, 0,
+                          meter_id, NULL, NULL);
+}
+
+static int
+dpif_netlink_meter_get_stats(const struct dpif *dpif_, uint32_t meter_id,
+                             struct dpif_meter_stats *stats)
+{
+    return meter_transact(dpif_netlink_cast(dpif_), NFVS_METER_CMD_GET, 0,
+                          meter_id, NULL, stats);
+}
+
 const struct dpif_class dpif_netlink_class = {
     .type = "system",
     .probe = dpif_netlink_probe,
@@ -958,4 +1064,7 @@ const struct dpif_class dpif_netlink_class = {
     .handlers_set = dpif_netlink_handlers_set,
     .recv_batch = dpif_netlink_recv_batch,
     .handler_get_fd = dpif_netlink_handler_get_fd,
+    .meter_set = dpif_netlink_meter_set,
+    .meter_del = dpif_netlink_meter_del,
+    .meter_get_stats = dpif_netlink_meter_get_stats,
 };

@@ -112,6 +112,12 @@ struct dpif_class {
     /* Optional (NULL: every miss is queued): as dpif.h says. */
     void (*register_upcall_cb)(struct dpif *dpif, dpif_upcall_cb *cb,
                                void *aux);
+
+    /* Optional: meters. */
+    int (*meter_set)(struct dpif *dpif, const struct ofp_meter *m);
+    int (*meter_del)(struct dpif *dpif, uint32_t meter_id);
+    int (*meter_get_stats)(const struct dpif *dpif, uint32_t meter_id,
+                           struct dpif_meter_stats *stats);
 };
 
 extern const struct dpif_class dpif_netlink_class;   /* nfvs.ko. */

@@ -50,6 +50,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 #include "dp-packet.h"
 #include "dpif-provider.h"
@@ -61,6 +62,7 @@
 #include "nlattr.h"
 #include "odp-execute.h"
 #include "odp-util.h"
+#include "ofp-meter.h"
 #include "packets.h"
 #include "util.h"
 #include "vlog.h"
@@ -201,6 +203,20 @@ struct dp_userspace {
     /* Counters, atomic. */
     uint64_t n_hit, n_missed, n_lost_queue, n_lost_rate, n_lost_parse;
     uint64_t n_lost_dup, n_lost_nohandler, n_flow_limit;
+
+    /* Meters: 'meter_lock' (read by the forwarding path) protects the
+     * map; each meter's own mutex its bucket and counters. */
+    pthread_rwlock_t meter_lock;
+    struct hmap meters;         /* 'struct dp_meter's by id hash. */
+};
+
+/* A meter of the userspace datapath. */
+struct dp_meter {
+    struct hmap_node node;      /* In 'meters'. */
+    uint32_t id;
+    pthread_mutex_t mutex;      /* Protects what follows. */
+    struct meter_bucket bucket;
+    struct dpif_meter_stats stats;
 };
 
 struct dpif_userspace {
@@ -1047,6 +1063,133 @@ fwd_execute_cb(void *ctx_, struct dp_packet *packet,
     }
 }
 
+/* Meters. */
+
+static long long int
+meter_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Called with 'meter_lock' held. */
+static struct dp_meter *
+meter_lookup(const struct dp_userspace *dp, uint32_t id)
+{
+    struct dp_meter *m;
+
+    HMAP_FOR_EACH_WITH_HASH (m, node, hash_int(id, 0), &dp->meters) {
+        if (m->id == id) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* odp_meter_cb for the userspace datapath: runs the packet through the
+ * meter's bucket.  A missing meter drops (its flows are on their way
+ * out). */
+static bool
+fwd_meter_cb(void *ctx_, const struct dp_packet *packet, uint32_t id)
+{
+    struct fwd_ctx *ctx = ctx_;
+    struct dp_userspace *dp = ctx->dp;
+    uint32_t size = dp_packet_size(packet);
+    struct dp_meter *m;
+    bool pass = false;
+
+    pthread_rwlock_rdlock(&dp->meter_lock);
+    m = meter_lookup(dp, id);
+    if (m) {
+        pthread_mutex_lock(&m->mutex);
+        pass = meter_bucket_take(&m->bucket, size, meter_now_ns());
+        m->stats.n_packets++;
+        m->stats.n_bytes += size;
+        if (!pass) {
+            m->stats.n_band_packets++;
+            m->stats.n_band_bytes += size;
+        }
+        pthread_mutex_unlock(&m->mutex);
+    }
+    pthread_rwlock_unlock(&dp->meter_lock);
+    return pass;
+}
+
+static void
+meters_destroy(struct dp_userspace *dp)
+{
+    struct dp_meter *m;
+
+    HMAP_FOR_EACH_POP (m, node, &dp->meters) {
+        pthread_mutex_destroy(&m->mutex);
+        free(m);
+    }
+    hmap_destroy(&dp->meters);
+    pthread_rwlock_destroy(&dp->meter_lock);
+}
+
+static int
+dpif_userspace_meter_set(struct dpif *dpif, const struct ofp_meter *cfg)
+{
+    struct dp_userspace *dp = get_dp(dpif);
+    struct dp_meter *m;
+
+    if (!cfg->meter_id || cfg->meter_id > OFPM_MAX || !cfg->rate) {
+        return EINVAL;
+    }
+    pthread_rwlock_wrlock(&dp->meter_lock);
+    m = meter_lookup(dp, cfg->meter_id);
+    if (!m) {
+        m = xzalloc(sizeof *m);
+        m->id = cfg->meter_id;
+        pthread_mutex_init(&m->mutex, NULL);
+        hmap_insert(&dp->meters, &m->node, hash_int(m->id, 0));
+    }
+    meter_bucket_init(&m->bucket, cfg, meter_now_ns());
+    pthread_rwlock_unlock(&dp->meter_lock);
+    return 0;
+}
+
+static int
+dpif_userspace_meter_del(struct dpif *dpif, uint32_t id)
+{
+    struct dp_userspace *dp = get_dp(dpif);
+    struct dp_meter *m;
+
+    pthread_rwlock_wrlock(&dp->meter_lock);
+    m = meter_lookup(dp, id);
+    if (m) {
+        hmap_remove(&dp->meters, &m->node);
+    }
+    pthread_rwlock_unlock(&dp->meter_lock);
+    if (!m) {
+        return ENOENT;
+    }
+    pthread_mutex_destroy(&m->mutex);
+    free(m);
+    return 0;
+}
+
+static int
+dpif_userspace_meter_get_stats(const struct dpif *dpif, uint32_t id,
+                               struct dpif_meter_stats *stats)
+{
+    struct dp_userspace *dp = get_dp(dpif);
+    struct dp_meter *m;
+
+    pthread_rwlock_rdlock(&dp->meter_lock);
+    m = meter_lookup(dp, id);
+    if (m) {
+        pthread_mutex_lock(&m->mutex);
+        *stats = m->stats;
+        pthread_mutex_unlock(&m->mutex);
+    }
+    pthread_rwlock_unlock(&dp->meter_lock);
+    return m ? 0 : ENOENT;
+}
+
 /* True if misses wait in the queue of the handler of 'hash': one of the
  * same flow handled in place now could overtake them.  Called with
  * 'cfg_lock' held. */
@@ -1104,8 +1247,9 @@ miss_inline(struct fwd_ctx *ctx, struct dp_port *port,
     ADD(&dp->n_missed, 1);
     if (actions.size && !check_actions(actions.data, actions.size, NULL, 0)) {
         fwd_ctx_set_packet(ctx, packet, port->port_no, &flow);
-        odp_execute_actions(ctx, packet, actions.data, actions.size,
-                            fwd_execute_cb);
+        odp_execute_actions_metered(ctx, packet, actions.data,
+                                    actions.size, fwd_execute_cb,
+                                    fwd_meter_cb);
     } else {
         dp_packet_destroy(packet);
     }
@@ -1160,8 +1304,9 @@ fwd_port_round(struct dp_userspace *dp, struct dp_port *port,
         if (NFVS_LIKELY(flow != NULL)) {
             n_hit++;
             flow_stats_hit(flow, p, &pf, ctx.now);
-            odp_execute_actions(&ctx, p, flow->actions, flow->actions_size,
-                                fwd_execute_cb);
+            odp_execute_actions_metered(&ctx, p, flow->actions,
+                                        flow->actions_size, fwd_execute_cb,
+                                        fwd_meter_cb);
         } else {
             missed[n_missed] = p;
             missed_keys[n_missed] = xmemdup(ctx.key.data, ctx.key.size);
@@ -1216,7 +1361,8 @@ dpif_userspace_execute(struct dpif *dpif, const struct dp_packet *packet,
     pthread_rwlock_rdlock(&dp->cfg_lock);
     fwd_ctx_init(&ctx, dp);
     fwd_ctx_set_packet(&ctx, p, in_port, &pf);
-    odp_execute_actions(&ctx, p, actions, actions_size, fwd_execute_cb);
+    odp_execute_actions_metered(&ctx, p, actions, actions_size,
+                                fwd_execute_cb, fwd_meter_cb);
     fwd_flush(&ctx);
     fwd_ctx_uninit(&ctx);
     pthread_rwlock_unlock(&dp->cfg_lock);
@@ -1619,6 +1765,7 @@ dp_destroy(struct dp_userspace *dp)
     flow_flush__(dp);
     hmap_destroy(&dp->flows);
     pthread_rwlock_destroy(&dp->flow_lock);
+    meters_destroy(dp);
     pthread_rwlock_destroy(&dp->cfg_lock);
     pthread_mutex_destroy(&dp->config_mutex);
     free(dp->name);
@@ -1661,6 +1808,8 @@ dp_create(const char *name, bool dummy, struct dp_userspace **dpp)
     rwlock_init_writer_pref(&dp->flow_lock);
     hmap_init(&dp->ports);
     hmap_init(&dp->flows);
+    rwlock_init_writer_pref(&dp->meter_lock);
+    hmap_init(&dp->meters);
     dp->flow_limit = DPIF_DEFAULT_FLOW_LIMIT;
     dp->queue_len = DEFAULT_QUEUE_LEN;
     dp->upcall_burst = DEFAULT_QUEUE_LEN;
@@ -1866,6 +2015,9 @@ dpif_userspace_set_flow_limit(struct dpif *dpif, uint32_t flow_limit)
         .recv_batch = dpif_userspace_recv_batch,                        \
         .handler_get_fd = dpif_userspace_handler_get_fd,                \
         .register_upcall_cb = dpif_userspace_register_upcall_cb,        \
+        .meter_set = dpif_userspace_meter_set,                          \
+        .meter_del = dpif_userspace_meter_del,                          \
+        .meter_get_stats = dpif_userspace_meter_get_stats,              \
     }
 
 const struct dpif_class dpif_userspace_class =

@@ -464,3 +464,33 @@ dpif_flow_format(struct ds *s, const struct dpif_flow *flow,
     ds_put_cstr(s, ", actions:");
     odp_actions_format(s, flow->actions, flow->actions_size);
 }
+
+/* Meters. */
+
+int
+dpif_meter_set(struct dpif *dpif, const struct ofp_meter *m)
+{
+    const struct dpif_class *class = dpif->dpif_class;
+
+    return class->meter_set ? class->meter_set(dpif, m) : EOPNOTSUPP;
+}
+
+int
+dpif_meter_del(struct dpif *dpif, uint32_t meter_id)
+{
+    const struct dpif_class *class = dpif->dpif_class;
+
+    return class->meter_del ? class->meter_del(dpif, meter_id) : EOPNOTSUPP;
+}
+
+int
+dpif_meter_get_stats(const struct dpif *dpif, uint32_t meter_id,
+                     struct dpif_meter_stats *stats)
+{
+    const struct dpif_class *class = dpif->dpif_class;
+
+    memset(stats, 0, sizeof *stats);
+    return (class->meter_get_stats
+            ? class->meter_get_stats(dpif, meter_id, stats)
+            : EOPNOTSUPP);
+}

@@ -356,4 +356,32 @@ void dpif_format_tcp_flags(struct ds *, uint16_t flags);
 void dpif_flow_format(struct ds *s, const struct dpif_flow *flow,
                       long long int now);
 
+/* Meters (OpenFlow 1.3 meters, enforced by the datapath's meter action;
+ * see lib/ofp-meter.h).  Optional: a datapath without them returns
+ * EOPNOTSUPP. */
+struct ofp_meter;
+
+/* Counters of one meter: packets and bytes that reached it, and those its
+ * drop band dropped. */
+struct dpif_meter_stats {
+    uint64_t n_packets;
+    uint64_t n_bytes;
+    uint64_t n_band_packets;
+    uint64_t n_band_bytes;
+};
+
+/* Adds meter 'm', or replaces the configuration of the meter of its id
+ * (keeping its counters; its bucket starts full).  EINVAL for a meter id
+ * or rate the datapath cannot hold. */
+int dpif_meter_set(struct dpif *, const struct ofp_meter *m);
+
+/* Deletes meter 'meter_id'; ENOENT if there is none.  Packets that reach
+ * a meter action naming a missing meter are dropped. */
+int dpif_meter_del(struct dpif *, uint32_t meter_id);
+
+/* Stores the counters of meter 'meter_id' in '*stats' (zeroed on error);
+ * ENOENT if there is no such meter. */
+int dpif_meter_get_stats(const struct dpif *, uint32_t meter_id,
+                         struct dpif_meter_stats *stats);
+
 #endif /* dpif.h */

@@ -133,6 +133,12 @@ odp_actions_check(const void *actions, size_t size,
                 return EINVAL;
             }
             break;
+        case NFVS_ACTION_ATTR_METER:
+            if (len != 4) {
+                *errp = "meter action has the wrong size";
+                return EINVAL;
+            }
+            break;
         default:
             *errp = "unknown action type";
             return EINVAL;
@@ -521,6 +527,14 @@ void
 odp_execute_actions(void *aux, struct dp_packet *packet,
                     const void *actions, size_t size, odp_execute_cb *cb)
 {
+    odp_execute_actions_metered(aux, packet, actions, size, cb, NULL);
+}
+
+void
+odp_execute_actions_metered(void *aux, struct dp_packet *packet,
+                            const void *actions, size_t size,
+                            odp_execute_cb *cb, odp_meter_cb *meter_cb)
+{
     const struct nlattr *nla;
     size_t left;
 
@@ -546,6 +560,12 @@ odp_execute_actions(void *aux, struct dp_packet *packet,
         }
         case NFVS_ACTION_ATTR_POP_VLAN:
             pop_vlan(packet);
+            break;
+        case NFVS_ACTION_ATTR_METER:
+            if (meter_cb && !meter_cb(aux, packet, nl_attr_get_u32(nla))) {
+                dp_packet_destroy(packet);
+                return;
+            }
             break;
         }
     }

@@ -6,7 +6,8 @@
  * a flow is installed or a packet executed, so that running it later
  * needs no checks; odp_execute_actions() then applies the header
  * rewriting actions itself (set with checksum fix-ups, push_vlan,
- * pop_vlan) and hands output and userspace actions to a callback.
+ * pop_vlan) and hands output and userspace actions to a callback (and
+ * meter actions to another, odp_execute_actions_metered()).
  *
  * Checksums are updated incrementally (RFC 1624).  A packet whose L4
  * checksum is partial (dp_packet offload state) keeps it partial: only
@@ -53,5 +54,19 @@ typedef void odp_execute_cb(void *aux, struct dp_packet *packet,
 void odp_execute_actions(void *aux, struct dp_packet *packet,
                          const void *actions, size_t size,
                          odp_execute_cb *cb);
+
+/* Called for each meter action with the packet as the earlier actions
+ * left it: returns true if meter 'meter_id' lets the packet go on, false
+ * to drop it (a meter that does not exist drops).  It must not keep or
+ * change the packet. */
+typedef bool odp_meter_cb(void *aux, const struct dp_packet *packet,
+                          uint32_t meter_id);
+
+/* Like odp_execute_actions(), passing meter actions to 'meter_cb' (NULL:
+ * every meter lets every packet go on). */
+void odp_execute_actions_metered(void *aux, struct dp_packet *packet,
+                                 const void *actions, size_t size,
+                                 odp_execute_cb *cb,
+                                 odp_meter_cb *meter_cb);
 
 #endif /* odp-execute.h */

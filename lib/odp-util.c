@@ -482,6 +482,13 @@ odp_actions_format(struct ds *s, const void *actions, size_t size)
         case NFVS_ACTION_ATTR_POP_VLAN:
             ds_put_cstr(s, "pop_vlan");
             break;
+        case NFVS_ACTION_ATTR_METER:
+            if (len == 4) {
+                ds_put_format(s, "meter(%"PRIu32")", nl_attr_get_u32(nla));
+            } else {
+                ds_put_cstr(s, "meter(bad size)");
+            }
+            break;
         case NFVS_ACTION_ATTR_SET: {
             const struct nlattr *inner = nl_attr_get(nla);
 
@@ -527,4 +534,10 @@ void
 odp_put_pop_vlan(struct nl_buf *actions)
 {
     nl_put_flag(actions, NFVS_ACTION_ATTR_POP_VLAN);
+}
+
+void
+odp_put_meter(struct nl_buf *actions, uint32_t meter_id)
+{
+    nl_put_u32(actions, NFVS_ACTION_ATTR_METER, meter_id);
 }

@@ -7,6 +7,7 @@
  *     dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=80,dst=1024),
  *     tcp_ctl(syn)
  *     push_vlan(vid=10,pcp=0),set(ipv4(dst=10.0.0.9)),2,3
+ *     meter(1),2
  *
  * Port numbers in keys and actions are datapath port numbers; mapping
  * them to OpenFlow port numbers is the caller's job.
@@ -45,6 +46,8 @@ void odp_actions_format(struct ds *, const void *actions, size_t size);
 void odp_put_output(struct nl_buf *, uint32_t dp_port);
 void odp_put_push_vlan(struct nl_buf *, uint16_t tpid, uint16_t tci);
 void odp_put_pop_vlan(struct nl_buf *);
+/* A meter action: the packet goes on only if meter 'meter_id' lets it. */
+void odp_put_meter(struct nl_buf *, uint32_t meter_id);
 
 /* The NFVS_FRAG_TYPE_* of a flow's FLOW_NW_FRAG_* bits 'nw_frag'. */
 uint8_t odp_frag_type(uint8_t nw_frag);

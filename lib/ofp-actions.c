@@ -96,6 +96,8 @@ ofpact_name(enum ofpact_type type)
         return "set_field";
     case OFPACT_REG_MOVE:
         return "move";
+    case OFPACT_METER:
+        return "meter";
     case OFPACT_CT:
         return "ct";
     case OFPACT_GROUP:
@@ -758,11 +760,40 @@ parse_group(const struct ofp_token *tok, struct ofpact_buf *buf)
     return NULL;
 }
 
+/* Parses "meter:N", OpenFlow 1.3's meter instruction, which must come
+ * first in the list and only once (as ovs-ofctl requires). */
+static char *
+parse_meter(const struct ofp_token *tok, const char *arg,
+            struct ofpact_buf *buf)
+{
+    const struct ofpact *first = (const struct ofpact *) buf->data;
+    uint64_t id;
+    char *error;
+
+    if (buf->size && first->type == OFPACT_METER) {
+        return tok_error(tok, "duplicate meter instruction not allowed");
+    } else if (buf->size) {
+        return tok_error(tok, "meter must be the first action (OpenFlow "
+                         "1.3 applies the meter instruction before the "
+                         "actions)");
+    }
+    error = ofp_parse_u64(arg, "meter", &id);
+    if (error) {
+        return tok_wrap(tok, error);
+    } else if (id < 1 || id > OFPM_MAX) {
+        return tok_error(tok, "meter %"PRIu64" is out of range (1 to "
+                         "%"PRIu32")", id, OFPM_MAX);
+    }
+    OFPACT_PUT(buf, OFPACT_METER, ofpact_meter)->meter_id = id;
+    return NULL;
+}
+
 /* Actions that need an argument, and actions that take none. */
 static const char *const arg_actions[] = {
     "output", "resubmit", "goto_table", "mod_vlan_vid", "mod_vlan_pcp",
     "push_vlan", "mod_dl_src", "mod_dl_dst", "mod_nw_src", "mod_nw_dst",
     "mod_nw_tos", "mod_tp_src", "mod_tp_dst", "set_field", "load", "move",
+    "meter",
     "group",
 };
 static const char *const bare_actions[] = {
@@ -899,6 +930,8 @@ parse_action(const struct ofp_token *tok, struct ofpact_buf *buf,
         return NULL;
     } else if (!strcasecmp(key, "ct")) {
         return parse_ct(tok, buf);
+    } else if (!strcasecmp(key, "meter")) {
+        return parse_meter(tok, arg, buf);
     } else if (!strcasecmp(key, "group")) {
         return parse_group(tok, buf);
     } else if (ofp_token_is_bare(tok)
@@ -1198,6 +1231,10 @@ format_action(const struct ofpact *a, const struct ofp_port_map *map,
         ds_put_format(s, "group:%"PRIu32,
                       ((const struct ofpact_group *) a)->group_id);
         break;
+    case OFPACT_METER:
+        ds_put_format(s, "meter:%"PRIu32,
+                      ((const struct ofpact_meter *) a)->meter_id);
+        break;
     }
 }
 
@@ -1332,6 +1369,7 @@ check_action(const struct ofpact *a, const struct match *match)
     case OFPACT_RESUBMIT:
     case OFPACT_GOTO_TABLE:
     case OFPACT_SET_VLAN_VID:
+    case OFPACT_METER:
     case OFPACT_SET_VLAN_PCP:
     case OFPACT_STRIP_VLAN:
     case OFPACT_PUSH_VLAN:
@@ -1406,6 +1444,15 @@ ofpacts_check_supported(const void *ofpacts, size_t size)
         }
     }
     return NULL;
+}
+
+uint32_t
+ofpacts_get_meter(const void *ofpacts, size_t size)
+{
+    const struct ofpact *a = ofpacts;
+
+    return (size && a->type == OFPACT_METER
+            ? ((const struct ofpact_meter *) a)->meter_id : 0);
 }
 
 bool

@@ -19,7 +19,9 @@
  *   load:V->F[A..B], move:F[A..B]->G[C..D],
  *   ct([commit][,zone=N|zone=F[A..B]][,table=T]
  *      [,nat[(src|dst[=IP[-IP][:PORT[-PORT]]])]][,exec(...)]),
- *   group:G.
+ *   group:G,
+ *   meter:N (OpenFlow 1.3's meter instruction: at most one, first in the
+ *   list, not inside ct(exec(...))).
  *
  * Functions that can fail return a malloc'd error message, which the
  * caller frees, or NULL.  Thread-safe, apart from
@@ -62,6 +64,9 @@ enum ofpact_type {
 
     /* Groups. */
     OFPACT_GROUP,               /* struct ofpact_group. */
+
+    /* Meters. */
+    OFPACT_METER                /* struct ofpact_meter. */
 };
 
 /* Header of every action. */
@@ -192,6 +197,18 @@ struct ofpact_group {
     struct ofpact ofpact;       /* OFPACT_GROUP. */
     uint32_t group_id;          /* Group to run (lib/ofp-group.h). */
 };
+
+/* Meter ids, as OpenFlow 1.3 numbers them. */
+#define OFPM_MAX 0xffff0000u    /* Largest meter id. */
+
+struct ofpact_meter {
+    struct ofpact ofpact;       /* OFPACT_METER. */
+    uint32_t meter_id;          /* 1..OFPM_MAX. */
+};
+
+/* The meter the actions pass packets through first (the meter:N that
+ * ofpacts_parse() allows only first in a list), or 0 for none. */
+uint32_t ofpacts_get_meter(const void *ofpacts, size_t size);
 
 static inline const struct ofpact *
 ofpact_next(const struct ofpact *a)

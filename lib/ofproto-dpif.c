@@ -12,6 +12,7 @@
 #include "hash.h"
 #include "hmap.h"
 #include "netdev.h"
+#include "ofp-meter.h"
 #include "ofproto.h"
 #include "packets.h"
 #include "util.h"
@@ -113,6 +114,8 @@ port_find(const struct ofproto_dpif *od, uint32_t dp_port)
     return NULL;
 }
 
+static void ofproto_dpif_install_meters(struct ofproto_dpif *);
+
 int
 ofproto_dpif_create(struct ofproto *ofproto,
                     const struct ofproto_dpif_config *cfg,
@@ -165,6 +168,7 @@ ofproto_dpif_create(struct ofproto *ofproto,
     if (error) {
         goto out_close;
     }
+    ofproto_dpif_install_meters(od);
     if (cfg->flow_limit) {
         error = dpif_set_flow_limit(dpif, cfg->flow_limit);
         if (error) {
@@ -634,4 +638,62 @@ const char *
 ofproto_dpif_type(const struct ofproto_dpif *od)
 {
     return dpif_type(od->dpif);
+}
+
+/* Meters. */
+
+/* Puts every meter of the bridge into a datapath just opened (a new one,
+ * or one that outlived the daemon and may hold other meters' state). */
+static void
+ofproto_dpif_install_meters(struct ofproto_dpif *od)
+{
+    struct ofp_meter *meters;
+    size_t i, n;
+
+    meters = ofproto_meters_get(od->ofproto, OFPM_ALL, &n);
+    for (i = 0; i < n; i++) {
+        int error = dpif_meter_set(od->dpif, &meters[i]);
+
+        if (error) {
+            VLOG_WARN("%s: cannot install meter %"PRIu32" in the datapath: "
+                      "%s", dpif_name(od->dpif), meters[i].meter_id,
+                      nfvs_strerror(error));
+        }
+    }
+    free(meters);
+}
+
+int
+ofproto_dpif_meter_set(struct ofproto_dpif *od, const struct ofp_meter *m,
+                       char **errp)
+{
+    int error = dpif_meter_set(od->dpif, m);
+
+    if (error) {
+        *errp = xasprintf("meter=%"PRIu32": the %s datapath cannot hold "
+                          "it: %s", m->meter_id, dpif_type(od->dpif),
+                          (error == EOPNOTSUPP
+                           ? "meters are not supported there"
+                           : nfvs_strerror(error)));
+    }
+    return error;
+}
+
+void
+ofproto_dpif_meter_del(struct ofproto_dpif *od, uint32_t meter_id)
+{
+    int error = dpif_meter_del(od->dpif, meter_id);
+
+    if (error && error != ENOENT) {
+        VLOG_WARN("%s: cannot delete meter %"PRIu32" from the datapath: %s",
+                  dpif_name(od->dpif), meter_id, nfvs_strerror(error));
+    }
+}
+
+int
+ofproto_dpif_meter_get_stats(const struct ofproto_dpif *od,
+                             uint32_t meter_id,
+                             struct dpif_meter_stats *stats)
+{
+    return dpif_meter_get_stats(od->dpif, meter_id, stats);
 }

@@ -145,4 +145,20 @@ int ofproto_dpif_port_get_stats(const struct ofproto_dpif *,
 const char *ofproto_dpif_name(const struct ofproto_dpif *);
 const char *ofproto_dpif_type(const struct ofproto_dpif *);
 
+/* Meters: the datapath enforces the bridge's meters (ofproto.h keeps
+ * their configurations; ofproto_dpif_create() installs them all). */
+struct ofp_meter;
+struct dpif_meter_stats;
+
+/* Adds or replaces meter 'm' in the datapath; on error a message that
+ * names it in '*errp'. */
+int ofproto_dpif_meter_set(struct ofproto_dpif *, const struct ofp_meter *m,
+                           char **errp);
+/* Deletes meter 'meter_id' from the datapath (logs a failure). */
+void ofproto_dpif_meter_del(struct ofproto_dpif *, uint32_t meter_id);
+/* The datapath's counters of meter 'meter_id' (dpif_meter_get_stats()). */
+int ofproto_dpif_meter_get_stats(const struct ofproto_dpif *,
+                                 uint32_t meter_id,
+                                 struct dpif_meter_stats *);
+
 #endif /* ofproto-dpif.h */

@@ -15,6 +15,7 @@
 #include "ofp-actions.h"
 #include "ofp-flow.h"
 #include "ofp-group.h"
+#include "ofp-meter.h"
 #include "ofp-parse.h"
 #include "util.h"
 #include "vlog.h"
@@ -45,6 +46,16 @@ struct ofproto {
     size_t n_down_ports;
     ofproto_groups_changed_func *groups_cb; /* Or NULL. */
     void *groups_aux;
+
+    /* Meters, main thread only. */
+    struct ofproto_meter *meters; /* Sorted by id. */
+    size_t n_meters;
+};
+
+/* A meter's configuration and when it was added. */
+struct ofproto_meter {
+    struct ofp_meter m;
+    long long int created;      /* time_msec(). */
 };
 
 static void groups_destroy(struct ofproto *);
@@ -132,6 +143,7 @@ ofproto_destroy(struct ofproto *ofproto)
         groups_destroy(ofproto);
         pthread_rwlock_destroy(&ofproto->groups_lock);
         free(ofproto->down_ports);
+        free(ofproto->meters);
         free(ofproto->name);
         free(ofproto);
     }
@@ -323,6 +335,8 @@ flow_mod_error(size_t i, size_t n, const char *msg)
  * returns 0 or EINVAL with a message in '*errp'. */
 static char *check_groups_exist(struct ofproto *, const void *ofpacts,
                                 size_t size);
+static char *check_meters_exist(struct ofproto *, const void *ofpacts,
+                                size_t size);
 
 static int
 ofproto_check_spec(struct ofproto *ofproto, const struct flow_mod_spec *spec,
@@ -340,6 +354,9 @@ ofproto_check_spec(struct ofproto *ofproto, const struct flow_mod_spec *spec,
     }
     if (!msg) {
         msg = check_groups_exist(ofproto, spec->ofpacts, spec->ofpacts_size);
+    }
+    if (!msg) {
+        msg = check_meters_exist(ofproto, spec->ofpacts, spec->ofpacts_size);
     }
     if (msg) {
         *errp = flow_mod_error(i, n, msg);
@@ -1196,4 +1213,167 @@ ofproto_group_stats_get(struct ofproto *ofproto, uint32_t id, size_t *n)
     free(entries);
     free(sorted);
     return stats;
+}
+
+/* Meters. */
+
+static struct ofproto_meter *
+meter_find(const struct ofproto *ofproto, uint32_t id)
+{
+    size_t lo = 0, hi = ofproto->n_meters;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        struct ofproto_meter *om = &ofproto->meters[mid];
+
+        if (om->m.meter_id == id) {
+            return om;
+        } else if (om->m.meter_id < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+static char *
+check_meters_exist(struct ofproto *ofproto, const void *ofpacts, size_t size)
+{
+    uint32_t id = ofpacts_get_meter(ofpacts, size);
+
+    if (id && !meter_find(ofproto, id)) {
+        return xasprintf("meter:%"PRIu32": no such meter (add it with "
+                         "add-meter first)", id);
+    }
+    return NULL;
+}
+
+int
+ofproto_meter_add(struct ofproto *ofproto, const struct ofp_meter *m,
+                  bool modify, char **errp)
+{
+    struct ofproto_meter *om = meter_find(ofproto, m->meter_id);
+    size_t i;
+
+    *errp = NULL;
+    if (om && !modify) {
+        *errp = xasprintf("meter=%"PRIu32": meter exists (use mod-meter to "
+                          "change it)", m->meter_id);
+        return EEXIST;
+    } else if (!om && modify) {
+        *errp = xasprintf("meter=%"PRIu32": no such meter", m->meter_id);
+        return ENOENT;
+    } else if (om) {
+        om->m = *m;
+        return 0;
+    }
+    ofproto->meters = xrealloc(ofproto->meters, (ofproto->n_meters + 1)
+                               * sizeof *ofproto->meters);
+    for (i = ofproto->n_meters; i > 0; i--) {
+        if (ofproto->meters[i - 1].m.meter_id < m->meter_id) {
+            break;
+        }
+        ofproto->meters[i] = ofproto->meters[i - 1];
+    }
+    ofproto->meters[i].m = *m;
+    ofproto->meters[i].created = time_msec();
+    ofproto->n_meters++;
+    return 0;
+}
+
+int
+ofproto_meter_del(struct ofproto *ofproto, uint32_t id, size_t *n_flowsp,
+                  char **errp)
+{
+    struct dump_entry *entries;
+    size_t i, j, n, n_flows = 0;
+    int error = 0;
+
+    *errp = NULL;
+    *n_flowsp = 0;
+
+    /* First the flows that use the meters, as OVS does, so that no flow
+     * names a missing meter. */
+    entries = collect_rules(ofproto, NULL,
+                            flow_table_visible_version(ofproto->tables), &n);
+    flow_table_begin(ofproto->tables);
+    for (i = 0; i < n; i++) {
+        const struct rule *rule = entries[i].rule;
+        uint32_t mid = ofpacts_get_meter(rule->ofpacts, rule->ofpacts_size);
+
+        if (!error && mid && (id == OFPM_ALL || mid == id)) {
+            struct flow_mod fm;
+
+            flow_mod_init(&fm, FLOW_MOD_DELETE_STRICT, &rule->cr.match,
+                          rule_priority(rule));
+            fm.table_id = rule->table_id;
+            error = flow_table_flow_mod(ofproto->tables, &fm);
+            n_flows++;
+        }
+        free(entries[i].match);
+    }
+    free(entries);
+    if (!error && n_flows) {
+        error = flow_table_commit(ofproto->tables);
+    } else {
+        flow_table_abort(ofproto->tables);
+    }
+    if (error) {
+        ofproto_commit_error(error, errp);
+        return error;
+    }
+    *n_flowsp = n_flows;
+
+    for (i = j = 0; i < ofproto->n_meters; i++) {
+        if (id != OFPM_ALL && ofproto->meters[i].m.meter_id != id) {
+            ofproto->meters[j++] = ofproto->meters[i];
+        }
+    }
+    ofproto->n_meters = j;
+    return 0;
+}
+
+struct ofp_meter *
+ofproto_meters_get(const struct ofproto *ofproto, uint32_t id, size_t *n)
+{
+    struct ofp_meter *meters = xmalloc((ofproto->n_meters + 1)
+                                       * sizeof *meters);
+    size_t i;
+
+    *n = 0;
+    for (i = 0; i < ofproto->n_meters; i++) {
+        if (id == OFPM_ALL || ofproto->meters[i].m.meter_id == id) {
+            meters[(*n)++] = ofproto->meters[i].m;
+        }
+    }
+    return meters;
+}
+
+bool
+ofproto_meter_info(struct ofproto *ofproto, uint32_t id,
+                   size_t *n_flowsp, long long int *createdp)
+{
+    const struct ofproto_meter *om = meter_find(ofproto, id);
+    struct dump_entry *entries;
+    size_t i, n;
+
+    *n_flowsp = 0;
+    *createdp = 0;
+    if (!om) {
+        return false;
+    }
+    *createdp = om->created;
+    entries = collect_rules(ofproto, NULL,
+                            flow_table_visible_version(ofproto->tables), &n);
+    for (i = 0; i < n; i++) {
+        const struct rule *rule = entries[i].rule;
+
+        if (ofpacts_get_meter(rule->ofpacts, rule->ofpacts_size) == id) {
+            (*n_flowsp)++;
+        }
+        free(entries[i].match);
+    }
+    free(entries);
+    return true;
 }

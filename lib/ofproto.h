@@ -258,4 +258,33 @@ bool ofproto_port_is_live(const struct ofproto *, uint32_t ofport);
  * the fast_failover groups to the groups callback.  Main thread. */
 void ofproto_set_port_live(struct ofproto *, uint32_t dp_port, bool live);
 
+/* Meters: the bridge's OpenFlow 1.3 meter table (lib/ofp-meter.h).  It
+ * holds the configurations, which flows are checked against (a flow whose
+ * meter:N names no meter is refused, as in OVS); enforcing them and their
+ * counters are the datapath's (lib/ofproto-dpif.h).  Main thread only. */
+struct ofp_meter;
+
+/* Adds meter 'm' (copied): EEXIST if its id is taken, unless 'modify',
+ * which replaces it and is ENOENT for a meter that does not exist.  The
+ * message in '*errp' names the meter. */
+int ofproto_meter_add(struct ofproto *, const struct ofp_meter *m,
+                      bool modify, char **errp);
+
+/* Deletes meter 'id' (OFPM_ALL: every meter) and, first, every flow that
+ * uses it, as OVS does; stores how many flows went.  Deleting a meter
+ * that does not exist is not an error.  Returns 0 or the flow table's
+ * error with a message in '*errp'. */
+int ofproto_meter_del(struct ofproto *, uint32_t id, size_t *n_flowsp,
+                      char **errp);
+
+/* Returns a new array of copies of meter 'id' (OFPM_ALL: every meter),
+ * sorted by id, and stores their number in '*n'.  Caller frees it. */
+struct ofp_meter *ofproto_meters_get(const struct ofproto *, uint32_t id,
+                                     size_t *n);
+
+/* If meter 'id' exists, stores how many flows use it and when it was
+ * added (time_msec()) and returns true. */
+bool ofproto_meter_info(struct ofproto *, uint32_t id, size_t *n_flowsp,
+                        long long int *createdp);
+
 #endif /* ofproto.h */

@@ -658,6 +658,12 @@ do_xlate_actions(struct xlate_ctx *ctx, const void *ofpacts, size_t size)
         case OFPACT_GROUP:
             xlate_group(ctx, ((const struct ofpact_group *) a)->group_id);
             break;
+        case OFPACT_METER:
+            /* The datapath meters the packet here (the rule's actions
+             * follow only for packets the meter lets through). */
+            odp_put_meter(&ctx->xout->odp_actions,
+                          ((const struct ofpact_meter *) a)->meter_id);
+            break;
         }
     }
 }

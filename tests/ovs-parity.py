@@ -20,6 +20,11 @@ The corpus is a list of cases:
   bad LINE           adds a flow that must be refused
   dump [--names]     dumps the flows without statistics
   trace FLOW         traces FLOW from table 0
+  meter LINE         adds a meter, in add-meter syntax (must be accepted;
+                     OVS speaks OpenFlow 1.3 for meters); every meter is
+                     deleted at the start of each case
+  badmeter LINE      adds a meter that must be refused
+  dumpmeters         dumps the meters
   group LINE         adds a group (must be accepted; OVS: OpenFlow 1.3)
   badgroup LINE      adds a group that must be refused
   dump-groups        dumps the groups (OVS: -O OpenFlow13)
@@ -31,7 +36,10 @@ two switches order flows of equal priority differently), for each trace
 "badgroup LINE -> refused"), for each dump-groups its lines sorted.
 ACTIONS are the datapath actions with set(...) reduced to the fields the
 set changes (OVS prints only those, nfvs the whole header), written as
-match fields: "set(arp_op=2,arp_sha=...)", outputs as "out:N".
+match fields: "set(arp_op=2,arp_sha=...)", outputs as "out:N", meters as
+"meter" (OVS numbers datapath meters its own way).  For each dumpmeters,
+its lines without blank ones; for each bad meter "badmeter LINE ->
+refused".
 """
 
 import os
@@ -136,6 +144,8 @@ def norm_actions(actions, flow):
                 out.append("set(%s)" % ",".join(sorted(changed)))
         elif re.fullmatch(r"[0-9]+", act):
             out.append("out:" + act)
+        elif re.fullmatch(r"meter\([0-9]+\)", act):
+            out.append("meter")
         else:
             out.append(act)
     return ",".join(out) if out else "drop"
@@ -179,10 +189,20 @@ class Ovs:
     def reset(self, of13):
         self.ofctl(of13, "del-flows", "br0")
         self.ofctl(True, "del-groups", "br0")
+        self.ofctl(True, "del-meters", "br0")
 
     def add(self, of13, line):
         p = self.ofctl(of13, "add-flow", "br0", line, check=False)
         return p.returncode == 0, p.stderr.strip()
+
+    def add_meter(self, line):
+        p = self.ofctl(True, "add-meter", "br0", line, check=False)
+        return p.returncode == 0, p.stderr.strip()
+
+    def dump_meters(self):
+        out = self.ofctl(True, "dump-meters", "br0").stdout
+        return [ln.strip() for ln in out.splitlines()
+                if ln.strip() and "reply" not in ln]
 
     def add_group(self, line):
         p = self.ofctl(True, "add-group", "br0", line, check=False)
@@ -231,10 +251,19 @@ class Nfvs:
     def reset(self, of13):
         self.ctl("del-flows", "br0")
         self.ctl("del-groups", "br0")
+        self.ctl("del-meter", "br0")
 
     def add(self, of13, line):
         p = self.ctl("add-flow", "br0", line, check=False)
         return p.returncode == 0, p.stderr.strip()
+
+    def add_meter(self, line):
+        p = self.ctl("add-meter", "br0", line, check=False)
+        return p.returncode == 0, p.stderr.strip()
+
+    def dump_meters(self):
+        out = self.ctl("dump-meters", "br0").stdout
+        return [ln.strip() for ln in out.splitlines() if ln.strip()]
 
     def add_group(self, line):
         p = self.ctl("add-group", "br0", line, check=False)
@@ -288,6 +317,16 @@ def run_corpus(sw, path):
             ok, err = sw.add(of13, arg)
             if not ok:
                 errors.append("%s:%d: flow refused: %s" % (path, n, err))
+        elif word == "meter":
+            ok, err = sw.add_meter(arg)
+            if not ok:
+                errors.append("%s:%d: meter refused: %s" % (path, n, err))
+        elif word == "badmeter":
+            ok, _ = sw.add_meter(arg)
+            print("badmeter %s -> %s" % (arg, "accepted" if ok else "refused"))
+        elif word == "dumpmeters":
+            for d in sw.dump_meters():
+                print("  " + d)
         elif word == "bad":
             ok, _ = sw.add(of13, arg)
             print("bad %s -> %s" % (arg, "accepted" if ok else "refused"))

@@ -14,6 +14,7 @@
 #include <string.h>
 #include "dynamic-string.h"
 #include "flow.h"
+#include "ofp-meter.h"
 #include "rpc-client.h"
 #include "stream-ssl.h"
 #include "util.h"
@@ -2206,12 +2207,97 @@ cmd_dump_groups(struct ctl_context *ctx, int argc, char *argv[])
     return 0;
 }
 
+/* Meters. */
+
+static int
+cmd_add_meter(struct ctl_context *ctx, int argc, char *argv[])
+{
+    return ctl_call_quiet(ctx, "meter.add",
+                          json_pack("{s:s, s:[s]}", "bridge", argv[1],
+                                    "meters", argv[2]));
+}
+
+static int
+cmd_mod_meter(struct ctl_context *ctx, int argc, char *argv[])
+{
+    return ctl_call_quiet(ctx, "meter.mod",
+                          json_pack("{s:s, s:[s]}", "bridge", argv[1],
+                                    "meters", argv[2]));
+}
+
+/* The params of a method on BRIDGE (argv[1]) and optional "meter=N". */
+static json_t *
+meter_id_params(int argc, char *argv[])
+{
+    json_t *params = json_pack("{s:s}", "bridge", argv[1]);
+    uint32_t id = OFPM_ALL;
+
+    if (argc > 2) {
+        char *error = ofp_meter_parse_id(argv[2], &id);
+
+        if (error) {
+            nfvs_fatal(0, "%s", error);
+        }
+    }
+    if (id != OFPM_ALL) {
+        json_object_set_new(params, "meter_id", json_integer(id));
+    }
+    return params;
+}
+
+static int
+cmd_del_meter(struct ctl_context *ctx, int argc, char *argv[])
+{
+    return ctl_call_quiet(ctx, "meter.del", meter_id_params(argc, argv));
+}
+
+/* Prints the "text" of each meter of 'result', a blank line between
+ * two, as ovs-ofctl does. */
+static void
+print_meter_texts(struct ctl_context *ctx, json_t *result)
+{
+    json_t *meter;
+    size_t i;
+
+    if (ctx->format == FMT_JSON) {
+        print_json(result);
+        return;
+    }
+    json_array_foreach (json_object_get(result, "meters"), i, meter) {
+        printf("%s%s\n", i ? "\n" : "",
+               json_string_value(json_object_get(meter, "text")));
+    }
+}
+
+static int
+cmd_dump_meters(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *result = ctl_call(ctx, "meter.dump",
+                              meter_id_params(argc, argv));
+
+    print_meter_texts(ctx, result);
+    json_decref(result);
+    return 0;
+}
+
+static int
+cmd_meter_stats(struct ctl_context *ctx, int argc, char *argv[])
+{
+    json_t *result = ctl_call(ctx, "meter.stats",
+                              meter_id_params(argc, argv));
+
+    print_meter_texts(ctx, result);
+    json_decref(result);
+    return 0;
+}
+
 /* Sections of the man page's command list. */
 #define SEC_BRIDGE "BRIDGE AND PORT COMMANDS"
 #define SEC_FLOW "FLOW COMMANDS"
 #define SEC_DB "DATABASE COMMANDS"
 #define SEC_CT "CONNECTION TRACKING COMMANDS"
 #define SEC_DP "DATAPATH AND OTHER COMMANDS"
+#define SEC_METER "METER COMMANDS"
 #define SEC_GROUP "GROUP COMMANDS"
 
 static const struct ctl_command commands[] = {
@@ -2419,6 +2505,31 @@ static const struct ctl_command commands[] = {
      "Print the counters of the groups, or of group ID, as ovs-ofctl "
      "dump-group-stats does: flows using it (ref_count), packets and bytes "
      "of the group and of each bucket, as of the last statistics pass."},
+
+    /* Meters. */
+    {"add-meter", 2, 2, "BRIDGE METER", cmd_add_meter,
+     SEC_METER,
+     "Add a meter, written as ovs-ofctl add-meter takes it: meter=N, "
+     "kbps or pktps, optionally burst and stats, then one band of "
+     "type drop with its rate and optional burst_size. Rates are in "
+     "kbit/s or packets/s, burst sizes in kbit or packets (default: one "
+     "second of the rate). A flow uses it with the action meter:N, first "
+     "in its actions."},
+    {"mod-meter", 2, 2, "BRIDGE METER", cmd_mod_meter,
+     SEC_METER,
+     "Replace the configuration of an existing meter (its counters stay)."},
+    {"del-meter", 1, 2, "BRIDGE [meter=N]", cmd_del_meter,
+     SEC_METER,
+     "Delete meter N, or every meter, and the flows that use it, as Open "
+     "vSwitch does."},
+    {"dump-meters", 1, 2, "BRIDGE [meter=N]", cmd_dump_meters,
+     SEC_METER,
+     "Print the meters as ovs-ofctl -O OpenFlow13 dump-meters prints them."},
+    {"meter-stats", 1, 2, "BRIDGE [meter=N]", cmd_meter_stats,
+     SEC_METER,
+     "Print the meters' counters as ovs-ofctl -O OpenFlow13 meter-stats "
+     "does: flows using the meter, packets and bytes that reached it, and "
+     "what its drop band dropped."},
 };
 
 static void NFVS_NO_RETURN

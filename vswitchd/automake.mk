@@ -16,4 +16,5 @@ vswitchd_nfvs_vswitchd_SOURCES += vswitchd/metrics.c vswitchd/metrics.h
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/group-rpc.c vswitchd/group-rpc.h
 # OpenFlow 1.3 connections (issue #16).
 vswitchd_nfvs_vswitchd_SOURCES += vswitchd/ofconn.c vswitchd/ofconn.h
+vswitchd_nfvs_vswitchd_SOURCES += vswitchd/meter-rpc.c vswitchd/meter-rpc.h
 EXTRA_DIST += vswitchd/nfvs-vswitchd.service

@@ -18,7 +18,7 @@ struct rpc_server;
  * or result member, or changing its type or meaning, bumps the major
  * version and resets the minor one. */
 #define BRIDGE_RPC_API_MAJOR 1
-#define BRIDGE_RPC_API_MINOR 0
+#define BRIDGE_RPC_API_MINOR 1
 
 /* Registers the bridge, port, show, log and version methods on
  * 'server'. */

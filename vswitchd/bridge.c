@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "db.h"
+#include "dpif.h"
 #include "dynamic-string.h"
 #include "flow-table.h"
 #include "flow.h"
@@ -17,6 +18,7 @@
 #include "monitor.h"
 #include "netdev.h"
 #include "ofp-flow.h"
+#include "ofp-meter.h"
 #include "ofp-group.h"
 #include "ofproto-dpif.h"
 #include "ofproto.h"
@@ -419,6 +421,40 @@ bridge_load_groups(struct bridge *br, const json_t *groups, char **errp)
     return error;
 }
 
+/* Adds the meters of 'meters', a bridge's "meters" in the db, to 'br'
+ * (and its datapath, if it has one), before its flows, which may use
+ * them. */
+static int
+bridge_load_meters(struct bridge *br, const json_t *meters, char **errp)
+{
+    const char *key;
+    json_t *value;
+
+    json_object_foreach ((json_t *) meters, key, value) {
+        struct ofp_meter m;
+        char *msg = ofp_meter_parse(key, &m);
+        int error = msg ? EINVAL : ofproto_meter_add(br->ofproto, &m, false,
+                                                     &msg);
+
+        if (!error && br->dp) {
+            error = ofproto_dpif_meter_set(br->dp, &m, &msg);
+            if (error) {
+                /* The flows that use it will be refused: say why. */
+                VLOG_WARN("bridge %s: %s", br->name, msg);
+                free(msg);
+                error = 0;
+            }
+        }
+        if (error) {
+            *errp = xasprintf("bridge %s: meter \"%s\": %s", br->name, key,
+                              msg);
+            free(msg);
+            return error;
+        }
+    }
+    return 0;
+}
+
 /* Serial number of the next bridge created (see struct bridge). */
 static uint64_t bridge_next_serial = 1;
 
@@ -695,6 +731,31 @@ bridge_groups_to_json(const struct bridge *br, json_t *json)
     }
 }
 
+static char *meter_to_line(const struct ofp_meter *);
+
+/* Adds to 'json', a bridge in the db, its meters as an object whose keys
+ * are the "add-meter" lines that recreate them, if it has any. */
+static void
+bridge_meters_to_json(const struct bridge *br, json_t *json)
+{
+    struct ofp_meter *meters;
+    json_t *obj;
+    size_t i, n;
+
+    meters = ofproto_meters_get(br->ofproto, OFPM_ALL, &n);
+    obj = n ? json_object() : NULL;
+    for (i = 0; i < n; i++) {
+        char *line = meter_to_line(&meters[i]);
+
+        json_object_set_new(obj, line, json_true());
+        free(line);
+    }
+    free(meters);
+    if (obj) {
+        json_object_set_new(json, "meters", obj);
+    }
+}
+
 /* A bridge in the db: its ports (but the local one) by name, and its
  * flows as an object whose keys are the "add-flow" lines that recreate
  * them (so that one flow is added or removed with one edit). */
@@ -721,6 +782,7 @@ bridge_to_json(const struct bridge *br)
     }
     free(lines);
     json = json_pack("{s:o, s:o}", "ports", ports, "flows", flows);
+    bridge_meters_to_json(br, json);
     bridge_groups_to_json(br, json);
     bridge_maps_to_json(json, br->external_ids, br->other_config);
     return json;
@@ -1180,6 +1242,7 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
     }
     json_object_foreach (bridges, br_name, br_cfg) {
         json_t *ports, *port_cfg, *flows = NULL, *line;
+        json_t *meters = NULL;
         json_t *external_ids = NULL, *other_config = NULL, *groups = NULL;
         const char *port_name;
         struct bridge *br;
@@ -1189,13 +1252,14 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
         int error;
 
         if (json_unpack_ex(br_cfg, &jerr, JSON_STRICT,
-                           "{s:o, s?:o, s?:o, s?:o, s?:o}",
+                           "{s:o, s?:o, s?:o, s?:o, s?:o, s?:o}",
                            "ports", &ports, "flows", &flows,
                            "external_ids", &external_ids,
                            "other_config", &other_config,
-                           "groups", &groups)
+                           "groups", &groups, "meters", &meters)
             || !json_is_object(ports)
             || (groups && !json_is_object(groups))
+            || (meters && !json_is_object(meters))
             || (flows && !json_is_array(flows) && !json_is_object(flows))) {
             *errp = xasprintf("%s: bridge %s: %s", bs->dbfile, br_name,
                               jerr.text);
@@ -1248,6 +1312,9 @@ bridge_set_load(struct bridge_set *bs, json_t *doc, char **errp)
             }
         }
         error = groups ? bridge_load_groups(br, groups, &msg) : 0;
+        if (!error && meters) {
+            error = bridge_load_meters(br, meters, &msg);
+        }
         if (!error && n) {
             error = bridge_add_flow_lines(br, lines, n, &msg);
         }
@@ -1861,6 +1928,145 @@ bridge_group_del(struct bridge_set *bs, const char *br_name, uint32_t id,
         }
     }
     free_groups(old, n_old);
+    return error;
+}
+
+/* Meters. */
+
+static char *
+meter_to_line(const struct ofp_meter *m)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    ofp_meter_format_line(m, &s);
+    return ds_steal_cstr(&s);
+}
+
+static json_t *
+meter_db_path(const struct bridge *br, const struct ofp_meter *m)
+{
+    char *line = meter_to_line(m);
+    json_t *path = bridge_db_path(3, br->name, "meters", line);
+
+    free(line);
+    return path;
+}
+
+int
+bridge_meter_add(struct bridge_set *bs, const char *br_name,
+                 const struct ofp_meter *m, bool modify, char **errp)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+    struct ofp_meter *old;
+    json_t *edits;
+    size_t n_old;
+    int error;
+
+    *errp = NULL;
+    if (!br) {
+        *errp = xasprintf("no bridge named %s", br_name);
+        return ENOENT;
+    }
+    old = ofproto_meters_get(br->ofproto, m->meter_id, &n_old);
+    error = ofproto_meter_add(br->ofproto, m, modify, errp);
+    if (!error && br->dp) {
+        error = ofproto_dpif_meter_set(br->dp, m, errp);
+    }
+    if (!error) {
+        edits = json_array();
+        if (n_old) {
+            json_array_append_new(edits,
+                                  bridge_db_del(meter_db_path(br, old)));
+        }
+        json_array_append_new(edits, bridge_db_set(meter_db_path(br, m),
+                                                   json_true()));
+        error = bridge_set_commit(bs, edits, errp);
+    }
+    if (error && error != EEXIST && error != ENOENT) {
+        /* Undo: the table, the datapath and the db keep what they had. */
+        size_t n_flows;
+        char *msg = NULL;
+
+        if (n_old) {
+            ofproto_meter_add(br->ofproto, old, true, &msg);
+            if (br->dp) {
+                ofproto_dpif_meter_set(br->dp, old, &msg);
+            }
+        } else {
+            ofproto_meter_del(br->ofproto, m->meter_id, &n_flows, &msg);
+            if (br->dp) {
+                ofproto_dpif_meter_del(br->dp, m->meter_id);
+            }
+        }
+        free(msg);
+    }
+    free(old);
+    return error;
+}
+
+int
+bridge_meter_del(struct bridge_set *bs, const char *br_name, uint32_t id,
+                 size_t *n_metersp, size_t *n_flowsp, char **errp)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+    struct ofp_meter *old;
+    json_t *edits;
+    size_t i, n_old;
+    int error;
+
+    *errp = NULL;
+    *n_metersp = *n_flowsp = 0;
+    if (!br) {
+        *errp = xasprintf("no bridge named %s", br_name);
+        return ENOENT;
+    }
+    old = ofproto_meters_get(br->ofproto, id, &n_old);
+    if (!n_old) {
+        free(old);
+        return 0;
+    }
+    bridge_journal_begin(bs);
+    error = ofproto_meter_del(br->ofproto, id, n_flowsp, errp);
+    error = bridge_journal_end(error, errp);
+    if (!error) {
+        edits = json_array();
+        for (i = 0; i < n_old; i++) {
+            if (br->dp) {
+                ofproto_dpif_meter_del(br->dp, old[i].meter_id);
+            }
+            json_array_append_new(edits,
+                                  bridge_db_del(meter_db_path(br, &old[i])));
+        }
+        error = bridge_set_commit(bs, edits, errp);
+        *n_metersp = n_old;
+    }
+    free(old);
+    return error;
+}
+
+int
+bridge_meter_get_stats(struct bridge_set *bs, const char *br_name,
+                       uint32_t id, struct dpif_meter_stats *stats,
+                       char **errp)
+{
+    struct bridge *br = bridge_find(bs, br_name);
+    int error;
+
+    *errp = NULL;
+    memset(stats, 0, sizeof *stats);
+    if (!br) {
+        *errp = xasprintf("no bridge named %s", br_name);
+        return ENOENT;
+    } else if (!br->dp) {
+        return 0;               /* Nothing forwards: nothing counted. */
+    }
+    error = ofproto_dpif_meter_get_stats(br->dp, id, stats);
+    if (error == ENOENT) {
+        return 0;               /* Lost with a datapath now recreated. */
+    } else if (error) {
+        *errp = xasprintf("meter=%"PRIu32": cannot read its counters: %s",
+                          id, nfvs_strerror(error));
+    }
     return error;
 }
 

@@ -151,6 +151,25 @@ int bridge_group_add(struct bridge_set *, const char *br_name,
 int bridge_group_del(struct bridge_set *, const char *br_name, uint32_t id,
                      size_t *n_groupsp, size_t *n_flowsp, char **errp);
 
+/* Adds meter 'm' (copied) to bridge 'br_name' and its datapath, or
+ * replaces the meter of its id if 'modify' (ofproto_meter_add(): EEXIST,
+ * ENOENT), and saves it; on any error nothing changed. */
+struct ofp_meter;
+int bridge_meter_add(struct bridge_set *, const char *br_name,
+                     const struct ofp_meter *m, bool modify, char **errp);
+
+/* Deletes meter 'id' (OFPM_ALL: all) of bridge 'br_name' and the flows
+ * that use it, and saves that; stores how many meters and flows went. */
+int bridge_meter_del(struct bridge_set *, const char *br_name, uint32_t id,
+                     size_t *n_metersp, size_t *n_flowsp, char **errp);
+
+/* Stores the datapath's counters of meter 'id' of bridge 'br_name' in
+ * '*stats' (zero when the bridge has no datapath now). */
+struct dpif_meter_stats;
+int bridge_meter_get_stats(struct bridge_set *, const char *br_name,
+                           uint32_t id, struct dpif_meter_stats *stats,
+                           char **errp);
+
 /* Makes the flows of bridge 'br_name' exactly the adds in 'specs',
  * changing only what differs, as one batch.  Stores in '*n_changesp' how
  * many flow mods that took. */

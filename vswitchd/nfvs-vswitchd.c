@@ -26,6 +26,7 @@
 #include "flow-rpc.h"
 #include "group-rpc.h"
 #include "jsonrpc.h"
+#include "meter-rpc.h"
 #include "monitor.h"
 #include "metrics.h"
 #include "netdev.h"
@@ -962,6 +963,7 @@ main(int argc, char *argv[])
         } else if (error) {
             nfvs_fatal(error, "cannot create pidfile %s", opts.pidfile);
         }
+    meter_rpc_register(server, bridges);
     }
 
     daemon_notify_status("loading config db %s", opts.dbfile);
