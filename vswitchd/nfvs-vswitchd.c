@@ -963,7 +963,6 @@ main(int argc, char *argv[])
         } else if (error) {
             nfvs_fatal(error, "cannot create pidfile %s", opts.pidfile);
         }
-    meter_rpc_register(server, bridges);
     }
 
     daemon_notify_status("loading config db %s", opts.dbfile);
@@ -1001,6 +1000,7 @@ main(int argc, char *argv[])
     monitor_init(server, base, bridges, opts.monitor_queue_size);
     port_rpc_register(server, bridges);
     group_rpc_register(server, bridges);
+    meter_rpc_register(server, bridges);
     daemon_notify_status("opening remotes");
     for (i = 0; i < opts.n_remotes; i++) {
         char *name;
