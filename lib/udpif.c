@@ -88,6 +88,11 @@ struct ukey {
     uint64_t pushed_packets;    /* Stats already credited to rules. */
     uint64_t pushed_bytes;
     long long int created;      /* time_msec() at install. */
+
+    /* Flow pairs (see install_pair()). */
+    struct ukey *pair;          /* The other flow of its pair, or NULL. */
+    bool pair_unused;           /* Installed ahead of its traffic as a
+                                 * pair's reverse; no packet seen yet. */
 };
 
 /* What a flow table change needs to know of each ukey, in one array that
@@ -298,6 +303,9 @@ ukey_destroy(struct udpif *udpif, struct ukey *ukey)
     size_t last = --udpif->n_scan;
 
     ukey_unindex_cts(udpif, ukey);
+    if (ukey->pair) {
+        ukey->pair->pair = NULL;
+    }
 
     if (ukey->scan_idx != last) {
         udpif->scan[ukey->scan_idx] = udpif->scan[last];
@@ -582,6 +590,10 @@ sync_offloaded(struct udpif *udpif, const struct flow *flow)
     }
 }
 
+static void install_pair(struct udpif *, const struct dpif_upcall *,
+                         const struct flow *, const struct xlate_out *,
+                         uint64_t ports_seq_);
+
 /* Translates 'upcall' and installs its flow if it may be cached.
  * Returns true with the packet's actions in '*xout' (the caller uninits
  * it), or false for an upcall that cannot be handled (counted). */
@@ -611,10 +623,176 @@ process_upcall(struct udpif *udpif, const struct dpif_upcall *upcall,
     } else {
         STATS_ADD(udpif, n_uncached, 1);
     }
+    install_pair(udpif, upcall, &flow, xout, ports_seq_);
     /* Counted before the packet leaves, so that whoever sees the packet
      * sees the count. */
     STATS_ADD(udpif, n_upcalls, 1);
     return true;
+}
+
+/* Flow pairs.
+ *
+ * When a miss is translated, the flow of its reply direction is
+ * translated too and installed ahead of the reply when its result is
+ * already determined, so that the reply does not miss: after NORMAL
+ * learned the sender, or once a tracked connection is established.  The
+ * reverse key swaps the addresses and ports; its in_port is the port the
+ * forward flow outputs to, so a pair needs a forward translation that is
+ * exactly one output.  The reverse is installed only if its own
+ * translation, made as a packet of it would be but without one, is
+ * cacheable and does not depend on what its first packet would change:
+ * no ct() result that is new or not offloadable (the tracker must see
+ * that packet), no source address that NORMAL would have to learn or
+ * move.  Once installed, each flow of a pair is an ordinary flow for
+ * revalidation.  The reverse ukey counts as "used" when a dump first
+ * shows it packets, as "wasted" when it is deleted idle without one. */
+
+/* Stores in '*ofportp' the OpenFlow port of datapath port 'dp_port' and
+ * returns true, or returns false if the bridge has no such port. */
+static bool
+dp_port_to_ofport(struct udpif *udpif, uint32_t dp_port, uint32_t *ofportp)
+{
+    const struct ofproto_port *ports;
+    bool found = false;
+    size_t i, n;
+
+    ofproto_ports_read_lock(udpif->ofproto);
+    ports = ofproto_ports(udpif->ofproto, &n);
+    for (i = 0; i < n; i++) {
+        if (ports[i].dp_port == dp_port) {
+            *ofportp = ports[i].ofport;
+            found = true;
+            break;
+        }
+    }
+    ofproto_ports_read_unlock(udpif->ofproto);
+    return found;
+}
+
+/* Returns true if the 'size' bytes of datapath actions at 'actions' are
+ * exactly one output, and stores its port in '*portp'. */
+static bool
+actions_single_output(const void *actions, size_t size, uint32_t *portp)
+{
+    const struct nlattr *a;
+    size_t left, n = 0;
+
+    NL_ATTR_FOR_EACH (a, left, actions, size) {
+        if (nl_attr_type(a) != NFVS_ACTION_ATTR_OUTPUT
+            || nl_attr_get_size(a) != sizeof(uint32_t) || n++) {
+            return false;
+        }
+        *portp = nl_attr_get_u32(a);
+    }
+    return n == 1 && !left;
+}
+
+/* Builds in '*rev' (in_port an OpenFlow port) the flow of the first
+ * non-control packet of the reply to 'flow', whose translation produced
+ * 'xout', and stores in '*rev_dp_portp' the datapath port it would come
+ * in on.  Returns false if 'flow' has no reply direction a pair can
+ * stand for: not TCP or UDP over IP, a fragment, an IPv6 flow label
+ * (replies carry their own), or actions other than one output. */
+static bool
+pair_reverse_flow(struct udpif *udpif, const struct flow *flow,
+                  const struct xlate_out *xout, struct flow *rev,
+                  uint32_t *rev_dp_portp)
+{
+    if ((flow->dl_type != htons(ETH_TYPE_IP)
+         && (flow->dl_type != htons(ETH_TYPE_IPV6) || flow->ipv6_label))
+        || (flow->nw_proto != IPPROTO_TCP && flow->nw_proto != IPPROTO_UDP)
+        || flow->nw_frag
+        || !actions_single_output(xout->odp_actions.data,
+                                  xout->odp_actions.size, rev_dp_portp)) {
+        return false;
+    }
+    flow_reverse_tuple(flow, rev);
+    rev->dl_src = flow->dl_dst;
+    rev->dl_dst = flow->dl_src;
+    rev->tcp_flags = 0;
+    return dp_port_to_ofport(udpif, *rev_dp_portp, &rev->in_port);
+}
+
+/* Installs the reverse flow of 'flow' (an upcall's, translated into
+ * 'xout' with the ports at 'ports_seq_') if its result is determined, as
+ * described above, and records the pair.  Called with no lock held. */
+static void
+install_pair(struct udpif *udpif, const struct dpif_upcall *upcall,
+             const struct flow *flow, const struct xlate_out *xout,
+             uint64_t ports_seq_)
+{
+    struct nl_buf key = NL_BUF_INITIALIZER;
+    struct xlate_out rxout;
+    uint32_t rev_dp_port;
+    struct ukey *ukey;
+    struct flow rev;
+    uint32_t hash;
+    int error;
+
+    if (xout->error != XLATE_OK
+        || !pair_reverse_flow(udpif, flow, xout, &rev, &rev_dp_port)) {
+        return;
+    }
+    xlate_flow(udpif, &rev, false, 0, 0, NULL, &rxout);
+    if (!flow_is_cacheable(&rev, &rxout) || rxout.src_unlearned
+        || !rxout.odp_actions.size) {
+        goto out;
+    }
+    odp_key_from_flow(&key, &rev, rev_dp_port);
+    hash = key_hash(key.data, key.size);
+
+    pthread_mutex_lock(&udpif->mutex);
+    if (ukey_find(udpif, key.data, key.size, hash)) {
+        goto out_unlock;
+    }
+    error = dpif_flow_put(udpif->dpif, DPIF_FP_CREATE, key.data, key.size,
+                          rxout.odp_actions.data, rxout.odp_actions.size,
+                          NULL);
+    if (error) {
+        goto out_unlock;
+    }
+    ukey = ukey_create(udpif, key.data, key.size, hash, &rev);
+    ukey_set_xout(udpif, ukey, &rxout, ports_seq_);
+    ukey->pair_unused = true;
+    ukey->pair = ukey_find(udpif, upcall->key, upcall->key_size,
+                           key_hash(upcall->key, upcall->key_size));
+    if (ukey->pair) {
+        if (ukey->pair->pair) {
+            ukey->pair->pair->pair = NULL;
+        }
+        ukey->pair->pair = ukey;
+    }
+    STATS_ADD(udpif, n_pairs_installed, 1);
+    if (ukey->stale && ukey->n_cts) {
+        struct pass_counts counts;
+
+        memset(&counts, 0, sizeof counts);
+        retranslate(udpif, ukey, &counts);
+    }
+out_unlock:
+    pthread_mutex_unlock(&udpif->mutex);
+out:
+    nl_buf_uninit(&key);
+    xlate_out_uninit(&rxout);
+}
+
+/* Counts 'ukey' as a used pair if 'stats' (from a dump) show it packets
+ * for the first time, or as a wasted one if it is about to be deleted
+ * idle ('deleting') without any.  Called with 'udpif->mutex' held. */
+static void
+pair_count_use(struct udpif *udpif, struct ukey *ukey,
+               const struct dpif_flow_stats *stats, bool deleting)
+{
+    if (!ukey->pair_unused) {
+        return;
+    }
+    if (stats->n_packets) {
+        ukey->pair_unused = false;
+        STATS_ADD(udpif, n_pairs_used, 1);
+    } else if (deleting) {
+        ukey->pair_unused = false;
+        STATS_ADD(udpif, n_pairs_wasted, 1);
+    }
 }
 
 static long long int time_usec(void);
@@ -1297,6 +1475,7 @@ revalidate_flow(struct udpif *udpif, const struct dpif_flow *f,
                        &stats);
     }
     used = stats.used ? stats.used : ukey->created;
+    pair_count_use(udpif, ukey, &stats, now - used > max_idle);
     if (now - used > max_idle) {
         if (!dpif_flow_del(udpif->dpif, f->key, f->key_size, &stats)) {
             push_stats(udpif, ukey, &stats);
