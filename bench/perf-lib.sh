@@ -188,6 +188,22 @@ conn_run () {
 measure_conn () { conn_run 1; }
 measure_conn32 () { conn_run 32; }
 
+# measure_upconn: upcalls the daemon handled per new TCP connection, over
+# a sequential connect/close run (counters before and after; connections
+# as bench-connrate counted them).
+measure_upconn () {
+    stats_json "$work/before.json" || return 1
+    conn_run 1 > /dev/null || return 1
+    stats_json "$work/after.json" || return 1
+    python3 - "$work/before.json" "$work/after.json" \
+            "$(awk '{ print $1 }' "$work/conn.out")" <<'EOF' || return 1
+import json, sys
+a = json.load(open(sys.argv[1]))
+b = json.load(open(sys.argv[2]))
+print("%.2f" % ((b["upcalls"] - a["upcalls"]) / max(int(sys.argv[3]), 1)))
+EOF
+}
+
 # stats_json: the daemon's counters for br0 into $work/stats.json.
 stats_json () {
     "$ctl" --format=json stats br0 > "$work/stats.json.new" &&
@@ -284,6 +300,7 @@ label_of () {
         tcp) echo "TCP Gbit/s" ;;
         conn) echo "TCP conn/s (1 client)" ;;
         conn32) echo "TCP conn/s (32 clients)" ;;
+        upconn) echo "upcalls per connection" ;;
         upcalls) echo "upcalls/s" ;;
         *) echo "$1" ;;
     esac
