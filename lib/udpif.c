@@ -137,6 +137,10 @@ struct udpif {
     struct hmap ct_by_tuple;    /* "struct ukey_ct"s of TCP keys, by
                                  * ukey_tuple_hash(). */
 
+    /* Set (atomic) while the datapath is near its flow limit: no flow
+     * pairs then.  Written by revalidation passes and install_pair(). */
+    bool pairs_paused;
+
     /* Connection events not applied yet, queued by the tracker's event
      * callback; 'ct_events_mutex' (a leaf lock, taken under the tracker's
      * lock) protects them. */
@@ -450,12 +454,19 @@ flow_is_cacheable(const struct flow *flow, const struct xlate_out *xout)
 
 static void retranslate(struct udpif *, struct ukey *, struct pass_counts *);
 
+static void pair_link(struct udpif *, struct ukey *,
+                      const struct nl_buf *rev_key);
+
 /* Installs the flow for 'upcall' (whose key parsed as 'flow') unless one
- * is recorded already. */
+ * is recorded already.  With 'execute', runs the actions on the upcall's
+ * packet in the same datapath request and sets '*executedp'.  'rev_key'
+ * is the key of the reverse flow install_pair() installed for it, if
+ * any (empty if none). */
 static void
 install_flow(struct udpif *udpif, const struct dpif_upcall *upcall,
              const struct flow *flow, const struct xlate_out *xout,
-             uint64_t ports_seq_)
+             uint64_t ports_seq_, bool execute,
+             const struct nl_buf *rev_key, bool *executedp)
 {
     uint32_t hash = key_hash(upcall->key, upcall->key_size);
     struct ukey *ukey;
@@ -463,13 +474,23 @@ install_flow(struct udpif *udpif, const struct dpif_upcall *upcall,
 
     pthread_mutex_lock(&udpif->mutex);
     if (!ukey_find(udpif, upcall->key, upcall->key_size, hash)) {
-        error = dpif_flow_put(udpif->dpif, DPIF_FP_CREATE, upcall->key,
-                              upcall->key_size, xout->odp_actions.data,
-                              xout->odp_actions.size, NULL);
+        if (execute) {
+            error = dpif_flow_put_execute(udpif->dpif, upcall->key,
+                                          upcall->key_size,
+                                          xout->odp_actions.data,
+                                          xout->odp_actions.size,
+                                          upcall->packet, upcall->in_port);
+            *executedp = true;
+        } else {
+            error = dpif_flow_put(udpif->dpif, DPIF_FP_CREATE, upcall->key,
+                                  upcall->key_size, xout->odp_actions.data,
+                                  xout->odp_actions.size, NULL);
+        }
         if (!error) {
             ukey = ukey_create(udpif, upcall->key, upcall->key_size, hash,
                                flow);
             ukey_set_xout(udpif, ukey, xout, ports_seq_);
+            pair_link(udpif, ukey, rev_key);
             STATS_ADD(udpif, n_installed, 1);
             if (ukey->stale && ukey->n_cts) {
                 /* Its connection changed meanwhile, and the event may
@@ -590,17 +611,21 @@ sync_offloaded(struct udpif *udpif, const struct flow *flow)
     }
 }
 
-static void install_pair(struct udpif *, const struct dpif_upcall *,
-                         const struct flow *, const struct xlate_out *,
-                         uint64_t ports_seq_);
+static void install_pair(struct udpif *, const struct flow *,
+                         const struct xlate_out *, uint64_t ports_seq_,
+                         struct nl_buf *rev_key);
 
-/* Translates 'upcall' and installs its flow if it may be cached.
- * Returns true with the packet's actions in '*xout' (the caller uninits
- * it), or false for an upcall that cannot be handled (counted). */
+/* Translates 'upcall' and installs its flow if it may be cached, and
+ * the reverse flow of its pair if it is determined.  With 'execute', a
+ * flow installed runs the packet in the same datapath request (then
+ * '*executedp' is set).  Returns true with the packet's actions in
+ * '*xout' (the caller uninits it), or false for an upcall that cannot be
+ * handled (counted). */
 static bool
 process_upcall(struct udpif *udpif, const struct dpif_upcall *upcall,
-               struct xlate_out *xout)
+               struct xlate_out *xout, bool execute, bool *executedp)
 {
+    struct nl_buf rev_key = NL_BUF_INITIALIZER;
     uint64_t ports_seq_ = ports_seq(udpif);
     struct flow flow;
 
@@ -618,12 +643,15 @@ process_upcall(struct udpif *udpif, const struct dpif_upcall *upcall,
     }
     xlate_flow(udpif, &flow, true, 1, dp_packet_size(upcall->packet),
                upcall->packet, xout);
+    /* The reply's flow goes in before the packet leaves. */
+    install_pair(udpif, &flow, xout, ports_seq_, &rev_key);
     if (flow_is_cacheable(&flow, xout)) {
-        install_flow(udpif, upcall, &flow, xout, ports_seq_);
+        install_flow(udpif, upcall, &flow, xout, ports_seq_, execute,
+                     &rev_key, executedp);
     } else {
         STATS_ADD(udpif, n_uncached, 1);
     }
-    install_pair(udpif, upcall, &flow, xout, ports_seq_);
+    nl_buf_uninit(&rev_key);
     /* Counted before the packet leaves, so that whoever sees the packet
      * sees the count. */
     STATS_ADD(udpif, n_upcalls, 1);
@@ -645,7 +673,10 @@ process_upcall(struct udpif *udpif, const struct dpif_upcall *upcall,
  * that packet), no source address that NORMAL would have to learn or
  * move.  Once installed, each flow of a pair is an ordinary flow for
  * revalidation.  The reverse ukey counts as "used" when a dump first
- * shows it packets, as "wasted" when it is deleted idle without one. */
+ * shows it packets, as "wasted" when it is deleted idle without one.
+ * While the datapath is near its flow limit no pairs are installed, so
+ * that a flood of new flows, whose replies never come, does not take
+ * twice the room from the flows that have traffic. */
 
 /* Stores in '*ofportp' the OpenFlow port of datapath port 'dp_port' and
  * returns true, or returns false if the bridge has no such port. */
@@ -715,21 +746,22 @@ pair_reverse_flow(struct udpif *udpif, const struct flow *flow,
 
 /* Installs the reverse flow of 'flow' (an upcall's, translated into
  * 'xout' with the ports at 'ports_seq_') if its result is determined, as
- * described above, and records the pair.  Called with no lock held. */
+ * described above, and leaves its key in 'key' (empty if none), for
+ * pair_link().  Called with no lock held. */
 static void
-install_pair(struct udpif *udpif, const struct dpif_upcall *upcall,
-             const struct flow *flow, const struct xlate_out *xout,
-             uint64_t ports_seq_)
+install_pair(struct udpif *udpif, const struct flow *flow,
+             const struct xlate_out *xout, uint64_t ports_seq_,
+             struct nl_buf *key)
 {
-    struct nl_buf key = NL_BUF_INITIALIZER;
     struct xlate_out rxout;
-    uint32_t rev_dp_port;
+    uint32_t rev_dp_port = 0;
     struct ukey *ukey;
     struct flow rev;
     uint32_t hash;
     int error;
 
     if (xout->error != XLATE_OK
+        || __atomic_load_n(&udpif->pairs_paused, __ATOMIC_RELAXED)
         || !pair_reverse_flow(udpif, flow, xout, &rev, &rev_dp_port)) {
         return;
     }
@@ -738,30 +770,27 @@ install_pair(struct udpif *udpif, const struct dpif_upcall *upcall,
         || !rxout.odp_actions.size) {
         goto out;
     }
-    odp_key_from_flow(&key, &rev, rev_dp_port);
-    hash = key_hash(key.data, key.size);
+    odp_key_from_flow(key, &rev, rev_dp_port);
+    hash = key_hash(key->data, key->size);
 
     pthread_mutex_lock(&udpif->mutex);
-    if (ukey_find(udpif, key.data, key.size, hash)) {
+    if (ukey_find(udpif, key->data, key->size, hash)) {
+        nl_buf_clear(key);
         goto out_unlock;
     }
-    error = dpif_flow_put(udpif->dpif, DPIF_FP_CREATE, key.data, key.size,
+    error = dpif_flow_put(udpif->dpif, DPIF_FP_CREATE, key->data, key->size,
                           rxout.odp_actions.data, rxout.odp_actions.size,
                           NULL);
     if (error) {
+        if (error == ENOSPC) {
+            __atomic_store_n(&udpif->pairs_paused, true, __ATOMIC_RELAXED);
+        }
+        nl_buf_clear(key);
         goto out_unlock;
     }
-    ukey = ukey_create(udpif, key.data, key.size, hash, &rev);
+    ukey = ukey_create(udpif, key->data, key->size, hash, &rev);
     ukey_set_xout(udpif, ukey, &rxout, ports_seq_);
     ukey->pair_unused = true;
-    ukey->pair = ukey_find(udpif, upcall->key, upcall->key_size,
-                           key_hash(upcall->key, upcall->key_size));
-    if (ukey->pair) {
-        if (ukey->pair->pair) {
-            ukey->pair->pair->pair = NULL;
-        }
-        ukey->pair->pair = ukey;
-    }
     STATS_ADD(udpif, n_pairs_installed, 1);
     if (ukey->stale && ukey->n_cts) {
         struct pass_counts counts;
@@ -772,8 +801,27 @@ install_pair(struct udpif *udpif, const struct dpif_upcall *upcall,
 out_unlock:
     pthread_mutex_unlock(&udpif->mutex);
 out:
-    nl_buf_uninit(&key);
     xlate_out_uninit(&rxout);
+}
+
+/* Records 'ukey', just installed, and the reverse flow whose key
+ * install_pair() left in 'rev_key' (if any, and if it is still there)
+ * as a pair.  Called with 'udpif->mutex' held. */
+static void
+pair_link(struct udpif *udpif, struct ukey *ukey,
+          const struct nl_buf *rev_key)
+{
+    struct ukey *rev;
+
+    if (!rev_key->size) {
+        return;
+    }
+    rev = ukey_find(udpif, rev_key->data, rev_key->size,
+                    key_hash(rev_key->data, rev_key->size));
+    if (rev && !rev->pair) {
+        rev->pair = ukey;
+        ukey->pair = rev;
+    }
 }
 
 /* Counts 'ukey' as a used pair if 'stats' (from a dump) show it packets
@@ -813,10 +861,11 @@ static void
 handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
 {
     long long int start = time_usec();
+    bool executed = false;
     struct xlate_out xout;
 
-    if (process_upcall(udpif, upcall, &xout)) {
-        if (xout.odp_actions.size) {
+    if (process_upcall(udpif, upcall, &xout, true, &executed)) {
+        if (xout.odp_actions.size && !executed) {
             dpif_execute(udpif->dpif, upcall->packet, upcall->in_port,
                          xout.odp_actions.data, xout.odp_actions.size);
         }
@@ -840,7 +889,7 @@ handle_upcall_inline(void *udpif_, const struct dpif_upcall *upcall,
 
     /* The datapath executes the actions once this returns: that part
      * is not counted. */
-    if (process_upcall(udpif, upcall, &xout)) {
+    if (process_upcall(udpif, upcall, &xout, false, NULL)) {
         nl_buf_put(actions, xout.odp_actions.data, xout.odp_actions.size);
         xlate_out_uninit(&xout);
         count_upcall_latency(udpif, start);
@@ -1557,6 +1606,7 @@ revalidate__(struct udpif *udpif, long long int now, bool may_dump)
 
     memset(&counts, 0, sizeof counts);
     pressure = near_flow_limit(udpif);
+    __atomic_store_n(&udpif->pairs_paused, pressure, __ATOMIC_RELAXED);
     ofproto_ct_lock(udpif->ofproto);
     conntrack_run(ofproto_get_conntrack(udpif->ofproto), now);
     ofproto_ct_unlock(udpif->ofproto);

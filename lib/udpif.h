@@ -23,7 +23,8 @@
  * offloadable, nor when NORMAL would have to learn the reply's source.
  * Each flow of a pair is then an ordinary flow for revalidation; the
  * counters say how many reverse flows saw packets and how many were
- * deleted idle without any.
+ * deleted idle without any.  No pairs are installed while the datapath
+ * is within 10% of its flow limit.
  *
  * Every installed flow is recorded ("ukey": key, actions, and what its
  * translation depended on: the rule each table lookup found, and the
