@@ -92,8 +92,8 @@ struct dpif_class {
     /* Optional.  As flow_put() with DPIF_FP_CREATE, then runs 'actions'
      * on 'packet' (as if in on the key's in_port) in the same request,
      * also when the put fails with EEXIST or ENOSPC; after any other
-     * error the packet has not been run.  Without it, dpif.c puts, then
-     * executes. */
+     * error the packet has not been run.  Without it, dpif.c only puts
+     * and its caller executes. */
     int (*flow_put_execute)(struct dpif *dpif, const void *key,
                             size_t key_size, const void *actions,
                             size_t actions_size,

@@ -356,11 +356,11 @@ dpif_flow_dump_destroy(struct dpif_flow_dump *dump)
 int
 dpif_flow_put_execute(struct dpif *dpif, const void *key, size_t key_size,
                       const void *actions, size_t actions_size,
-                      const struct dp_packet *packet, uint32_t in_port)
+                      const struct dp_packet *packet, bool *executedp)
 {
-    bool executed = false;
     int error = EINVAL;
 
+    *executedp = false;
     if ((!key && key_size) || (!actions && actions_size)) {
         return EINVAL;
     }
@@ -368,16 +368,13 @@ dpif_flow_put_execute(struct dpif *dpif, const void *key, size_t key_size,
         error = dpif->dpif_class->flow_put_execute(dpif, key, key_size,
                                                    actions, actions_size,
                                                    packet);
-        executed = !error || error == EEXIST || error == ENOSPC;
+        *executedp = !error || error == EEXIST || error == ENOSPC;
     }
     if (error == EINVAL) {
         /* Not supported, or refused for the packet (a module without
-         * NFVS_FLOW_ATTR_PACKET): the two requests of old. */
+         * NFVS_FLOW_ATTR_PACKET): the put alone. */
         error = dpif_flow_put(dpif, DPIF_FP_CREATE, key, key_size, actions,
                               actions_size, NULL);
-    }
-    if (!executed && actions_size) {
-        dpif_execute(dpif, packet, in_port, actions, actions_size);
     }
     return error;
 }

@@ -459,7 +459,8 @@ static void pair_link(struct udpif *, struct ukey *,
 
 /* Installs the flow for 'upcall' (whose key parsed as 'flow') unless one
  * is recorded already.  With 'execute', runs the actions on the upcall's
- * packet in the same datapath request and sets '*executedp'.  'rev_key'
+ * packet in the same datapath request where the datapath can, and then
+ * sets '*executedp'.  'rev_key'
  * is the key of the reverse flow install_pair() installed for it, if
  * any (empty if none). */
 static void
@@ -479,8 +480,7 @@ install_flow(struct udpif *udpif, const struct dpif_upcall *upcall,
                                           upcall->key_size,
                                           xout->odp_actions.data,
                                           xout->odp_actions.size,
-                                          upcall->packet, upcall->in_port);
-            *executedp = true;
+                                          upcall->packet, executedp);
         } else {
             error = dpif_flow_put(udpif->dpif, DPIF_FP_CREATE, upcall->key,
                                   upcall->key_size, xout->odp_actions.data,
@@ -617,8 +617,8 @@ static void install_pair(struct udpif *, const struct flow *,
 
 /* Translates 'upcall' and installs its flow if it may be cached, and
  * the reverse flow of its pair if it is determined.  With 'execute', a
- * flow installed runs the packet in the same datapath request (then
- * '*executedp' is set).  Returns true with the packet's actions in
+ * flow installed runs the packet in the same datapath request where the
+ * datapath can (then '*executedp' is set).  Returns true with the packet's actions in
  * '*xout' (the caller uninits it), or false for an upcall that cannot be
  * handled (counted). */
 static bool
