@@ -51,7 +51,7 @@ teardown () {
     for ns in $ns1 $ns2 $nssw; do
         ip netns del $ns 2>/dev/null
     done
-    rm -f "$work/conf.json"
+    rm -f "$work/conf.json" "$work/conf.json.log"
 }
 
 in1 () { ip netns exec $ns1 "$@"; }
