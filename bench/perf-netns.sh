@@ -87,7 +87,7 @@ else
     run_setup veth conn conn32
     for setup in nfvs nfvs_ct; do
         echo "$setup:" >&2
-        run_setup $setup conn conn32 upconn
+        run_setup $setup upconn conn conn32
     done
     echo
     print_table "veth nfvs nfvs_ct" "conn conn32 upconn" \
