@@ -12,7 +12,8 @@
  * OpenFlow port, translates the flow through the ofproto (learning MACs
  * and crediting the rules hit with this one packet), installs a datapath
  * flow for the exact key with the resulting actions, and executes the
- * packet with the same actions so that it is not lost.  Keys with any of
+ * packet with the same actions so that it is not lost (both in one
+ * request where the datapath can: dpif_flow_put_execute()).  Keys with any of
  * the TCP SYN, FIN or RST bits set (tcp_ctl) are executed but never
  * installed: every connection state change must reach the daemon.
  * Before executing, it also translates the reply direction of a TCP or
