@@ -51,7 +51,7 @@ teardown () {
     for ns in $ns1 $ns2 $nssw; do
         ip netns del $ns 2>/dev/null
     done
-    rm -f "$work/conf.json"
+    rm -f "$work/conf.json" "$work/conf.json.log"
 }
 
 in1 () { ip netns exec $ns1 "$@"; }
@@ -188,6 +188,24 @@ conn_run () {
 measure_conn () { conn_run 1; }
 measure_conn32 () { conn_run 32; }
 
+# measure_upconn: upcalls the daemon handled per new TCP connection, over
+# a sequential connect/close run (counters before and after; connections
+# as bench-connrate counted them).  Taken once, first on a fresh daemon:
+# later runs reuse client ports whose flows are still cached, which
+# hides misses.
+measure_upconn () {
+    stats_json "$work/before.json" || return 1
+    conn_run 1 > /dev/null || return 1
+    stats_json "$work/after.json" || return 1
+    python3 - "$work/before.json" "$work/after.json" \
+            "$(awk '{ print $1 }' "$work/conn.out")" <<'EOF' || return 1
+import json, sys
+a = json.load(open(sys.argv[1]))
+b = json.load(open(sys.argv[2]))
+print("%.2f" % ((b["upcalls"] - a["upcalls"]) / max(int(sys.argv[3]), 1)))
+EOF
+}
+
 # stats_json: the daemon's counters for br0 into $work/stats.json.
 stats_json () {
     "$ctl" --format=json stats br0 > "$work/stats.json.new" &&
@@ -238,7 +256,7 @@ median () {
 declare -A result raw
 
 # run_setup NAME MEASUREMENT...: sets up NAME, takes each MEASUREMENT
-# $reps times (upcalls once), records the medians in result[NAME,M] and
+# $reps times (upcalls and upconn once), records the medians in result[NAME,M] and
 # the runs in raw[NAME,M], tears down.
 run_setup () {
     local name=$1 m i v vals
@@ -264,6 +282,9 @@ run_setup () {
                 cp "$work/upcalls.txt" "$work/upcalls-$name.txt"
                 break
             fi
+            if [ $m = upconn ]; then
+                break
+            fi
         done
         raw[$name,$m]="${vals[*]}"
         result[$name,$m]=$(median "${vals[@]}")
@@ -284,6 +305,7 @@ label_of () {
         tcp) echo "TCP Gbit/s" ;;
         conn) echo "TCP conn/s (1 client)" ;;
         conn32) echo "TCP conn/s (32 clients)" ;;
+        upconn) echo "upcalls per connection" ;;
         upcalls) echo "upcalls/s" ;;
         *) echo "$1" ;;
     esac

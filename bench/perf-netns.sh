@@ -17,7 +17,8 @@
 # clients at once, through veth, nfvs (NORMAL) and nfvs_ct (the stateful
 # policy: table 0 sends untracked IP through ct(table=1), table 1 commits
 # new connections from port 1 and passes established and related ones),
-# with the ratios to veth and of nfvs_ct to nfvs.
+# with the ratios to veth and of nfvs_ct to nfvs, and on nfvs the upcalls
+# handled per connection of a sequential run (the daemon's counters).
 #
 # Offloads are left at their defaults.  Everything it creates
 # (namespaces, daemon, temporary directory) is removed on exit, also on
@@ -82,12 +83,14 @@ if [ $mode = basic ]; then
                 "bridge/veth nfvs/veth"
     echo "upcalls: $(tail -n 1 "$work/upcalls-nfvs.txt")"
 else
-    for setup in veth nfvs nfvs_ct; do
+    echo "veth:" >&2
+    run_setup veth conn conn32
+    for setup in nfvs nfvs_ct; do
         echo "$setup:" >&2
-        run_setup $setup conn conn32
+        run_setup $setup upconn conn conn32
     done
     echo
-    print_table "veth nfvs nfvs_ct" "conn conn32" \
+    print_table "veth nfvs nfvs_ct" "conn conn32 upconn" \
                 "nfvs/veth nfvs_ct/veth nfvs_ct/nfvs"
 fi
 echo

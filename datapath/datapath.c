@@ -236,6 +236,18 @@ static void upcall_forget(struct datapath *dp, u32 hash)
 			   jiffies - msecs_to_jiffies(NFVS_MAX_DEDUPE_MS) - 1);
 }
 
+/* The hash that picks a miss's handler: the key's without tcp_ctl, so
+ * that a connection's segments with and without SYN, FIN or RST go to
+ * one handler socket and are handled in order.
+ */
+static u32 upcall_hash(const struct datapath *dp, const struct nfvs_key *key)
+{
+	struct nfvs_key k = *key;
+
+	k.tcp_ctl = 0;
+	return jhash2((const u32 *)&k, sizeof(k) / sizeof(u32), dp->hash_seed);
+}
+
 /**
  * nfvs_dp_upcall - sends a packet to userspace.
  * @dp: the datapath.
@@ -256,13 +268,13 @@ static void upcall_forget(struct datapath *dp, u32 hash)
 int nfvs_dp_upcall(struct datapath *dp, struct sk_buff *skb,
 		   const struct nfvs_key *key, const struct nfvs_upcall *up)
 {
-	u32 hash = jhash2((const u32 *)key, sizeof(*key) / sizeof(u32),
-			  dp->hash_seed);
+	u32 hash = upcall_hash(dp, key);
+	u32 dup_hash = jhash_1word((__force u32)key->tcp_ctl, hash);
 	struct nfvs_upcall_pids *pids;
 	u32 pid = up->pid;
 	int err;
 
-	if (up->cmd == NFVS_PACKET_CMD_MISS && upcall_is_dup(dp, hash)) {
+	if (up->cmd == NFVS_PACKET_CMD_MISS && upcall_is_dup(dp, dup_hash)) {
 		DP_COUNT(dp, n_lost_dup);
 		return -EAGAIN;
 	}
@@ -309,7 +321,7 @@ lost:
 		DP_COUNT(dp, n_lost_queue);
 	/* The next packet of this key may try again at once. */
 	if (up->cmd == NFVS_PACKET_CMD_MISS)
-		upcall_forget(dp, hash);
+		upcall_forget(dp, dup_hash);
 	return err;
 }
 

@@ -670,6 +670,7 @@ static const struct nla_policy flow_policy[NFVS_FLOW_ATTR_MAX + 1] = {
 	[NFVS_FLOW_ATTR_TCP_SEQ] = { .type = NLA_REJECT },
 	[NFVS_FLOW_ATTR_CLEAR] = { .type = NLA_FLAG },
 	[NFVS_FLOW_ATTR_PAD] = { .type = NLA_REJECT },
+	[NFVS_FLOW_ATTR_PACKET] = NLA_POLICY_MIN_LEN(ETH_HLEN),
 };
 
 static size_t flow_msg_size(u32 acts_len)
@@ -755,6 +756,10 @@ static bool wants_echo(const struct genl_info *info)
 	return info->nlhdr->nlmsg_flags & NLM_F_ECHO;
 }
 
+static int packet_execute(struct genl_info *info, u32 in_port,
+			  const struct nlattr *frame,
+			  const struct nlattr *acts);
+
 /* Parses the request's key, which it must have. */
 static int flow_key_req(struct genl_info *info, struct nfvs_key *key)
 {
@@ -787,6 +792,12 @@ static int flow_cmd_new_or_set(struct sk_buff *skb, struct genl_info *info)
 	err = flow_key_req(info, &key);
 	if (err)
 		return err;
+	if (is_set && info->attrs[NFVS_FLOW_ATTR_PACKET]) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[NFVS_FLOW_ATTR_PACKET],
+				    "a packet goes only with NEW");
+		return -EINVAL;
+	}
 	if (!acts_attr && !is_set) {
 		NL_SET_ERR_MSG(info->extack, "flow actions missing");
 		return -EINVAL;
@@ -852,6 +863,10 @@ err_free_acts:
 	nfvs_actions_free(acts);
 out:
 	mutex_unlock(&nfvs_mutex);
+	if (info->attrs[NFVS_FLOW_ATTR_PACKET] &&
+	    (!err || err == -EEXIST || err == -ENOSPC))
+		packet_execute(info, key.in_port,
+			       info->attrs[NFVS_FLOW_ATTR_PACKET], acts_attr);
 	return err;
 }
 
@@ -1007,40 +1022,27 @@ static const struct nla_policy packet_policy[NFVS_PACKET_ATTR_MAX + 1] = {
 	[NFVS_PACKET_ATTR_CSUM_VALID] = { .type = NLA_REJECT },
 };
 
-/* Runs actions on a packet from userspace.  The packet's key is built
- * from the packet itself; of the request's key only in_port is used.
+/* Runs the checked actions 'acts' on a copy of 'frame' (an attribute of
+ * at least ETH_HLEN bytes) as if it had come in on 'in_port', in the
+ * request's datapath.  Called without nfvs_mutex.
  */
-static int packet_cmd_execute(struct sk_buff *skb, struct genl_info *info)
+static int packet_execute(struct genl_info *info, u32 in_port,
+			  const struct nlattr *frame,
+			  const struct nlattr *acts)
 {
-	struct nlattr **a = info->attrs;
 	struct nfvs_pkt_info pkt_info;
 	struct sk_buff *packet;
 	struct datapath *dp;
 	struct nfvs_key key;
 	struct vport *vport;
-	u32 in_port;
 	int len, err;
 
-	if (!a[NFVS_PACKET_ATTR_PACKET] || !a[NFVS_PACKET_ATTR_KEY] ||
-	    !a[NFVS_PACKET_ATTR_ACTIONS]) {
-		NL_SET_ERR_MSG(info->extack, "packet, key or actions missing");
-		return -EINVAL;
-	}
-	err = nfvs_key_in_port_from_nlattr(a[NFVS_PACKET_ATTR_KEY], &in_port,
-					   info->extack);
-	if (err)
-		return err;
-	err = nfvs_actions_check(a[NFVS_PACKET_ATTR_ACTIONS], NULL,
-				 info->extack);
-	if (err)
-		return err;
-
-	len = nla_len(a[NFVS_PACKET_ATTR_PACKET]);
+	len = nla_len(frame);
 	packet = __dev_alloc_skb(NET_IP_ALIGN + len, GFP_KERNEL);
 	if (!packet)
 		return -ENOMEM;
 	skb_reserve(packet, NET_IP_ALIGN);
-	skb_put_data(packet, nla_data(a[NFVS_PACKET_ATTR_PACKET]), len);
+	skb_put_data(packet, nla_data(frame), len);
 	skb_reset_mac_header(packet);
 	packet->protocol = eth_hdr(packet)->h_proto;
 	if (!eth_proto_is_802_3(packet->protocol))
@@ -1059,12 +1061,37 @@ static int packet_cmd_execute(struct sk_buff *skb, struct genl_info *info)
 	nfvs_key_extract(packet, in_port, &key, &pkt_info);
 	packet->mac_len = pkt_info.l3_ofs;
 	local_bh_disable();
-	err = nfvs_execute_actions(dp, packet, &key,
-				   nla_data(a[NFVS_PACKET_ATTR_ACTIONS]),
-				   nla_len(a[NFVS_PACKET_ATTR_ACTIONS]));
+	err = nfvs_execute_actions(dp, packet, &key, nla_data(acts),
+				   nla_len(acts));
 	local_bh_enable();
 	rcu_read_unlock();
 	return err;
+}
+
+/* Runs actions on a packet from userspace.  The packet's key is built
+ * from the packet itself; of the request's key only in_port is used.
+ */
+static int packet_cmd_execute(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **a = info->attrs;
+	u32 in_port;
+	int err;
+
+	if (!a[NFVS_PACKET_ATTR_PACKET] || !a[NFVS_PACKET_ATTR_KEY] ||
+	    !a[NFVS_PACKET_ATTR_ACTIONS]) {
+		NL_SET_ERR_MSG(info->extack, "packet, key or actions missing");
+		return -EINVAL;
+	}
+	err = nfvs_key_in_port_from_nlattr(a[NFVS_PACKET_ATTR_KEY], &in_port,
+					   info->extack);
+	if (err)
+		return err;
+	err = nfvs_actions_check(a[NFVS_PACKET_ATTR_ACTIONS], NULL,
+				 info->extack);
+	if (err)
+		return err;
+	return packet_execute(info, in_port, a[NFVS_PACKET_ATTR_PACKET],
+			      a[NFVS_PACKET_ATTR_ACTIONS]);
 }
 
 static const struct genl_small_ops packet_ops[] = {

@@ -154,10 +154,24 @@ enum nfvs_flow_attr {
 	NFVS_FLOW_ATTR_TCP_SEQ,		/* struct nfvs_flow_tcp_seq */
 	NFVS_FLOW_ATTR_CLEAR,		/* flag: zero stats after reading */
 	NFVS_FLOW_ATTR_PAD,
+	NFVS_FLOW_ATTR_PACKET,		/* NEW only: a frame to run the actions
+					 * on once the flow is in (see below)
+					 */
 	__NFVS_FLOW_ATTR_MAX
 };
 
 #define NFVS_FLOW_ATTR_MAX (__NFVS_FLOW_ATTR_MAX - 1)
+
+/*
+ * NFVS_FLOW_ATTR_PACKET lets one NFVS_FLOW_CMD_NEW both install the flow
+ * of a miss and forward the missed packet: the frame (from Ethernet on,
+ * at least ETH_HLEN bytes) goes through the request's actions as if it
+ * had come in on the key's in_port, right after the flow is added, and
+ * also when the flow is not added because it exists (-EEXIST) or the
+ * table is at its limit (-ENOSPC).  The request's result is the flow's;
+ * any other error means the packet was not sent either.  A frame that
+ * cannot be sent is dropped, as a lost upcall would be.
+ */
 
 struct nfvs_flow_stats {
 	__u64 n_packets;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include "nlattr.h"
+#include "packets.h"
 #include "util.h"
 
 #define ANY_SIZE { true, 0, SIZE_MAX }
@@ -230,6 +231,10 @@ dpnl_flow_to_payload(const struct dpnl_flow *flow, struct nl_buf *out)
     if (flow->clear) {
         nl_put_flag(out, NFVS_FLOW_ATTR_CLEAR);
     }
+    if (flow->packet) {
+        nl_put_unspec(out, NFVS_FLOW_ATTR_PACKET, flow->packet,
+                      flow->packet_size);
+    }
 }
 
 int
@@ -245,6 +250,7 @@ dpnl_flow_from_payload(const void *payload, size_t size,
         [NFVS_FLOW_ATTR_TCP_SEQ] = EXACT(struct nfvs_flow_tcp_seq),
         [NFVS_FLOW_ATTR_CLEAR] = { true, 0, 0 },
         [NFVS_FLOW_ATTR_PAD] = ANY_SIZE,
+        [NFVS_FLOW_ATTR_PACKET] = { true, ETH_HEADER_LEN, SIZE_MAX },
     };
     const struct nlattr *tb[ARRAY_SIZE(policy)];
 
@@ -279,6 +285,10 @@ dpnl_flow_from_payload(const void *payload, size_t size,
                sizeof flow->tcp_seq);
     }
     flow->clear = tb[NFVS_FLOW_ATTR_CLEAR] != NULL;
+    if (tb[NFVS_FLOW_ATTR_PACKET]) {
+        flow->packet = nl_attr_get(tb[NFVS_FLOW_ATTR_PACKET]);
+        flow->packet_size = nl_attr_get_size(tb[NFVS_FLOW_ATTR_PACKET]);
+    }
     return 0;
 }
 

@@ -64,6 +64,8 @@ struct dpnl_flow {
     bool has_tcp_seq;                   /* NFVS_FLOW_ATTR_TCP_SEQ... */
     struct nfvs_flow_tcp_seq tcp_seq;
     bool clear;                         /* NFVS_FLOW_ATTR_CLEAR. */
+    const void *packet;                 /* NFVS_FLOW_ATTR_PACKET or NULL. */
+    size_t packet_size;
 };
 
 /* NFVS_PACKET_CMD_* messages. */

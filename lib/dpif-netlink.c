@@ -636,6 +636,30 @@ dpif_netlink_flow_put(struct dpif *dpif_, enum dpif_flow_put_flags flags,
 }
 
 static int
+dpif_netlink_flow_put_execute(struct dpif *dpif_, const void *key,
+                              size_t key_size, const void *actions,
+                              size_t actions_size,
+                              const struct dp_packet *packet)
+{
+    struct dpif_netlink *dpif = dpif_netlink_cast(dpif_);
+    struct dpnl_flow req;
+
+    if (!key_size || dp_packet_size(packet) < ETH_HEADER_LEN) {
+        return EINVAL;
+    }
+    memset(&req, 0, sizeof req);
+    req.key = key;
+    req.key_size = key_size;
+    req.has_actions = true;
+    req.actions = actions;
+    req.actions_size = actions_size;
+    req.packet = dp_packet_data(packet);
+    req.packet_size = dp_packet_size(packet);
+    return flow_transact(dpif, NFVS_FLOW_CMD_NEW, NLM_F_CREATE, &req, NULL,
+                         NULL);
+}
+
+static int
 dpif_netlink_flow_del(struct dpif *dpif_, const void *key, size_t key_size,
                       struct dpif_flow_stats *stats)
 {
@@ -1054,6 +1078,7 @@ const struct dpif_class dpif_netlink_class = {
     .port_dump = dpif_netlink_port_dump,
     .port_get_stats = dpif_netlink_port_get_stats,
     .flow_put = dpif_netlink_flow_put,
+    .flow_put_execute = dpif_netlink_flow_put_execute,
     .flow_del = dpif_netlink_flow_del,
     .flow_get = dpif_netlink_flow_get,
     .flow_flush = dpif_netlink_flow_flush,

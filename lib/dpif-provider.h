@@ -89,6 +89,15 @@ struct dpif_class {
                     size_t key_size, struct nl_buf *actions,
                     struct dpif_flow_stats *stats);
     int (*flow_flush)(struct dpif *dpif);
+    /* Optional.  As flow_put() with DPIF_FP_CREATE, then runs 'actions'
+     * on 'packet' (as if in on the key's in_port) in the same request,
+     * also when the put fails with EEXIST or ENOSPC; after any other
+     * error the packet has not been run.  Without it, dpif.c only puts
+     * and its caller executes. */
+    int (*flow_put_execute)(struct dpif *dpif, const void *key,
+                            size_t key_size, const void *actions,
+                            size_t actions_size,
+                            const struct dp_packet *packet);
 
     /* Flow dumps: 'flow_dump_create' returns a provider object embedding
      * 'struct dpif_flow_dump' (dpif.c sets its 'dpif'); 'flow_dump_next'

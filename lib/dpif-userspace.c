@@ -1190,6 +1190,30 @@ dpif_userspace_meter_get_stats(const struct dpif *dpif, uint32_t id,
     return m ? 0 : ENOENT;
 }
 
+/* Returns the hash that picks the handler queue of a miss with 'key' (of
+ * 'key_size' bytes, whose whole hash is 'hash'): the key's without its
+ * tcp_ctl, the last attribute of a TCP key, so that a connection's
+ * segments with and without SYN, FIN or RST queue for one handler and
+ * are handled in order. */
+static uint32_t
+queue_hash(const struct dp_userspace *dp, const void *key, size_t key_size,
+           uint32_t hash)
+{
+    size_t ctl_size = NLA_ALIGN(NLA_HDRLEN + sizeof(uint16_t));
+    const struct nlattr *last;
+
+    if (key_size < ctl_size) {
+        return hash;
+    }
+    last = (const struct nlattr *) ((const uint8_t *) key + key_size
+                                    - ctl_size);
+    if (nl_attr_type(last) != NFVS_KEY_ATTR_TCP_CTL
+        || last->nla_len != NLA_HDRLEN + sizeof(uint16_t)) {
+        return hash;
+    }
+    return key_hash(dp, key, key_size - ctl_size);
+}
+
 /* True if misses wait in the queue of the handler of 'hash': one of the
  * same flow handled in place now could overtake them.  Called with
  * 'cfg_lock' held. */
@@ -1311,7 +1335,8 @@ fwd_port_round(struct dp_userspace *dp, struct dp_port *port,
             missed[n_missed] = p;
             missed_keys[n_missed] = xmemdup(ctx.key.data, ctx.key.size);
             missed_sizes[n_missed] = ctx.key.size;
-            missed_hashes[n_missed] = ctx.hash;
+            missed_hashes[n_missed] = queue_hash(dp, ctx.key.data,
+                                                 ctx.key.size, ctx.hash);
             n_missed++;
         }
     }

@@ -353,6 +353,32 @@ dpif_flow_dump_destroy(struct dpif_flow_dump *dump)
     return dump ? dump->dpif->dpif_class->flow_dump_destroy(dump) : 0;
 }
 
+int
+dpif_flow_put_execute(struct dpif *dpif, const void *key, size_t key_size,
+                      const void *actions, size_t actions_size,
+                      const struct dp_packet *packet, bool *executedp)
+{
+    int error = EINVAL;
+
+    *executedp = false;
+    if ((!key && key_size) || (!actions && actions_size)) {
+        return EINVAL;
+    }
+    if (dpif->dpif_class->flow_put_execute) {
+        error = dpif->dpif_class->flow_put_execute(dpif, key, key_size,
+                                                   actions, actions_size,
+                                                   packet);
+        *executedp = !error || error == EEXIST || error == ENOSPC;
+    }
+    if (error == EINVAL) {
+        /* Not supported, or refused for the packet (a module without
+         * NFVS_FLOW_ATTR_PACKET): the put alone. */
+        error = dpif_flow_put(dpif, DPIF_FP_CREATE, key, key_size, actions,
+                              actions_size, NULL);
+    }
+    return error;
+}
+
 /* Packets. */
 
 int

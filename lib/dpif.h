@@ -237,6 +237,17 @@ int dpif_flow_put(struct dpif *, enum dpif_flow_put_flags flags,
                   const void *actions, size_t actions_size,
                   struct dpif_flow_stats *stats);
 
+/* Installs a new flow for exact 'key' with 'actions', as dpif_flow_put()
+ * with DPIF_FP_CREATE, and, where the datapath can do both in one
+ * request (the kernel datapath), also runs 'actions' on 'packet' right
+ * after, whether or not the flow could be added; then sets '*executedp'
+ * to true, otherwise to false (the caller executes the packet itself).
+ * Does not take ownership of 'packet'.  Returns the put's result (0,
+ * EEXIST, ENOSPC, EINVAL...). */
+int dpif_flow_put_execute(struct dpif *, const void *key, size_t key_size,
+                          const void *actions, size_t actions_size,
+                          const struct dp_packet *packet, bool *executedp);
+
 /* Removes the flow for 'key'; stores its final stats in 'stats' if
  * nonnull.  Returns ENOENT if there is none. */
 int dpif_flow_del(struct dpif *, const void *key, size_t key_size,

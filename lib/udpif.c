@@ -88,6 +88,11 @@ struct ukey {
     uint64_t pushed_packets;    /* Stats already credited to rules. */
     uint64_t pushed_bytes;
     long long int created;      /* time_msec() at install. */
+
+    /* Flow pairs (see install_pair()). */
+    struct ukey *pair;          /* The other flow of its pair, or NULL. */
+    bool pair_unused;           /* Installed ahead of its traffic as a
+                                 * pair's reverse; no packet seen yet. */
 };
 
 /* What a flow table change needs to know of each ukey, in one array that
@@ -131,6 +136,10 @@ struct udpif {
     struct hmap ct_by_id;       /* "struct ukey_ct"s by connection id. */
     struct hmap ct_by_tuple;    /* "struct ukey_ct"s of TCP keys, by
                                  * ukey_tuple_hash(). */
+
+    /* Set (atomic) while the datapath is near its flow limit: no flow
+     * pairs then.  Written by revalidation passes and install_pair(). */
+    bool pairs_paused;
 
     /* Connection events not applied yet, queued by the tracker's event
      * callback; 'ct_events_mutex' (a leaf lock, taken under the tracker's
@@ -302,6 +311,9 @@ ukey_destroy(struct udpif *udpif, struct ukey *ukey)
     size_t last = --udpif->n_scan;
 
     ukey_unindex_cts(udpif, ukey);
+    if (ukey->pair) {
+        ukey->pair->pair = NULL;
+    }
 
     if (ukey->scan_idx != last) {
         udpif->scan[ukey->scan_idx] = udpif->scan[last];
@@ -448,12 +460,20 @@ flow_is_cacheable(const struct flow *flow, const struct xlate_out *xout)
 
 static void retranslate(struct udpif *, struct ukey *, struct pass_counts *);
 
+static void pair_link(struct udpif *, struct ukey *,
+                      const struct nl_buf *rev_key);
+
 /* Installs the flow for 'upcall' (whose key parsed as 'flow') unless one
- * is recorded already. */
+ * is recorded already.  With 'execute', runs the actions on the upcall's
+ * packet in the same datapath request where the datapath can, and then
+ * sets '*executedp'.  'rev_key'
+ * is the key of the reverse flow install_pair() installed for it, if
+ * any (empty if none). */
 static void
 install_flow(struct udpif *udpif, const struct dpif_upcall *upcall,
              const struct flow *flow, const struct xlate_out *xout,
-             uint64_t ports_seq_)
+             uint64_t ports_seq_, bool execute,
+             const struct nl_buf *rev_key, bool *executedp)
 {
     uint32_t hash = key_hash(upcall->key, upcall->key_size);
     struct ukey *ukey;
@@ -461,13 +481,22 @@ install_flow(struct udpif *udpif, const struct dpif_upcall *upcall,
 
     pthread_mutex_lock(&udpif->mutex);
     if (!ukey_find(udpif, upcall->key, upcall->key_size, hash)) {
-        error = dpif_flow_put(udpif->dpif, DPIF_FP_CREATE, upcall->key,
-                              upcall->key_size, xout->odp_actions.data,
-                              xout->odp_actions.size, NULL);
+        if (execute) {
+            error = dpif_flow_put_execute(udpif->dpif, upcall->key,
+                                          upcall->key_size,
+                                          xout->odp_actions.data,
+                                          xout->odp_actions.size,
+                                          upcall->packet, executedp);
+        } else {
+            error = dpif_flow_put(udpif->dpif, DPIF_FP_CREATE, upcall->key,
+                                  upcall->key_size, xout->odp_actions.data,
+                                  xout->odp_actions.size, NULL);
+        }
         if (!error) {
             ukey = ukey_create(udpif, upcall->key, upcall->key_size, hash,
                                flow);
             ukey_set_xout(udpif, ukey, xout, ports_seq_);
+            pair_link(udpif, ukey, rev_key);
             STATS_ADD(udpif, n_installed, 1);
             if (ukey->stale && ukey->n_cts) {
                 /* Its connection changed meanwhile, and the event may
@@ -588,13 +617,21 @@ sync_offloaded(struct udpif *udpif, const struct flow *flow)
     }
 }
 
-/* Translates 'upcall' and installs its flow if it may be cached.
- * Returns true with the packet's actions in '*xout' (the caller uninits
- * it), or false for an upcall that cannot be handled (counted). */
+static void install_pair(struct udpif *, const struct flow *,
+                         const struct xlate_out *, uint64_t ports_seq_,
+                         struct nl_buf *rev_key);
+
+/* Translates 'upcall' and installs its flow if it may be cached, and
+ * the reverse flow of its pair if it is determined.  With 'execute', a
+ * flow installed runs the packet in the same datapath request where the
+ * datapath can (then '*executedp' is set).  Returns true with the packet's actions in
+ * '*xout' (the caller uninits it), or false for an upcall that cannot be
+ * handled (counted). */
 static bool
 process_upcall(struct udpif *udpif, const struct dpif_upcall *upcall,
-               struct xlate_out *xout)
+               struct xlate_out *xout, bool execute, bool *executedp)
 {
+    struct nl_buf rev_key = NL_BUF_INITIALIZER;
     uint64_t ports_seq_ = ports_seq(udpif);
     struct flow flow;
 
@@ -612,15 +649,204 @@ process_upcall(struct udpif *udpif, const struct dpif_upcall *upcall,
     }
     xlate_flow(udpif, &flow, true, 1, dp_packet_size(upcall->packet),
                upcall->packet, xout);
+    /* The reply's flow goes in before the packet leaves. */
+    install_pair(udpif, &flow, xout, ports_seq_, &rev_key);
     if (flow_is_cacheable(&flow, xout)) {
-        install_flow(udpif, upcall, &flow, xout, ports_seq_);
+        install_flow(udpif, upcall, &flow, xout, ports_seq_, execute,
+                     &rev_key, executedp);
     } else {
         STATS_ADD(udpif, n_uncached, 1);
     }
+    nl_buf_uninit(&rev_key);
     /* Counted before the packet leaves, so that whoever sees the packet
      * sees the count. */
     STATS_ADD(udpif, n_upcalls, 1);
     return true;
+}
+
+/* Flow pairs.
+ *
+ * When a miss is translated, the flow of its reply direction is
+ * translated too and installed ahead of the reply when its result is
+ * already determined, so that the reply does not miss: after NORMAL
+ * learned the sender, or once a tracked connection is established.  The
+ * reverse key swaps the addresses and ports; its in_port is the port the
+ * forward flow outputs to, so a pair needs a forward translation that is
+ * exactly one output.  The reverse is installed only if its own
+ * translation, made as a packet of it would be but without one, is
+ * cacheable and does not depend on what its first packet would change:
+ * no ct() result that is new or not offloadable (the tracker must see
+ * that packet), no source address that NORMAL would have to learn or
+ * move.  Once installed, each flow of a pair is an ordinary flow for
+ * revalidation.  The reverse ukey counts as "used" when a dump first
+ * shows it packets, as "wasted" when it is deleted idle without one.
+ * While the datapath is near its flow limit no pairs are installed, so
+ * that a flood of new flows, whose replies never come, does not take
+ * twice the room from the flows that have traffic. */
+
+/* Stores in '*ofportp' the OpenFlow port of datapath port 'dp_port' and
+ * returns true, or returns false if the bridge has no such port. */
+static bool
+dp_port_to_ofport(struct udpif *udpif, uint32_t dp_port, uint32_t *ofportp)
+{
+    const struct ofproto_port *ports;
+    bool found = false;
+    size_t i, n;
+
+    ofproto_ports_read_lock(udpif->ofproto);
+    ports = ofproto_ports(udpif->ofproto, &n);
+    for (i = 0; i < n; i++) {
+        if (ports[i].dp_port == dp_port) {
+            *ofportp = ports[i].ofport;
+            found = true;
+            break;
+        }
+    }
+    ofproto_ports_read_unlock(udpif->ofproto);
+    return found;
+}
+
+/* Returns true if the 'size' bytes of datapath actions at 'actions' are
+ * exactly one output, and stores its port in '*portp'. */
+static bool
+actions_single_output(const void *actions, size_t size, uint32_t *portp)
+{
+    const struct nlattr *a;
+    size_t left, n = 0;
+
+    NL_ATTR_FOR_EACH (a, left, actions, size) {
+        if (nl_attr_type(a) != NFVS_ACTION_ATTR_OUTPUT
+            || nl_attr_get_size(a) != sizeof(uint32_t) || n++) {
+            return false;
+        }
+        *portp = nl_attr_get_u32(a);
+    }
+    return n == 1 && !left;
+}
+
+/* Builds in '*rev' (in_port an OpenFlow port) the flow of the first
+ * non-control packet of the reply to 'flow', whose translation produced
+ * 'xout', and stores in '*rev_dp_portp' the datapath port it would come
+ * in on.  Returns false if 'flow' has no reply direction a pair can
+ * stand for: not TCP or UDP over IP, a fragment, an IPv6 flow label
+ * (replies carry their own), or actions other than one output. */
+static bool
+pair_reverse_flow(struct udpif *udpif, const struct flow *flow,
+                  const struct xlate_out *xout, struct flow *rev,
+                  uint32_t *rev_dp_portp)
+{
+    if ((flow->dl_type != htons(ETH_TYPE_IP)
+         && (flow->dl_type != htons(ETH_TYPE_IPV6) || flow->ipv6_label))
+        || (flow->nw_proto != IPPROTO_TCP && flow->nw_proto != IPPROTO_UDP)
+        || flow->nw_frag
+        || !actions_single_output(xout->odp_actions.data,
+                                  xout->odp_actions.size, rev_dp_portp)) {
+        return false;
+    }
+    flow_reverse_tuple(flow, rev);
+    rev->dl_src = flow->dl_dst;
+    rev->dl_dst = flow->dl_src;
+    rev->tcp_flags = 0;
+    return dp_port_to_ofport(udpif, *rev_dp_portp, &rev->in_port);
+}
+
+/* Installs the reverse flow of 'flow' (an upcall's, translated into
+ * 'xout' with the ports at 'ports_seq_') if its result is determined, as
+ * described above, and leaves its key in 'key' (empty if none), for
+ * pair_link().  Called with no lock held. */
+static void
+install_pair(struct udpif *udpif, const struct flow *flow,
+             const struct xlate_out *xout, uint64_t ports_seq_,
+             struct nl_buf *key)
+{
+    struct xlate_out rxout;
+    uint32_t rev_dp_port = 0;
+    struct ukey *ukey;
+    struct flow rev;
+    uint32_t hash;
+    int error;
+
+    if (xout->error != XLATE_OK
+        || __atomic_load_n(&udpif->pairs_paused, __ATOMIC_RELAXED)
+        || !pair_reverse_flow(udpif, flow, xout, &rev, &rev_dp_port)) {
+        return;
+    }
+    xlate_flow(udpif, &rev, false, 0, 0, NULL, &rxout);
+    if (!flow_is_cacheable(&rev, &rxout) || rxout.src_unlearned
+        || !rxout.odp_actions.size) {
+        goto out;
+    }
+    odp_key_from_flow(key, &rev, rev_dp_port);
+    hash = key_hash(key->data, key->size);
+
+    pthread_mutex_lock(&udpif->mutex);
+    if (ukey_find(udpif, key->data, key->size, hash)) {
+        nl_buf_clear(key);
+        goto out_unlock;
+    }
+    error = dpif_flow_put(udpif->dpif, DPIF_FP_CREATE, key->data, key->size,
+                          rxout.odp_actions.data, rxout.odp_actions.size,
+                          NULL);
+    if (error) {
+        if (error == ENOSPC) {
+            __atomic_store_n(&udpif->pairs_paused, true, __ATOMIC_RELAXED);
+        }
+        nl_buf_clear(key);
+        goto out_unlock;
+    }
+    ukey = ukey_create(udpif, key->data, key->size, hash, &rev);
+    ukey_set_xout(udpif, ukey, &rxout, ports_seq_);
+    ukey->pair_unused = true;
+    STATS_ADD(udpif, n_pairs_installed, 1);
+    if (ukey->stale && ukey->n_cts) {
+        struct pass_counts counts;
+
+        memset(&counts, 0, sizeof counts);
+        retranslate(udpif, ukey, &counts);
+    }
+out_unlock:
+    pthread_mutex_unlock(&udpif->mutex);
+out:
+    xlate_out_uninit(&rxout);
+}
+
+/* Records 'ukey', just installed, and the reverse flow whose key
+ * install_pair() left in 'rev_key' (if any, and if it is still there)
+ * as a pair.  Called with 'udpif->mutex' held. */
+static void
+pair_link(struct udpif *udpif, struct ukey *ukey,
+          const struct nl_buf *rev_key)
+{
+    struct ukey *rev;
+
+    if (!rev_key->size) {
+        return;
+    }
+    rev = ukey_find(udpif, rev_key->data, rev_key->size,
+                    key_hash(rev_key->data, rev_key->size));
+    if (rev && !rev->pair) {
+        rev->pair = ukey;
+        ukey->pair = rev;
+    }
+}
+
+/* Counts 'ukey' as a used pair if 'stats' (from a dump) show it packets
+ * for the first time, or as a wasted one if it is about to be deleted
+ * idle ('deleting') without any.  Called with 'udpif->mutex' held. */
+static void
+pair_count_use(struct udpif *udpif, struct ukey *ukey,
+               const struct dpif_flow_stats *stats, bool deleting)
+{
+    if (!ukey->pair_unused) {
+        return;
+    }
+    if (stats->n_packets) {
+        ukey->pair_unused = false;
+        STATS_ADD(udpif, n_pairs_used, 1);
+    } else if (deleting) {
+        ukey->pair_unused = false;
+        STATS_ADD(udpif, n_pairs_wasted, 1);
+    }
 }
 
 static long long int time_usec(void);
@@ -641,10 +867,11 @@ static void
 handle_upcall(struct udpif *udpif, const struct dpif_upcall *upcall)
 {
     long long int start = time_usec();
+    bool executed = false;
     struct xlate_out xout;
 
-    if (process_upcall(udpif, upcall, &xout)) {
-        if (xout.odp_actions.size) {
+    if (process_upcall(udpif, upcall, &xout, true, &executed)) {
+        if (xout.odp_actions.size && !executed) {
             dpif_execute(udpif->dpif, upcall->packet, upcall->in_port,
                          xout.odp_actions.data, xout.odp_actions.size);
         }
@@ -668,7 +895,7 @@ handle_upcall_inline(void *udpif_, const struct dpif_upcall *upcall,
 
     /* The datapath executes the actions once this returns: that part
      * is not counted. */
-    if (process_upcall(udpif, upcall, &xout)) {
+    if (process_upcall(udpif, upcall, &xout, false, NULL)) {
         nl_buf_put(actions, xout.odp_actions.data, xout.odp_actions.size);
         xlate_out_uninit(&xout);
         count_upcall_latency(udpif, start);
@@ -1342,6 +1569,7 @@ revalidate_flow(struct udpif *udpif, const struct dpif_flow *f,
                        &stats);
     }
     used = stats.used ? stats.used : ukey->created;
+    pair_count_use(udpif, ukey, &stats, now - used > max_idle);
     if (now - used > max_idle) {
         if (!dpif_flow_del(udpif->dpif, f->key, f->key_size, &stats)) {
             push_stats(udpif, ukey, &stats);
@@ -1423,6 +1651,7 @@ revalidate__(struct udpif *udpif, long long int now, bool may_dump)
 
     memset(&counts, 0, sizeof counts);
     pressure = near_flow_limit(udpif);
+    __atomic_store_n(&udpif->pairs_paused, pressure, __ATOMIC_RELAXED);
     ofproto_ct_lock(udpif->ofproto);
     conntrack_run(ofproto_get_conntrack(udpif->ofproto), now);
     ofproto_ct_unlock(udpif->ofproto);

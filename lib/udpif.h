@@ -12,9 +12,20 @@
  * OpenFlow port, translates the flow through the ofproto (learning MACs
  * and crediting the rules hit with this one packet), installs a datapath
  * flow for the exact key with the resulting actions, and executes the
- * packet with the same actions so that it is not lost.  Keys with any of
+ * packet with the same actions so that it is not lost (both in one
+ * request where the datapath can: dpif_flow_put_execute()).  Keys with any of
  * the TCP SYN, FIN or RST bits set (tcp_ctl) are executed but never
  * installed: every connection state change must reach the daemon.
+ * Before executing, it also translates the reply direction of a TCP or
+ * UDP miss whose actions are one output (addresses and ports swapped,
+ * coming in on that output port, no tcp_ctl) and installs that flow as
+ * well when its result cannot depend on the reply's first packet (a
+ * "flow pair"): not when ct() would find the connection new or not
+ * offloadable, nor when NORMAL would have to learn the reply's source.
+ * Each flow of a pair is then an ordinary flow for revalidation; the
+ * counters say how many reverse flows saw packets and how many were
+ * deleted idle without any.  No pairs are installed while the datapath
+ * is within 10% of its flow limit.
  *
  * Every installed flow is recorded ("ukey": key, actions, and what its
  * translation depended on: the rule each table lookup found, the MAC
@@ -148,6 +159,10 @@ struct udpif_stats {
     uint64_t n_ct_events;       /* Connection events applied. */
     uint64_t n_ct_syncs;        /* TCP upcalls that read their
                                  * connection's cached flows first. */
+    uint64_t n_pairs_installed; /* Reverse flows installed ahead of
+                                 * their traffic (flow pairs)... */
+    uint64_t n_pairs_used;      /* ...that then saw packets... */
+    uint64_t n_pairs_wasted;    /* ...or were deleted idle without. */
     uint64_t last_pass_us;      /* Duration of the last pass, us. */
     uint64_t last_change_us;    /* ...of the last flow table change's. */
     struct histogram upcall_us; /* Time to handle each upcall handled,

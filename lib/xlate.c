@@ -371,6 +371,20 @@ add_mac_dep(struct xlate_ctx *ctx, struct eth_addr mac, uint16_t vlan)
     deps->n_macs++;
 }
 
+/* Returns true if NORMAL's MAC table has the packet's source address on
+ * VLAN 'vlan' learned on input port 'in'. */
+static bool
+src_is_learned(struct xlate_ctx *ctx, const struct ofproto_port *in,
+               uint16_t vlan)
+{
+    struct mac_learning *ml = ofproto_get_mac_learning(ctx->ofproto);
+    uint32_t port;
+
+    return (mac_learning_lookup(ml, ctx->flow.dl_src, vlan, ctx->xin->now,
+                                &port)
+            && port == in->ofport);
+}
+
 static void
 xlate_normal(struct xlate_ctx *ctx)
 {
@@ -400,6 +414,9 @@ xlate_normal(struct xlate_ctx *ctx)
         return;
     }
 
+    if (!ctx->xin->may_learn && !src_is_learned(ctx, in, vlan)) {
+        ctx->xout->src_unlearned = true;
+    }
     if (ctx->xin->may_learn
         && mac_learning_learn(ml, flow->dl_src, vlan, in->ofport,
                               ctx->xin->now)) {

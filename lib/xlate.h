@@ -124,6 +124,11 @@ struct xlate_out {
     struct xlate_deps deps;     /* Tables and MAC entries consulted. */
     bool ct_uncacheable;        /* A ct() result cannot be offloaded. */
     uint64_t groups_seq;        /* ofproto_groups_seq() translated at. */
+
+    /* For flow pairs: NORMAL ran without 'may_learn' and its source
+     * address is not learned on the input port, so that a packet of
+     * the flow would change the MAC table. */
+    bool src_unlearned;
 };
 
 /* Translates 'xin' into 'xout', which the caller then owns (release it

@@ -1062,6 +1062,44 @@ test_handlers(void)
         total += counts[h];
     }
     printf("total %zu, every handler used\n", total);
+
+    /* A connection's segments with and without FIN (different keys)
+     * queue for one handler, so that they are handled in order. */
+    for (k = 0; k < 100; k++) {
+        inject(&s, 1, tcp4(1, 2000 + k, 80, 0x10));
+        inject(&s, 1, tcp4(1, 2000 + k, 80, 0x11));
+    }
+    dpif_run(s.dpif);
+    {
+        int handler_of[100], n_seen[100];
+
+        memset(n_seen, 0, sizeof n_seen);
+        for (h = 0; h < 4; h++) {
+            struct dpif_upcall ups[8];
+            size_t n, i;
+
+            while (!dpif_recv_batch(s.dpif, h, ups, 8, &n)) {
+                for (i = 0; i < n; i++) {
+                    const char *reason;
+                    struct flow f;
+
+                    CHECK(!odp_key_to_flow(ups[i].key, ups[i].key_size, &f,
+                                           &reason));
+                    k = ntohs(f.tp_src) - 2000;
+                    CHECK(k >= 0 && k < 100);
+                    if (n_seen[k]++) {
+                        CHECK(handler_of[k] == h);
+                    }
+                    handler_of[k] = h;
+                    dpif_upcall_uninit(&ups[i]);
+                }
+            }
+        }
+        for (k = 0; k < 100; k++) {
+            CHECK(n_seen[k] == 2);
+        }
+    }
+    printf("tcp: each connection's data and FIN on one handler\n");
     setup_uninit(&s);
     return 0;
 }

@@ -20,6 +20,7 @@
 #include "netlink-socket.h"
 #include "nfvstest.h"
 #include "nlattr.h"
+#include "packets.h"
 #include "util.h"
 
 static void
@@ -127,6 +128,7 @@ test_flow_codec(void)
     struct nl_buf key = NL_BUF_INITIALIZER;
     struct nl_buf actions = NL_BUF_INITIALIZER;
     struct nl_buf buf = NL_BUF_INITIALIZER;
+    static const uint8_t frame[ETH_HEADER_LEN] = { 0xff, 0xff };
     struct dpnl_flow in, out;
     const struct nlattr *nla;
     uint32_t port;
@@ -153,6 +155,8 @@ test_flow_codec(void)
     in.tcp_seq.win = 512;
     in.tcp_seq.valid = 1;
     in.clear = true;
+    in.packet = frame;
+    in.packet_size = sizeof frame;
     dpnl_flow_to_payload(&in, &buf);
 
     /* Nested attributes carry NLA_F_NESTED, as strict kernels want. */
@@ -167,7 +171,15 @@ test_flow_codec(void)
     CHECK(out.has_tcp_seq && out.tcp_seq.seq_end == 1000
           && out.tcp_seq.ack == 2000 && out.tcp_seq.win == 512);
     CHECK(out.clear);
+    CHECK(out.packet_size == sizeof frame
+          && !memcmp(out.packet, frame, sizeof frame));
     CHECK(dpnl_key_in_port(out.key, out.key_size, &port) && port == 2);
+
+    /* A packet shorter than an Ethernet header is refused. */
+    nl_buf_clear(&buf);
+    in.packet_size = ETH_HEADER_LEN - 1;
+    dpnl_flow_to_payload(&in, &buf);
+    CHECK(dpnl_flow_from_payload(buf.data, buf.size, &out, NULL) == EINVAL);
 
     /* An empty action list (drop) is present, not absent. */
     nl_buf_clear(&buf);
@@ -178,6 +190,7 @@ test_flow_codec(void)
     dpnl_flow_to_payload(&in, &buf);
     CHECK(!dpnl_flow_from_payload(buf.data, buf.size, &out, NULL));
     CHECK(out.has_actions && !out.actions_size && !out.has_stats);
+    CHECK(!out.packet);
     CHECK(!dpnl_key_in_port((const uint8_t *) key.data + 8, key.size - 8,
                             &port));
     CHECK(!dpnl_key_in_port(key.data, 6, &port));

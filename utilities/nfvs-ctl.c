@@ -974,6 +974,10 @@ print_dp_stats(const json_t *b)
     printf("  conntrack: events:%"JSON_INTEGER_FORMAT" syncs:%"
            JSON_INTEGER_FORMAT"\n", get_int(b, "ct_events"),
            get_int(b, "ct_syncs"));
+    printf("  pairs: installed:%"JSON_INTEGER_FORMAT" used:%"
+           JSON_INTEGER_FORMAT" wasted:%"JSON_INTEGER_FORMAT"\n",
+           get_int(b, "pairs_installed"), get_int(b, "pairs_used"),
+           get_int(b, "pairs_wasted"));
     print_fwd_stats(json_object_get(b, "forwarders"));
 }
 

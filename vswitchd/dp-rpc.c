@@ -309,7 +309,7 @@ dp_stats_to_json(struct bridge *br)
     json = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I,"
                      " s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
                      " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-                     " s:I, s:I, s:I}",
+                     " s:I, s:I, s:I, s:I, s:I, s:I}",
                      "bridge", br->name,
                      "datapath", ofproto_dpif_name(br->dp),
                      "type", ofproto_dpif_type(br->dp),
@@ -343,7 +343,10 @@ dp_stats_to_json(struct bridge *br)
                      "handlers", (json_int_t) up.n_handlers,
                      "max_idle", (json_int_t) up.max_idle,
                      "ct_events", (json_int_t) up.n_ct_events,
-                     "ct_syncs", (json_int_t) up.n_ct_syncs);
+                     "ct_syncs", (json_int_t) up.n_ct_syncs,
+                     "pairs_installed", (json_int_t) up.n_pairs_installed,
+                     "pairs_used", (json_int_t) up.n_pairs_used,
+                     "pairs_wasted", (json_int_t) up.n_pairs_wasted);
     if (dp.n_fwd) {
         json_object_set_new(json, "forwarders", fwd_stats_to_json(&dp));
     }

@@ -295,6 +295,15 @@ static const struct {
     UP_VALUE("nfvs_revalidator_flows_idle_deleted_total", "counter",
              "Datapath flows deleted by revalidation because they were "
              "idle.", n_idle_deleted),
+    UP_VALUE("nfvs_flow_pairs_installed_total", "counter",
+             "Reverse flows installed with their forward flow's upcall, "
+             "ahead of their traffic.", n_pairs_installed),
+    UP_VALUE("nfvs_flow_pairs_used_total", "counter",
+             "Reverse flows installed ahead that then saw packets.",
+             n_pairs_used),
+    UP_VALUE("nfvs_flow_pairs_wasted_total", "counter",
+             "Reverse flows installed ahead that were deleted idle "
+             "without a packet.", n_pairs_wasted),
 #undef DP_VALUE
 #undef UP_VALUE
 };
