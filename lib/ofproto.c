@@ -717,6 +717,65 @@ ofproto_next_timeout(const struct ofproto *ofproto)
     return flow_table_next_expiry(ofproto->tables);
 }
 
+/* Deletes, as one flow table commit, every flow for which 'uses' returns
+ * true given 'id', and stores how many in '*n_flowsp'.  Deleting groups
+ * and meters takes their flows first this way, as Open vSwitch does, so
+ * that no flow ever names a missing one.  Returns 0, or the commit's error
+ * with a message in '*errp' (then nothing changed).  Main thread. */
+static int
+delete_flows_using(struct ofproto *ofproto,
+                   bool (*uses)(const struct rule *, uint32_t id),
+                   uint32_t id, size_t *n_flowsp, char **errp)
+{
+    struct dump_entry *entries;
+    size_t i, n, n_flows = 0;
+    int error = 0;
+
+    entries = collect_rules(ofproto, NULL,
+                            flow_table_visible_version(ofproto->tables), &n);
+    flow_table_begin(ofproto->tables);
+    for (i = 0; i < n; i++) {
+        const struct rule *rule = entries[i].rule;
+
+        if (!error && uses(rule, id)) {
+            struct flow_mod fm;
+
+            flow_mod_init(&fm, FLOW_MOD_DELETE_STRICT, &rule->cr.match,
+                          rule_priority(rule));
+            fm.table_id = rule->table_id;
+            error = flow_table_flow_mod(ofproto->tables, &fm);
+            n_flows++;
+        }
+        free(entries[i].match);
+    }
+    free(entries);
+    if (!error && n_flows) {
+        error = flow_table_commit(ofproto->tables);
+    } else {
+        flow_table_abort(ofproto->tables);
+    }
+    if (error) {
+        ofproto_commit_error(error, errp);
+        return error;
+    }
+    *n_flowsp = n_flows;
+    return 0;
+}
+
+static bool
+rule_uses_group(const struct rule *rule, uint32_t id)
+{
+    return ofpacts_use_group(rule->ofpacts, rule->ofpacts_size, id);
+}
+
+static bool
+rule_uses_meter(const struct rule *rule, uint32_t id)
+{
+    uint32_t mid = ofpacts_get_meter(rule->ofpacts, rule->ofpacts_size);
+
+    return mid && (id == OFPM_ALL || mid == id);
+}
+
 /* Groups. */
 
 static uint32_t
@@ -1061,10 +1120,9 @@ ofproto_group_del(struct ofproto *ofproto, uint32_t id, size_t *n_flowsp,
                   char **errp)
 {
     struct ofproto_group *og, *next;
-    struct dump_entry *entries;
+    size_t n_ids = 0, n_flows;
     uint32_t *ids;
-    size_t i, n, n_ids = 0, n_flows = 0;
-    int error = 0;
+    int error;
 
     *errp = NULL;
     if (n_flowsp) {
@@ -1076,34 +1134,8 @@ ofproto_group_del(struct ofproto *ofproto, uint32_t id, size_t *n_flowsp,
 
     /* First the flows that use the group, so that no flow names a
      * missing group. */
-    entries = collect_rules(ofproto, NULL,
-                            flow_table_visible_version(ofproto->tables), &n);
-    flow_table_begin(ofproto->tables);
-    for (i = 0; i < n; i++) {
-        const struct rule *rule = entries[i].rule;
-
-        if (!error && ofpacts_use_group(rule->ofpacts, rule->ofpacts_size,
-                                        id)) {
-            struct flow_mod fm;
-
-            flow_mod_init(&fm, FLOW_MOD_DELETE_STRICT, &rule->cr.match,
-                          rule_priority(rule));
-            fm.table_id = rule->table_id;
-            error = flow_table_flow_mod(ofproto->tables, &fm);
-            n_flows++;
-        }
-        free(entries[i].match);
-    }
-    free(entries);
+    error = delete_flows_using(ofproto, rule_uses_group, id, &n_flows, errp);
     if (error) {
-        flow_table_abort(ofproto->tables);
-    } else if (n_flows) {
-        error = flow_table_commit(ofproto->tables);
-    } else {
-        flow_table_abort(ofproto->tables);
-    }
-    if (error) {
-        ofproto_commit_error(error, errp);
         return error;
     }
     if (n_flowsp) {
@@ -1286,41 +1318,16 @@ int
 ofproto_meter_del(struct ofproto *ofproto, uint32_t id, size_t *n_flowsp,
                   char **errp)
 {
-    struct dump_entry *entries;
-    size_t i, j, n, n_flows = 0;
-    int error = 0;
+    size_t i, j, n_flows;
+    int error;
 
     *errp = NULL;
     *n_flowsp = 0;
 
     /* First the flows that use the meters, as OVS does, so that no flow
      * names a missing meter. */
-    entries = collect_rules(ofproto, NULL,
-                            flow_table_visible_version(ofproto->tables), &n);
-    flow_table_begin(ofproto->tables);
-    for (i = 0; i < n; i++) {
-        const struct rule *rule = entries[i].rule;
-        uint32_t mid = ofpacts_get_meter(rule->ofpacts, rule->ofpacts_size);
-
-        if (!error && mid && (id == OFPM_ALL || mid == id)) {
-            struct flow_mod fm;
-
-            flow_mod_init(&fm, FLOW_MOD_DELETE_STRICT, &rule->cr.match,
-                          rule_priority(rule));
-            fm.table_id = rule->table_id;
-            error = flow_table_flow_mod(ofproto->tables, &fm);
-            n_flows++;
-        }
-        free(entries[i].match);
-    }
-    free(entries);
-    if (!error && n_flows) {
-        error = flow_table_commit(ofproto->tables);
-    } else {
-        flow_table_abort(ofproto->tables);
-    }
+    error = delete_flows_using(ofproto, rule_uses_meter, id, &n_flows, errp);
     if (error) {
-        ofproto_commit_error(error, errp);
         return error;
     }
     *n_flowsp = n_flows;
