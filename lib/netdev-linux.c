@@ -1127,7 +1127,7 @@ netdev_linux_set_n_rxq(struct netdev *netdev, unsigned int n_rxq)
 
         if (!logged) {
             logged = true;
-            VLOG_WARN("the kernel is older than 6.9 (no "
+            VLOG_INFO("the kernel is older than 6.9 (no "
                       "PACKET_FANOUT_FLAG_IGNORE_OUTGOING): one receive "
                       "queue per system port");
         }
