@@ -229,6 +229,7 @@ EXTRA_DIST += tests/rst-inject.py tests/ct-linux.py tests/pktutil.py
 EXTRA_DIST += tests/nat-icmp.py
 EXTRA_DIST += tests/kernel/nfvsnl.py tests/kernel/10-datapath.test tests/kernel/20-forward.test tests/kernel/30-hostile.test tests/kernel/40-churn.test
 EXTRA_DIST += tests/kernel/25-actions.test tests/kernel/26-arp-qinq.test
+EXTRA_DIST += tests/kernel/27-nat.test
 SYSTEM_TESTSUITE_AT += tests/system-userspace.at
 SYSTEM_TESTSUITE_AT += tests/system-monitor.at
 SYSTEM_TESTSUITE_AT += tests/system-ports.at

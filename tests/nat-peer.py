@@ -10,7 +10,8 @@
   nat-peer.py udp ADDR PORT
       send a datagram on a connected UDP socket and print "refused" if
       the ICMP port unreachable that comes back fails the socket
-      (ECONNREFUSED), "answer" if a datagram comes back
+      (ECONNREFUSED), "answer" if a datagram comes back, "no answer"
+      after TIMEOUT seconds
 
 Every wait is bounded (TIMEOUT seconds), so a test that goes wrong fails
 instead of hanging.
@@ -59,6 +60,8 @@ def udp(addr, port):
         print("answer")
     except ConnectionRefusedError:
         print("refused")
+    except socket.timeout:
+        print("no answer")
 
 
 def main():
