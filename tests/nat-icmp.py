@@ -4,6 +4,8 @@
   nat-icmp.py udp SRC SPORT DST DPORT
       An Ethernet frame (00:..:01 -> 00:..:02) holding a UDP datagram
       with a 4-byte payload and a correct checksum, as hex.
+  nat-icmp.py tcp SRC SPORT DST DPORT
+      The same with a TCP SYN (sequence number 1000, window 8192).
   nat-icmp.py error TYPE CODE SRC DST FRAME
       An ICMP error from SRC to DST quoting the IP datagram of FRAME (hex,
       as above), with correct IP and ICMP checksums, as hex.
@@ -40,6 +42,16 @@ def udp(src, sport, dst, dport):
     return ETH + ip_header(src, dst, 17, length) + hdr + payload
 
 
+def tcp(src, sport, dst, dport):
+    pseudo = (socket.inet_aton(src) + socket.inet_aton(dst)
+              + struct.pack("!BBH", 0, 6, 20))
+    hdr = struct.pack("!HHIIBBHHH", sport, dport, 1000, 0, 5 << 4, 0x02,
+                      8192, 0, 0)
+    csum = checksum(pseudo + hdr)
+    hdr = hdr[:16] + struct.pack("!H", csum) + hdr[18:]
+    return ETH + ip_header(src, dst, 6, 20) + hdr
+
+
 def error(icmp_type, icmp_code, src, dst, frame):
     quote = frame[14:]
     msg = struct.pack("!BBHI", icmp_type, icmp_code, 0, 0) + quote
@@ -65,6 +77,8 @@ def last(path):
 def main(argv):
     if len(argv) == 6 and argv[1] == "udp":
         out = udp(argv[2], int(argv[3]), argv[4], int(argv[5]))
+    elif len(argv) == 6 and argv[1] == "tcp":
+        out = tcp(argv[2], int(argv[3]), argv[4], int(argv[5]))
     elif len(argv) == 7 and argv[1] == "error":
         out = error(int(argv[2]), int(argv[3]), argv[4], argv[5],
                     bytes.fromhex(argv[6]))
