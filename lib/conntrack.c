@@ -1454,6 +1454,132 @@ conntrack_get_nat(const struct conntrack *ct, uint64_t conn_id,
     return true;
 }
 
+/* Sets the IPv4 address at offset 'ofs' of the IPv4 header 'ip' to
+ * 'value', updating the header's checksum and, if 'l4_csum' is nonnull,
+ * the L4 checksum '*l4_csum' whose pseudo-header holds the address. */
+static void
+nat_set_addr(uint8_t *ip, size_t ofs, nfvs_be32 value, nfvs_be16 *l4_csum)
+{
+    nfvs_be16 ip_csum;
+    nfvs_be32 old;
+
+    memcpy(&old, ip + ofs, 4);
+    if (old == value) {
+        return;
+    }
+    memcpy(&ip_csum, ip + 10, 2);
+    ip_csum = recalc_csum32(ip_csum, old, value);
+    memcpy(ip + 10, &ip_csum, 2);
+    if (l4_csum) {
+        *l4_csum = recalc_csum32(*l4_csum, old, value);
+    }
+    memcpy(ip + ofs, &value, 4);
+}
+
+/* Sets the port at 'field' to 'value', updating '*l4_csum' if nonnull. */
+static void
+nat_set_port(void *field, nfvs_be16 value, nfvs_be16 *l4_csum)
+{
+    nfvs_be16 old;
+
+    memcpy(&old, field, 2);
+    if (old == value) {
+        return;
+    }
+    if (l4_csum) {
+        *l4_csum = recalc_csum16(*l4_csum, old, value);
+    }
+    memcpy(field, &value, 2);
+}
+
+bool
+conntrack_nat_icmp_error(const struct conntrack *ct, uint64_t conn_id,
+                         enum conntrack_dir dir, struct ip_header *ip,
+                         uint8_t *l4, size_t l4_size,
+                         struct conntrack_nat *nat)
+{
+    const struct conn *conn = conn_find_id(ct, conn_id);
+    const struct conn_key *before, *quoted;
+    struct conn_key after;
+    struct icmp_header icmp;
+    struct ip_header inner;
+    nfvs_be16 l4_csum, *l4_csump = NULL;
+    nfvs_be32 src, dst;
+    uint8_t *p, *ports;
+    size_t ihl, size;
+
+    if (!conn || !conn->nat || conn->key.is_ipv6
+        || ip->ip_proto != IPPROTO_ICMP
+        || l4_size < ICMP_HEADER_LEN + IP_HEADER_LEN) {
+        return false;
+    }
+    p = l4 + ICMP_HEADER_LEN;
+    size = l4_size - ICMP_HEADER_LEN;
+    memcpy(&inner, p, IP_HEADER_LEN);
+    ihl = IP_IHL(inner.ip_ihl_ver) * 4;
+    if (IP_VER(inner.ip_ihl_ver) != IP_VERSION || ihl < IP_HEADER_LEN
+        || ihl > size || inner.ip_proto != conn->key.proto) {
+        return false;
+    }
+
+    /* The error, travelling in 'dir', gets the addresses that NAT
+     * changes for packets of 'dir'; the other stays (a router on the
+     * way may have sent it). */
+    before = dir == CT_DIR_ORIG ? &conn->key : &conn->rkey;
+    key_reverse(dir == CT_DIR_ORIG ? &conn->rkey : &conn->key, &after);
+    nat->ct_state = conn->nat;
+    nat->nw_src = ip->ip_src;
+    nat->nw_dst = ip->ip_dst;
+    nat->tp_src = 0;
+    nat->tp_dst = 0;
+    if (memcmp(&before->src, &after.src, sizeof after.src)) {
+        memcpy(&nat->nw_src, &after.src.s6_addr[12], 4);
+    }
+    if (memcmp(&before->dst, &after.dst, sizeof after.dst)) {
+        memcpy(&nat->nw_dst, &after.dst.s6_addr[12], 4);
+    }
+    nat_set_addr((uint8_t *) ip, 12, nat->nw_src, NULL);
+    nat_set_addr((uint8_t *) ip, 16, nat->nw_dst, NULL);
+
+    /* The quoted packet, of the other direction, as it was on the other
+     * side of the NAT: that direction's own key.  Its L4 checksum is
+     * updated when the quote holds it (a zero UDP checksum stays). */
+    quoted = dir == CT_DIR_ORIG ? &conn->rkey : &conn->key;
+    ports = p + ihl;
+    if ((conn->key.proto == IPPROTO_TCP || conn->key.proto == IPPROTO_UDP)
+        && size - ihl >= 4) {
+        size_t csum_ofs = conn->key.proto == IPPROTO_TCP ? 16 : 6;
+
+        if (size - ihl >= csum_ofs + 2) {
+            memcpy(&l4_csum, ports + csum_ofs, 2);
+            if (l4_csum || conn->key.proto == IPPROTO_TCP) {
+                l4_csump = &l4_csum;
+            }
+        }
+        nat_set_port(ports, quoted->src_port, l4_csump);
+        nat_set_port(ports + 2, quoted->dst_port, l4_csump);
+    }
+    memcpy(&src, &quoted->src.s6_addr[12], 4);
+    memcpy(&dst, &quoted->dst.s6_addr[12], 4);
+    nat_set_addr(p, 12, src, l4_csump);
+    nat_set_addr(p, 16, dst, l4_csump);
+    if (l4_csump) {
+        if (conn->key.proto == IPPROTO_UDP && !l4_csum) {
+            l4_csum = htons(0xffff);
+        }
+        memcpy(ports + (conn->key.proto == IPPROTO_TCP ? 16 : 6),
+               &l4_csum, 2);
+    }
+
+    /* The ICMP checksum covers the whole message. */
+    memcpy(&icmp, l4, ICMP_HEADER_LEN);
+    icmp.icmp_csum = 0;
+    memcpy(l4, &icmp, ICMP_HEADER_LEN);
+    icmp.icmp_csum = csum(l4, l4_size);
+    memcpy(l4, &icmp, ICMP_HEADER_LEN);
+    return true;
+}
+
 void
 conntrack_lookup(const struct conntrack *ct, const struct flow *flow,
                  uint16_t zone, long long now,

@@ -60,6 +60,7 @@ struct conntrack;
 struct dp_packet;
 struct ds;
 struct flow;
+struct ip_header;
 
 /* Connection directions. */
 enum conntrack_dir {
@@ -386,6 +387,23 @@ struct conntrack_nat {
  * otherwise returns false. */
 bool conntrack_get_nat(const struct conntrack *ct, uint64_t conn_id,
                        enum conntrack_dir dir, struct conntrack_nat *nat);
+
+/* Translates back an IPv4 ICMP error related to connection 'conn_id'
+ * that travels in direction 'dir' (its conntrack_result's), as Linux
+ * does, if the connection was committed with NAT: the outer source or
+ * destination that NAT changes for packets of 'dir' is set as for such a
+ * packet, and the quoted IP header and TCP or UDP ports become those of
+ * the quoted packet on the other side of the NAT.  The outer and inner IP
+ * checksums, the quoted L4 checksum when the quote holds it and the ICMP
+ * checksum are updated.  'ip' is the outer header, 'l4' the ICMP message
+ * ('l4_size' bytes, to the end of the IP datagram).  Stores in '*nat' the
+ * +snat/+dnat bits and the outer addresses after translation (ports 0)
+ * and returns true; returns false, changing nothing, if the connection
+ * has no NAT or the message does not quote a packet of it. */
+bool conntrack_nat_icmp_error(const struct conntrack *ct, uint64_t conn_id,
+                              enum conntrack_dir dir, struct ip_header *ip,
+                              uint8_t *l4, size_t l4_size,
+                              struct conntrack_nat *nat);
 
 /* Describes connection 'conn_id' in '*entry' and returns true, or returns
  * false if there is no such connection. */

@@ -894,6 +894,19 @@ xlate_ct(struct xlate_ctx *ctx, const struct ofpact_conntrack *ct)
     if (ct->nat_flags && r.conn_id
         && !(r.ct_state & (CS_INVALID | CS_RELATED))) {
         do_nat = conntrack_get_nat(tracker, r.conn_id, r.dir, &nat);
+    } else if (ct->nat_flags && r.conn_id && packet
+               && (r.ct_state & (CS_INVALID | CS_RELATED)) == CS_RELATED
+               && ctx->flow.dl_type == htons(ETH_TYPE_IP)
+               && ctx->flow.nw_proto == IPPROTO_ICMP
+               && dp_packet_l3(packet) && dp_packet_l4(packet)) {
+        /* An ICMP error about a NATed connection: its quoted packet
+         * cannot be rewritten by datapath actions, so the packet is
+         * rewritten here (such packets are never cached) and the outer
+         * addresses as well, so that the pipeline sees them. */
+        do_nat = conntrack_nat_icmp_error(tracker, r.conn_id, r.dir,
+                                          dp_packet_l3(packet),
+                                          dp_packet_l4(packet),
+                                          dp_packet_l4_size(packet), &nat);
     }
     has_entry = (r.conn_id && !(r.ct_state & CS_INVALID)
                  && conntrack_get_entry(tracker, r.conn_id, &entry));

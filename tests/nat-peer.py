@@ -7,6 +7,11 @@
       connections are open together)
   nat-peer.py client ADDR PORT
       connect, print the answer
+  nat-peer.py udp ADDR PORT
+      send a datagram on a connected UDP socket and print "refused" if
+      the ICMP port unreachable that comes back fails the socket
+      (ECONNREFUSED), "answer" if a datagram comes back, "no answer"
+      after TIMEOUT seconds
 
 Every wait is bounded (TIMEOUT seconds), so a test that goes wrong fails
 instead of hanging.
@@ -45,11 +50,27 @@ def client(addr, port):
     print(data.decode().strip())
 
 
+def udp(addr, port):
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    c.settimeout(TIMEOUT)
+    c.connect((addr, port))
+    c.send(b"x")
+    try:
+        c.recv(100)
+        print("answer")
+    except ConnectionRefusedError:
+        print("refused")
+    except socket.timeout:
+        print("no answer")
+
+
 def main():
     if len(sys.argv) == 6 and sys.argv[1] == "server":
         server(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
     elif len(sys.argv) == 4 and sys.argv[1] == "client":
         client(sys.argv[2], int(sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "udp":
+        udp(sys.argv[2], int(sys.argv[3]))
     else:
         sys.exit(__doc__)
 
