@@ -1108,7 +1108,7 @@ ofp_put_table_features(struct ds *entry, uint8_t table_id,
 
     for (size_t i = 0; i < ARRAY_SIZE(oxm_fields); i++) {
         if (oxm_fields[i].mff >= 0) {
-            oxms[n_oxms++] = (OFPXMC_OPENFLOW_BASIC << 16 | i << 9
+            oxms[n_oxms++] = ((uint32_t) OFPXMC_OPENFLOW_BASIC << 16 | i << 9
                               | oxm_fields[i].size);
         }
     }
