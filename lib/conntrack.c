@@ -1170,10 +1170,13 @@ conntrack_update_offloaded(struct conntrack *ct, uint64_t conn_id,
     if (conn->key.proto == IPPROTO_TCP) {
         if (seen) {
             ct_tcp_update_offloaded(conn, dir, seen);
-            if (conn->tcp.state == CT_TCP_FIN_WAIT) {
-                /* Linux moves FIN_WAIT to CLOSE_WAIT on the next ACK
-                 * either way; the open side's segments went through the
-                 * fast path.  The open side stays offloadable, so no
+            if (conn->tcp.state == CT_TCP_FIN_WAIT
+                && !ct_seq_after(conn->tcp.seen[!dir].td_end, seen->ack)) {
+                /* Linux moves FIN_WAIT to CLOSE_WAIT on the ACK of the
+                 * FIN; the open side's segments, that ACK among them,
+                 * went through the fast path.  A record from before the
+                 * FIN (the revalidator may feed one at any time) does
+                 * not ack it.  The open side stays offloadable, so no
                  * event. */
                 ct->stats.n_tcp_by_state[CT_TCP_FIN_WAIT]--;
                 ct->stats.n_tcp_by_state[CT_TCP_CLOSE_WAIT]++;
