@@ -991,15 +991,15 @@ static bool
 group_makes_loop(struct ofproto *ofproto, const struct ofp_group *g)
 {
     size_t n = 0, allocated = 0, n_seen = 0, i;
-    uint32_t *todo = NULL, *seen;
+    uint32_t *pending = NULL, *seen;
     bool loop = false;
 
     for (i = 0; i < g->n_buckets; i++) {
-        bucket_group_refs(&g->buckets[i], &todo, &n, &allocated);
+        bucket_group_refs(&g->buckets[i], &pending, &n, &allocated);
     }
     seen = xmalloc((hmap_count(&ofproto->groups) + 1) * sizeof *seen);
     while (n && !loop) {
-        uint32_t id = todo[--n];
+        uint32_t id = pending[--n];
         const struct ofproto_group *og;
 
         if (id == g->group_id) {
@@ -1013,12 +1013,12 @@ group_makes_loop(struct ofproto *ofproto, const struct ofp_group *g)
         if (og) {
             seen[n_seen++] = id;
             for (i = 0; i < og->g->n_buckets; i++) {
-                bucket_group_refs(&og->g->buckets[i], &todo, &n,
+                bucket_group_refs(&og->g->buckets[i], &pending, &n,
                                   &allocated);
             }
         }
     }
-    free(todo);
+    free(pending);
     free(seen);
     return loop;
 }
